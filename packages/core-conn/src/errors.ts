@@ -1,0 +1,108 @@
+/**
+ * The four kinds of error the Go original distinguishes. Every {@link TaurusError}
+ * carries one, so callers can route errors without matching codes one by one.
+ */
+export type ErrorKind = "connection" | "protocol" | "system" | "buffer";
+
+/**
+ * Every error code that Taurus packages raise, with the kind each belongs to.
+ * Codes are stable: they are part of the public API and tests assert them.
+ * Message texts are not stable and must not be matched.
+ */
+export const ErrorCodes = {
+  /** Bytes before a frame's magic, or a frame field that the format forbids. */
+  INVALID_FORMAT: "protocol",
+  /** A binary frame whose CRC-32 does not match its contents. */
+  CHECKSUM: "protocol",
+  /** A frame (or a message to encode) larger than the maximum message size. */
+  MESSAGE_TOO_LARGE: "protocol",
+  /** A frame whose body could not be parsed (bad JSON, wrong shape). */
+  MALFORMED_BODY: "protocol",
+  /** A message given to `encode()`/`send()` that cannot be put on the wire. */
+  INVALID_MESSAGE: "protocol",
+  /** The send queue is full (message count or byte limit). */
+  SEND_QUEUE_FULL: "buffer",
+  /** Too many requests are waiting for their replies. */
+  TOO_MANY_PENDING: "buffer",
+  /** An operation on a connection that is closing or closed. */
+  CONNECTION_CLOSED: "connection",
+  /** No traffic for longer than the idle timeout. */
+  IDLE_TIMEOUT: "connection",
+  /** A peer sent nothing within the first-byte (handshake) timeout. */
+  HANDSHAKE_TIMEOUT: "connection",
+  /** The peer did not answer heartbeats within the heartbeat timeout. */
+  HEARTBEAT_TIMEOUT: "connection",
+  /** A connection attempt did not complete within the connect timeout. */
+  CONNECT_TIMEOUT: "connection",
+  /** A new connection was refused because a connection limit was reached. */
+  CONNECTION_LIMIT: "connection",
+  /** A message was refused because the sender exceeded its rate limit. */
+  RATE_LIMITED: "connection",
+  /** A request received no reply in time. */
+  REQUEST_TIMEOUT: "connection",
+  /** An operation was aborted through its `AbortSignal`. */
+  ABORTED: "connection",
+  /** An invalid option passed to a constructor or factory. */
+  INVALID_OPTION: "system",
+  /** A user handler threw or rejected. */
+  HANDLER_FAILED: "system",
+  /** An error raised by the underlying socket or operating system. */
+  SOCKET: "system",
+} as const satisfies Record<string, ErrorKind>;
+
+/** A stable error code: a key of {@link ErrorCodes}. */
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** Options accepted by the {@link TaurusError} constructor. */
+export interface TaurusErrorOptions {
+  /** The error that caused this one, if any. */
+  cause?: unknown;
+}
+
+/**
+ * The one error class of Taurus. Every error a Taurus package throws, rejects
+ * with, or reports through an `error` event or `onError` handler is a
+ * `TaurusError` with a stable {@link ErrorCode} and its {@link ErrorKind}.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   conn.send(message);
+ * } catch (err) {
+ *   if (isTaurusError(err, "SEND_QUEUE_FULL")) slowDown();
+ *   else throw err;
+ * }
+ * ```
+ */
+export class TaurusError<C extends ErrorCode = ErrorCode> extends Error {
+  /** The stable code of this error. */
+  readonly code: C;
+  /** The kind of error: connection, protocol, system or buffer. */
+  readonly kind: (typeof ErrorCodes)[C];
+
+  /**
+   * @param code - a stable code from {@link ErrorCodes}
+   * @param message - a human-readable description (not stable)
+   * @param options - `cause`: the underlying error, if any
+   */
+  constructor(code: C, message: string, options?: TaurusErrorOptions) {
+    super(message, options);
+    this.name = "TaurusError";
+    this.code = code;
+    this.kind = ErrorCodes[code];
+  }
+}
+
+/**
+ * Tells whether `value` is a {@link TaurusError}, optionally with a given code.
+ *
+ * @param value - anything, typically a caught error
+ * @param code - when given, the code the error must have
+ * @returns `true` when `value` is a `TaurusError` (with that code)
+ */
+export function isTaurusError<C extends ErrorCode>(
+  value: unknown,
+  code?: C,
+): value is TaurusError<C> {
+  return value instanceof TaurusError && (code === undefined || value.code === code);
+}

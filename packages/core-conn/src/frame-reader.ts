@@ -1,0 +1,150 @@
+import type { DecodeResult, Protocol } from "./protocol";
+
+const MIN_CAPACITY = 4096;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Turns a stream of chunks into decode results. Pure: it knows nothing of
+ * sockets, timers or events (the {@link Connection} drives it).
+ *
+ * - A chunk that arrives with nothing buffered is decoded in place, without a copy.
+ * - Only an incomplete frame at the end of a chunk is copied, into one growable
+ *   buffer, so each byte is copied at most once more while its frame completes.
+ * - A frame announced as too large is skipped as it streams in: its bytes are
+ *   counted down and discarded, never held.
+ * - Buffered bytes never exceed `limit` plus one chunk, whatever the protocol
+ *   reports: a protocol that keeps asking for more past `limit` has its bytes
+ *   dropped as too large.
+ *
+ * @internal
+ */
+export class FrameReader<M> {
+  private buf: Buffer = EMPTY;
+  private start = 0;
+  private end = 0;
+  /** `buf` is our own copy (true) or a chunk we were handed (false). */
+  private owned = false;
+  private skip = 0;
+
+  constructor(
+    private readonly protocol: Protocol<M>,
+    private readonly limit: number,
+  ) {}
+
+  /** Bytes buffered and not yet consumed. */
+  get buffered(): number {
+    return this.end - this.start;
+  }
+
+  /** Bytes of an oversized frame still to be discarded as they arrive. */
+  get skipping(): number {
+    return this.skip;
+  }
+
+  /** Adds a chunk; returns how many of its bytes were discarded as the rest of a skipped frame. */
+  push(chunk: Buffer): number {
+    let discarded = 0;
+    if (this.skip > 0) {
+      discarded = Math.min(this.skip, chunk.length);
+      this.skip -= discarded;
+      if (discarded === chunk.length) return discarded;
+      chunk = chunk.subarray(discarded);
+    }
+    if (this.start === this.end) {
+      this.buf = chunk;
+      this.start = 0;
+      this.end = chunk.length;
+      this.owned = false;
+      return discarded;
+    }
+    this.append(chunk);
+    return discarded;
+  }
+
+  /**
+   * Decodes the next frame of what is buffered, or returns `undefined` when
+   * nothing is buffered. A message or drop is consumed before it is returned;
+   * on "need more" the remaining bytes are kept (copied out of the chunk).
+   */
+  next(): DecodeResult<M> | undefined {
+    const available = this.end - this.start;
+    if (available === 0) return undefined;
+    const result = this.protocol.decode(this.buf, this.start, this.end, this.limit);
+    switch (result.kind) {
+      case "message":
+        this.consume(result.consumed, available);
+        return result;
+      case "drop":
+        this.consume(result.consumed, available);
+        return result;
+      default:
+        if (available >= this.limit) {
+          // The frame being assembled is already over the limit: a protocol
+          // must say so from its header; drop it rather than buffer more.
+          this.consume(available, available);
+          return { kind: "drop", consumed: available, reason: "too_large" };
+        }
+        this.retain();
+        return result;
+    }
+  }
+
+  /** Discards everything buffered (end of stream); returns how many bytes that was. */
+  clear(): number {
+    const n = this.end - this.start;
+    this.release();
+    this.skip = 0;
+    return n;
+  }
+
+  private consume(consumed: number, available: number): void {
+    // A protocol that reports no progress would loop forever; treat it as 1 byte.
+    const n = consumed > 0 ? consumed : 1;
+    if (n >= available) {
+      this.skip += n - available;
+      this.release();
+    } else {
+      this.start += n;
+    }
+  }
+
+  /** Lets go of the buffer once it is empty, so an idle connection holds no buffer. */
+  private release(): void {
+    this.buf = EMPTY;
+    this.start = this.end = 0;
+    this.owned = false;
+  }
+
+  /** Keeps the unconsumed tail of a borrowed chunk by copying it into our own buffer. */
+  private retain(): void {
+    if (this.owned) return;
+    const tail = this.buf.subarray(this.start, this.end);
+    const copy = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, tail.length * 2));
+    tail.copy(copy, 0);
+    this.buf = copy;
+    this.end = tail.length;
+    this.start = 0;
+    this.owned = true;
+  }
+
+  private append(chunk: Buffer): void {
+    if (!this.owned) this.retain();
+    const used = this.end - this.start;
+    const need = used + chunk.length;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(
+        Math.max(need, Math.min(this.buf.length * 2, this.limit + chunk.length)),
+      );
+      this.buf.copy(grown, 0, this.start, this.end);
+      this.buf = grown;
+      this.start = 0;
+      this.end = used;
+    } else if (this.end + chunk.length > this.buf.length) {
+      this.buf.copyWithin(0, this.start, this.end);
+      this.start = 0;
+      this.end = used;
+    }
+    chunk.copy(this.buf, this.end);
+    this.end += chunk.length;
+  }
+}

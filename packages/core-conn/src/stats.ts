@@ -1,0 +1,30 @@
+import type { ErrorKind } from "./errors";
+import type { DropReason } from "./protocol";
+
+/** Counters of one {@link Connection}, updated as traffic flows. Read them; do not write them. */
+export interface ConnectionStats {
+  /** Messages decoded and delivered. */
+  messagesIn: number;
+  /** Messages handed to the socket. */
+  messagesOut: number;
+  /** Bytes read from the socket. */
+  bytesIn: number;
+  /** Bytes handed to the socket. */
+  bytesOut: number;
+  /** Errors by kind (drops are protocol errors; a full send queue is a buffer error). */
+  errors: Record<ErrorKind, number>;
+  /** Drops of inbound bytes, by reason. */
+  drops: Record<DropReason, number>;
+}
+
+/** @internal */
+export function newConnectionStats(): ConnectionStats {
+  return {
+    messagesIn: 0,
+    messagesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    errors: { connection: 0, protocol: 0, system: 0, buffer: 0 },
+    drops: { invalid_format: 0, checksum: 0, too_large: 0, malformed_body: 0 },
+  };
+}
