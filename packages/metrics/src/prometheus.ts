@@ -1,0 +1,252 @@
+import type * as PromClient from "prom-client";
+import type { ClientMetrics } from "./client-metrics";
+import { ERROR_KINDS } from "./error-counts";
+import { invalidOption } from "./errors";
+import { ServerMetrics } from "./server-metrics";
+
+/**
+ * The parts of the `prom-client` module the bridge uses. Pass the module
+ * itself: `import * as promClient from "prom-client"`.
+ */
+export type PromClientModule = Pick<typeof PromClient, "Counter" | "Gauge" | "register">;
+
+/** A `prom-client` registry (Prometheus or OpenMetrics content type). */
+export type PromRegistry = NonNullable<PromClient.GaugeConfiguration<string>["registers"]>[number];
+
+/** Default prefix of every metric name: `"taurus_"`. */
+export const DEFAULT_PROMETHEUS_PREFIX = "taurus_";
+
+/** Options of {@link registerPrometheus}. */
+export interface PrometheusOptions {
+  /**
+   * The registry to register the metrics in.
+   *
+   * @defaultValue `promClient.register`, the module's global registry
+   */
+  registry?: PromRegistry;
+  /**
+   * Prefix of every metric name; must make valid Prometheus names
+   * (`[a-zA-Z_:][a-zA-Z0-9_:]*`, or empty).
+   *
+   * @defaultValue {@link DEFAULT_PROMETHEUS_PREFIX} (`"taurus_"`)
+   */
+  prefix?: string;
+  /**
+   * Constant labels added to every series, e.g. `{ server: "chat" }`, to
+   * bridge several servers into one registry. Names must be valid label
+   * names and not `kind`, `code` or `quantile`.
+   *
+   * @defaultValue `{}`
+   */
+  labels?: Record<string, string>;
+}
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const RESERVED_LABELS = new Set(["kind", "code", "quantile", "le"]);
+const QUANTILES = [
+  ["0.5", 50],
+  ["0.99", 99],
+  ["1", 100],
+] as const;
+
+type Labels = Record<string, string>;
+
+/**
+ * Exposes {@link ServerMetrics} (or {@link ClientMetrics}) through
+ * `prom-client`. Nothing is copied on the hot path: every metric reads the
+ * Taurus instruments in its `collect()` callback, at scrape time. The caller
+ * passes the `prom-client` module, so `@taurus/metrics` never imports it and
+ * works without it installed. Coexists with `collectDefaultMetrics()` on the
+ * same registry.
+ *
+ * Metrics (with the default prefix; server-only ones marked *):
+ * - counters: `taurus_connections_total`*, `taurus_connections_refused_total`*,
+ *   `taurus_messages_received_total`, `taurus_messages_sent_total`,
+ *   `taurus_received_bytes_total`, `taurus_sent_bytes_total`,
+ *   `taurus_errors_total{kind}`, `taurus_error_codes_total{code}`,
+ *   `taurus_handler_latency_observations_total`* (handler calls) and
+ *   `taurus_handler_latency_seconds_total`* (their summed latency);
+ * - gauges: `taurus_connections_current`*, `taurus_send_queue_depth`*,
+ *   `taurus_uptime_seconds`, `taurus_last_latency_seconds`*, and
+ *   `taurus_handler_latency_seconds{quantile="0.5"|"0.99"|"1"}`*: the
+ *   histogram's p50, p99 and max since start (estimates within 6.25 %, see
+ *   {@link HISTOGRAM_RELATIVE_ERROR}). The histogram is not exported as a
+ *   Prometheus histogram, whose bucket counts `prom-client` cannot take from
+ *   outside; use `rate(..._seconds_total) / rate(..._observations_total)` for
+ *   a windowed mean.
+ *
+ * @param promClient - the `prom-client` module (>= 14)
+ * @param metrics - the metrics to expose
+ * @param options - see {@link PrometheusOptions}; the object is not kept or modified
+ * @returns a function that unregisters every metric it registered (idempotent)
+ * @throws {@link InvalidOptionError} (`code: "INVALID_OPTION"`) when `prefix` or
+ *   `labels` is invalid, or when a metric name is already registered in the
+ *   registry (`option: "prefix"`)
+ *
+ * @example
+ * ```ts
+ * import * as promClient from "prom-client";
+ * const registry = new promClient.Registry();
+ * promClient.collectDefaultMetrics({ register: registry });
+ * const unregister = registerPrometheus(promClient, server.metrics, { registry });
+ * http.createServer(async (_req, res) => res.end(await registry.metrics())).listen(9100);
+ * ```
+ */
+export function registerPrometheus(
+  promClient: PromClientModule,
+  metrics: ClientMetrics,
+  options: PrometheusOptions = {},
+): () => void {
+  const registry = options.registry ?? promClient.register;
+  const prefix = options.prefix ?? DEFAULT_PROMETHEUS_PREFIX;
+  if (typeof prefix !== "string" || (prefix !== "" && !NAME.test(prefix))) {
+    throw invalidOption("prefix", "a valid Prometheus name prefix", prefix);
+  }
+  const labels = checkLabels(options.labels ?? {});
+  const labelNames = Object.keys(labels);
+  const server = metrics instanceof ServerMetrics ? metrics : undefined;
+
+  const counters: [string, string, () => number][] = [
+    ["messages_received_total", "Messages received.", () => metrics.messagesReceived.value],
+    ["messages_sent_total", "Messages sent.", () => metrics.messagesSent.value],
+    ["received_bytes_total", "Bytes received.", () => metrics.bytesReceived.value],
+    ["sent_bytes_total", "Bytes sent.", () => metrics.bytesSent.value],
+  ];
+  const gauges: [string, string, () => number][] = [
+    ["uptime_seconds", "Seconds since the metrics were created.", () => metrics.uptime],
+  ];
+  if (server !== undefined) {
+    const latency = server.handlerLatencyNs;
+    counters.push(
+      ["connections_total", "Connections accepted.", () => server.connectionsTotal.value],
+      [
+        "connections_refused_total",
+        "Connections refused by a limit.",
+        () => server.connectionsRefused.value,
+      ],
+      ["handler_latency_observations_total", "Handler calls timed.", () => latency.count],
+      [
+        "handler_latency_seconds_total",
+        "Total handler latency in seconds.",
+        () => latency.sum / 1e9,
+      ],
+    );
+    gauges.push(
+      ["connections_current", "Connections open now.", () => server.connectionsCurrent.value],
+      [
+        "send_queue_depth",
+        "Send-queue depth reported by the server.",
+        () => server.sendQueueDepth.value,
+      ],
+      [
+        "last_latency_seconds",
+        "Latency of the last handled message in seconds.",
+        () => server.lastLatencyNs / 1e9,
+      ],
+    );
+  }
+
+  const names = [
+    ...counters.map(([name]) => prefix + name),
+    ...gauges.map(([name]) => prefix + name),
+    `${prefix}errors_total`,
+    `${prefix}error_codes_total`,
+    ...(server === undefined ? [] : [`${prefix}handler_latency_seconds`]),
+  ];
+  for (const name of names) {
+    if (registry.getSingleMetric(name) !== undefined) {
+      throw invalidOption(
+        "prefix",
+        `a prefix whose names are free in the registry (${name} is taken)`,
+        prefix,
+      );
+    }
+  }
+
+  const registers = [registry];
+  for (const [name, help, read] of counters) {
+    new promClient.Counter({
+      name: prefix + name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(labels, read());
+      },
+    });
+  }
+  for (const [name, help, read] of gauges) {
+    new promClient.Gauge({
+      name: prefix + name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.set(labels, read());
+      },
+    });
+  }
+  new promClient.Counter({
+    name: `${prefix}errors_total`,
+    help: "Errors by kind.",
+    labelNames: [...labelNames, "kind"],
+    registers,
+    collect() {
+      this.reset();
+      const byKind = metrics.errorsByKind();
+      for (const kind of ERROR_KINDS) this.inc({ ...labels, kind }, byKind[kind]);
+    },
+  });
+  new promClient.Counter({
+    name: `${prefix}error_codes_total`,
+    help: "Errors by code (codes beyond the cap are counted as other).",
+    labelNames: [...labelNames, "code"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [code, count] of Object.entries(metrics.errorsByCode())) {
+        this.inc({ ...labels, code }, count);
+      }
+    },
+  });
+  if (server !== undefined) {
+    const latency = server.handlerLatencyNs;
+    new promClient.Gauge({
+      name: `${prefix}handler_latency_seconds`,
+      help: "Handler latency quantiles since start in seconds (quantile 1 is the max).",
+      labelNames: [...labelNames, "quantile"],
+      registers,
+      collect() {
+        for (const [quantile, p] of QUANTILES) {
+          this.set({ ...labels, quantile }, latency.percentile(p) / 1e9);
+        }
+      },
+    });
+  }
+
+  let registered = true;
+  return () => {
+    if (!registered) return;
+    registered = false;
+    for (const name of names) registry.removeSingleMetric(name);
+  };
+}
+
+function checkLabels(labels: Labels): Labels {
+  if (typeof labels !== "object" || labels === null) {
+    throw invalidOption("labels", "an object of string label values", labels);
+  }
+  const copy: Labels = {};
+  for (const [name, value] of Object.entries(labels)) {
+    if (!LABEL.test(name) || name.startsWith("__") || RESERVED_LABELS.has(name)) {
+      throw invalidOption("labels", "valid label names other than kind, code, quantile, le", name);
+    }
+    if (typeof value !== "string") {
+      throw invalidOption("labels", "string label values", value);
+    }
+    copy[name] = value;
+  }
+  return copy;
+}
