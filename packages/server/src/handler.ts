@@ -1,0 +1,25 @@
+import type { Connection, TaurusError } from "@taurus/core-conn";
+
+/**
+ * The application's callbacks. Each is optional. Callbacks of one connection
+ * run in order: `onMessage` is not called again for a connection until the
+ * promise it returned has settled (the connection stops reading meanwhile),
+ * while other connections go on. A callback that throws or rejects is
+ * reported to `onError` as `HANDLER_FAILED` and the server keeps serving.
+ *
+ * @typeParam M - the message type of the protocol
+ */
+export interface ServerHandler<M> {
+  /** A connection was accepted. Messages wait until a returned promise settles. */
+  onConnect?(conn: Connection<M>): void | Promise<void>;
+  /** A message arrived on `conn`. */
+  onMessage?(conn: Connection<M>, message: M): void | Promise<void>;
+  /** `conn` closed; `error` is what closed it, if anything did. */
+  onClose?(conn: Connection<M>, error: TaurusError | undefined): void;
+  /**
+   * Something went wrong: a handler failed, bytes were dropped, a connection
+   * was refused, a send queue was full... `conn` is the connection concerned,
+   * when there is one. Never throw from here.
+   */
+  onError?(error: TaurusError, conn: Connection<M> | undefined): void;
+}

@@ -1,0 +1,360 @@
+import { EventEmitter } from "node:events";
+import net, { type AddressInfo } from "node:net";
+import tls from "node:tls";
+import {
+  Connection,
+  type ConnectionMetricsSink,
+  type Protocol,
+  TaurusError,
+} from "@taurus/core-conn";
+import { ServerMetrics } from "@taurus/metrics";
+import { ConnectionLimiter, TokenBucket } from "@taurus/ratelimit";
+import type { ServerHandler } from "./handler";
+import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options";
+import { Session } from "./session";
+
+/** Everything {@link createServer} takes: a protocol, a handler, and the options. */
+export interface ServerConfig<M> extends ServerOptions {
+  /** The wire protocol every connection speaks. */
+  protocol: Protocol<M>;
+  /** The application's callbacks. @defaultValue no callbacks */
+  handler?: ServerHandler<M>;
+  /** Where to count; pass one to share it or read it elsewhere. @defaultValue a new `ServerMetrics` */
+  metrics?: ServerMetrics;
+}
+
+/** Options of {@link TaurusServer.broadcast}. */
+export interface BroadcastOptions<M> {
+  /** A connection (or its id) that does not get the message, typically the sender. */
+  except?: Connection<M> | string;
+}
+
+/** What {@link TaurusServer.broadcast} did. */
+export interface BroadcastResult {
+  /** Connections the frame was queued on. */
+  sent: number;
+  /** Connections whose send queue was full (each also reported to `onError`). */
+  failed: number;
+}
+
+/** What {@link TaurusServer.close} did. */
+export interface ShutdownReport {
+  /** Connections that finished cleanly: handlers done, queues flushed, closed. */
+  closed: number;
+  /** Connections destroyed when `shutdownTimeout` ran out. */
+  forced: number;
+}
+
+/** The events of a {@link TaurusServer}. */
+export interface ServerEvents<M> {
+  /** A connection was accepted (after `onConnect` was called). */
+  connection: [conn: Connection<M>];
+  /** The server stopped listening and every connection is closed. */
+  close: [report: ShutdownReport];
+}
+
+type ServerState = "idle" | "listening" | "closing" | "closed";
+
+/**
+ * A Taurus TCP (or TLS) server. Create it with {@link createServer}.
+ *
+ * @typeParam M - the message type of the protocol
+ */
+export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
+  /** The server's counters; `metrics.snapshot()` reads them all. */
+  readonly metrics: ServerMetrics;
+  /** The protocol every connection speaks. */
+  readonly protocol: Protocol<M>;
+
+  private readonly options: ResolvedServerOptions;
+  private readonly handler: ServerHandler<M>;
+  private readonly sessions = new Map<string, Session<M>>();
+  private readonly perAddress: ConnectionLimiter | undefined;
+  private readonly sink: ConnectionMetricsSink;
+  private readonly listener: net.Server;
+  private state: ServerState = "idle";
+  private closing: Promise<ShutdownReport> | undefined;
+
+  /** @internal use {@link createServer} */
+  constructor(config: ServerConfig<M>) {
+    super();
+    this.protocol = config.protocol;
+    this.options = resolveServerOptions(config, config.protocol.maxMessageSize);
+    this.handler = config.handler ?? {};
+    this.metrics = config.metrics ?? new ServerMetrics();
+    this.sink = metricsSink(this.metrics);
+    const limits = this.options.perAddress;
+    if (limits) {
+      this.perAddress = new ConnectionLimiter({
+        perIpRate: limits.ratePerSecond,
+        perIpBurst: limits.burst,
+        maxPerIp: limits.maxConcurrent,
+      });
+    }
+    this.listener = this.options.tls
+      ? tls.createServer(
+          {
+            handshakeTimeout: this.options.handshakeTimeout || undefined,
+            ...this.options.tls,
+            allowHalfOpen: true,
+          },
+          this.onSocket,
+        )
+      : net.createServer({ allowHalfOpen: true }, this.onSocket);
+    this.listener.on("error", (err) =>
+      this.report(new TaurusError("SOCKET", err.message, { cause: err }), undefined),
+    );
+  }
+
+  /**
+   * Starts listening.
+   *
+   * @param port - the TCP port; `0` picks a free one (read it from {@link TaurusServer.address})
+   * @param host - the address to bind; when omitted, every interface (as `net.Server.listen`)
+   * @returns the bound address
+   * @throws `TaurusError` `SOCKET` when the port cannot be bound; `CONNECTION_CLOSED` once closed
+   */
+  listen(port: number, host?: string): Promise<AddressInfo> {
+    if (this.state !== "idle") {
+      return Promise.reject(new TaurusError("CONNECTION_CLOSED", `server is ${this.state}`));
+    }
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void =>
+        reject(new TaurusError("SOCKET", err.message, { cause: err }));
+      this.listener.once("error", onError);
+      this.listener.listen(port, host, () => {
+        this.listener.off("error", onError);
+        this.state = "listening";
+        resolve(this.listener.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** The bound address, once listening. */
+  address(): AddressInfo | undefined {
+    const address = this.listener.address();
+    return address && typeof address === "object" ? address : undefined;
+  }
+
+  /** Number of live connections. */
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * The live connection with this id.
+   *
+   * @returns the connection, or `undefined` when there is none
+   */
+  connection(id: string): Connection<M> | undefined {
+    return this.sessions.get(id)?.conn;
+  }
+
+  /** Iterates over the live connections. */
+  *connections(): IterableIterator<Connection<M>> {
+    for (const session of this.sessions.values()) yield session.conn;
+  }
+
+  /**
+   * Sends one message to every connection: it is encoded once and the same
+   * bytes are queued on each connection, so a slow connection never stalls
+   * the others. A full queue is handled by the slow-consumer policy and
+   * reported to `onError`.
+   *
+   * @returns how many connections got it, and how many did not
+   * @throws `TaurusError` `INVALID_MESSAGE` or `MESSAGE_TOO_LARGE` from the encoder, before any send
+   */
+  broadcast(message: M, options: BroadcastOptions<M> = {}): BroadcastResult {
+    const frame = this.protocol.encode(message);
+    if (frame.length > this.options.maxMessageSize) {
+      throw new TaurusError(
+        "MESSAGE_TOO_LARGE",
+        `frame of ${frame.length} bytes exceeds maxMessageSize ${this.options.maxMessageSize}`,
+      );
+    }
+    return this.broadcastEncoded(frame, options);
+  }
+
+  /**
+   * Sends already encoded frame bytes of this server's protocol to every
+   * connection, as {@link TaurusServer.broadcast} does after encoding.
+   *
+   * @returns how many connections got it, and how many did not
+   */
+  broadcastEncoded(frame: Uint8Array, options: BroadcastOptions<M> = {}): BroadcastResult {
+    const except = typeof options.except === "string" ? options.except : options.except?.id;
+    const result: BroadcastResult = { sent: 0, failed: 0 };
+    for (const { conn } of this.sessions.values()) {
+      if (conn.id === except || conn.state !== "open") continue;
+      try {
+        conn.sendEncoded(frame);
+        result.sent++;
+      } catch (err) {
+        result.failed++;
+        this.report(err as TaurusError, conn);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, lets handlers in flight finish,
+   * flushes every send queue, closes every connection, and resolves. Past
+   * `shutdownTimeout`, what is left is destroyed and counted as `forced`.
+   * Connections keep reading while they close, so what a peer sent before
+   * it saw the close is still handled. Calling it again returns the same promise.
+   *
+   * @returns how many connections closed cleanly and how many were forced
+   */
+  close(): Promise<ShutdownReport> {
+    if (!this.closing) this.closing = this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<ShutdownReport> {
+    this.state = "closing";
+    const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    const sessions = [...this.sessions.values()];
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), this.options.shutdownTimeout);
+    });
+    const finished = Promise.all(sessions.map((s) => s.idle().then(() => s.conn.end())));
+    const outcome = await Promise.race([finished, deadline]);
+    clearTimeout(timer);
+    let forced = 0;
+    if (outcome === "timeout") {
+      for (const session of sessions) {
+        if (session.conn.state === "closed") continue;
+        forced++;
+        session.conn.close(new TaurusError("CONNECTION_CLOSED", "server shutdown deadline passed"));
+      }
+    }
+    await stopped;
+    this.state = "closed";
+    const report = { closed: sessions.length - forced, forced };
+    this.emit("close", report);
+    return report;
+  }
+
+  private readonly onSocket = (socket: net.Socket): void => {
+    const metrics = this.metrics;
+    if (this.state !== "listening") {
+      socket.destroy();
+      return;
+    }
+    if (this.sessions.size >= this.options.maxConnections) {
+      this.refuse(socket, `max connections (${this.options.maxConnections}) reached`);
+      return;
+    }
+    let release: (() => void) | undefined;
+    if (this.perAddress) {
+      const verdict = this.perAddress.tryAcquire(socket.remoteAddress ?? "");
+      if (!verdict.ok) {
+        this.refuse(
+          socket,
+          `per-address limit (${verdict.reason}) reached for ${socket.remoteAddress}`,
+        );
+        return;
+      }
+      release = verdict.release;
+    }
+    const o = this.options;
+    const conn = new Connection(socket, this.protocol, {
+      maxMessageSize: o.maxMessageSize,
+      sendQueueSize: o.sendQueueSize,
+      sendQueueBytes: o.sendQueueBytes,
+      idleTimeout: o.idleTimeout,
+      firstByteTimeout: o.handshakeTimeout,
+      slowConsumerPolicy: o.slowConsumerPolicy,
+      metrics: this.sink,
+    });
+    const limiter = Number.isFinite(o.rateLimit)
+      ? new TokenBucket({ rate: o.rateLimit, burst: o.rateLimitBurst })
+      : undefined;
+    const session = new Session(
+      conn,
+      this.handler,
+      metrics,
+      limiter,
+      o.rateLimitPolicy,
+      this.report,
+    );
+    this.sessions.set(conn.id, session);
+    metrics.connectionOpened();
+    conn.on("drop", (error) => this.report(error, conn));
+    conn.on("end", () => {
+      void session.idle().then(() => conn.end());
+    });
+    conn.on("close", (error) => {
+      this.sessions.delete(conn.id);
+      session.dispose();
+      release?.();
+      metrics.connectionClosed();
+      if (error) this.report(error, conn);
+      this.safely(() => this.handler.onClose?.(conn, error), conn);
+    });
+    session.start();
+    this.emit("connection", conn);
+  };
+
+  private refuse(socket: net.Socket, why: string): void {
+    socket.destroy();
+    this.metrics.connectionRefused();
+    this.report(new TaurusError("CONNECTION_LIMIT", why), undefined);
+  }
+
+  private readonly report = (error: TaurusError, conn: Connection<M> | undefined): void => {
+    const onError = this.handler.onError;
+    if (!onError) return;
+    try {
+      onError(error, conn);
+    } catch {
+      // onError must not throw; there is nowhere left to report it.
+    }
+  };
+
+  private safely(call: () => void, conn: Connection<M>): void {
+    try {
+      call();
+    } catch (err) {
+      this.report(
+        new TaurusError("HANDLER_FAILED", `handler failed: ${String(err)}`, { cause: err }),
+        conn,
+      );
+    }
+  }
+}
+
+/** Feeds every connection's counts into the server's metrics. */
+function metricsSink(metrics: ServerMetrics): ConnectionMetricsSink {
+  return {
+    messageReceived: (bytes) => metrics.messageReceived(bytes),
+    messagesSent: (messages, bytes) => {
+      metrics.messagesSent.inc(messages);
+      metrics.bytesSent.inc(bytes);
+    },
+    error: (kind, code) => metrics.error(kind, code),
+  };
+}
+
+/**
+ * Creates a Taurus server.
+ *
+ * @param config - the protocol, the handler and the options (see {@link ServerOptions} for defaults)
+ * @returns a server, not yet listening: call {@link TaurusServer.listen}
+ * @throws `TaurusError` `INVALID_OPTION` for an option out of range
+ *
+ * @example
+ * ```ts
+ * const server = createServer({
+ *   protocol: createBinaryProtocol(),
+ *   handler: { onMessage: (conn, msg) => conn.send(msg) },
+ *   rateLimit: 1000,
+ * });
+ * const { port } = await server.listen(0, "127.0.0.1");
+ * ```
+ */
+export function createServer<M>(config: ServerConfig<M>): TaurusServer<M> {
+  return new TaurusServer(config);
+}

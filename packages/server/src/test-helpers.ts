@@ -1,0 +1,109 @@
+// Helpers for the server's own tests: real sockets on 127.0.0.1, cleaned up after each test.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Connection } from "@taurus/core-conn";
+import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
+import { afterEach } from "vitest";
+import { createServer, type ServerConfig, type TaurusServer } from "./server";
+
+export const binary = createBinaryProtocol();
+const cleanups: Array<() => unknown> = [];
+
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+/** Runs `fn` after the current test, in reverse order of registration. */
+export function onCleanup(fn: () => unknown): void {
+  cleanups.push(fn);
+}
+
+/** A message of the binary protocol carrying `text`. */
+export function msg(sequence: number, text = "", type = 1): BinaryMessage {
+  return { version: 1, type, sequence, data: Buffer.from(text) };
+}
+
+/** Starts a server on 127.0.0.1:0 with no rate limit unless given; closed after the test. */
+export async function startServer(
+  config: Partial<ServerConfig<BinaryMessage>> = {},
+): Promise<{ server: TaurusServer<BinaryMessage>; port: number }> {
+  const server = createServer({
+    protocol: binary,
+    rateLimit: Infinity,
+    shutdownTimeout: 2000,
+    ...config,
+  });
+  const { port } = await server.listen(0, "127.0.0.1");
+  onCleanup(() => server.close());
+  return { server, port };
+}
+
+/** A raw client: a Connection over a plain socket to 127.0.0.1:port; destroyed after the test. */
+export async function connectRaw(port: number): Promise<Connection<BinaryMessage>> {
+  const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+  const conn = new Connection(socket, binary);
+  onCleanup(() => conn.close());
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  return conn;
+}
+
+/** Collects the next `n` messages of `conn`. */
+export function collect(conn: Connection<BinaryMessage>, n: number): Promise<BinaryMessage[]> {
+  const got: BinaryMessage[] = [];
+  return new Promise((resolve) => {
+    if (n === 0) resolve(got);
+    conn.on("message", (m) => {
+      got.push(m);
+      if (got.length === n) resolve(got);
+    });
+  });
+}
+
+/** Resolves when `predicate` holds, polling every few ms; rejects after `timeout` ms. */
+export async function until(predicate: () => boolean, timeout = 5000): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeout) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A self-signed certificate for 127.0.0.1, made with openssl at test time. */
+export function selfSignedCert(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), "taurus-tls-"));
+  try {
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    return {
+      key: readFileSync(join(dir, "key.pem"), "utf8"),
+      cert: readFileSync(join(dir, "cert.pem"), "utf8"),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
