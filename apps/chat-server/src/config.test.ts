@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, duration, parseConfig, usage } from "./config";
+
+describe("chat-server configuration", () => {
+  it("has the Go chat's defaults", () => {
+    expect(parseConfig([], {})).toEqual({
+      host: "0.0.0.0",
+      jsonPort: 8080,
+      binaryPort: 8081,
+      metricsPort: 9090,
+      maxConnections: 1000,
+      rateLimit: 100,
+      idleTimeout: 30 * 60 * 1000,
+      maxMessageSize: 1048576,
+      logLevel: "info",
+    });
+  });
+
+  it("takes flags over environment variables over defaults", () => {
+    const config = parseConfig(["--json-port", "9000", "--idle-timeout=10s"], {
+      CHAT_JSON_PORT: "7000",
+      CHAT_BINARY_PORT: "7001",
+      CHAT_LOG_LEVEL: "debug",
+    });
+    expect(config).toMatchObject({
+      jsonPort: 9000,
+      binaryPort: 7001,
+      idleTimeout: 10_000,
+      logLevel: "debug",
+    });
+  });
+
+  it("refuses bad values, naming the flag", () => {
+    expect(() => parseConfig(["--json-port", "70000"], {})).toThrow(/--json-port/);
+    expect(() => parseConfig(["--log-level", "loud"], {})).toThrow(ConfigError);
+    expect(() => parseConfig(["--nope"], {})).toThrow(ConfigError);
+    expect(() => parseConfig([], { CHAT_RATE_LIMIT: "-1" })).toThrow(/--rate-limit/);
+  });
+
+  it("reads durations with units", () => {
+    expect(duration("500ms")).toBe(500);
+    expect(duration("2m")).toBe(120_000);
+    expect(duration("1h")).toBe(3_600_000);
+    expect(duration("0")).toBe(0);
+    expect(() => duration("soon")).toThrow(ConfigError);
+  });
+
+  it("answers --help with every flag", () => {
+    expect(parseConfig(["--help"], {})).toBe("help");
+    for (const flag of [
+      "--host",
+      "--json-port",
+      "--binary-port",
+      "--metrics-port",
+      "--log-level",
+    ]) {
+      expect(usage()).toContain(flag);
+    }
+  });
+});

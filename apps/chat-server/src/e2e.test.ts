@@ -1,0 +1,129 @@
+// End to end: the built chat-server as a real process, JSON and binary peers on 127.0.0.1.
+import { type ChildProcess, spawn } from "node:child_process";
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import { Connection } from "@taurus/core-conn";
+import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
+import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
+import { afterEach, describe, expect, it } from "vitest";
+import { fromBinary, fromJson, toBinary, toJson } from "./chat";
+
+const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const fn of cleanups.splice(0)) fn();
+});
+
+interface Running {
+  proc: ChildProcess;
+  json: number;
+  binary: number;
+  metrics: number;
+  logs: string[];
+}
+
+async function startChatServer(): Promise<Running> {
+  const proc = spawn(
+    process.execPath,
+    [main, "--host", "127.0.0.1", "--json-port", "0", "--binary-port", "0", "--metrics-port", "0"],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  cleanups.push(() => proc.kill("SIGKILL"));
+  const logs: string[] = [];
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    proc.stderr?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl = buffered.indexOf("\n");
+      while (nl !== -1) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        logs.push(line);
+        const entry = JSON.parse(line) as {
+          msg: string;
+          json: number;
+          binary: number;
+          metrics: number;
+        };
+        if (entry.msg === "listening")
+          resolve({ proc, logs, json: entry.json, binary: entry.binary, metrics: entry.metrics });
+        nl = buffered.indexOf("\n");
+      }
+    });
+    proc.once("exit", (code) =>
+      reject(new Error(`chat-server exited with ${code}: ${logs.join("\n")}`)),
+    );
+  });
+}
+
+async function connect<M>(
+  port: number,
+  protocol: ReturnType<typeof createJsonProtocol> | ReturnType<typeof createBinaryProtocol>,
+) {
+  const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+  await new Promise<void>((r, j) => {
+    socket.once("connect", r);
+    socket.once("error", j);
+  });
+  const conn = new Connection(socket, protocol as never) as unknown as Connection<M>;
+  cleanups.push(() => conn.close());
+  const inbox: M[] = [];
+  conn.on("message", (m) => inbox.push(m));
+  return { conn, inbox };
+}
+
+async function until(predicate: () => boolean, timeout = 5000): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeout) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("chat-server process", () => {
+  it("joins JSON and binary clients in one room, answers heartbeats, announces closes, and counts it all", async () => {
+    const server = await startChatServer();
+    const alice = await connect<JsonMessage>(server.json, createJsonProtocol());
+    const bob = await connect<BinaryMessage>(server.binary, createBinaryProtocol());
+
+    alice.conn.send(
+      toJson({ type: 1, sequence: 1, from: "alice", to: "", content: "加入了聊天室" }),
+    );
+    bob.conn.send(toBinary({ type: 2, sequence: 2, from: "bob", to: "", content: "hi alice" }));
+    bob.conn.send(toBinary({ type: 3, sequence: 3, from: "bob", to: "", content: "ping" }));
+
+    await until(() => alice.inbox.length >= 2 && bob.inbox.length >= 3);
+    expect(alice.inbox.map(fromJson)).toEqual([
+      { type: 1, sequence: 1, from: "alice", to: "", content: "加入了聊天室" },
+      { type: 2, sequence: 2, from: "bob", to: "", content: "hi alice" },
+    ]);
+    expect(bob.inbox.map(fromBinary)).toEqual([
+      { type: 1, sequence: 1, from: "alice", to: "", content: "加入了聊天室" },
+      { type: 2, sequence: 2, from: "bob", to: "", content: "hi alice" },
+      { type: 3, sequence: 3, from: "server", to: "bob", content: "pong" },
+    ]);
+
+    // A close is announced to the others, in their own protocol.
+    alice.conn.close();
+    await until(() => bob.inbox.length === 4);
+    expect(fromBinary(bob.inbox[3]!)).toMatchObject({
+      type: 1,
+      from: "server",
+      content: "alice disconnected",
+    });
+
+    const health = await fetch(`http://127.0.0.1:${server.metrics}/healthz`);
+    expect(await health.json()).toEqual({ status: "ok", connections: 1 });
+    const metrics = await (await fetch(`http://127.0.0.1:${server.metrics}/metrics`)).text();
+    expect(metrics).toMatch(/taurus_messages_received_total 3/);
+    expect(metrics).toMatch(/taurus_connections_total 2/);
+    expect(metrics).toMatch(/taurus_connections_current 1/);
+    expect(metrics).toContain("process_cpu_user_seconds_total");
+
+    const exited = new Promise<number | null>((r) => server.proc.once("exit", (code) => r(code)));
+    server.proc.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  }, 20_000);
+});
