@@ -1,0 +1,80 @@
+import { type DecodeResult, type Drop, NEED_MORE } from "@taurus/core-conn";
+import { BINARY_FRAME_OVERHEAD, BINARY_HEADER_SIZE, MAGIC_0, MAGIC_1 } from "./constants";
+import { crc32 } from "./crc32";
+import type { BinaryMessage } from "./message";
+
+function u32(b: Buffer, i: number): number {
+  return (
+    (b[i] as number) * 0x1000000 +
+    (((b[i + 1] as number) << 16) | ((b[i + 2] as number) << 8) | (b[i + 3] as number))
+  );
+}
+
+/**
+ * Handles bytes that do not start with the magic: drops the garbage before the first magic,
+ * or, with no magic at all, everything but a trailing `0xCA` (half a magic).
+ */
+function resync(buffer: Buffer, start: number, end: number): DecodeResult<BinaryMessage> {
+  const last = end - 1;
+  for (let i = start + 1; i < last; i++) {
+    if (buffer[i] === MAGIC_0 && buffer[i + 1] === MAGIC_1) {
+      return drop(i - start, "invalid_format", "bytes before the magic");
+    }
+  }
+  const keep = buffer[last] === MAGIC_0 ? last : end;
+  if (keep === start) return NEED_MORE;
+  return drop(keep - start, "invalid_format", "no magic in the buffered bytes");
+}
+
+function drop(consumed: number, reason: Drop["reason"], detail: string): Drop {
+  return { kind: "drop", consumed, reason, detail };
+}
+
+/**
+ * Decodes the first binary frame of `buffer[start, end)`, following the Go original's steps
+ * (see `fixtures/wire/FORMAT.md`). Never throws.
+ *
+ * @param buffer - the buffered bytes; only `[start, end)` is read
+ * @param start - the first unconsumed byte
+ * @param end - one past the last buffered byte
+ * @param maxMessageSize - the largest whole frame accepted
+ * @returns the message (its `data` copied), `NEED_MORE`, or a drop: `invalid_format` for
+ * bytes before a magic, `too_large` for a frame over the limit (consumed = the whole frame,
+ * possibly more than buffered), `checksum` for a CRC mismatch (consumed = the frame)
+ */
+export function decodeBinary(
+  buffer: Buffer,
+  start: number,
+  end: number,
+  maxMessageSize: number,
+): DecodeResult<BinaryMessage> {
+  const available = end - start;
+  if (available < 2 || buffer[start] !== MAGIC_0 || buffer[start + 1] !== MAGIC_1) {
+    if (available <= 0) return NEED_MORE;
+    return resync(buffer, start, end);
+  }
+  if (available < BINARY_HEADER_SIZE) return NEED_MORE;
+  const length = u32(buffer, start + 11);
+  const frameSize = BINARY_FRAME_OVERHEAD + length;
+  if (frameSize > maxMessageSize) {
+    return drop(frameSize, "too_large", `frame of ${frameSize} bytes exceeds ${maxMessageSize}`);
+  }
+  if (available < frameSize) return NEED_MORE;
+  const dataStart = start + BINARY_HEADER_SIZE;
+  const crcAt = dataStart + length;
+  if (crc32(buffer, start, crcAt) !== u32(buffer, crcAt)) {
+    return drop(frameSize, "checksum", "CRC-32 mismatch");
+  }
+  const data = new Uint8Array(length);
+  if (length > 0) data.set(new Uint8Array(buffer.buffer, buffer.byteOffset + dataStart, length));
+  return {
+    kind: "message",
+    message: {
+      version: buffer[start + 2] as number,
+      type: u32(buffer, start + 3),
+      sequence: u32(buffer, start + 7),
+      data,
+    },
+    consumed: frameSize,
+  };
+}

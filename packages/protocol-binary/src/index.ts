@@ -1,0 +1,15 @@
+/**
+ * The Taurus binary wire protocol: CRC-checked frames, wire-compatible with the Go
+ * framework taurus-pro-tcp.
+ *
+ * @packageDocumentation
+ */
+export {
+  BINARY_FOOTER_SIZE,
+  BINARY_FRAME_OVERHEAD,
+  BINARY_HEADER_SIZE,
+  BINARY_MAGIC,
+  DEFAULT_BINARY_MAX_MESSAGE_SIZE,
+} from "./constants";
+export type { BinaryMessage, BinaryProtocolOptions } from "./message";
+export { createBinaryProtocol } from "./protocol";
