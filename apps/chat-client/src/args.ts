@@ -1,0 +1,56 @@
+// chat-client <host:port> <username> [--protocol json|binary]
+import { parseArgs } from "node:util";
+
+export type ProtocolName = "json" | "binary";
+
+export interface Args {
+  host: string;
+  port: number;
+  username: string;
+  protocol: ProtocolName;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: chat-client <host:port> <username> [--protocol json|binary]
+
+Joins the chat room of a Taurus (or Go taurus-pro-tcp) chat server.
+Type a line to send it; "quit", Ctrl+D or Ctrl+C leaves.
+
+Options:
+  --protocol json|binary   the wire protocol (default: binary for port 8081, json otherwise)
+  --help                   show this help
+`;
+
+export function parseCliArgs(argv: string[]): Args | "help" {
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: { protocol: { type: "string" }; help: { type: "boolean" } };
+      allowPositionals: true;
+    }>
+  >;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { protocol: { type: "string" }, help: { type: "boolean" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (parsed.values.help) return "help";
+  const [address, username, ...rest] = parsed.positionals;
+  if (!address || !username || rest.length > 0)
+    throw new UsageError("expected <host:port> <username>");
+  const colon = address.lastIndexOf(":");
+  const host = address.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
+  const port = Number(address.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`not a host:port address: ${address}`);
+  }
+  const protocol = parsed.values.protocol ?? (port === 8081 ? "binary" : "json");
+  if (protocol !== "json" && protocol !== "binary")
+    throw new UsageError(`unknown protocol: ${protocol}`);
+  return { host, port, username, protocol };
+}
