@@ -107,9 +107,10 @@ describe("chat-client and chat-server", () => {
     const first = await startServer({ json: 0, binary: 0, metrics: 0 });
     const { json, binary } = first.ports;
     const alice = new ChatClient([`127.0.0.1:${json}`, "alice"]);
+    await alice.waitFor("*** alice 加入了聊天室 ***"); // alice is in the room before bob comes
     const bob = new ChatClient([`127.0.0.1:${binary}`, "bob", "--protocol", "binary"]);
-    await alice.waitFor("*** bob 加入了聊天室 ***");
     await bob.waitFor("*** bob 加入了聊天室 ***");
+    await alice.waitFor("*** bob 加入了聊天室 ***");
 
     alice.type("hello from json");
     bob.type("hi from binary");
