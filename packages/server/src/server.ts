@@ -71,6 +71,11 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   private readonly sessions = new Map<string, Session<M>>();
   private readonly perAddress: ConnectionLimiter | undefined;
   private readonly sink: ConnectionMetricsSink;
+  /** TCP sockets still in their TLS handshake, by remote address and port. */
+  private readonly handshaking = new Map<
+    string,
+    { raw: net.Socket; timer: NodeJS.Timeout | undefined }
+  >();
   private readonly listener: net.Server;
   private state: ServerState = "idle";
   private closing: Promise<ShutdownReport> | undefined;
@@ -94,9 +99,10 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.listener = this.options.tls
       ? tls.createServer(
           {
-            handshakeTimeout: this.options.handshakeTimeout || undefined,
             ...this.options.tls,
-            allowHalfOpen: true,
+            // Not half-open: a TLS socket whose peer leaves mid-handshake
+            // would otherwise never close (nor let close() resolve).
+            allowHalfOpen: false,
           },
           this.onSocket,
         )
@@ -104,6 +110,16 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.listener.on("error", (err) =>
       this.report(new TaurusError("SOCKET", err.message, { cause: err }), undefined),
     );
+    if (this.options.tls) {
+      this.listener.on("connection", this.onHandshakeStart);
+      this.listener.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
+        socket.destroy();
+        this.report(
+          new TaurusError("SOCKET", `TLS handshake failed: ${err.message}`, { cause: err }),
+          undefined,
+        );
+      });
+    }
   }
 
   /**
@@ -230,6 +246,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         session.conn.close(new TaurusError("CONNECTION_CLOSED", "server shutdown deadline passed"));
       }
     }
+    // Whatever is left is a socket that never finished its TLS handshake.
+    for (const { raw } of this.handshaking.values()) raw.destroy();
     await stopped;
     this.state = "closed";
     const report = { closed: sessions.length - forced, forced };
@@ -237,8 +255,37 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     return report;
   }
 
+  /**
+   * Node's TLS handshake timeout starts only once a handshake does: a peer that
+   * connects and stays silent would be kept forever. Time it from the connect.
+   */
+  private readonly onHandshakeStart = (raw: net.Socket): void => {
+    const key = `${raw.remoteAddress}:${raw.remotePort}`;
+    const timeout = this.options.handshakeTimeout;
+    const timer =
+      timeout > 0
+        ? setTimeout(() => {
+            raw.destroy();
+            this.report(
+              new TaurusError("HANDSHAKE_TIMEOUT", `no TLS handshake within ${timeout} ms`),
+              undefined,
+            );
+          }, timeout).unref()
+        : undefined;
+    this.handshaking.set(key, { raw, timer });
+    raw.once("close", () => this.handshakeDone(key));
+  };
+
+  private handshakeDone(key: string): void {
+    const entry = this.handshaking.get(key);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.handshaking.delete(key);
+  }
+
   private readonly onSocket = (socket: net.Socket): void => {
     const metrics = this.metrics;
+    if (this.options.tls) this.handshakeDone(`${socket.remoteAddress}:${socket.remotePort}`);
     if (this.state !== "listening") {
       socket.destroy();
       return;

@@ -1,7 +1,9 @@
+import net from "node:net";
 import tls from "node:tls";
 import { Connection } from "@taurus/core-conn";
 import type { BinaryMessage } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
+import { createServer } from "./server";
 import { binary, collect, msg, onCleanup, selfSignedCert, startServer } from "./test-helpers";
 
 describe("TLS", () => {
@@ -30,5 +32,40 @@ describe("TLS", () => {
     conn.send(msg(1, "secret"));
     conn.send(msg(2, "more"));
     expect((await got).map((m) => Buffer.from(m.data).toString())).toEqual(["secret", "more"]);
+  });
+});
+
+describe("TLS handshakes that never complete", () => {
+  it("drops a client that rejects the certificate, and still closes promptly", async () => {
+    const { key, cert } = selfSignedCert();
+    const codes: string[] = [];
+    const server = createServer({
+      protocol: binary,
+      tls: { key, cert },
+      shutdownTimeout: 5000,
+      handler: { onError: (e) => codes.push(e.code) },
+    });
+    const { port } = await server.listen(0, "127.0.0.1");
+    const socket = tls.connect({ host: "127.0.0.1", port }); // no ca: rejects the self-signed cert
+    onCleanup(() => socket.destroy());
+    await new Promise<void>((resolve) => socket.once("error", () => resolve()));
+    const started = Date.now();
+    await server.close();
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(server.connectionCount).toBe(0);
+  });
+
+  it("closes a TCP peer that never starts the handshake after handshakeTimeout", async () => {
+    const { key, cert } = selfSignedCert();
+    const codes: string[] = [];
+    const { port } = await startServer({
+      tls: { key, cert },
+      handshakeTimeout: 100,
+      handler: { onError: (e) => codes.push(e.code) },
+    });
+    const raw = net.connect({ host: "127.0.0.1", port });
+    onCleanup(() => raw.destroy());
+    await new Promise<void>((resolve) => raw.once("close", () => resolve()));
+    expect(codes).toEqual(["HANDSHAKE_TIMEOUT"]);
   });
 });

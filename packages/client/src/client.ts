@@ -1,0 +1,757 @@
+import { EventEmitter } from "node:events";
+import net from "node:net";
+import tls from "node:tls";
+import {
+  Connection,
+  type ConnectionSocket,
+  integerOption,
+  type Protocol,
+  TaurusError,
+} from "@taurus/core-conn";
+import { backoffDelay } from "./backoff";
+import type { ClientHandler } from "./handler";
+import { Heartbeat } from "./heartbeat";
+import { MessageIterator } from "./message-iterator";
+import { OfflineQueue } from "./offline-queue";
+import {
+  type ClientAddress,
+  type ClientOptions,
+  MAX_TIMER,
+  type ResolvedClientOptions,
+  resolveClientOptions,
+} from "./options";
+import { PendingRequests } from "./requests";
+import { type ClientState, type ClientStats, StatsAccumulator } from "./stats";
+
+/** Everything {@link createClient} takes: where to connect, the protocol, the handler, and the options. */
+export interface ClientConfig<M> extends ClientOptions<M> {
+  /** The server's address: `"host:port"` or `{ host, port }`. */
+  address: ClientAddress;
+  /** The wire protocol spoken with the server. */
+  protocol: Protocol<M>;
+  /** The application's callbacks. @defaultValue no callbacks */
+  handler?: ClientHandler<M>;
+}
+
+/** What the `reconnecting` event reports. */
+export interface ReconnectingInfo {
+  /** The retry number, from 1; it starts again at 1 after each successful connection. */
+  attempt: number;
+  /** Milliseconds until this attempt starts. */
+  delay: number;
+  /** Why the client is reconnecting: the failed attempt's error or the dropped connection's. */
+  error: TaurusError;
+}
+
+/** Options of {@link TaurusClient.request}. */
+export interface RequestOptions {
+  /**
+   * Milliseconds to wait for the reply before rejecting with `REQUEST_TIMEOUT`.
+   * @defaultValue the client's `requestTimeout` (30 s unless configured)
+   */
+  timeout?: number;
+  /** Rejects the request with `ABORTED` (the signal's reason as `cause`) when aborted. @defaultValue none */
+  signal?: AbortSignal;
+}
+
+/** The events of a {@link TaurusClient} and their arguments. */
+export interface ClientEvents<M> {
+  /** A connection is established (the first one or a reconnection). */
+  connect: [];
+  /** An established connection closed; `error` is why, `undefined` when the peer closed cleanly. */
+  disconnect: [error: TaurusError | undefined];
+  /** A (re)connection attempt is scheduled. */
+  reconnecting: [info: ReconnectingInfo];
+  /** The state changed. */
+  state: [state: ClientState, previous: ClientState];
+  /** A message arrived (replies to requests and heartbeat replies excepted). */
+  message: [message: M];
+  /**
+   * A non-fatal error: bytes dropped, a handler failed, a heartbeat could not
+   * be sent... Emitted only when a listener is attached; `handler.onError`
+   * gets it either way.
+   */
+  error: [error: TaurusError];
+  /** The client is closed for good: by `close()` (no error) or after giving up reconnecting (the last error). */
+  close: [error: TaurusError | undefined];
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: TaurusError) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: TaurusError) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+}
+
+function closedError(what: string, cause?: unknown): TaurusError {
+  return new TaurusError("CONNECTION_CLOSED", what, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * A Taurus TCP (or TLS) client. Create it with {@link createClient}.
+ *
+ * It reconnects with exponential backoff and jitter when the connection drops
+ * or cannot be established, keeps what is sent while disconnected in a bounded
+ * offline queue (written first, in order, after reconnecting), detects dead
+ * peers with optional heartbeats, matches replies to requests, and delivers
+ * messages to handler callbacks, `message` events and async iterators.
+ *
+ * Delivery: nothing accepted by `send` is dropped silently and nothing is sent
+ * twice by the client. Frames already handed to the socket when a connection
+ * breaks may be lost (TCP cannot tell whether the peer got them); frames
+ * still queued are sent again, first, on the next connection.
+ *
+ * @typeParam M - the message type of the protocol
+ */
+export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
+  /** The protocol spoken with the server. */
+  readonly protocol: Protocol<M>;
+  /** The server's host. */
+  readonly host: string;
+  /** The server's port. */
+  readonly port: number;
+
+  private readonly options: ResolvedClientOptions<M>;
+  private readonly handler: ClientHandler<M>;
+  private readonly offline: OfflineQueue;
+  private readonly pending: PendingRequests<M>;
+  private readonly requestFrames = new WeakMap<Uint8Array, number>();
+  private readonly iterators = new Set<MessageIterator<M>>();
+  /** True while `onConnect` runs: its sends go ahead of the offline queue. */
+  private inConnectHandler = false;
+  private readonly counters = new StatsAccumulator();
+  private readonly heartbeat: Heartbeat | undefined;
+  private currentState: ClientState = "idle";
+  private conn: Connection<M> | undefined;
+  private everConnected = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private abortAttempt: (() => void) | undefined;
+  private connectWaiter: Deferred | undefined;
+  private fullIterators = 0;
+  private closing: Promise<void> | undefined;
+  private offlineFlushed: (() => void) | undefined;
+
+  /** @internal use {@link createClient} */
+  constructor(config: ClientConfig<M>) {
+    super();
+    if (
+      typeof config?.protocol?.encode !== "function" ||
+      typeof config.protocol.decode !== "function"
+    ) {
+      throw new TaurusError("INVALID_OPTION", "option protocol must be a Protocol");
+    }
+    this.protocol = config.protocol;
+    this.options = resolveClientOptions(config.address, config, config.protocol.maxMessageSize);
+    this.host = this.options.host;
+    this.port = this.options.port;
+    this.handler = config.handler ?? {};
+    this.offline = new OfflineQueue(this.options.sendBufferSize, this.options.sendBufferBytes);
+    this.pending = new PendingRequests<M>(this.options.maxPendingRequests, (error) =>
+      this.countError(error),
+    );
+    const hb = this.options.heartbeat;
+    if (hb) {
+      this.heartbeat = new Heartbeat(
+        hb.interval,
+        hb.timeout,
+        this.sendHeartbeat,
+        this.onHeartbeatTimeout,
+        () => this.conn?.isPaused === true,
+      );
+    }
+  }
+
+  /** `idle` (before `connect()`), `connecting`, `connected`, `reconnecting` or `closed`. */
+  get state(): ClientState {
+    return this.currentState;
+  }
+
+  /** The live connection, when connected. */
+  get connection(): Connection<M> | undefined {
+    return this.conn;
+  }
+
+  /** Requests waiting for their replies. */
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
+  /** Messages waiting in the offline queue. */
+  get queuedMessages(): number {
+    return this.offline.length;
+  }
+
+  /** Counters summed over every connection of this client, and its state. */
+  get stats(): ClientStats {
+    return this.counters.snapshot(this.currentState, this.conn?.stats);
+  }
+
+  /**
+   * Connects, retrying with backoff as configured. Calling it again while
+   * connecting returns the same wait; once connected it resolves at once.
+   *
+   * @returns a promise that resolves once connected
+   * @throws {@link TaurusError} (as a rejection) `CONNECT_TIMEOUT` or `SOCKET`
+   *   (with the socket error as `cause`) once retries are exhausted;
+   *   `CONNECTION_CLOSED` when `close()` is called first or the client is closed
+   */
+  connect(): Promise<void> {
+    if (this.currentState === "connected") return Promise.resolve();
+    if (this.currentState === "closed" || this.closing) {
+      return Promise.reject(closedError("client is closed"));
+    }
+    if (!this.connectWaiter) this.connectWaiter = deferred();
+    const waiter = this.connectWaiter;
+    if (this.currentState === "idle") {
+      this.attempt = 0;
+      this.startAttempt();
+    }
+    return waiter.promise;
+  }
+
+  /**
+   * Sends a message. It is encoded at once (so a bad message throws here).
+   * While connected it goes to the connection's send queue; while
+   * disconnected (idle, connecting, reconnecting) it waits in the offline
+   * queue and is written, in order, before anything else once connected.
+   *
+   * @throws {@link TaurusError} `CONNECTION_CLOSED` once `close()` was called;
+   *   `SEND_QUEUE_FULL` when the send queue or the offline queue is at its
+   *   bound (nothing is queued); `INVALID_MESSAGE` or `MESSAGE_TOO_LARGE` from the encoder
+   */
+  send(message: M): void {
+    this.assertOpen();
+    this.sendFrame(this.encode(message), undefined);
+  }
+
+  /**
+   * Sends a request and waits for its reply: the message is copied with a new
+   * sequence number (a wrapping u32 counter that skips 0 and the sequences
+   * still pending) and the first message carrying that number back is the
+   * reply. Replies are not delivered to the handler, events or iterators.
+   * A reply arriving after its request timed out or was aborted is delivered
+   * as an ordinary message.
+   *
+   * @param message - the request; it is not modified
+   * @param options - `timeout` and `signal`
+   * @returns the reply
+   * @throws {@link TaurusError} (as a rejection) `REQUEST_TIMEOUT` when no reply
+   *   came in time; `ABORTED` (with the signal's reason as `cause`);
+   *   `CONNECTION_CLOSED` when the connection it was sent on closes first, or
+   *   the client is closed; `TOO_MANY_PENDING` past `maxPendingRequests`;
+   *   `INVALID_OPTION` for a bad timeout; and the errors of {@link TaurusClient.send}
+   */
+  async request(message: M, options: RequestOptions = {}): Promise<M> {
+    this.assertOpen();
+    const timeout = integerOption(
+      "timeout",
+      options.timeout,
+      this.options.requestTimeout,
+      1,
+      MAX_TIMER,
+    );
+    const signal = options.signal;
+    if (signal?.aborted) {
+      throw new TaurusError("ABORTED", "request aborted before it was sent", {
+        cause: signal.reason,
+      });
+    }
+    let sequence: number;
+    try {
+      sequence = this.pending.allocate();
+    } catch (err) {
+      this.countError(err as TaurusError);
+      throw err;
+    }
+    const frame = this.encode(this.options.correlation.set(message, sequence));
+    const reply = this.pending.add(sequence, frame, timeout, signal);
+    this.requestFrames.set(frame, sequence);
+    try {
+      this.sendFrame(frame, sequence);
+    } catch (err) {
+      this.pending.reject(sequence, err as TaurusError);
+    }
+    return reply;
+  }
+
+  /**
+   * Closes the client: stops reconnecting (a scheduled retry or a connect in
+   * flight is cancelled), writes out everything accepted on the live
+   * connection (the offline queue first, then the send queue), ends it and
+   * waits for the server to close its side (at most `closeTimeout`). Messages
+   * still in the offline queue when there is no connection are discarded
+   * (counted in `stats.discarded`). Pending requests reject with
+   * `CONNECTION_CLOSED`, iterators end, and `close` is emitted. Calling it
+   * again returns the same promise.
+   *
+   * @returns a promise that resolves once closed; it never rejects
+   */
+  close(): Promise<void> {
+    if (!this.closing) this.closing = this.shutdown();
+    return this.closing;
+  }
+
+  /**
+   * Iterates over incoming messages (as the `message` event sees them), in
+   * order. Each iterator buffers at most `iteratorHighWaterMark` messages:
+   * when full, the connection stops reading until it is drained to half.
+   * The iteration ends when the client closes.
+   *
+   * @returns an async iterator of messages
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<M> {
+    const iterator = new MessageIterator<M>(
+      this.options.iteratorHighWaterMark,
+      this.onIteratorFull,
+      this.onIteratorDrained,
+      (it) => this.iterators.delete(it),
+    );
+    if (this.currentState === "closed") iterator.end();
+    else this.iterators.add(iterator);
+    return iterator;
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  private assertOpen(): void {
+    if (this.currentState === "closed" || this.closing) {
+      throw closedError(`client is ${this.closing ? "closing" : "closed"}`);
+    }
+  }
+
+  private encode(message: M): Uint8Array {
+    let frame: Uint8Array;
+    try {
+      frame = this.protocol.encode(message);
+    } catch (err) {
+      const error =
+        err instanceof TaurusError
+          ? err
+          : new TaurusError("INVALID_MESSAGE", `cannot encode message: ${String(err)}`, {
+              cause: err,
+            });
+      this.countError(error);
+      throw error;
+    }
+    const max = this.options.maxMessageSize;
+    if (frame.length > max) {
+      const error = new TaurusError(
+        "MESSAGE_TOO_LARGE",
+        `frame of ${frame.length} bytes exceeds maxMessageSize ${max}`,
+      );
+      this.countError(error);
+      throw error;
+    }
+    return frame;
+  }
+
+  private sendFrame(frame: Uint8Array, sequence: number | undefined): void {
+    const conn = this.conn;
+    if (conn && conn.state === "open" && (this.offline.length === 0 || this.inConnectHandler)) {
+      conn.sendEncoded(frame); // SEND_QUEUE_FULL is counted by the connection
+      if (sequence !== undefined) this.pending.markSent(sequence, frame, conn);
+      return;
+    }
+    try {
+      this.offline.push(frame);
+    } catch (err) {
+      this.countError(err as TaurusError);
+      throw err;
+    }
+  }
+
+  /** Writes the offline queue to the live connection, in order, until its send queue pushes back. */
+  private flushOffline(): void {
+    const conn = this.conn;
+    if (conn?.state !== "open") return;
+    const offline = this.offline;
+    for (let frame = offline.peek(); frame !== undefined; frame = offline.peek()) {
+      const sequence = this.requestFrames.get(frame);
+      if (sequence !== undefined && !this.pending.isPending(sequence, frame)) {
+        // Its request already timed out or was aborted: the caller knows; do not send it.
+        offline.shift();
+        continue;
+      }
+      let more: boolean;
+      try {
+        more = conn.sendEncoded(frame);
+      } catch {
+        return; // full: the connection emits `drain` once it has room again
+      }
+      offline.shift();
+      if (sequence !== undefined) this.pending.markSent(sequence, frame, conn);
+      if (!more) return;
+    }
+    const flushed = this.offlineFlushed;
+    this.offlineFlushed = undefined;
+    flushed?.();
+  }
+
+  private readonly sendHeartbeat = (): void => {
+    const conn = this.conn;
+    const hb = this.options.heartbeat;
+    if (conn?.state !== "open" || !hb || this.offline.length > 0) return;
+    try {
+      conn.sendEncoded(this.encode(hb.message()));
+    } catch (err) {
+      this.report(
+        err instanceof TaurusError
+          ? err
+          : new TaurusError("HANDLER_FAILED", `heartbeat.message failed: ${String(err)}`, {
+              cause: err,
+            }),
+      );
+    }
+  };
+
+  private readonly onHeartbeatTimeout = (): void => {
+    const timeout = this.options.heartbeat?.timeout ?? 0;
+    this.conn?.close(
+      new TaurusError("HEARTBEAT_TIMEOUT", `no traffic from the server for ${timeout} ms`),
+    );
+  };
+
+  // ------------------------------------------------------------- connecting
+
+  private setState(state: ClientState): void {
+    const previous = this.currentState;
+    if (previous === state) return;
+    this.currentState = state;
+    this.safeEmit("state", state, previous);
+  }
+
+  private makeSocket(): ConnectionSocket {
+    const { host, port, tls: tlsOptions, connect } = this.options;
+    if (connect) return connect({ host, port, tls: tlsOptions }) as ConnectionSocket;
+    // tls.connect passes allowHalfOpen to the TLSSocket, though its typings omit it.
+    const secure: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
+      host,
+      port,
+      ...tlsOptions,
+      allowHalfOpen: true,
+    };
+    const socket = tlsOptions
+      ? tls.connect(secure)
+      : net.connect({ host, port, allowHalfOpen: true });
+    socket.setNoDelay(true);
+    return socket;
+  }
+
+  private startAttempt(): void {
+    this.setState(this.everConnected || this.attempt > 0 ? "reconnecting" : "connecting");
+    let socket: ConnectionSocket;
+    try {
+      socket = this.makeSocket();
+    } catch (err) {
+      this.attemptFailed(
+        new TaurusError("SOCKET", `cannot create socket: ${String(err)}`, { cause: err }),
+      );
+      return;
+    }
+    const { host, port, connectTimeout } = this.options;
+    const readyEvent = this.options.tls ? "secureConnect" : "connect";
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      socket.off(readyEvent, onReady);
+      socket.off("error", onError);
+      socket.off("close", onClose);
+      this.abortAttempt = undefined;
+    };
+    const discard = (): void => {
+      cleanup();
+      socket.on("error", noop); // a destroyed socket must not crash the process with a late error
+      socket.destroy();
+    };
+    const onReady = (): void => {
+      cleanup();
+      this.onConnected(socket);
+    };
+    const onError = (err: Error): void => {
+      discard();
+      this.attemptFailed(
+        new TaurusError("SOCKET", `cannot connect to ${host}:${port}: ${err.message}`, {
+          cause: err,
+        }),
+      );
+    };
+    const onClose = (): void => {
+      discard();
+      this.attemptFailed(
+        new TaurusError("SOCKET", `socket to ${host}:${port} closed before connecting`),
+      );
+    };
+    const timer = setTimeout(() => {
+      discard();
+      this.attemptFailed(
+        new TaurusError(
+          "CONNECT_TIMEOUT",
+          `connecting to ${host}:${port} took over ${connectTimeout} ms`,
+        ),
+      );
+    }, connectTimeout);
+    socket.once(readyEvent, onReady);
+    socket.once("error", onError);
+    socket.once("close", onClose);
+    this.abortAttempt = discard;
+    if (!this.options.tls && socket.connecting !== true) onReady();
+  }
+
+  private attemptFailed(error: TaurusError): void {
+    this.countError(error);
+    if (this.currentState === "closed" || this.closing) return;
+    this.scheduleRetry(error);
+  }
+
+  private scheduleRetry(error: TaurusError): void {
+    const o = this.options;
+    this.attempt++;
+    if (this.attempt > o.maxRetries) {
+      this.finish(error);
+      return;
+    }
+    const delay = backoffDelay(this.attempt, o.retryDelay, o.maxRetryDelay, o.random);
+    this.setState("reconnecting");
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.startAttempt();
+    }, delay);
+    this.safeEmit("reconnecting", { attempt: this.attempt, delay, error });
+  }
+
+  private onConnected(socket: ConnectionSocket): void {
+    const o = this.options;
+    const conn = new Connection(socket, this.protocol, {
+      maxMessageSize: o.maxMessageSize,
+      sendQueueSize: o.sendBufferSize,
+      sendQueueBytes: o.sendBufferBytes,
+      idleTimeout: o.idleTimeout,
+    });
+    this.conn = conn;
+    conn.on("message", (message) => this.onMessage(message));
+    conn.on("drop", (error) => this.report(error));
+    conn.on("drain", () => this.flushOffline());
+    conn.on("end", () => void conn.end());
+    conn.on("close", (error) => this.onConnectionClose(conn, error));
+    const heartbeat = this.heartbeat;
+    if (heartbeat) socket.on("data", () => heartbeat.touch());
+    if (this.fullIterators > 0) conn.pause();
+    if (this.everConnected) this.counters.reconnects++;
+    this.everConnected = true;
+    this.attempt = 0;
+    this.setState("connected");
+    heartbeat?.start();
+    // What onConnect sends synchronously (a handshake: login, join) goes out
+    // before the offline queue; everything else keeps its order behind it.
+    this.inConnectHandler = true;
+    try {
+      this.callHandler(() => this.handler.onConnect?.(this));
+    } finally {
+      this.inConnectHandler = false;
+    }
+    this.flushOffline();
+    this.safeEmit("connect");
+    const waiter = this.connectWaiter;
+    this.connectWaiter = undefined;
+    waiter?.resolve();
+  }
+
+  private onConnectionClose(conn: Connection<M>, error: TaurusError | undefined): void {
+    if (this.conn !== conn) return;
+    this.conn = undefined;
+    this.heartbeat?.stop();
+    this.counters.add(conn.stats);
+    const unsent = conn.takeUnsent();
+    this.pending.rejectSentOn(conn, closedError("the connection closed before the reply", error));
+    // Frames of requests rejected above (or timed out) are not sent again: their callers know.
+    const keep = unsent.filter((frame) => {
+      const sequence = this.requestFrames.get(frame);
+      return sequence === undefined || this.pending.isPending(sequence, frame);
+    });
+    this.offline.unshift(keep);
+    const flushed = this.offlineFlushed;
+    this.offlineFlushed = undefined;
+    flushed?.();
+    this.safeEmit("disconnect", error);
+    this.callHandler(() => this.handler.onDisconnect?.(error, this));
+    if (this.closing || this.currentState === "closed") return;
+    this.scheduleRetry(error ?? closedError(`${this.host}:${this.port} closed the connection`));
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  private async shutdown(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.abortAttempt?.();
+    this.heartbeat?.stop();
+    const waiter = this.connectWaiter;
+    this.connectWaiter = undefined;
+    waiter?.reject(closedError("close() was called before the client connected"));
+    const conn = this.conn;
+    if (conn) {
+      let timer: NodeJS.Timeout | undefined;
+      if (this.options.closeTimeout > 0) {
+        timer = setTimeout(
+          () => conn.close(closedError(`close timeout (${this.options.closeTimeout} ms) passed`)),
+          this.options.closeTimeout,
+        );
+      }
+      if (this.offline.length > 0 && conn.state === "open") {
+        await new Promise<void>((resolve) => {
+          this.offlineFlushed = resolve;
+        });
+      }
+      // Keep reading so the server's end of stream is seen and the socket closes.
+      conn.resume();
+      await conn.end();
+      clearTimeout(timer);
+    }
+    this.finish(undefined);
+  }
+
+  /** The end: state `closed`, everything waiting settled, `close` emitted. */
+  private finish(error: TaurusError | undefined): void {
+    if (this.currentState === "closed") return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.heartbeat?.stop();
+    this.counters.discarded += this.offline.clear();
+    this.setState("closed");
+    const waiter = this.connectWaiter;
+    this.connectWaiter = undefined;
+    waiter?.reject(error ?? closedError("client closed"));
+    this.pending.rejectSentOn(undefined, closedError("client closed before the reply", error));
+    for (const iterator of [...this.iterators]) iterator.end();
+    this.iterators.clear();
+    this.safeEmit("close", error);
+  }
+
+  // -------------------------------------------------------------- receiving
+
+  private onMessage(message: M): void {
+    let sequence: number | undefined;
+    try {
+      sequence = this.options.correlation.get(message);
+    } catch (err) {
+      this.report(
+        new TaurusError("HANDLER_FAILED", `correlation.get failed: ${String(err)}`, { cause: err }),
+      );
+    }
+    if (sequence !== undefined && sequence !== 0 && this.pending.resolve(sequence, message)) return;
+    const isReply = this.options.heartbeat?.isReply;
+    if (isReply) {
+      try {
+        if (isReply(message)) return;
+      } catch (err) {
+        this.report(
+          new TaurusError("HANDLER_FAILED", `heartbeat.isReply failed: ${String(err)}`, {
+            cause: err,
+          }),
+        );
+      }
+    }
+    this.safeEmit("message", message);
+    this.callHandler(() => this.handler.onMessage?.(message, this));
+    for (const iterator of this.iterators) iterator.push(message);
+  }
+
+  private readonly onIteratorFull = (): void => {
+    this.fullIterators++;
+    if (this.fullIterators === 1) this.conn?.pause();
+  };
+
+  private readonly onIteratorDrained = (): void => {
+    this.fullIterators--;
+    if (this.fullIterators === 0) this.conn?.resume();
+  };
+
+  // ---------------------------------------------------------------- errors
+
+  private countError(error: TaurusError): void {
+    this.counters.error(error.kind);
+  }
+
+  /** Reports a non-fatal error to `handler.onError` and the `error` event (when listened to). */
+  private report(error: TaurusError): void {
+    try {
+      this.handler.onError?.(error, this);
+    } catch {
+      // onError must not throw; there is nowhere left to report it.
+    }
+    if (this.listenerCount("error") > 0) {
+      try {
+        this.emit("error", error);
+      } catch {
+        // same as above
+      }
+    }
+  }
+
+  private handlerFailed(err: unknown): void {
+    const error = new TaurusError("HANDLER_FAILED", `handler failed: ${String(err)}`, {
+      cause: err,
+    });
+    this.countError(error);
+    this.report(error);
+  }
+
+  private callHandler(call: () => unknown): void {
+    try {
+      const result = call();
+      if (isPromiseLike(result)) result.then(undefined, (err: unknown) => this.handlerFailed(err));
+    } catch (err) {
+      this.handlerFailed(err);
+    }
+  }
+
+  private safeEmit<K extends Exclude<keyof ClientEvents<M>, "error">>(
+    event: K,
+    ...args: ClientEvents<M>[K]
+  ): void {
+    try {
+      (this.emit as (event: K, ...args: ClientEvents<M>[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.handlerFailed(err);
+    }
+  }
+}
+
+function noop(): void {}
+
+/**
+ * Creates a Taurus client. It does not connect until {@link TaurusClient.connect}
+ * is called; messages sent before that wait in the offline queue.
+ *
+ * @param config - the address, protocol, handler and options (see {@link ClientOptions} for defaults)
+ * @returns a client in state `idle`
+ * @throws {@link TaurusError} `INVALID_OPTION` for a bad address or an option out of range, naming it
+ *
+ * @example
+ * ```ts
+ * const client = createClient({
+ *   address: "127.0.0.1:9000",
+ *   protocol: createJsonProtocol(),
+ *   handler: { onMessage: (msg) => console.log(msg) },
+ * });
+ * await client.connect();
+ * client.send({ type: "hello" });
+ * await client.close();
+ * ```
+ */
+export function createClient<M>(config: ClientConfig<M>): TaurusClient<M> {
+  return new TaurusClient(config);
+}

@@ -1,0 +1,37 @@
+/**
+ * The Taurus TCP client: automatic reconnection with exponential backoff and
+ * jitter, an offline queue, heartbeats, request and reply, async iteration,
+ * stats and TLS.
+ *
+ * @module
+ */
+
+export { backoffDelay } from "./backoff";
+export type { ClientConfig, ClientEvents, ReconnectingInfo, RequestOptions } from "./client";
+export { createClient, TaurusClient } from "./client";
+export type { ClientHandler } from "./handler";
+export type {
+  ClientAddress,
+  ClientOptions,
+  Correlation,
+  HeartbeatOptions,
+  SocketFactory,
+  SocketFactoryOptions,
+} from "./options";
+export {
+  DEFAULT_CLIENT_IDLE_TIMEOUT,
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_ITERATOR_HIGH_WATER_MARK,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_PENDING_REQUESTS,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_RETRY_DELAY,
+  DEFAULT_REQUEST_TIMEOUT,
+  DEFAULT_RETRY_DELAY,
+  DEFAULT_SEND_BUFFER_BYTES,
+  DEFAULT_SEND_BUFFER_SIZE,
+  parseAddress,
+  sequenceCorrelation,
+} from "./options";
+export type { ClientState, ClientStats } from "./stats";
