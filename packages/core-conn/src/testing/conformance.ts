@@ -248,7 +248,8 @@ export function runProtocolConformance<M>(name: string, options: ConformanceOpti
       for (const chunkSize of [1, 7, 64, big.length + small.length]) {
         const whole = concat([big, small]);
         const chunks: Uint8Array[] = [];
-        for (let i = 0; i < whole.length; i += chunkSize) chunks.push(whole.subarray(i, i + chunkSize));
+        for (let i = 0; i < whole.length; i += chunkSize)
+          chunks.push(whole.subarray(i, i + chunkSize));
         const { events, leftover, maxBuffered } = decodeStream(protocol, chunks, limit);
         // A length-prefixed format drops the frame in one go; a delimited one may need several
         // drops, but the first says why and together they cover exactly the oversized frame.
