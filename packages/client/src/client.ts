@@ -205,7 +205,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * connecting returns the same wait; once connected it resolves at once.
    *
    * @returns a promise that resolves once connected
-   * @throws {@link TaurusError} (as a rejection) `CONNECT_TIMEOUT` or `SOCKET`
+   * @throws `TaurusError` (as a rejection) `CONNECT_TIMEOUT` or `SOCKET`
    *   (with the socket error as `cause`) once retries are exhausted;
    *   `CONNECTION_CLOSED` when `close()` is called first or the client is closed
    */
@@ -229,7 +229,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * disconnected (idle, connecting, reconnecting) it waits in the offline
    * queue and is written, in order, before anything else once connected.
    *
-   * @throws {@link TaurusError} `CONNECTION_CLOSED` once `close()` was called;
+   * @throws `TaurusError` `CONNECTION_CLOSED` once `close()` was called;
    *   `SEND_QUEUE_FULL` when the send queue or the offline queue is at its
    *   bound (nothing is queued); `INVALID_MESSAGE` or `MESSAGE_TOO_LARGE` from the encoder
    */
@@ -249,7 +249,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * @param message - the request; it is not modified
    * @param options - `timeout` and `signal`
    * @returns the reply
-   * @throws {@link TaurusError} (as a rejection) `REQUEST_TIMEOUT` when no reply
+   * @throws `TaurusError` (as a rejection) `REQUEST_TIMEOUT` when no reply
    *   came in time; `ABORTED` (with the signal's reason as `cause`);
    *   `CONNECTION_CLOSED` when the connection it was sent on closes first, or
    *   the client is closed; `TOO_MANY_PENDING` past `maxPendingRequests`;
@@ -738,7 +738,7 @@ function noop(): void {}
  *
  * @param config - the address, protocol, handler and options (see {@link ClientOptions} for defaults)
  * @returns a client in state `idle`
- * @throws {@link TaurusError} `INVALID_OPTION` for a bad address or an option out of range, naming it
+ * @throws `TaurusError` `INVALID_OPTION` for a bad address or an option out of range, naming it
  *
  * @example
  * ```ts

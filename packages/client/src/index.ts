@@ -15,6 +15,7 @@ export type {
   ClientOptions,
   Correlation,
   HeartbeatOptions,
+  HostPort,
   SocketFactory,
   SocketFactoryOptions,
 } from "./options";

@@ -30,7 +30,7 @@ export class OfflineQueue {
   /**
    * Appends a frame.
    *
-   * @throws {@link TaurusError} `SEND_QUEUE_FULL` when the queue is at its bound (nothing is queued)
+   * @throws `TaurusError` `SEND_QUEUE_FULL` when the queue is at its bound (nothing is queued)
    */
   push(frame: Uint8Array): void {
     if (this.length >= this.maxMessages || this.bytes + frame.length > this.maxBytes) {

@@ -35,7 +35,15 @@ export const DEFAULT_ITERATOR_HIGH_WATER_MARK = 1024;
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;
 
 /** Where to connect: `"host:port"` (`"[::1]:port"` for IPv6) or `{ host, port }`. */
-export type ClientAddress = string | { host: string; port: number };
+export type ClientAddress = string | HostPort;
+
+/** A host and a port. */
+export interface HostPort {
+  /** A host name or IP address. */
+  host: string;
+  /** A TCP port, 1 to 65535. */
+  port: number;
+}
 
 /** What the socket factory ({@link ClientOptions.connect}) is called with. */
 export interface SocketFactoryOptions {
@@ -222,9 +230,9 @@ function invalid(name: string, why: string, value: unknown): TaurusError {
  *
  * @param address - `"host:port"`, `"[ipv6]:port"` or `{ host, port }`
  * @returns the host and port
- * @throws {@link TaurusError} `INVALID_OPTION` naming `address`
+ * @throws `TaurusError` `INVALID_OPTION` naming `address`
  */
-export function parseAddress(address: ClientAddress): { host: string; port: number } {
+export function parseAddress(address: ClientAddress): HostPort {
   let host: string;
   let port: number;
   if (typeof address === "string") {

@@ -45,7 +45,7 @@ export class PendingRequests<M> {
    * The next sequence number: a wrapping u32 counter that skips 0 and the
    * sequences still pending.
    *
-   * @throws {@link TaurusError} `TOO_MANY_PENDING` when the table is full
+   * @throws `TaurusError` `TOO_MANY_PENDING` when the table is full
    */
   allocate(): number {
     if (this.table.size >= this.max) {

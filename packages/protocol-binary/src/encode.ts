@@ -19,7 +19,7 @@ function invalid(detail: string): TaurusError<"INVALID_MESSAGE"> {
  * @param message - the message to encode
  * @param maxMessageSize - the largest frame allowed, in bytes
  * @returns the frame bytes (a `Buffer`)
- * @throws {@link TaurusError} `INVALID_MESSAGE` when `version` is not a u8, `type` or
+ * @throws `TaurusError` `INVALID_MESSAGE` when `version` is not a u8, `type` or
  * `sequence` not a u32, or `data` not a `Uint8Array`; `MESSAGE_TOO_LARGE` when the frame
  * would exceed `maxMessageSize`. Nothing is produced in either case.
  */

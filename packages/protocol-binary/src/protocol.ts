@@ -16,7 +16,7 @@ import type { BinaryMessage, BinaryProtocolOptions } from "./message";
  * @param options - `maxMessageSize`: the largest whole frame in bytes
  * (default {@link DEFAULT_BINARY_MAX_MESSAGE_SIZE}, 10 MiB)
  * @returns a `Protocol<BinaryMessage>` named `"binary"`
- * @throws {@link TaurusError} `INVALID_OPTION` when `maxMessageSize` is not a safe integer
+ * @throws `TaurusError` `INVALID_OPTION` when `maxMessageSize` is not a safe integer
  * of at least 19 (the size of a frame with empty data)
  *
  * @example

@@ -44,7 +44,7 @@ function stringifyData(data: unknown): string {
  * @param message - the message to encode; `timestamp` `0n` is replaced by the current time
  * @param maxMessageSize - the largest frame allowed, in bytes
  * @returns the frame bytes (a `Buffer`)
- * @throws {@link TaurusError} `INVALID_MESSAGE` when `type` or `sequence` is not a non-zero
+ * @throws `TaurusError` `INVALID_MESSAGE` when `type` or `sequence` is not a non-zero
  * u32, `data` is not a plain object or `null` (or cannot be serialised), or `timestamp` is not
  * an int64 `bigint`; `MESSAGE_TOO_LARGE` when the frame would exceed `maxMessageSize`.
  */

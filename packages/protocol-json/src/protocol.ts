@@ -18,7 +18,7 @@ import type { JsonMessage, JsonProtocolOptions } from "./message";
  * @param options - `maxMessageSize`: the largest whole frame in bytes
  * (default {@link DEFAULT_JSON_MAX_MESSAGE_SIZE}, 10 MiB)
  * @returns a `Protocol<JsonMessage>` named `"json"`
- * @throws {@link TaurusError} `INVALID_OPTION` when `maxMessageSize` is not a safe integer
+ * @throws `TaurusError` `INVALID_OPTION` when `maxMessageSize` is not a safe integer
  * of at least 6 (the size of the header)
  *
  * @example
