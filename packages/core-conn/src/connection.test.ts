@@ -275,6 +275,32 @@ describe("Connection", () => {
     expect((await closed(left))?.code).toBe("IDLE_TIMEOUT");
   });
 
+  it("counts only whole messages as activity: a peer dripping one frame is idle", async () => {
+    const [a, b] = createSocketPair();
+    const conn = new Connection(b, tiny, { idleTimeout: 80 });
+    const frame = tiny.encode("x".repeat(100));
+    let at = 0;
+    const drip = setInterval(() => {
+      if (at < frame.length) a.write(frame.subarray(at, ++at));
+    }, 10);
+    const error = await closed(conn);
+    clearInterval(drip);
+    a.destroy();
+    expect(error?.code).toBe("IDLE_TIMEOUT");
+    // Closed while the frame was still dripping in: its bytes did not keep it alive.
+    expect(conn.stats.messagesIn).toBe(0);
+    expect(at).toBeLessThan(frame.length);
+  });
+
+  it("stays open while whole messages keep flowing", async () => {
+    const { left, right } = pair({ idleTimeout: 60 });
+    const timer = setInterval(() => left.send("tick"), 15);
+    await new Promise((r) => setTimeout(r, 250));
+    clearInterval(timer);
+    expect(right.state).toBe("open");
+    expect(right.stats.messagesIn).toBeGreaterThan(5);
+  });
+
   it("closes a peer that sends no first byte with HANDSHAKE_TIMEOUT", async () => {
     const { left } = pair({ firstByteTimeout: 20 });
     expect((await closed(left))?.code).toBe("HANDSHAKE_TIMEOUT");

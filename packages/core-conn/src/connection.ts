@@ -329,7 +329,6 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
 
   private readonly onData = (chunk: Buffer): void => {
     this.stats.bytesIn += chunk.length;
-    this.lastActivity = performance.now();
     if (!this.gotFirstByte) {
       this.gotFirstByte = true;
       if (this.firstByteTimer) clearTimeout(this.firstByteTimer);
@@ -341,6 +340,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   /** Decodes and emits buffered frames until none is complete, or delivery is paused or the connection closed. */
   private deliver(): void {
     this.delivering = true;
+    const before = this.stats.messagesIn;
     try {
       const reader = this.reader;
       while (!this.paused && this.currentState !== "closed") {
@@ -356,6 +356,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       }
     } finally {
       this.delivering = false;
+      // Only whole messages count as activity: a peer that drips a frame byte
+      // by byte, or sends garbage, is idle (slowloris).
+      if (this.stats.messagesIn !== before) this.lastActivity = performance.now();
     }
     if (this.peerEnded && !this.peerEndHandled && !this.paused && this.currentState !== "closed") {
       this.finishInbound();

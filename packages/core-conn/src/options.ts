@@ -32,8 +32,10 @@ export interface ConnectionOptions {
    */
   sendQueueBytes?: number;
   /**
-   * Milliseconds without any byte read or written after which the connection
-   * is closed with `IDLE_TIMEOUT`. `0` disables it.
+   * Milliseconds without a whole message received or sent after which the
+   * connection is closed with `IDLE_TIMEOUT`. Bytes alone do not count, so a
+   * peer that drips a frame byte by byte, or sends only garbage, is idle.
+   * `0` disables it.
    * @defaultValue {@link DEFAULT_IDLE_TIMEOUT} (30 minutes)
    */
   idleTimeout?: number;

@@ -63,7 +63,9 @@ export interface ServerOptions {
    */
   maxMessageSize?: number;
   /**
-   * Milliseconds without traffic before a connection is closed; `0` disables.
+   * Milliseconds without a whole message received or sent before a
+   * connection is closed (bytes that never make a message do not count);
+   * `0` disables.
    * @defaultValue `DEFAULT_IDLE_TIMEOUT` of `@taurus/core-conn` (30 minutes)
    */
   idleTimeout?: number;

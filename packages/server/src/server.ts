@@ -348,6 +348,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   private refuse(socket: net.Socket, why: string): void {
     socket.destroy();
     this.metrics.connectionRefused();
+    this.metrics.error("connection", "CONNECTION_LIMIT");
     this.report(new TaurusError("CONNECTION_LIMIT", why), undefined);
   }
 
