@@ -316,7 +316,9 @@ describe("Connection", () => {
     expect(conn.remotePort).toBeGreaterThan(0);
     conn.attributes.set("user", "alice");
     expect(conn.attributes.get("user")).toBe("alice");
-    expect(new Connection(createSocketPair()[0], tiny).id).toMatch(/^[0-9a-f-]{36}$/);
+    const ids = Array.from({ length: 3 }, () => new Connection(createSocketPair()[0], tiny).id);
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{6}-[0-9a-z]+$/);
     conn.close();
   });
 

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import { type ErrorCode, ErrorCodes, TaurusError } from "./errors";
@@ -11,6 +11,16 @@ import {
 import { type Drop, dropReasonCode, type Protocol } from "./protocol";
 import { SendQueue } from "./send-queue";
 import { type ConnectionStats, newConnectionStats } from "./stats";
+
+/**
+ * Connection ids: a random prefix per process and a counter, short enough
+ * (12 characters up to 60 million connections) to stay one flat string.
+ */
+const ID_PREFIX = randomBytes(3).toString("hex");
+let lastId = 0;
+const nextId = (): string => `${ID_PREFIX}-${(++lastId).toString(36)}`;
+
+const NO_FRAMES: Uint8Array[] = [];
 
 /** The life of a {@link Connection}: `open`, then `closing` after `end()`, then `closed`. */
 export type ConnectionState = "open" | "closing" | "closed";
@@ -88,14 +98,13 @@ export type ConnectionSocket = Duplex & {
  * ```
  */
 export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
-  /** A unique id (a random UUID unless the `id` option was given). */
+  /** An id unique within the process (a random per-process prefix and a counter), unless the `id` option was given. */
   readonly id: string;
   /** The protocol of this connection. */
   readonly protocol: Protocol<M>;
   /** The socket this connection runs over. */
   readonly socket: ConnectionSocket;
-  /** Free-form per-connection attributes for the application (user name, session...). */
-  readonly attributes = new Map<string, unknown>();
+  private attributeMap: Map<string, unknown> | undefined;
   /** Counters of this connection. */
   readonly stats: ConnectionStats = newConnectionStats();
   /** The largest frame accepted or sent on this connection, in bytes. */
@@ -116,8 +125,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private idleTimer: NodeJS.Timeout | undefined;
   private firstByteTimer: NodeJS.Timeout | undefined;
   private closeError: TaurusError | undefined;
-  private endWaiters: Array<() => void> = [];
-  private unsent: Uint8Array[] = [];
+  private endWaiters: Array<() => void> | undefined;
+  private unsent: Uint8Array[] = NO_FRAMES;
 
   /**
    * @param socket - a connected (or connecting) socket, or any Duplex
@@ -128,7 +137,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   constructor(socket: ConnectionSocket, protocol: Protocol<M>, options: ConnectionOptions = {}) {
     super();
     this.options = resolveConnectionOptions(options, protocol.maxMessageSize);
-    this.id = this.options.id ?? randomUUID();
+    this.id = this.options.id ?? nextId();
     this.protocol = protocol;
     this.socket = socket;
     this.maxMessageSize = this.options.maxMessageSize;
@@ -144,9 +153,15 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     socket.on("end", this.onEnd);
     socket.on("error", this.onSocketError);
     socket.on("close", this.onSocketClose);
-    if (socket.connecting) socket.once("connect", this.onConnect);
-    else process.nextTick(this.onConnect);
+    if (socket.connecting) socket.once("connect", () => this.onConnect());
+    else process.nextTick(Connection.connected, this);
     this.armTimers();
+  }
+
+  /** Free-form per-connection attributes for the application (user name, session...), created on first use. */
+  get attributes(): Map<string, unknown> {
+    this.attributeMap ??= new Map();
+    return this.attributeMap;
   }
 
   /** `open`, `closing` (after {@link Connection.end}) or `closed`. */
@@ -246,7 +261,10 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    */
   end(): Promise<void> {
     if (this.currentState === "closed") return Promise.resolve();
-    const done = new Promise<void>((resolve) => this.endWaiters.push(resolve));
+    const done = new Promise<void>((resolve) => {
+      this.endWaiters ??= [];
+      this.endWaiters.push(resolve);
+    });
     if (this.currentState === "open") {
       this.currentState = "closing";
       if (this.queue.length === 0) this.socket.end();
@@ -279,8 +297,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    */
   takeUnsent(): Uint8Array[] {
     const frames = this.unsent;
-    this.unsent = [];
-    return frames;
+    this.unsent = NO_FRAMES;
+    return frames === NO_FRAMES ? [] : frames;
   }
 
   private assertOpen(): void {
@@ -323,15 +341,25 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.options.metrics?.error(kind, code);
   }
 
-  private readonly onConnect = (): void => {
+  // Tick and timer callbacks that take the connection as an argument: no closure per connection.
+  private static connected(conn: Connection<unknown>): void {
+    conn.onConnect();
+  }
+
+  private static idleCheck(conn: Connection<unknown>): void {
+    conn.checkIdle();
+  }
+
+  private onConnect(): void {
     if (this.currentState !== "closed") this.emit("connect");
-  };
+  }
 
   private readonly onData = (chunk: Buffer): void => {
     this.stats.bytesIn += chunk.length;
     if (!this.gotFirstByte) {
       this.gotFirstByte = true;
-      if (this.firstByteTimer) clearTimeout(this.firstByteTimer);
+      clearTimeout(this.firstByteTimer);
+      this.firstByteTimer = undefined;
     }
     this.reader.push(chunk);
     if (!this.paused && !this.delivering) this.deliver();
@@ -452,8 +480,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.unsent = this.queue.take();
     this.reader.clear();
     this.emit("close", this.closeError);
-    for (const resolve of this.endWaiters) resolve();
-    this.endWaiters = [];
+    const waiters = this.endWaiters;
+    this.endWaiters = undefined;
+    for (const resolve of waiters ?? []) resolve();
   }
 
   private armTimers(): void {
@@ -468,11 +497,11 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   private scheduleIdleCheck(delay: number): void {
-    this.idleTimer = setTimeout(this.checkIdle, delay);
+    this.idleTimer = setTimeout(Connection.idleCheck, delay, this);
     this.idleTimer.unref();
   }
 
-  private readonly checkIdle = (): void => {
+  private checkIdle(): void {
     const timeout = this.options.idleTimeout;
     const idleFor = performance.now() - this.lastActivity;
     if (idleFor >= timeout) {
@@ -480,7 +509,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     } else {
       this.scheduleIdleCheck(Math.ceil(timeout - idleFor));
     }
-  };
+  }
 
   private clearTimers(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);

@@ -59,7 +59,7 @@ export interface ConnectionOptions {
   slowConsumerPolicy?: SlowConsumerPolicy;
   /**
    * The connection's id.
-   * @defaultValue a random UUID
+   * @defaultValue a process-unique id: a random per-process prefix and a counter (`"3fa9c1-1"`, `"3fa9c1-2"`...)
    */
   id?: string;
   /** Receives counts as they happen, for aggregate metrics (a server's, say). */

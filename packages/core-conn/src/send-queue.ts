@@ -1,5 +1,14 @@
 import type { Writable } from "node:stream";
 
+/** Queues with frames to flush at the end of this tick: one microtask for all of them. */
+const scheduled: SendQueue[] = [];
+
+function flushScheduled(): void {
+  // A flush may schedule another queue; the loop picks it up.
+  for (let i = 0; i < scheduled.length; i++) (scheduled[i] as SendQueue).flush();
+  scheduled.length = 0;
+}
+
 /** Batches of at most this many bytes are concatenated into one write; larger ones are written as they are. */
 const COALESCE_BYTES = 64 * 1024;
 
@@ -17,6 +26,8 @@ export class SendQueue {
   private bytes = 0;
   private scheduled = false;
   private waitingDrain = false;
+  /** Created the first time the socket pushes back. */
+  private onDrain: (() => void) | undefined;
 
   constructor(
     private readonly socket: Writable,
@@ -41,7 +52,7 @@ export class SendQueue {
     this.bytes += frame.length;
     if (!this.scheduled && !this.waitingDrain) {
       this.scheduled = true;
-      queueMicrotask(this.flush);
+      if (scheduled.push(this) === 1) queueMicrotask(flushScheduled);
     }
   }
 
@@ -55,7 +66,7 @@ export class SendQueue {
   }
 
   /** Hands queued frames to the socket until it pushes back. */
-  readonly flush = (): void => {
+  flush(): void {
     this.scheduled = false;
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
@@ -63,21 +74,22 @@ export class SendQueue {
       if (socket.writableLength >= this.highWaterMark) {
         if (!this.waitingDrain) {
           this.waitingDrain = true;
+          this.onDrain ??= () => {
+            this.waitingDrain = false;
+            this.flush();
+          };
           socket.once("drain", this.onDrain);
         }
         return;
       }
       this.writeBatch(socket);
     }
-    this.frames = [];
+    // Reuse a small array; let a large one go, so an idle connection holds little.
+    if (this.frames.length > 64) this.frames = [];
+    else this.frames.length = 0;
     this.head = 0;
     this.onEmpty();
-  };
-
-  private readonly onDrain = (): void => {
-    this.waitingDrain = false;
-    this.flush();
-  };
+  }
 
   private writeBatch(socket: Writable): void {
     const frames = this.frames;

@@ -4,6 +4,9 @@ import type { TokenBucket } from "@taurus/ratelimit";
 import type { ServerHandler } from "./handler";
 import type { RateLimitPolicy } from "./options";
 
+/** One synchronous handler call in this many is timed (a power of two). */
+const SAMPLE = 8;
+
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
@@ -18,6 +21,7 @@ export class Session<M> {
   /** Settles when no handler of this connection is running. */
   private running: Promise<void> | undefined;
   private held: M | undefined;
+  private calls = 0;
   private rateTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -33,8 +37,16 @@ export class Session<M> {
 
   /** Runs `onConnect`; messages wait for it. */
   start(): void {
-    if (!this.handler.onConnect) return;
-    this.invoke(() => this.handler.onConnect?.(this.conn), false);
+    const onConnect = this.handler.onConnect;
+    if (!onConnect) return;
+    let result: unknown;
+    try {
+      result = onConnect.call(this.handler, this.conn);
+    } catch (err) {
+      this.failed(err);
+      return;
+    }
+    if (isPromiseLike(result)) this.wait(result, 0);
   }
 
   /** Resolves once the handler in flight, if any, has settled. */
@@ -76,59 +88,64 @@ export class Session<M> {
         this.held = message;
         this.conn.pause();
         this.rateTimer = setTimeout(
-          this.release,
+          Session.release,
           Math.max(1, Math.ceil(limiter.delayUntilAvailable())),
+          this,
         );
     }
   }
 
-  private readonly release = (): void => {
-    this.rateTimer = undefined;
-    const message = this.held as M;
-    this.held = undefined;
-    if (this.conn.state === "closed") return;
-    if (this.limiter && !this.limiter.tryTake()) {
-      this.overLimit(message, this.limiter);
+  /** The rate-limit timer's callback: handles the held message now that a token is due. */
+  private static release<T>(session: Session<T>): void {
+    session.rateTimer = undefined;
+    const message = session.held as T;
+    session.held = undefined;
+    if (session.conn.state === "closed") return;
+    if (session.limiter && !session.limiter.tryTake()) {
+      session.overLimit(message, session.limiter);
       return;
     }
-    this.handle(message);
-    if (!this.running && this.held === undefined) this.conn.resume();
-  };
+    session.handle(message);
+    if (!session.running && session.held === undefined) session.conn.resume();
+  }
 
   private handle(message: M): void {
     const onMessage = this.handler.onMessage;
     if (!onMessage) return;
-    this.invoke(() => onMessage(this.conn, message), true);
-  }
-
-  /** Calls a handler; an async one pauses the connection until it settles. */
-  private invoke(call: () => void | Promise<void>, timed: boolean): void {
+    // Latency is timed for every async handler and every SAMPLE-th sync one:
+    // two clock reads per message would cost more than a small handler.
+    const timed = (this.calls++ & (SAMPLE - 1)) === 0;
     const started = timed ? performance.now() : 0;
     let result: unknown;
     try {
-      result = call();
+      result = onMessage.call(this.handler, this.conn, message);
     } catch (err) {
       this.failed(err);
       if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);
       return;
     }
-    if (!isPromiseLike(result)) {
-      if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);
+    if (isPromiseLike(result)) {
+      this.wait(result, started || performance.now());
       return;
     }
-    const conn = this.conn;
-    conn.pause();
+    if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);
+  }
+
+  /** An async handler is running: stop reading until it settles. */
+  private wait(result: PromiseLike<unknown>, started: number): void {
+    this.conn.pause();
     this.running = Promise.resolve(result).then(
-      () => this.settled(started, timed),
+      () => this.settled(started),
       (err: unknown) => {
         this.failed(err);
-        this.settled(started, timed);
+        this.settled(started);
       },
     );
   }
 
-  private settled(started: number, timed: boolean): void {
-    if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);
+  /** `started` is 0 for `onConnect`, which is not timed. */
+  private settled(started: number): void {
+    if (started > 0) this.metrics.handlerLatency((performance.now() - started) * 1e6);
     this.running = undefined;
     if (this.held === undefined && this.rateTimer === undefined) this.conn.resume();
   }
