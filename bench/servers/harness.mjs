@@ -1,0 +1,70 @@
+// What every server under test shares: it prints its port to the parent over IPC, reports
+// its memory (after a full gc), live connections and handles on request, and stops on request.
+
+/**
+ * @typedef {object} ServerUnderTest
+ * @property {() => Promise<number>} listen binds 127.0.0.1:0 and returns the port
+ * @property {() => number} connections live connections
+ * @property {() => Promise<void>} close stops listening and drops every connection
+ */
+
+/** @type {Record<string, number>} */
+export const errors = {};
+
+/** @param {string} code */
+export function countError(code) {
+  errors[code] = (errors[code] ?? 0) + 1;
+}
+
+/** @returns {Promise<void>} */
+async function fullGc() {
+  const gc = /** @type {(() => void) | undefined} */ (globalThis.gc);
+  if (!gc) return;
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** @returns {Record<string, number>} active resources (handles, requests, timers) by type */
+function handles() {
+  /** @type {Record<string, number>} */
+  const byType = {};
+  for (const type of process.getActiveResourcesInfo()) byType[type] = (byType[type] ?? 0) + 1;
+  return byType;
+}
+
+/** @param {ServerUnderTest} server */
+export async function serve(server) {
+  const send = (/** @type {Record<string, unknown>} */ msg) => process.send?.(msg);
+  process.on("message", async (m) => {
+    const msg = /** @type {{ type: string }} */ (m);
+    if (msg.type === "stats") {
+      await fullGc();
+      send({
+        type: "stats",
+        memory: process.memoryUsage(),
+        connections: server.connections(),
+        handles: handles(),
+        errors,
+      });
+    } else if (msg.type === "stop") {
+      /** @type {NodeJS.Timeout | undefined} */
+      let timer;
+      const deadline = new Promise((resolve) => {
+        timer = setTimeout(resolve, 3000);
+      });
+      await Promise.race([server.close(), deadline]);
+      clearTimeout(timer);
+      process.exit(0);
+    }
+  });
+  process.on("disconnect", () => process.exit(0));
+  const port = await server.listen();
+  send({ type: "listening", port });
+}
+
+/** @returns {"echo" | "broadcast"} the mode given on the command line */
+export function mode() {
+  return process.argv[2] === "broadcast" ? "broadcast" : "echo";
+}

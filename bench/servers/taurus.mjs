@@ -1,0 +1,37 @@
+// The Taurus server under test: createServer of @taurus/server, no rate limit, echo or broadcast.
+import { createServer } from "@taurus/server";
+import { countError, mode, serve } from "./harness.mjs";
+
+/**
+ * @template M
+ * @param {import("@taurus/server").ServerConfig<M>["protocol"]} protocol
+ */
+export async function runTaurus(protocol) {
+  const broadcast = mode() === "broadcast";
+  /** @type {import("@taurus/server").TaurusServer<M>} */
+  const server = createServer({
+    protocol,
+    rateLimit: Number.POSITIVE_INFINITY,
+    maxConnections: 100_000,
+    shutdownTimeout: 1000,
+    // Broadcast receivers only read: no first-byte deadline for them.
+    handshakeTimeout: broadcast ? 0 : undefined,
+    handler: {
+      onMessage: broadcast
+        ? (_conn, msg) => {
+            server.broadcast(msg);
+          }
+        : (conn, msg) => {
+            conn.send(msg);
+          },
+      onError: (error) => countError(error.code),
+    },
+  });
+  await serve({
+    listen: async () => (await server.listen(0, "127.0.0.1")).port,
+    connections: () => server.connectionCount,
+    close: async () => {
+      await server.close();
+    },
+  });
+}

@@ -1,0 +1,292 @@
+// Turns the scenarios' rows into ratios, targets and a markdown report.
+import { human, ratio, round, table } from "./lib/stats.mjs";
+
+/** @typedef {Record<string, unknown>} Row A row of a scenario, or of ratios. */
+
+/**
+ * @param {Row[] | undefined} rows
+ * @param {Row} where
+ * @returns {Row | undefined}
+ */
+function find(rows, where) {
+  return rows?.find((r) => Object.entries(where).every(([k, v]) => r[k] === v));
+}
+
+/**
+ * @param {Record<string, unknown[]>} results
+ * @param {Record<string, unknown>} machine
+ * @param {boolean} quick
+ */
+export function report(results, machine, quick) {
+  const echo = /** @type {Row[] | undefined} */ (results.echo);
+  const latency = /** @type {Row[] | undefined} */ (results.latency);
+  const idle = /** @type {Row[] | undefined} */ (results.idle);
+  const broadcast = /** @type {Row[] | undefined} */ (results.broadcast);
+  const churn = /** @type {Row[] | undefined} */ (results.churn);
+  const eps = (/** @type {string} */ server, /** @type {number} */ size, /** @type {number} */ n) =>
+    find(echo, { server, size, connections: n })?.messagesPerSecond;
+
+  /** @type {Row} */
+  const ratios = { echo: [], latency: [], idle: {}, broadcast: {}, churn: {} };
+  const sizes = [...new Set((echo ?? []).map((r) => r.size))];
+  for (const size of sizes) {
+    for (const n of [1, 100]) {
+      ratios.echo.push({
+        size,
+        connections: n,
+        taurusBinaryVsRaw: ratio(eps("taurus-binary", size, n), eps("raw-binary", size, n)),
+        taurusBinaryVsWs: ratio(eps("taurus-binary", size, n), eps("ws", size, n)),
+        taurusJsonVsRawJson: ratio(eps("taurus-json", size, n), eps("raw-json", size, n)),
+      });
+    }
+  }
+  for (const n of [1, 100]) {
+    const t = find(latency, { server: "taurus-binary", connections: n });
+    const r = find(latency, { server: "raw-binary", connections: n });
+    ratios.latency.push({
+      connections: n,
+      p50: ratio(t?.p50, r?.p50),
+      p99: ratio(t?.p99, r?.p99),
+      p999: ratio(t?.p999, r?.p999),
+      max: ratio(t?.max, r?.max),
+    });
+  }
+  const ti = find(idle, { server: "taurus-binary" });
+  const ri = find(idle, { server: "raw-binary" });
+  ratios.idle = {
+    rss: ratio(ti?.rssPerConnection, ri?.rssPerConnection),
+    heap: ratio(ti?.heapPerConnection, ri?.heapPerConnection),
+  };
+  const tb = find(broadcast, { server: "taurus-binary" });
+  const rb = find(broadcast, { server: "raw-binary" });
+  ratios.broadcast = {
+    deliveries: ratio(tb?.deliveriesPerSecond, rb?.deliveriesPerSecond),
+    p99: ratio(tb?.p99, rb?.p99),
+  };
+  const tc = find(churn, { server: "taurus-binary" });
+  const rc = find(churn, { server: "raw-binary" });
+  ratios.churn = {
+    connectionsPerSecond: ratio(tc?.connectionsPerSecond, rc?.connectionsPerSecond),
+  };
+
+  const er = (/** @type {number} */ n) =>
+    ratios.echo.find((/** @type {Row} */ r) => r.size === 64 && r.connections === n);
+  const lr = (/** @type {number} */ n) =>
+    ratios.latency.find((/** @type {Row} */ r) => r.connections === n);
+  /** @type {{ target: string, value: number | null, threshold: string, met: boolean | null }[]} */
+  const targets = [];
+  /**
+   * @param {string} target
+   * @param {number | null | undefined} value
+   * @param {">=" | "<="} op
+   * @param {number} limit
+   */
+  const add = (target, value, op, limit) => {
+    const v = value ?? null;
+    const met = v === null ? null : op === ">=" ? v >= limit : v <= limit;
+    targets.push({ target, value: v, threshold: `${op} ${limit}`, met });
+  };
+  for (const n of [1, 100])
+    add(`binary echo 64 B x${n}: Taurus / raw`, er(n)?.taurusBinaryVsRaw, ">=", 0.5);
+  for (const n of [1, 100])
+    add(`JSON echo 64 B x${n}: Taurus / raw JSON`, er(n)?.taurusJsonVsRawJson, ">=", 0.5);
+  for (const n of [1, 100])
+    add(`binary echo 64 B x${n}: Taurus / ws`, er(n)?.taurusBinaryVsWs, ">=", 3);
+  for (const n of [1, 100]) add(`request/reply x${n}: p99 Taurus / raw`, lr(n)?.p99, "<=", 1.2);
+  add("idle: RSS per connection Taurus / raw", ratios.idle.rss, "<=", 1.5);
+  add("idle: heap per connection Taurus / raw", ratios.idle.heap, "<=", 1.5);
+  if (tc) {
+    add(
+      `churn: Taurus heap growth after ${tc.connections} connections (KiB)`,
+      round(tc.heapGrowthBytes / 1024, 1),
+      "<=",
+      1024,
+    );
+    add("churn: Taurus handle growth", tc.handleGrowth, "<=", 0);
+    add("churn: Taurus connections left open", tc.leftOpen, "<=", 0);
+  }
+
+  const missing = [];
+  if (!echo?.length || echo.some((r) => !(r.messagesPerSecond > 0))) missing.push("echo");
+  if (!latency?.length || latency.some((r) => !(r.samples > 0))) missing.push("latency");
+  if (
+    !idle?.length ||
+    idle.some((r) => !(r.connections > 0) || !Number.isFinite(r.rssPerConnection))
+  )
+    missing.push("idle");
+  if (!broadcast?.length || broadcast.some((r) => !(r.deliveriesPerSecond > 0)))
+    missing.push("broadcast");
+  if (!churn?.length || churn.some((r) => !(r.connections > 0))) missing.push("churn");
+
+  const md = [
+    `# Taurus benchmarks${quick ? " (quick run: small counts, not for comparison)" : ""}`,
+    "",
+  ];
+  md.push(
+    `Machine: ${machine.cpuModel}, ${machine.cpuCount} cores, ${machine.totalMemoryMiB} MiB, ${machine.platform}, Node ${machine.node}.`,
+    `${machine.note}`,
+    "",
+    "## Targets",
+    "",
+    table(
+      ["target", "value", "threshold", "met"],
+      targets.map((t) => [
+        t.target,
+        t.value ?? "-",
+        t.threshold,
+        t.met === null ? "-" : t.met ? "yes" : "**no**",
+      ]),
+    ),
+    "",
+  );
+  if (echo?.length) {
+    md.push(
+      "## Pipelined echo (messages/s, MB/s of echoed frames)",
+      "",
+      table(
+        [
+          "size",
+          "conns",
+          "window",
+          "taurus-binary",
+          "raw-binary",
+          "ws",
+          "T/raw",
+          "T/ws",
+          "taurus-json",
+          "raw-json",
+          "T/raw json",
+        ],
+        ratios.echo.map((/** @type {Row} */ r) => {
+          const cell = (/** @type {string} */ s) => {
+            const row = find(echo, { server: s, size: r.size, connections: r.connections });
+            return row ? `${human(row.messagesPerSecond)} (${row.megabytesPerSecond} MB/s)` : "-";
+          };
+          const w = find(echo, {
+            server: "raw-binary",
+            size: r.size,
+            connections: r.connections,
+          })?.window;
+          return [
+            r.size,
+            r.connections,
+            w ?? "-",
+            cell("taurus-binary"),
+            cell("raw-binary"),
+            cell("ws"),
+            r.taurusBinaryVsRaw ?? "-",
+            r.taurusBinaryVsWs ?? "-",
+            cell("taurus-json"),
+            cell("raw-json"),
+            r.taurusJsonVsRawJson ?? "-",
+          ];
+        }),
+      ),
+      "",
+    );
+  }
+  if (latency?.length) {
+    md.push(
+      "## Request/reply latency (64 B binary, µs)",
+      "",
+      table(
+        ["conns", "server", "req/s", "p50", "p99", "p99.9", "max"],
+        latency.map((r) => [
+          r.connections,
+          r.server,
+          human(r.requestsPerSecond),
+          r.p50,
+          r.p99,
+          r.p999,
+          r.max,
+        ]),
+      ),
+      "",
+      table(
+        ["conns", "p50 T/raw", "p99 T/raw", "p99.9 T/raw", "max T/raw"],
+        ratios.latency.map((/** @type {Row} */ r) => [
+          r.connections,
+          r.p50 ?? "-",
+          r.p99 ?? "-",
+          r.p999 ?? "-",
+          r.max ?? "-",
+        ]),
+      ),
+      "",
+    );
+  }
+  if (idle?.length) {
+    md.push(
+      "## Idle connections (server memory per connection, after gc, bytes)",
+      "",
+      table(
+        ["server", "conns", "RSS", "heap used", "external", "RSS MiB before → after"],
+        idle.map((r) => [
+          r.server,
+          r.connections,
+          r.rssPerConnection,
+          r.heapPerConnection,
+          r.externalPerConnection,
+          `${r.rssMiB.before} → ${r.rssMiB.after}`,
+        ]),
+      ),
+      "",
+      `Taurus / raw: RSS ${ratios.idle.rss ?? "-"}, heap ${ratios.idle.heap ?? "-"}.`,
+      "",
+    );
+  }
+  if (broadcast?.length) {
+    md.push(
+      "## Broadcast fan-out (64 B binary, one sender, 16 broadcasts in flight; delay in µs)",
+      "",
+      table(
+        ["server", "receivers", "deliveries/s", "p50", "p99", "p99.9", "max"],
+        broadcast.map((r) => [
+          r.server,
+          r.receivers,
+          human(r.deliveriesPerSecond),
+          r.p50,
+          r.p99,
+          r.p999,
+          r.max,
+        ]),
+      ),
+      "",
+      `Taurus / raw: deliveries ${ratios.broadcast.deliveries ?? "-"}, p99 ${ratios.broadcast.p99 ?? "-"}.`,
+      "",
+    );
+  }
+  if (churn?.length) {
+    const kib = (/** @type {number} */ b) => round(b / 1024, 1);
+    const hsum = (/** @type {Record<string, number>} */ h) =>
+      Object.values(h).reduce((a, b) => a + b, 0);
+    md.push(
+      "## Connection churn (connect, one echo, close; 50 at a time; after gc)",
+      "",
+      table(
+        [
+          "server",
+          "conns",
+          "failed",
+          "conn/s",
+          "heap KiB before → after",
+          "RSS MiB before → after",
+          "handles before → after",
+          "left open",
+        ],
+        churn.map((r) => [
+          r.server,
+          r.connections,
+          r.failed,
+          human(r.connectionsPerSecond),
+          `${kib(r.heapUsedBefore)} → ${kib(r.heapUsedAfter)}`,
+          `${round(r.rssBefore / 2 ** 20, 1)} → ${round(r.rssAfter / 2 ** 20, 1)}`,
+          `${hsum(r.handlesBefore)} → ${hsum(r.handlesAfter)}`,
+          r.leftOpen,
+        ]),
+      ),
+      "",
+    );
+  }
+  return { ratios, targets, markdown: `${md.join("\n")}\n`, missing };
+}

@@ -1,0 +1,59 @@
+// Scenario 4: broadcast fan-out to `receivers` connections from one sender.
+import { startGenerator } from "../lib/proc.mjs";
+import { log, serverErrors, withServer } from "./common.mjs";
+
+/**
+ * Waits until the server counts `n` connections (bounded).
+ * @param {import("../lib/proc.mjs").Child} child
+ * @param {number} n
+ */
+async function waitConnections(child, n) {
+  for (let i = 0; i < 100; i++) {
+    const stats = await child.request({ type: "stats" });
+    if (Number(stats.connections) >= n) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`server never reached ${n} connections`);
+}
+
+/** @param {import("./common.mjs").Settings} settings */
+export async function broadcast(settings) {
+  const receivers = settings.quick ? 100 : 1000;
+  const timing = settings.quick
+    ? { warmupMs: 200, durationMs: 500 }
+    : { warmupMs: 1000, durationMs: 4000 };
+  const rows = [];
+  for (const server of ["taurus-binary", "raw-binary"]) {
+    const row = await withServer(server, "broadcast", settings, async ({ child, port }) => {
+      const generator = startGenerator("broadcast", {
+        port,
+        receivers,
+        size: 64,
+        window: 16,
+        ...timing,
+      });
+      try {
+        await generator.next("connected", 60_000);
+        await waitConnections(child, receivers + 1);
+        generator.send({ type: "go" });
+        const r = await generator.next("result", 60_000);
+        return {
+          server,
+          receivers,
+          deliveriesPerSecond: Math.round(Number(r.deliveriesPerSecond)),
+          p50: r.p50,
+          p99: r.p99,
+          p999: r.p999,
+          max: r.max,
+          unit: "µs",
+          serverErrors: await serverErrors(child),
+        };
+      } finally {
+        await generator.stop();
+      }
+    });
+    log(`broadcast ${server}: ${row.deliveriesPerSecond} deliveries/s, p99 ${row.p99} µs`);
+    rows.push(row);
+  }
+  return rows;
+}

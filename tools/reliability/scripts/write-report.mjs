@@ -1,0 +1,87 @@
+// Writes docs/RELIABILITY.md from the stress run: the per-case summaries in
+// results/stress/*.json and vitest's JSON report (results/stress/vitest.json).
+// Usage: node scripts/write-report.mjs   (run by `pnpm test:stress` after the tests)
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const results = join(here, "..", "results", "stress");
+const out = join(here, "..", "..", "..", "docs", "RELIABILITY.md");
+
+if (!existsSync(results)) {
+  console.error(`no stress results in ${results}: run pnpm test:stress first`);
+  process.exit(1);
+}
+const summaries = readdirSync(results)
+  .filter((f) => f.endsWith(".json") && f !== "vitest.json")
+  .map((f) => JSON.parse(readFileSync(join(results, f), "utf8")));
+const vitestFile = join(results, "vitest.json");
+const vitest = existsSync(vitestFile) ? JSON.parse(readFileSync(vitestFile, "utf8")) : undefined;
+const tests = vitest
+  ? vitest.testResults.flatMap((file) =>
+      file.assertionResults.map((t) => ({
+        file: file.name.replace(/^.*\/src\//, "src/"),
+        name: t.fullName,
+        status: t.status,
+        ms: Math.round(t.duration ?? 0),
+        failure: (t.failureMessages ?? []).join("\n").split("\n")[0],
+      })),
+    )
+  : [];
+
+const esc = (s) => String(s).replace(/\|/g, "\\|").replace(/\n/g, " ");
+const groups = ["Bad input", "Decoder fuzzing", "Slow and greedy peers", "Faults"];
+const lines = [];
+lines.push("# Reliability report");
+lines.push("");
+lines.push(
+  "Produced by `pnpm --filter @taurus/tools-reliability test:stress` (tools/reliability), which runs every hostile-peer and fault case at full scale on 127.0.0.1 and then writes this file with `scripts/write-report.mjs`. Do not edit by hand: re-run the stress suite.",
+);
+lines.push("");
+const when = vitest ? new Date(vitest.startTime).toISOString() : "unknown";
+const passed = tests.filter((t) => t.status === "passed").length;
+const failed = tests.filter((t) => t.status === "failed");
+lines.push(`- Run: ${when}, Node ${process.version}, ${process.platform}/${process.arch}`);
+lines.push(`- Tests: ${passed} passed, ${failed.length} failed, ${tests.length} in all`);
+const totalLost = summaries.reduce((n, s) => n + (Number(s.lost) || 0), 0);
+lines.push(`- Lost across every case with a summary: **${totalLost}** (must be 0)`);
+lines.push("");
+if (failed.length > 0) {
+  lines.push("## Failing cases (defects to fix)");
+  lines.push("");
+  for (const t of failed) lines.push(`- \`${t.file}\` › ${esc(t.name)}: ${esc(t.failure)}`);
+  lines.push("");
+}
+for (const group of groups) {
+  const inGroup = summaries
+    .filter((s) => s.group === group)
+    .sort((a, b) => a.id.localeCompare(b.id));
+  if (inGroup.length === 0) continue;
+  lines.push(`## ${group}`);
+  lines.push("");
+  lines.push("| case | load held | faults injected | bad inputs tried | lost |");
+  lines.push("| --- | --- | --- | --- | --- |");
+  for (const s of inGroup) {
+    const lost = `${s.lost}${s.lostUnit ? ` (${esc(s.lostUnit)})` : ""}`;
+    lines.push(
+      `| ${esc(s.title)} | ${esc(s.load)} | ${esc(s.faults)} | ${esc(s.badInputs)} | ${s.lost === 0 ? lost : `**${lost}**`} |`,
+    );
+  }
+  lines.push("");
+  lines.push("<details><summary>Measurements</summary>");
+  lines.push("");
+  for (const s of inGroup) lines.push(`- **${esc(s.title)}**: \`${JSON.stringify(s.observed)}\``);
+  lines.push("");
+  lines.push("</details>");
+  lines.push("");
+}
+lines.push("## Every test of the run");
+lines.push("");
+lines.push("| file | test | result | ms |");
+lines.push("| --- | --- | --- | --- |");
+for (const t of tests) lines.push(`| ${t.file} | ${esc(t.name)} | ${t.status} | ${t.ms} |`);
+lines.push("");
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${lines.join("\n")}\n`);
+console.log(`wrote ${out} (${summaries.length} case summaries, ${tests.length} tests)`);
