@@ -10,6 +10,7 @@ export type { ConnectionEvents, ConnectionSocket, ConnectionState } from "./conn
 export { Connection } from "./connection";
 export type { ErrorCode, ErrorKind, TaurusErrorOptions } from "./errors";
 export { ErrorCodes, isTaurusError, TaurusError } from "./errors";
+export { resyncToMagic } from "./magic";
 export type { ConnectionMetricsSink, ConnectionOptions, SlowConsumerPolicy } from "./options";
 export {
   DEFAULT_IDLE_TIMEOUT,

@@ -1,4 +1,4 @@
-import { type DecodeResult, type Drop, NEED_MORE } from "@taurus/core-conn";
+import { type DecodeResult, type Drop, NEED_MORE, resyncToMagic } from "@taurus/core-conn";
 import { BINARY_FRAME_OVERHEAD, BINARY_HEADER_SIZE, MAGIC_0, MAGIC_1 } from "./constants";
 import { crc32 } from "./crc32";
 import type { BinaryMessage } from "./message";
@@ -8,22 +8,6 @@ function u32(b: Buffer, i: number): number {
     (b[i] as number) * 0x1000000 +
     (((b[i + 1] as number) << 16) | ((b[i + 2] as number) << 8) | (b[i + 3] as number))
   );
-}
-
-/**
- * Handles bytes that do not start with the magic: drops the garbage before the first magic,
- * or, with no magic at all, everything but a trailing `0xCA` (half a magic).
- */
-function resync(buffer: Buffer, start: number, end: number): DecodeResult<BinaryMessage> {
-  const last = end - 1;
-  for (let i = start + 1; i < last; i++) {
-    if (buffer[i] === MAGIC_0 && buffer[i + 1] === MAGIC_1) {
-      return drop(i - start, "invalid_format", "bytes before the magic");
-    }
-  }
-  const keep = buffer[last] === MAGIC_0 ? last : end;
-  if (keep === start) return NEED_MORE;
-  return drop(keep - start, "invalid_format", "no magic in the buffered bytes");
 }
 
 function drop(consumed: number, reason: Drop["reason"], detail: string): Drop {
@@ -51,7 +35,7 @@ export function decodeBinary(
   const available = end - start;
   if (available < 2 || buffer[start] !== MAGIC_0 || buffer[start + 1] !== MAGIC_1) {
     if (available <= 0) return NEED_MORE;
-    return resync(buffer, start, end);
+    return resyncToMagic(buffer, start, end, MAGIC_0, MAGIC_1);
   }
   if (available < BINARY_HEADER_SIZE) return NEED_MORE;
   const length = u32(buffer, start + 11);

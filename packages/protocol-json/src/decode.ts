@@ -1,4 +1,4 @@
-import { type DecodeResult, type Drop, NEED_MORE } from "@taurus/core-conn";
+import { type DecodeResult, type Drop, NEED_MORE, resyncToMagic } from "@taurus/core-conn";
 import { INT64_MAX, INT64_MIN, JSON_HEADER_SIZE, MAGIC_0, MAGIC_1, U32_MAX } from "./constants";
 import type { JsonMessage } from "./message";
 import { exactTimestamp } from "./timestamp";
@@ -7,22 +7,6 @@ const INT64_LIMIT = 2 ** 63;
 
 function drop(consumed: number, reason: Drop["reason"], detail: string): Drop {
   return { kind: "drop", consumed, reason, detail };
-}
-
-/**
- * Handles bytes that do not start with the magic: drops the garbage before the first magic,
- * or, with no magic at all, everything but a trailing `0xFE` (half a magic).
- */
-function resync(buffer: Buffer, start: number, end: number): DecodeResult<JsonMessage> {
-  const last = end - 1;
-  for (let i = start + 1; i < last; i++) {
-    if (buffer[i] === MAGIC_0 && buffer[i + 1] === MAGIC_1) {
-      return drop(i - start, "invalid_format", "bytes before the magic");
-    }
-  }
-  const keep = buffer[last] === MAGIC_0 ? last : end;
-  if (keep === start) return NEED_MORE;
-  return drop(keep - start, "invalid_format", "no magic in the buffered bytes");
 }
 
 /** A u32 field as Go unmarshals it: absent or `null` is 0; anything but a u32 is an error. */
@@ -59,7 +43,7 @@ export function decodeJson(
   const available = end - start;
   if (available < 2 || buffer[start] !== MAGIC_0 || buffer[start + 1] !== MAGIC_1) {
     if (available <= 0) return NEED_MORE;
-    return resync(buffer, start, end);
+    return resyncToMagic(buffer, start, end, MAGIC_0, MAGIC_1);
   }
   if (available < JSON_HEADER_SIZE) return NEED_MORE;
   const length =
