@@ -23,6 +23,7 @@ export function report(results, machine, quick) {
   const idle = /** @type {Row[] | undefined} */ (results.idle);
   const broadcast = /** @type {Row[] | undefined} */ (results.broadcast);
   const churn = /** @type {Row[] | undefined} */ (results.churn);
+  const workers = /** @type {Row[] | undefined} */ (results.fanoutWorkers);
   const eps = (/** @type {string} */ server, /** @type {number} */ size, /** @type {number} */ n) =>
     find(echo, { server, size, connections: n })?.messagesPerSecond;
 
@@ -117,6 +118,8 @@ export function report(results, machine, quick) {
   if (!broadcast?.length || broadcast.some((r) => !(r.deliveriesPerSecond > 0)))
     missing.push("broadcast");
   if (!churn?.length || churn.some((r) => !(r.connections > 0))) missing.push("churn");
+  if (!workers?.length || workers.some((r) => !(r.deliveriesPerSecond > 0)))
+    missing.push("fanoutWorkers");
 
   const md = [
     `# Taurus benchmarks${quick ? " (quick run: small counts, not for comparison)" : ""}`,
@@ -285,6 +288,26 @@ export function report(results, machine, quick) {
           r.leftOpen,
         ]),
       ),
+      "",
+    );
+  }
+  if (workers?.length) {
+    const base = workers.find((r) => r.workers === 0)?.deliveriesPerSecond;
+    md.push(
+      "## Fan-out over worker processes (chat-server --workers N, rooms joined through the primary's IPC)",
+      "",
+      table(
+        ["workers", "backplane", "receivers", "deliveries/s", "vs in-process"],
+        workers.map((r) => [
+          r.workers,
+          r.backplane,
+          r.receivers,
+          human(r.deliveriesPerSecond),
+          base ? round(r.deliveriesPerSecond / base, 2) : "-",
+        ]),
+      ),
+      "",
+      "On 2 cores the load generator needs one; each worker adds an IPC hop through the primary and a re-encode, without adding a core.",
       "",
     );
   }

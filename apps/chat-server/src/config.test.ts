@@ -13,6 +13,8 @@ describe("chat-server configuration", () => {
       idleTimeout: 30 * 60 * 1000,
       maxMessageSize: 1048576,
       logLevel: "info",
+      workers: 0,
+      redis: "",
     });
   });
 
@@ -35,6 +37,15 @@ describe("chat-server configuration", () => {
     expect(() => parseConfig(["--log-level", "loud"], {})).toThrow(ConfigError);
     expect(() => parseConfig(["--nope"], {})).toThrow(ConfigError);
     expect(() => parseConfig([], { CHAT_RATE_LIMIT: "-1" })).toThrow(/--rate-limit/);
+    expect(() => parseConfig(["--workers", "-2"], {})).toThrow(/--workers/);
+    expect(() => parseConfig(["--redis", "http://x"], {})).toThrow(/--redis/);
+  });
+
+  it("reads --workers and --redis", () => {
+    expect(parseConfig(["--workers", "4"], { CHAT_REDIS: "redis://10.0.0.5:6379" })).toMatchObject({
+      workers: 4,
+      redis: "redis://10.0.0.5:6379",
+    });
   });
 
   it("reads durations with units", () => {
@@ -53,6 +64,8 @@ describe("chat-server configuration", () => {
       "--binary-port",
       "--metrics-port",
       "--log-level",
+      "--workers",
+      "--redis",
     ]) {
       expect(usage()).toContain(flag);
     }

@@ -12,6 +12,10 @@ export interface Config {
   idleTimeout: number;
   maxMessageSize: number;
   logLevel: Level;
+  /** Worker processes sharing the ports (node:cluster); 0 runs in this process. */
+  workers: number;
+  /** Redis URL of the backplane joining instances; "" for none. */
+  redis: string;
 }
 
 /** Each setting: its flag, its environment variable, its default, and how to read it. */
@@ -65,6 +69,18 @@ const SETTINGS = {
     help: "debug, info, warn or error",
     parse: level,
   },
+  workers: {
+    env: "CHAT_WORKERS",
+    def: "0",
+    help: "worker processes sharing the ports (0: none, serve in this process)",
+    parse: workerCount,
+  },
+  redis: {
+    env: "CHAT_REDIS",
+    def: "",
+    help: "Redis URL (redis://host:port) joining rooms across instances and machines",
+    parse: redisUrl,
+  },
 } as const;
 
 type Key = keyof typeof SETTINGS;
@@ -81,6 +97,19 @@ function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(`not a positive integer: ${v}`);
   return n;
+}
+
+function workerCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 1024)
+    throw new ConfigError(`not a worker count: ${v}`);
+  return n;
+}
+
+function redisUrl(v: string): string {
+  if (v === "") return v;
+  if (!/^rediss?:\/\/[^\s]+$/.test(v)) throw new ConfigError(`not a redis:// URL: ${v}`);
+  return v;
 }
 
 function positiveNumber(v: string): number {
@@ -107,7 +136,8 @@ function level(v: string): Level {
 
 export function usage(): string {
   const lines = Object.entries(SETTINGS).map(
-    ([flag, s]) => `  --${flag.padEnd(18)} ${s.help} (default ${s.def}; env ${s.env})`,
+    ([flag, s]) =>
+      `  --${flag.padEnd(18)} ${s.help} (default ${s.def === "" ? "none" : s.def}; env ${s.env})`,
   );
   return [
     "Usage: chat-server [options]",
@@ -157,5 +187,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "h
     idleTimeout: read("idle-timeout"),
     maxMessageSize: read("max-message-size"),
     logLevel: read("log-level"),
+    workers: read("workers"),
+    redis: read("redis"),
   };
 }

@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 // chat-server: one chat room over the JSON (8080) and binary (8081) protocols, /metrics on 9090.
+// --workers N forks N processes sharing the ports; --redis URL joins instances across machines.
+import cluster from "node:cluster";
+import { backplaneKind } from "./backplane";
 import { ConfigError, parseConfig, usage } from "./config";
-import { startHttp } from "./http";
+import { roomSource, startHttp } from "./http";
 import { createLogger } from "./logger";
-import { ChatRoom } from "./room";
+import { runPrimary } from "./primary";
+import { startRoom, stopSignal } from "./serve";
+import { runWorker } from "./worker";
 
 async function main(): Promise<number> {
   let config: ReturnType<typeof parseConfig>;
@@ -19,20 +24,21 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = createLogger(config.logLevel);
-  const room = new ChatRoom(config, log);
-  const ports = await room.listen();
-  const http = await startHttp(room, config.host, config.metricsPort);
+  if (cluster.isWorker) return runWorker(config, log);
+  if (config.workers > 0) return runPrimary(config, log);
+
+  const { room, ports } = await startRoom(config, log);
+  const http = await startHttp(roomSource(room), config.host, config.metricsPort);
   log.info("listening", {
     host: config.host,
     json: ports.json,
     binary: ports.binary,
     metrics: http.port,
+    backplane: backplaneKind(config),
+    instance: room.adapter.instanceId,
   });
 
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
+  await stopSignal();
   log.info("shutting down");
   const report = await room.close();
   const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));

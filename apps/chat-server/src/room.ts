@@ -1,10 +1,18 @@
 // One chat room over two servers: JSON and binary clients see each other's messages,
-// each encoded in its own protocol.
+// each encoded in its own protocol. Both servers join the room's channel on one backplane
+// adapter: in-process by default, or one that joins instances (IPC between cluster
+// workers, Redis across machines); a broadcast on either server reaches the other and
+// every other instance, each re-encoding the neutral JSON for its own protocol.
 import type { Connection, TaurusError } from "@taurus/core-conn";
 import { ServerMetrics } from "@taurus/metrics";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
-import { createServer, type TaurusServer } from "@taurus/server";
+import {
+  type BroadcastAdapter,
+  createLocalAdapter,
+  createServer,
+  type TaurusServer,
+} from "@taurus/server";
 import {
   type ChatMessage,
   fromBinary,
@@ -15,6 +23,7 @@ import {
   toJson,
   USER,
 } from "./chat";
+import { binaryCodec, jsonCodec, ROOM_CHANNEL } from "./codec";
 import type { Config } from "./config";
 import type { Logger } from "./logger";
 
@@ -29,6 +38,7 @@ export class ChatRoom {
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
+    readonly adapter: BroadcastAdapter = createLocalAdapter(),
   ) {
     const options = {
       maxConnections: config.maxConnections,
@@ -40,9 +50,11 @@ export class ChatRoom {
     this.json = createServer({
       ...options,
       protocol: createJsonProtocol(),
+      backplane: { adapter, codec: jsonCodec, channel: ROOM_CHANNEL },
       handler: {
         onConnect: (conn) => this.connected(conn, "json"),
-        onMessage: (conn, message) => this.received(conn, fromJson(message), (c) => toJson(c)),
+        onMessage: (conn, message) =>
+          this.received(conn, fromJson(message), (c) => toJson(c), this.json),
         onClose: (conn, error) => this.closed(conn, "json", error),
         onError: (error, conn) => this.failed(error, conn, "json"),
       },
@@ -50,6 +62,7 @@ export class ChatRoom {
     this.binary = createServer({
       ...options,
       protocol: createBinaryProtocol(),
+      backplane: { adapter, codec: binaryCodec, channel: ROOM_CHANNEL },
       handler: {
         onConnect: (conn) => this.connected(conn, "binary"),
         onMessage: (conn, message) => {
@@ -61,7 +74,7 @@ export class ChatRoom {
             });
             return;
           }
-          this.received(conn, chat, (c) => toBinary(c));
+          this.received(conn, chat, (c) => toBinary(c), this.binary);
         },
         onClose: (conn, error) => this.closed(conn, "binary", error),
         onError: (error, conn) => this.failed(error, conn, "binary"),
@@ -80,14 +93,19 @@ export class ChatRoom {
     return this.json.connectionCount + this.binary.connectionCount;
   }
 
-  /** Sends one message to every connection of both protocols. */
+  /**
+   * Sends one message to every connection of both protocols, here and on every
+   * other instance: the JSON server sends it and publishes it once; the binary
+   * server (through the adapter) and the other instances re-encode it.
+   */
   broadcast(chat: ChatMessage): void {
     this.json.broadcast(toJson(chat));
-    this.binary.broadcast(toBinary(chat));
   }
 
+  /** Closes both servers, then the adapter. */
   async close(): Promise<{ closed: number; forced: number }> {
     const [a, b] = await Promise.all([this.json.close(), this.binary.close()]);
+    await this.adapter.close();
     return { closed: a.closed + b.closed, forced: a.forced + b.forced };
   }
 
@@ -95,7 +113,12 @@ export class ChatRoom {
     this.log.info("connected", { conn: conn.id, protocol, remote: conn.remoteAddress });
   }
 
-  private received<M>(conn: Connection<M>, chat: ChatMessage, encode: (c: ChatMessage) => M): void {
+  private received<M>(
+    conn: Connection<M>,
+    chat: ChatMessage,
+    encode: (c: ChatMessage) => M,
+    server: TaurusServer<M>,
+  ): void {
     if (chat.from && !conn.attributes.has(NAME)) conn.attributes.set(NAME, chat.from);
     switch (chat.type) {
       case HEARTBEAT:
@@ -112,7 +135,10 @@ export class ChatRoom {
       case SYSTEM:
       case USER:
         this.log.debug("message", { conn: conn.id, type: chat.type, from: chat.from });
-        this.broadcast(chat);
+        // Encoded for the sender's protocol as the client sent it (the binary
+        // frame's JSON body stays as is); the other protocol and instances get it
+        // through the backplane.
+        server.broadcast(encode(chat));
         return;
       default:
         this.log.warn("unknown message type", { conn: conn.id, type: chat.type });
@@ -122,7 +148,7 @@ export class ChatRoom {
   private closed<M>(conn: Connection<M>, protocol: string, error: TaurusError | undefined): void {
     const name = (conn.attributes.get(NAME) as string | undefined) ?? conn.remoteAddress ?? conn.id;
     this.log.info("disconnected", { conn: conn.id, protocol, name, reason: error?.code });
-    if (this.json.connectionCount + this.binary.connectionCount === 0) return;
+    // Announced even with nobody left here: other instances may have listeners.
     this.sequence = (this.sequence % 0xffffffff) + 1;
     try {
       this.broadcast({

@@ -1,10 +1,23 @@
 /**
  * The Taurus TCP server: connection limits, per-connection rate limits, idle
- * and handshake timeouts, broadcast, graceful shutdown, metrics and TLS.
+ * and handshake timeouts, broadcast (across instances through a backplane
+ * adapter), graceful shutdown, metrics and TLS.
  *
  * @module
  */
+export type {
+  AdapterStats,
+  BackplaneCodec,
+  BackplaneListener,
+  BackplaneMembership,
+  BackplaneOptions,
+  BroadcastAdapter,
+} from "./adapter";
+export { createInstanceId, DEFAULT_BACKPLANE_CHANNEL } from "./adapter";
+export type { ChannelMembersHooks } from "./channel-members";
+export { ChannelMembers } from "./channel-members";
 export type { ServerHandler } from "./handler";
+export { createLocalAdapter } from "./local-adapter";
 export type { PerAddressLimits, RateLimitPolicy, ServerOptions } from "./options";
 export {
   DEFAULT_HANDSHAKE_TIMEOUT,

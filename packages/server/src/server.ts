@@ -9,6 +9,11 @@ import {
 } from "@taurus/core-conn";
 import { ServerMetrics } from "@taurus/metrics";
 import { ConnectionLimiter, TokenBucket } from "@taurus/ratelimit";
+import {
+  type BackplaneMembership,
+  type BackplaneOptions,
+  DEFAULT_BACKPLANE_CHANNEL,
+} from "./adapter";
 import type { ServerHandler } from "./handler";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options";
 import { Session } from "./session";
@@ -21,12 +26,22 @@ export interface ServerConfig<M> extends ServerOptions {
   handler?: ServerHandler<M>;
   /** Where to count; pass one to share it or read it elsewhere. @defaultValue a new `ServerMetrics` */
   metrics?: ServerMetrics;
+  /**
+   * Where broadcasts also go: the server joins the adapter's channel, each
+   * {@link TaurusServer.broadcast} is published there as neutral bytes once,
+   * and what other members publish is decoded, re-encoded for this server's
+   * protocol and sent to every connection here.
+   * @defaultValue none: broadcasts stay within this server
+   */
+  backplane?: BackplaneOptions<M>;
 }
 
 /** Options of {@link TaurusServer.broadcast}. */
 export interface BroadcastOptions<M> {
   /** A connection (or its id) that does not get the message, typically the sender. */
   except?: Connection<M> | string;
+  /** `true`: only this server's connections, not published on the backplane. @defaultValue `false` */
+  local?: boolean;
 }
 
 /** What {@link TaurusServer.broadcast} did. */
@@ -79,6 +94,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   private readonly listener: net.Server;
   private state: ServerState = "idle";
   private closing: Promise<ShutdownReport> | undefined;
+  private readonly backplane: BackplaneOptions<M> | undefined;
+  private readonly membership: BackplaneMembership | undefined;
 
   /** @internal use {@link createServer} */
   constructor(config: ServerConfig<M>) {
@@ -120,6 +137,11 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         );
       });
     }
+    this.backplane = config.backplane;
+    this.membership = this.backplane?.adapter.join(
+      this.backplane.channel ?? DEFAULT_BACKPLANE_CHANNEL,
+      this.onBackplane,
+    );
   }
 
   /**
@@ -175,12 +197,23 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
    * Sends one message to every connection: it is encoded once and the same
    * bytes are queued on each connection, so a slow connection never stalls
    * the others. A full queue is handled by the slow-consumer policy and
-   * reported to `onError`.
+   * reported to `onError`. With a `backplane`, the message is also encoded
+   * once as neutral bytes and published to every other member of the
+   * channel (unless `local`); `except` applies to this server only.
    *
-   * @returns how many connections got it, and how many did not
-   * @throws `TaurusError` `INVALID_MESSAGE` or `MESSAGE_TOO_LARGE` from the encoder, before any send
+   * @returns how many of this server's connections got it, and how many did not
+   * @throws `TaurusError` `INVALID_MESSAGE` or `MESSAGE_TOO_LARGE` from the encoder
+   *   (or `INVALID_MESSAGE` from the backplane codec), before any send
    */
   broadcast(message: M, options: BroadcastOptions<M> = {}): BroadcastResult {
+    const frame = this.encodeFrame(message);
+    const neutral = this.membership && !options.local ? this.toNeutral(message) : undefined;
+    const result = this.broadcastEncoded(frame, options);
+    if (neutral) this.membership?.publish(neutral);
+    return result;
+  }
+
+  private encodeFrame(message: M): Uint8Array {
     const frame = this.protocol.encode(message);
     if (frame.length > this.options.maxMessageSize) {
       throw new TaurusError(
@@ -188,12 +221,43 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         `frame of ${frame.length} bytes exceeds maxMessageSize ${this.options.maxMessageSize}`,
       );
     }
-    return this.broadcastEncoded(frame, options);
+    return frame;
   }
+
+  private toNeutral(message: M): Uint8Array {
+    try {
+      return (this.backplane as BackplaneOptions<M>).codec.encode(message);
+    } catch (err) {
+      throw new TaurusError("INVALID_MESSAGE", `backplane codec failed: ${String(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** A message another member published: decoded, re-encoded for this protocol, sent here. */
+  private readonly onBackplane = (payload: Uint8Array): void => {
+    if (this.state === "closing" || this.state === "closed") return;
+    let frame: Uint8Array;
+    try {
+      frame = this.encodeFrame((this.backplane as BackplaneOptions<M>).codec.decode(payload));
+    } catch (err) {
+      this.report(
+        err instanceof TaurusError
+          ? err
+          : new TaurusError("MALFORMED_BODY", `backplane message: ${String(err)}`, {
+              cause: err,
+            }),
+        undefined,
+      );
+      return;
+    }
+    this.broadcastEncoded(frame);
+  };
 
   /**
    * Sends already encoded frame bytes of this server's protocol to every
-   * connection, as {@link TaurusServer.broadcast} does after encoding.
+   * connection, as {@link TaurusServer.broadcast} does after encoding. Never
+   * published on the backplane (the frame is not neutral).
    *
    * @returns how many connections got it, and how many did not
    */
@@ -229,6 +293,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
 
   private async shutdown(): Promise<ShutdownReport> {
     this.state = "closing";
+    this.membership?.leave();
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     const sessions = [...this.sessions.values()];
     let timer: NodeJS.Timeout | undefined;
@@ -391,7 +456,8 @@ function metricsSink(metrics: ServerMetrics): ConnectionMetricsSink {
  *
  * @param config - the protocol, the handler and the options (see {@link ServerOptions} for defaults)
  * @returns a server, not yet listening: call {@link TaurusServer.listen}
- * @throws `TaurusError` `INVALID_OPTION` for an option out of range
+ * @throws `TaurusError` `INVALID_OPTION` for an option out of range;
+ *   `CONNECTION_CLOSED` when the `backplane` adapter is already closed
  *
  * @example
  * ```ts

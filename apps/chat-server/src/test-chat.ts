@@ -1,0 +1,193 @@
+// Test helpers: the built chat-server as real processes, and chat peers on 127.0.0.1.
+import { type ChildProcess, spawn } from "node:child_process";
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import { Connection, type Protocol } from "@taurus/core-conn";
+import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
+import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
+import { type ChatMessage, fromBinary, fromJson, toBinary, toJson } from "./chat";
+
+const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+
+export interface Running {
+  proc: ChildProcess;
+  json: number;
+  binary: number;
+  metrics: number;
+  logs: Array<Record<string, unknown>>;
+  /** Resolves with the exit code after SIGTERM. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts chat-server with `args` on 127.0.0.1 and free ports; resolves once it listens. */
+export function startChatServer(args: string[], cleanups: Array<() => unknown>): Promise<Running> {
+  const proc = spawn(
+    process.execPath,
+    [
+      main,
+      "--host",
+      "127.0.0.1",
+      "--json-port",
+      "0",
+      "--binary-port",
+      "0",
+      "--metrics-port",
+      "0",
+      ...args,
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  // SIGKILL of the primary leaves its workers to exit when their IPC channel closes.
+  cleanups.push(() => proc.kill("SIGKILL"));
+  const logs: Array<Record<string, unknown>> = [];
+  const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    proc.stderr?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl = buffered.indexOf("\n");
+      while (nl !== -1) {
+        const entry = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
+        buffered = buffered.slice(nl + 1);
+        logs.push(entry);
+        if (entry.msg === "listening") {
+          resolve({
+            proc,
+            logs,
+            json: entry.json as number,
+            binary: entry.binary as number,
+            metrics: entry.metrics as number,
+            stop: () => {
+              proc.kill("SIGTERM");
+              return exited;
+            },
+          });
+        }
+        nl = buffered.indexOf("\n");
+      }
+    });
+    proc.once("exit", (code) =>
+      reject(new Error(`chat-server exited with ${code}: ${JSON.stringify(logs)}`)),
+    );
+  });
+}
+
+/** A chat peer speaking JSON or binary; `inbox` has what it received, as chat messages. */
+export interface Peer {
+  send(chat: ChatMessage): void;
+  inbox: ChatMessage[];
+  closed: boolean;
+  close(): void;
+}
+
+export async function peer(
+  port: number,
+  kind: "json" | "binary",
+  cleanups: Array<() => unknown>,
+): Promise<Peer> {
+  const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+  await new Promise<void>((r, j) => {
+    socket.once("connect", r);
+    socket.once("error", j);
+  });
+  const inbox: ChatMessage[] = [];
+  const p: Peer = { inbox, closed: false, send: () => {}, close: () => {} };
+  if (kind === "json") {
+    const conn = new Connection(socket, createJsonProtocol() as Protocol<JsonMessage>);
+    conn.on("message", (m) => inbox.push(fromJson(m)));
+    conn.on("close", () => {
+      p.closed = true;
+    });
+    p.send = (chat) => void conn.send(toJson(chat));
+    p.close = () => conn.close();
+  } else {
+    const conn = new Connection(socket, createBinaryProtocol() as Protocol<BinaryMessage>);
+    conn.on("message", (m) => {
+      const chat = fromBinary(m);
+      if (chat) inbox.push(chat);
+    });
+    conn.on("close", () => {
+      p.closed = true;
+    });
+    p.send = (chat) => void conn.send(toBinary(chat));
+    p.close = () => conn.close();
+  }
+  cleanups.push(() => p.close());
+  return p;
+}
+
+export async function until(predicate: () => boolean, timeout = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeout) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Each peer sends `n` user messages tagged `tag`; every peer must see each exactly once. */
+export async function exchange(peers: Peer[], tag: string, n = 3): Promise<void> {
+  const sent: string[] = [];
+  peers.forEach((p, i) => {
+    for (let k = 0; k < n; k++) {
+      const content = `${tag}-${i}-${k}`;
+      sent.push(content);
+      p.send({ type: 2, sequence: k + 1, from: `p${i}`, to: "", content });
+    }
+  });
+  const mine = (p: Peer) => p.inbox.filter((m) => m.type === 2 && m.content.startsWith(`${tag}-`));
+  await until(() => peers.every((p) => mine(p).length >= sent.length)).catch(() => {
+    const counts = peers.map((p) => mine(p).length);
+    const missing = peers.map((p) => {
+      const got = new Set(mine(p).map((m) => m.content));
+      return sent.filter((s) => !got.has(s)).join(" ");
+    });
+    throw new Error(
+      `${tag}: peers got ${counts.join(",")} of ${sent.length}; missing ${missing.join(" | ")}`,
+    );
+  });
+  await new Promise((r) => setTimeout(r, 150)); // a duplicate would show up now
+  for (const p of peers) {
+    const got = mine(p)
+      .map((m) => m.content)
+      .sort();
+    if (JSON.stringify(got) !== JSON.stringify([...sent].sort())) {
+      throw new Error(`peer got ${got.length} of ${sent.length}: ${got.join(",")}`);
+    }
+  }
+}
+
+/** Waits until a probe from each peer reaches every peer (all backplanes are back). */
+export async function probe(peers: Peer[], timeout = 20_000): Promise<void> {
+  const started = Date.now();
+  for (let round = 0; ; round++) {
+    const tag = `probe${round}`;
+    for (const [i, p] of peers.entries()) {
+      p.send({ type: 2, sequence: 1, from: "probe", to: "", content: `${tag}-${i}` });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const ok = peers.every((p) =>
+      peers.every((_, i) => p.inbox.some((m) => m.content === `${tag}-${i}`)),
+    );
+    if (ok) return;
+    if (Date.now() - started > timeout) throw new Error("instances did not recover");
+  }
+}
+
+/** Waits until chat-server's /healthz counts `n` connections (accepted by the server, not only by the kernel). */
+export async function serving(metricsPort: number, n: number, timeout = 10_000): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const health = (await (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).json()) as {
+      connections: number;
+    };
+    if (health.connections === n) return;
+    if (Date.now() - started > timeout) {
+      throw new Error(`${health.connections} connections, not ${n}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function scrape(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+}
