@@ -1,6 +1,8 @@
 // Scale out, end to end: the built chat-server as real processes. --workers N forks workers
 // joined through the primary's IPC; --redis joins separate instances through a real
 // redis-server of the test's own.
+
+import { startRedis, type TestRedis } from "@taurus/adapter-redis/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   exchange,
@@ -12,7 +14,6 @@ import {
   startChatServer,
   until,
 } from "./test-chat";
-import { startRedis, type TestRedis } from "./test-redis";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

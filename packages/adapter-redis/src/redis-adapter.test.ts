@@ -6,7 +6,7 @@ import { type BackplaneCodec, createServer, type TaurusServer } from "@taurus/se
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRedisAdapter, type RedisAdapter } from "./index";
-import { startRedis, type TestRedis } from "./test-redis";
+import { startRedis, type TestRedis } from "./testing";
 
 const binary = createBinaryProtocol();
 const PROBE = 99;
@@ -186,7 +186,10 @@ describe("RedisAdapter", () => {
   it("while Redis is away, queues up to maxQueued, drops and counts the rest, publishes the queue when back", async () => {
     const a = await instance({ maxQueued: 2 });
     await redis.stop();
-    await until(() => !a.adapter.stats().connected);
+    // `connected` turns false as soon as either connection notices; what queues is
+    // the publishing one, so wait until that one has noticed too.
+    const publisher = (a.adapter as unknown as { pub: { status: string } }).pub;
+    await until(() => !a.adapter.stats().connected && publisher.status !== "ready");
     for (let i = 1; i <= 3; i++) {
       a.server.broadcast({ version: 1, type: 1, sequence: i, data: Buffer.from("q") });
     }

@@ -1,10 +1,17 @@
-// Test helper: a real redis-server of our own on a free loopback port, stopped after use.
+/**
+ * Test helpers: a throwaway `redis-server` (from the PATH) on a free loopback
+ * port, for tests of code that uses the Redis adapter.
+ *
+ * @module
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
 
 /** A running redis-server. */
 export interface TestRedis {
+  /** The port it listens on, on 127.0.0.1. */
   port: number;
+  /** `redis://127.0.0.1:<port>`. */
   url: string;
   /** Stops it (SIGKILL) and waits for it to exit. */
   stop(): Promise<void>;
@@ -52,7 +59,13 @@ function launch(port: number): Promise<ChildProcess> {
   });
 }
 
-/** Starts redis-server on a free port of 127.0.0.1, with no persistence. */
+/**
+ * Starts `redis-server` on a free port of 127.0.0.1, with no persistence.
+ * Stop it when done (`stop()`), or it outlives the test.
+ *
+ * @returns the running server
+ * @throws an `Error` when `redis-server` is not on the PATH or does not start within 10 s
+ */
 export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   let proc: ChildProcess | undefined = await launch(port);
