@@ -328,6 +328,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       throw error;
     }
     queue.push(frame);
+    this.options.metrics?.queueDepthChanged?.(1);
     if (queue.length * 2 > sendQueueSize || queue.byteLength * 2 > sendQueueBytes) {
       this.needDrain = true;
       return false;
@@ -478,6 +479,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.currentState = "closed";
     this.clearTimers();
     this.unsent = this.queue.take();
+    if (this.unsent.length > 0) this.options.metrics?.queueDepthChanged?.(-this.unsent.length);
     this.reader.clear();
     this.emit("close", this.closeError);
     const waiters = this.endWaiters;

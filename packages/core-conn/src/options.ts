@@ -73,8 +73,17 @@ export interface ConnectionOptions {
 export interface ConnectionMetricsSink {
   /** One message of `bytes` bytes was decoded. */
   messageReceived(bytes: number): void;
-  /** `messages` messages totalling `bytes` bytes were handed to the socket. */
+  /**
+   * `messages` messages totalling `bytes` bytes were handed to the socket
+   * (they left the send queue).
+   */
   messagesSent(messages: number, bytes: number): void;
+  /**
+   * Messages entered the send queue (`count` > 0), or left it without being
+   * sent when the connection closed (`count` < 0). With `messagesSent`, this
+   * keeps a send-queue depth across connections. Optional.
+   */
+  queueDepthChanged?(count: number): void;
   /** An error of the given kind and code happened. */
   error(kind: ErrorKind, code: string): void;
 }

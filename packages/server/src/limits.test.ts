@@ -151,6 +151,11 @@ describe("slow consumers", () => {
     // Queue bound + one socket high-water mark + one coalesced batch.
     expect(conn.bufferedAmount).toBeLessThanOrEqual(64 * 1024 + 64 * 1024 + 64 * 1024);
     expect(server.metrics.snapshot().errors_by_code.SEND_QUEUE_FULL).toBe(errors.length);
+    // The send-queue depth gauge follows the queue, and returns to 0 when the connection goes.
+    expect(conn.queuedMessages).toBeGreaterThan(0);
+    expect(server.metrics.snapshot().send_queue_depth).toBe(conn.queuedMessages);
+    conn.close();
+    expect(server.metrics.snapshot().send_queue_depth).toBe(0);
   });
 
   it("disconnects a slow consumer under the disconnect policy while others keep their rate", async () => {

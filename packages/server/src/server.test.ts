@@ -160,6 +160,7 @@ describe("server basics", () => {
     expect(snap.messages_sent).toBe(2);
     expect(snap.bytes_received).toBe(2 * 21);
     expect(snap.bytes_sent).toBe(2 * 21);
+    expect(snap.send_queue_depth).toBe(0); // both replies left the queue
     expect(snap.handler_latency.count).toBe(1); // sync handlers are sampled: the 1st, 9th, 17th... call
     client.close();
     await until(() => server.connectionCount === 0);

@@ -446,7 +446,9 @@ function metricsSink(metrics: ServerMetrics): ConnectionMetricsSink {
     messagesSent: (messages, bytes) => {
       metrics.messagesSent.inc(messages);
       metrics.bytesSent.inc(bytes);
+      metrics.sendQueueDepth.dec(messages);
     },
+    queueDepthChanged: (count) => metrics.sendQueueDepth.inc(count),
     error: (kind, code) => metrics.error(kind, code),
   };
 }
