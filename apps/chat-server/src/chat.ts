@@ -38,28 +38,33 @@ export function fromJson(message: JsonMessage): ChatMessage {
   };
 }
 
-/** Binary protocol: frame type and sequence, data = UTF-8 JSON of the whole message. */
-export function toBinary(chat: ChatMessage): BinaryMessage {
-  const body = JSON.stringify({
-    type: chat.type,
-    sequence: chat.sequence,
-    from: chat.from,
-    to: chat.to,
-    content: chat.content,
-  });
-  return { version: 1, type: chat.type, sequence: chat.sequence, data: Buffer.from(body, "utf8") };
+/** The UTF-8 JSON of the whole message: the binary frame's data, and the backplane's neutral form. */
+export function chatBody(chat: ChatMessage): Buffer {
+  const { type, sequence, from, to, content } = chat;
+  return Buffer.from(JSON.stringify({ type, sequence, from, to, content }), "utf8");
 }
 
-/** Decodes a binary frame's chat payload; `undefined` when it is not a JSON object. */
-export function fromBinary(message: BinaryMessage): ChatMessage | undefined {
+/** Parses a chat body; `undefined` when it is not a JSON object. */
+export function parseChatBody(bytes: Uint8Array): Record<string, unknown> | undefined {
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.from(message.data).toString("utf8"));
+    body = JSON.parse(Buffer.from(bytes).toString("utf8"));
   } catch {
     return undefined;
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
-  const fields = body as Record<string, unknown>;
+  return body as Record<string, unknown>;
+}
+
+/** Binary protocol: frame type and sequence, data = UTF-8 JSON of the whole message. */
+export function toBinary(chat: ChatMessage): BinaryMessage {
+  return { version: 1, type: chat.type, sequence: chat.sequence, data: chatBody(chat) };
+}
+
+/** Decodes a binary frame's chat payload; `undefined` when it is not a JSON object. */
+export function fromBinary(message: BinaryMessage): ChatMessage | undefined {
+  const fields = parseChatBody(message.data);
+  if (!fields) return undefined;
   return {
     type: message.type,
     sequence: message.sequence,

@@ -3,18 +3,23 @@
 import type { BinaryMessage } from "@taurus/protocol-binary";
 import type { JsonMessage } from "@taurus/protocol-json";
 import type { BackplaneCodec } from "@taurus/server";
-import { type ChatMessage, fromBinary, fromJson, toBinary, toJson } from "./chat";
+import {
+  type ChatMessage,
+  chatBody,
+  fromBinary,
+  fromJson,
+  parseChatBody,
+  toBinary,
+  toJson,
+} from "./chat";
 
 /** The channel of the chat room on the backplane. */
 export const ROOM_CHANNEL = "chat";
 
-export function encodeChat(chat: ChatMessage): Uint8Array {
-  const { type, sequence, from, to, content } = chat;
-  return Buffer.from(JSON.stringify({ type, sequence, from, to, content }), "utf8");
-}
-
-export function decodeChat(payload: Uint8Array): ChatMessage {
-  const v = JSON.parse(Buffer.from(payload).toString("utf8")) as Record<string, unknown>;
+/** Reads neutral bytes back; throws when they are not a JSON object. */
+function decodeChat(payload: Uint8Array): ChatMessage {
+  const v = parseChatBody(payload);
+  if (!v) throw new Error("backplane payload is not a JSON object");
   const num = (x: unknown): number => (typeof x === "number" ? x : 0);
   const str = (x: unknown): string => (typeof x === "string" ? x : "");
   return {
@@ -27,7 +32,7 @@ export function decodeChat(payload: Uint8Array): ChatMessage {
 }
 
 export const jsonCodec: BackplaneCodec<JsonMessage> = {
-  encode: (m) => encodeChat(fromJson(m)),
+  encode: (m) => chatBody(fromJson(m)),
   decode: (p) => toJson(decodeChat(p)),
 };
 
@@ -35,7 +40,7 @@ export const binaryCodec: BackplaneCodec<BinaryMessage> = {
   encode: (m) => {
     const chat = fromBinary(m);
     if (!chat) throw new Error("binary frame without a chat payload");
-    return encodeChat(chat);
+    return chatBody(chat);
   },
   decode: (p) => toBinary(decodeChat(p)),
 };

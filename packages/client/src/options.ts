@@ -11,7 +11,7 @@ import {
 
 /** Default milliseconds a connection attempt may take, TLS handshake included (5 s, the Go original's default). */
 export const DEFAULT_CONNECT_TIMEOUT = 5_000;
-/** Default milliseconds without traffic before the connection is closed (30 minutes, the Go original's default). */
+/** Default milliseconds without a whole message in or out before the connection is closed (30 minutes, the Go original's default). */
 export const DEFAULT_CLIENT_IDLE_TIMEOUT = DEFAULT_IDLE_TIMEOUT;
 /** Default largest frame sent or accepted: 1 MiB (the Go original's default), or the protocol's limit when lower. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
@@ -111,7 +111,7 @@ export interface ClientOptions<M> {
    */
   connectTimeout?: number;
   /**
-   * Milliseconds without any traffic after which the connection is closed
+   * Milliseconds without a whole message received or sent after which the connection is closed
    * with `IDLE_TIMEOUT` (and reconnected); `0` disables it.
    * @defaultValue {@link DEFAULT_CLIENT_IDLE_TIMEOUT} (30 minutes)
    */

@@ -507,7 +507,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     const timeout = this.options.idleTimeout;
     const idleFor = performance.now() - this.lastActivity;
     if (idleFor >= timeout) {
-      this.close(new TaurusError("IDLE_TIMEOUT", `no traffic for ${timeout} ms`));
+      this.close(new TaurusError("IDLE_TIMEOUT", `no whole message in or out for ${timeout} ms`));
     } else {
       this.scheduleIdleCheck(Math.ceil(timeout - idleFor));
     }

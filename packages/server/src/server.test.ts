@@ -84,6 +84,24 @@ describe("server basics", () => {
     expect(server.metrics.snapshot().errors_by_code.HANDLER_FAILED).toBe(2);
   });
 
+  it("counts and reports an onClose that throws, like any handler", async () => {
+    const codes: string[] = [];
+    const { server, port } = await startServer({
+      handler: {
+        onClose: () => {
+          throw new Error("boom");
+        },
+        onError: (e) => codes.push(e.code),
+      },
+    });
+    const client = await connectRaw(port);
+    await until(() => server.connectionCount === 1);
+    client.close();
+    await until(() => codes.length === 1);
+    expect(codes).toEqual(["HANDLER_FAILED"]);
+    expect(server.metrics.snapshot().errors_by_code.HANDLER_FAILED).toBe(1);
+  });
+
   it("calls onConnect before any message and onClose with the closing error", async () => {
     const events: string[] = [];
     const { port } = await startServer({

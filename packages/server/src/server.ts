@@ -431,10 +431,12 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     try {
       call();
     } catch (err) {
-      this.report(
-        new TaurusError("HANDLER_FAILED", `handler failed: ${String(err)}`, { cause: err }),
-        conn,
-      );
+      // Counted and reported as a throwing onMessage is (Session.failed).
+      const error = new TaurusError("HANDLER_FAILED", `handler failed: ${String(err)}`, {
+        cause: err,
+      });
+      this.metrics.error(error.kind, error.code);
+      this.report(error, conn);
     }
   }
 }
