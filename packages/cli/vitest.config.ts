@@ -1,5 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { taurusVitest } from "../../vitest.shared";
 
-export default defineConfig({
-  test: { testTimeout: 20_000, hookTimeout: 30_000 },
-});
+export default taurusVitest(import.meta.url, { testTimeout: 20_000, hookTimeout: 30_000 });
