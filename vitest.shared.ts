@@ -12,7 +12,10 @@ const thresholds = JSON.parse(
 ) as Record<string, Thresholds>;
 
 /** The config of the package whose vitest.config.ts passes its `import.meta.url`. */
-export function taurusVitest(configUrl: string, extra: ViteUserConfig["test"] = {}): ViteUserConfig {
+export function taurusVitest(
+  configUrl: string,
+  extra: ViteUserConfig["test"] = {},
+): ViteUserConfig {
   const { name } = JSON.parse(readFileSync(new URL("./package.json", configUrl), "utf8")) as {
     name: string;
   };
