@@ -151,7 +151,7 @@ describe("the documentation site in Chromium", () => {
     await page.fill("#tsd-search-input", "createServer");
     const first = page.locator("#tsd-search-results li").first();
     await first.waitFor({ timeout: 20_000 });
-    expect(await page.locator("#tsd-search-results").innerText()).toContain("createServer");
+    expect(await page.locator("#tsd-search-results").textContent()).toContain("createServer");
     await page.locator("#tsd-search-results a", { hasText: "createServer" }).first().click();
     await page.waitForURL(/createServer\.html/);
 
