@@ -56,7 +56,7 @@ const titleOf = (file) => {
   const front = /^---\n[\s\S]*?^title:\s*(.+)$/m.exec(text);
   return (front?.[1] ?? /^#\s+(.+)$/m.exec(text)?.[1] ?? file).trim().replace(/^["']|["']$/g, "");
 };
-const link = (file) => `[${titleOf(file)}](${relative(build, file)})`;
+const link = (file) => `[${titleOf(file)}](./${relative(root, file)})`;
 const find = (re) => docs.find((f) => re.test(f.slice(root.length)));
 const repoLink = (path, text) => `[${text}](${relative(build, join(root, path))})`;
 const scaleOut = find(/scale-?out/i);
@@ -84,6 +84,32 @@ writeFileSync(
   }),
 );
 
-// 3. TypeDoc.
+// 3. The README and every document, staged under .build/ with a title (from its first
+// heading) and links rewritten to reach the same files from there.
+const staged = new Map([[join(root, "README.md"), join(build, "README.md")]]);
+for (const f of docs) staged.set(f, join(build, relative(root, f)));
+for (const [from, to] of staged) {
+  mkdirSync(dirname(to), { recursive: true });
+  const text = readFileSync(from, "utf8").replace(
+    /\]\((?!https?:|mailto:|#)([^)\s#]+)(#[^)\s]*)?\)/g,
+    (_, target, hash = "") => {
+      const abs = join(dirname(from), target);
+      const dest = staged.get(abs) ?? abs;
+      return `](${relative(dirname(to), dest)}${hash})`;
+    },
+  );
+  const title = from.endsWith("README.md") ? undefined : titleOf(from);
+  writeFileSync(to, title ? `---\ntitle: ${JSON.stringify(title)}\n---\n\n${text}` : text);
+}
+for (const page of ["benchmarks.md", "guides.md"]) {
+  const file = join(build, page);
+  const text = readFileSync(file, "utf8");
+  writeFileSync(
+    file,
+    `---\ntitle: ${JSON.stringify(/^#\s+(.+)$/m.exec(text)?.[1] ?? page)}\n---\n\n${text}`,
+  );
+}
+
+// 4. TypeDoc.
 const result = spawnSync("pnpm", ["exec", "typedoc"], { cwd: here, stdio: "inherit" });
 process.exit(result.status ?? 1);
