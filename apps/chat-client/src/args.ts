@@ -8,6 +8,8 @@ export interface Args {
   port: number;
   username: string;
   protocol: ProtocolName;
+  /** Print each received message as a JSON line instead of text. */
+  json?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -19,20 +21,31 @@ Type a line to send it; "quit", Ctrl+D or Ctrl+C leaves.
 
 Options:
   --protocol json|binary   the wire protocol (default: binary for port 8081, json otherwise)
+  --json                   print each message received as one JSON line (for scripts)
   --help                   show this help
+
+Join and leave notices are in English, or in Chinese when the locale (LANG) is zh.
 `;
 
 export function parseCliArgs(argv: string[]): Args | "help" {
   let parsed: ReturnType<
     typeof parseArgs<{
-      options: { protocol: { type: "string" }; help: { type: "boolean" } };
+      options: {
+        protocol: { type: "string" };
+        help: { type: "boolean" };
+        json: { type: "boolean" };
+      };
       allowPositionals: true;
     }>
   >;
   try {
     parsed = parseArgs({
       args: argv,
-      options: { protocol: { type: "string" }, help: { type: "boolean" } },
+      options: {
+        protocol: { type: "string" },
+        help: { type: "boolean" },
+        json: { type: "boolean" },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -52,5 +65,7 @@ export function parseCliArgs(argv: string[]): Args | "help" {
   const protocol = parsed.values.protocol ?? (port === 8081 ? "binary" : "json");
   if (protocol !== "json" && protocol !== "binary")
     throw new UsageError(`unknown protocol: ${protocol}`);
-  return { host, port, username, protocol };
+  return parsed.values.json
+    ? { host, port, username, protocol, json: true }
+    : { host, port, username, protocol };
 }

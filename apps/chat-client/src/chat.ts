@@ -4,6 +4,10 @@ import { createClient, type TaurusClient } from "@taurus/client";
 import { isTaurusError, type TaurusError } from "@taurus/core-conn";
 import type { Args } from "./args";
 import { type ChatCodec, type ChatMessage, HEARTBEAT, JOINED, LEFT, SYSTEM, USER } from "./codec";
+import { PresenceTracker } from "./presence";
+import { reason } from "./reason";
+import { type Spoken, sniffing } from "./sniff";
+import type { Words } from "./words";
 
 export interface Screen {
   /** Shows a line above the prompt. */
@@ -13,50 +17,88 @@ export interface Screen {
 /** Heartbeat every 5 s, as the Go client; a peer silent for 15 s is dead. */
 const HEARTBEAT_INTERVAL = 5_000;
 const HEARTBEAT_TIMEOUT = 15_000;
+/** A chat server sends our own join back at once: silence this long is worth a look. */
+const FIRST_ANSWER_TIMEOUT = 3_000;
+
+export interface SessionOptions<M> {
+  args: Args;
+  codec: ChatCodec<M>;
+  screen: Screen;
+  words: Words;
+  /** Asks the other protocol whether the port speaks it (when the server stays silent). */
+  otherProtocolAnswers?: () => Promise<boolean>;
+  /** Called once the session cannot go on (the port speaks another protocol); exit with `code`. */
+  fatal: (code: number) => void;
+  /** Print each received chat message as one JSON line. */
+  json?: boolean;
+}
 
 export class ChatSession<M> {
   private readonly client: TaurusClient<M>;
+  private readonly args: Args;
+  private readonly codec: ChatCodec<M>;
+  private readonly screen: Screen;
+  private readonly presence = new PresenceTracker();
   private sequence = 0;
   private leaving = false;
+  private answered = false;
+  private dropped = false;
+  private silenceTimer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly args: Args,
-    private readonly codec: ChatCodec<M>,
-    private readonly screen: Screen,
-  ) {
+  constructor(private readonly options: SessionOptions<M>) {
+    const { args, codec, screen } = options;
+    this.args = args;
+    this.codec = codec;
+    this.screen = screen;
     this.client = createClient<M>({
       address: { host: args.host, port: args.port },
-      protocol: codec.protocol,
+      protocol: sniffing(codec.protocol, (spoken) => this.mismatch(spoken)),
       maxRetries: Number.POSITIVE_INFINITY,
       heartbeat: {
         interval: HEARTBEAT_INTERVAL,
         timeout: HEARTBEAT_TIMEOUT,
         message: () => this.message(HEARTBEAT, "ping"),
-        isReply: (m) => this.codec.unwrap(m)?.type === HEARTBEAT,
+        isReply: (m) => {
+          this.heard();
+          return this.codec.unwrap(m)?.type === HEARTBEAT;
+        },
       },
       handler: {
         onConnect: () => {
-          this.screen.show(`*** connected to ${args.host}:${args.port} (${args.protocol}) ***`);
+          this.screen.show(`*** connected to ${this.where} (${args.protocol}) ***`);
           this.trySend(this.message(SYSTEM, JOINED));
+          if (!this.answered) this.watchSilence();
         },
         onMessage: (m) => this.received(m),
         onDisconnect: (error) => {
+          this.dropped = true;
           if (!this.leaving)
-            this.screen.show(`*** disconnected${error ? ` (${error.code})` : ""} ***`);
+            this.screen.show(`*** disconnected${error ? `: ${reason(error)}` : ""} ***`);
         },
         onError: (error) => this.failed(error),
       },
     });
-    this.client.on("reconnecting", ({ attempt, delay }) =>
-      this.screen.show(
-        `*** reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${attempt}) ***`,
-      ),
-    );
+    this.client.on("reconnecting", ({ attempt, delay, error }) => {
+      if (this.leaving) return;
+      const retry = `reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${attempt})`;
+      // The first retry after a drop: onDisconnect already said why.
+      if (this.dropped) this.screen.show(`*** ${retry} ***`);
+      else this.screen.show(`*** cannot connect to ${this.where}: ${reason(error)}; ${retry} ***`);
+      this.dropped = false;
+    });
+  }
+
+  private get where(): string {
+    const { host, port } = this.args;
+    return `${host.includes(":") ? `[${host}]` : host}:${port}`;
   }
 
   /** Connects, retrying for as long as it takes. */
   start(): Promise<void> {
-    return this.client.connect();
+    this.screen.show(`*** connecting to ${this.where} (${this.args.protocol})... ***`);
+    return this.client.connect().catch((err: unknown) => {
+      if (!this.leaving) throw err;
+    });
   }
 
   /** Sends a line as a user message; says why when it cannot. */
@@ -65,13 +107,12 @@ export class ChatSession<M> {
     this.trySend(this.message(USER, line));
   }
 
-  /** Sends the leave message, flushes, and closes. */
+  /** Sends the leave message (when connected), flushes, and closes. */
   async leave(): Promise<void> {
     this.leaving = true;
-    if (this.client.state !== "closed") {
-      this.trySend(this.message(SYSTEM, LEFT));
-      await this.client.close();
-    }
+    clearTimeout(this.silenceTimer);
+    if (this.client.state === "connected") this.trySend(this.message(SYSTEM, LEFT));
+    await this.client.close();
   }
 
   private message(type: number, content: string): M {
@@ -98,23 +139,73 @@ export class ChatSession<M> {
     }
   }
 
+  private heard(): void {
+    this.answered = true;
+    clearTimeout(this.silenceTimer);
+  }
+
   private received(m: M): void {
+    this.heard();
     const chat = this.codec.unwrap(m);
     if (!chat) return;
-    this.screen.show(format(chat, this.args.username) ?? "");
+    if (this.options.json) {
+      if (chat.type !== HEARTBEAT) this.screen.show(JSON.stringify(chat));
+      return;
+    }
+    const line = format(chat, this.args.username, this.presence, this.options.words);
+    if (line) this.screen.show(line);
   }
 
   private failed(error: TaurusError): void {
-    if (error.kind === "protocol")
+    if (error.kind === "protocol" && !this.leaving)
       this.screen.show(`*** dropped bytes from the server (${error.code}) ***`);
+  }
+
+  /** The server's bytes are another protocol's: say which, and stop. */
+  private mismatch(spoken: Spoken): void {
+    if (this.leaving) return;
+    const { host, port, username } = this.args;
+    this.screen.show(
+      spoken === "http"
+        ? `*** ${this.where} speaks HTTP, not the chat protocols: is it the metrics port? ***`
+        : `*** ${this.where} speaks the ${spoken} protocol, not ${this.args.protocol}: chat-client ${host.includes(":") ? `[${host}]` : host}:${port} ${username} --protocol ${spoken} ***`,
+    );
+    void this.leave().then(() => this.options.fatal(1));
+  }
+
+  /** No answer at all soon after joining: ask the port in the other protocol. */
+  private watchSilence(): void {
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(async () => {
+      if (this.answered || this.leaving) return;
+      const other = this.args.protocol === "json" ? "binary" : "json";
+      if (await this.options.otherProtocolAnswers?.()) this.mismatch(other);
+      else if (!this.answered && !this.leaving)
+        this.screen.show(
+          `*** no answer from ${this.where} in ${FIRST_ANSWER_TIMEOUT / 1000} s: is it a chat server? ***`,
+        );
+    }, FIRST_ANSWER_TIMEOUT);
   }
 }
 
-/** How a message is shown; `undefined` for what is not shown (our own lines, heartbeats). */
-export function format(chat: ChatMessage, me: string): string | undefined {
+/**
+ * How a message is shown; `undefined` for what is not shown (our own lines, heartbeats,
+ * the second notice of one leave). Joins and leaves are told in the user's language.
+ */
+export function format(
+  chat: ChatMessage,
+  me: string,
+  presence: PresenceTracker,
+  words: Words,
+): string | undefined {
   if (chat.type === USER) return chat.from === me ? undefined : `[${chat.from}] ${chat.content}`;
-  if (chat.type === SYSTEM)
+  if (chat.type === SYSTEM) {
+    const seen = presence.classify(chat.from, chat.content);
+    if (seen === "duplicate") return undefined;
+    if (seen)
+      return `*** ${seen.kind === "joined" ? words.joined(seen.name) : words.left(seen.name)} ***`;
     return `*** ${chat.from === "server" ? "" : `${chat.from} `}${chat.content} ***`;
+  }
   if (chat.type === HEARTBEAT) return undefined;
   return `*** (type ${chat.type}) [${chat.from}] ${chat.content} ***`;
 }

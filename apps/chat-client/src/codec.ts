@@ -9,12 +9,18 @@ export const HEARTBEAT = 3;
 export const JOINED = "加入了聊天室";
 export const LEFT = "离开了聊天室";
 
+/** One chat message, whichever protocol carried it; plain data, so `JSON.stringify` takes it. */
 export interface ChatMessage {
   type: number;
   sequence: number;
   from: string;
   to: string;
   content: string;
+  /**
+   * The JSON frame's timestamp (int64 nanoseconds) as its exact digits: a string, because the
+   * protocol's `bigint` does not go through `JSON.stringify`. Absent over binary, which has none.
+   */
+  timestamp?: string;
 }
 
 /** A protocol and the two conversions a chat client needs. */
@@ -42,6 +48,7 @@ export const jsonCodec: ChatCodec<JsonMessage> = {
       from: str(d.from),
       to: str(d.to),
       content: str(d.content),
+      timestamp: m.timestamp.toString(),
     };
   },
 };

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// chat-client <host:port> <username> [--protocol json|binary]
+// chat-client <host:port> <username> [--protocol json|binary] [--json]
 import readline from "node:readline";
-import { parseCliArgs, USAGE, UsageError } from "./args";
+import { type Args, parseCliArgs, USAGE, UsageError } from "./args";
 import { ChatSession } from "./chat";
-import { binaryCodec, jsonCodec } from "./codec";
+import { binaryCodec, type ChatCodec, jsonCodec } from "./codec";
+import { answersHeartbeat } from "./other-protocol";
+import { printable } from "./sanitize";
+import { languageOf, WORDS } from "./words";
 
 function main(): void {
   let args: ReturnType<typeof parseCliArgs>;
@@ -30,30 +33,33 @@ function main(): void {
   const prompt = (keepInput = false) => {
     if (tty) rl.prompt(keepInput);
   };
+  const clearLine = () => {
+    if (!tty) return;
+    readline.clearLine(process.stdout, 0);
+    readline.cursorTo(process.stdout, 0);
+  };
+  let leaving = false;
   const screen = {
     show(line: string) {
-      if (!line) return;
-      if (tty) {
-        // Print above the prompt, keeping what the user has typed so far.
-        readline.clearLine(process.stdout, 0);
-        readline.cursorTo(process.stdout, 0);
-      }
-      process.stdout.write(`${line}\n`);
+      if (!line || leaving) return;
+      clearLine(); // print above the prompt, keeping what the user has typed so far
+      process.stdout.write(`${printable(line)}\n`);
       prompt(true);
     },
   };
-  const session =
-    args.protocol === "json"
-      ? new ChatSession(args, jsonCodec, screen)
-      : new ChatSession(args, binaryCodec, screen);
-  let leaving = false;
+  const session = open(args, screen, (code) => finish(code));
+  const finish = (code: number) => {
+    leaving = true;
+    clearLine();
+    rl.close();
+    process.exit(code);
+  };
   const leave = async () => {
     if (leaving) return;
     leaving = true;
     rl.pause();
     await session.leave();
-    rl.close();
-    process.exit(0);
+    finish(0);
   };
 
   rl.on("line", (line) => {
@@ -73,8 +79,28 @@ function main(): void {
   prompt();
   session.start().catch((err: unknown) => {
     screen.show(`*** could not connect: ${String(err)} ***`);
-    process.exitCode = 1;
+    finish(1);
   });
+}
+
+function open(
+  args: Args,
+  screen: { show(line: string): void },
+  fatal: (code: number) => void,
+): ChatSession<unknown> {
+  const make = <M>(codec: ChatCodec<M>, other: ChatCodec<unknown>) =>
+    new ChatSession<M>({
+      args,
+      codec,
+      screen,
+      fatal,
+      json: args.json === true,
+      words: WORDS[languageOf(process.env)],
+      otherProtocolAnswers: () => answersHeartbeat(args.host, args.port, other),
+    }) as unknown as ChatSession<unknown>;
+  return args.protocol === "json"
+    ? make(jsonCodec, binaryCodec as ChatCodec<unknown>)
+    : make(binaryCodec, jsonCodec as ChatCodec<unknown>);
 }
 
 main();

@@ -13,6 +13,7 @@ describe("chat-server configuration", () => {
       idleTimeout: 30 * 60 * 1000,
       maxMessageSize: 1048576,
       logLevel: "info",
+      logFormat: "auto",
       workers: 0,
       redis: "",
     });

@@ -1,6 +1,6 @@
 // Command-line flags and environment variables of chat-server.
 import { parseArgs } from "node:util";
-import { LEVELS, type Level } from "./logger";
+import { LEVELS, type Level, LOG_FORMATS, type LogFormat } from "./logger";
 
 export interface Config {
   host: string;
@@ -12,6 +12,8 @@ export interface Config {
   idleTimeout: number;
   maxMessageSize: number;
   logLevel: Level;
+  /** `pretty` (one readable line per entry), `json` (one object per line), or `auto`: pretty on a terminal. */
+  logFormat: LogFormat;
   /** Worker processes sharing the ports (node:cluster); 0 runs in this process. */
   workers: number;
   /** Redis URL of the backplane joining instances; "" for none. */
@@ -68,6 +70,12 @@ const SETTINGS = {
     def: "info",
     help: "debug, info, warn or error",
     parse: level,
+  },
+  "log-format": {
+    env: "CHAT_LOG_FORMAT",
+    def: "auto",
+    help: "pretty, json, or auto (pretty on a terminal, json when piped)",
+    parse: logFormat,
   },
   workers: {
     env: "CHAT_WORKERS",
@@ -134,6 +142,12 @@ function level(v: string): Level {
   return v as Level;
 }
 
+function logFormat(v: string): LogFormat {
+  if (!(LOG_FORMATS as readonly string[]).includes(v))
+    throw new ConfigError(`not a log format: ${v} (use pretty, json or auto)`);
+  return v as LogFormat;
+}
+
 export function usage(): string {
   const lines = Object.entries(SETTINGS).map(
     ([flag, s]) =>
@@ -187,6 +201,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "h
     idleTimeout: read("idle-timeout"),
     maxMessageSize: read("max-message-size"),
     logLevel: read("log-level"),
+    logFormat: read("log-format"),
     workers: read("workers"),
     redis: read("redis"),
   };

@@ -4,6 +4,7 @@
 import cluster from "node:cluster";
 import { backplaneKind } from "./backplane";
 import { ConfigError, parseConfig, usage } from "./config";
+import { connectHint } from "./hint";
 import { roomSource, startHttp } from "./http";
 import { createLogger } from "./logger";
 import { runPrimary } from "./primary";
@@ -23,7 +24,7 @@ async function main(): Promise<number> {
     process.stdout.write(usage());
     return 0;
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   if (cluster.isWorker) return runWorker(config, log);
   if (config.workers > 0) return runPrimary(config, log);
 
@@ -36,6 +37,7 @@ async function main(): Promise<number> {
     metrics: http.port,
     backplane: backplaneKind(config),
     instance: room.adapter.instanceId,
+    hint: connectHint(config.host, { ...ports, metrics: http.port }),
   });
 
   await stopSignal();
