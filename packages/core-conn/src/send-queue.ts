@@ -1,4 +1,6 @@
 import type { Writable } from "node:stream";
+import { TaurusError } from "./errors";
+import { type FrameWriter, reserve, slab, unreserve } from "./slab";
 
 /** Queues with frames to flush at the end of this tick: one microtask for all of them. */
 const scheduled: SendQueue[] = [];
@@ -12,22 +14,42 @@ function flushScheduled(): void {
 /** Batches of at most this many bytes are concatenated into one write; larger ones are written as they are. */
 const COALESCE_BYTES = 64 * 1024;
 
+/** The queue whose `pushEncoded` is running the protocol's `encodeInto`, to refuse re-entrant sends. */
+let encodingQueue: SendQueue | undefined;
+
 /**
  * A bounded queue of encoded frames in front of a socket, flushed with
  * coalesced writes. Frames move to the socket only while the socket's own
  * buffer is under `highWaterMark`, so a peer that never reads holds at most
  * the queue's bounds plus one high-water mark of memory.
  *
+ * Frames come either whole (`push`, as `sendEncoded` and broadcasts do) or are
+ * written by the protocol's `encodeInto` straight into a shared slab
+ * (`pushEncoded`): consecutive frames of one queue then form one contiguous
+ * run, written with one `write` and no copy. A run is copied out of the slab
+ * only when it would otherwise wait (the socket pushes back, or the
+ * connection closes), so a slow peer never pins a slab.
+ *
+ * Each entry of `frames` has its message count in `counts`; a negative count
+ * marks a run that still lives in a slab.
+ *
  * @internal
  */
 export class SendQueue {
   private frames: Uint8Array[] = [];
+  private counts: number[] = [];
   private head = 0;
+  private messages = 0;
   private bytes = 0;
   private scheduled = false;
   private waitingDrain = false;
   /** Created the first time the socket pushes back. */
   private onDrain: (() => void) | undefined;
+  /** The slab of the open run (frames written by `pushEncoded` not yet in `frames`), if any. */
+  private run: Buffer | undefined;
+  private runStart = 0;
+  private runEnd = 0;
+  private runCount = 0;
 
   constructor(
     private readonly socket: Writable,
@@ -36,9 +58,9 @@ export class SendQueue {
     private readonly onEmpty: () => void,
   ) {}
 
-  /** Frames waiting to be handed to the socket. */
+  /** Messages waiting to be handed to the socket. */
   get length(): number {
-    return this.frames.length - this.head;
+    return this.messages;
   }
 
   /** Bytes waiting to be handed to the socket. */
@@ -46,21 +68,67 @@ export class SendQueue {
     return this.bytes;
   }
 
-  /** Queues a frame and schedules a flush at the end of the current tick. */
+  /** Queues a whole frame and schedules a flush at the end of the current tick. */
   push(frame: Uint8Array): void {
+    if (encodingQueue === this) throw reentrant();
+    this.closeRun();
     this.frames.push(frame);
+    this.counts.push(1);
+    this.messages++;
     this.bytes += frame.length;
-    if (!this.scheduled && !this.waitingDrain) {
-      this.scheduled = true;
-      if (scheduled.push(this) === 1) queueMicrotask(flushScheduled);
-    }
+    this.schedule();
   }
 
-  /** Removes and returns every frame not yet handed to the socket, in order. */
+  /**
+   * Queues the frame of `message`, written by `writer.encodeInto` straight
+   * into the outgoing batch, and schedules a flush. Nothing is queued when
+   * `encodeInto` throws or writes another length than `size`.
+   *
+   * @throws what `encodeInto` throws; `TaurusError` `INVALID_MESSAGE` when it
+   *   wrote another length than `size`, or when called again from inside it
+   */
+  pushEncoded<M>(writer: FrameWriter<M>, message: M, size: number): void {
+    if (encodingQueue === this) throw reentrant();
+    const offset = reserve(size);
+    if (offset < 0) {
+      // Too large for a slab: a buffer of its own, still without a copy.
+      const frame = Buffer.allocUnsafeSlow(size);
+      this.encode(writer, message, frame, 0, size);
+      this.push(frame);
+      return;
+    }
+    const target = slab;
+    if (this.run !== target || this.runEnd !== offset) {
+      this.closeRun();
+      this.run = target;
+      this.runStart = this.runEnd = offset;
+    }
+    try {
+      this.encode(writer, message, target, offset, size);
+    } catch (err) {
+      unreserve(target, offset, size);
+      if (this.runCount === 0) this.run = undefined;
+      throw err;
+    }
+    this.runEnd = offset + size;
+    this.runCount++;
+    this.messages++;
+    this.bytes += size;
+    this.schedule();
+  }
+
+  /** Removes and returns every frame not yet handed to the socket, in order (runs of frames copied out of their slab). */
   take(): Uint8Array[] {
-    const frames = this.frames.slice(this.head);
+    this.closeRun();
+    const frames: Uint8Array[] = [];
+    for (let i = this.head; i < this.frames.length; i++) {
+      const frame = this.frames[i] as Uint8Array;
+      frames.push((this.counts[i] as number) < 0 ? ownCopy(frame) : frame);
+    }
     this.frames = [];
+    this.counts = [];
     this.head = 0;
+    this.messages = 0;
     this.bytes = 0;
     return frames;
   }
@@ -70,6 +138,7 @@ export class SendQueue {
     this.scheduled = false;
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
+    this.closeRun();
     while (this.head < this.frames.length) {
       if (socket.writableLength >= this.highWaterMark) {
         if (!this.waitingDrain) {
@@ -80,28 +149,96 @@ export class SendQueue {
           };
           socket.once("drain", this.onDrain);
         }
+        this.unpin();
         return;
       }
       this.writeBatch(socket);
     }
-    // Reuse a small array; let a large one go, so an idle connection holds little.
-    if (this.frames.length > 64) this.frames = [];
-    else this.frames.length = 0;
+    // Reuse small arrays; let large ones go, so an idle connection holds little.
+    if (this.frames.length > 64) {
+      this.frames = [];
+      this.counts = [];
+    } else {
+      this.frames.length = 0;
+      this.counts.length = 0;
+    }
     this.head = 0;
     this.onEmpty();
   }
 
+  private schedule(): void {
+    if (!this.scheduled && !this.waitingDrain) {
+      this.scheduled = true;
+      if (scheduled.push(this) === 1) queueMicrotask(flushScheduled);
+    }
+  }
+
+  private encode<M>(
+    writer: FrameWriter<M>,
+    message: M,
+    target: Buffer,
+    offset: number,
+    size: number,
+  ): void {
+    const outer = encodingQueue;
+    encodingQueue = this;
+    let written: number;
+    try {
+      written = writer.encodeInto(message, target, offset);
+    } finally {
+      encodingQueue = outer;
+    }
+    if (written !== size) {
+      throw new TaurusError(
+        "INVALID_MESSAGE",
+        `encodeInto wrote ${String(written)} bytes where encodedLength announced ${size}`,
+      );
+    }
+  }
+
+  /** Moves the open run into `frames`: a view into its slab, or a copy when it will have to wait. */
+  private closeRun(): void {
+    const run = this.run;
+    if (run === undefined) return;
+    this.run = undefined;
+    const count = this.runCount;
+    this.runCount = 0;
+    if (count === 0) return;
+    const view = run.subarray(this.runStart, this.runEnd);
+    if (this.waitingDrain || this.socket.writableLength > 0) {
+      // The socket is not writing synchronously: this run would sit in a queue.
+      this.frames.push(ownCopy(view));
+      this.counts.push(count);
+    } else {
+      this.frames.push(view);
+      this.counts.push(-count);
+    }
+  }
+
+  /** Copies the queued runs still in slabs, before they wait for the socket to drain. */
+  private unpin(): void {
+    const { frames, counts } = this;
+    for (let i = this.head; i < frames.length; i++) {
+      const count = counts[i] as number;
+      if (count < 0) {
+        frames[i] = ownCopy(frames[i] as Uint8Array);
+        counts[i] = -count;
+      }
+    }
+  }
+
   private writeBatch(socket: Writable): void {
-    const frames = this.frames;
+    const { frames, counts } = this;
     const first = frames[this.head] as Uint8Array;
     let end = this.head + 1;
     let size = first.length;
+    let messages = Math.abs(counts[this.head] as number);
     while (end < frames.length && size + (frames[end] as Uint8Array).length <= COALESCE_BYTES) {
       size += (frames[end] as Uint8Array).length;
+      messages += Math.abs(counts[end] as number);
       end++;
     }
-    const count = end - this.head;
-    if (count === 1) {
+    if (end - this.head === 1) {
       socket.write(first);
     } else {
       const batch = Buffer.allocUnsafe(size);
@@ -118,11 +255,26 @@ export class SendQueue {
     this.head = end;
     if (end >= 1024 && end * 2 >= frames.length) {
       this.frames = frames.slice(end);
+      this.counts = counts.slice(end);
       this.head = 0;
     }
+    this.messages -= messages;
     this.bytes -= size;
-    this.onFlushed(count, size);
+    this.onFlushed(messages, size);
   }
 }
 
 const EMPTY = new Uint8Array(0);
+
+function ownCopy(bytes: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
+function reentrant(): TaurusError<"INVALID_MESSAGE"> {
+  return new TaurusError(
+    "INVALID_MESSAGE",
+    "send() on a connection from inside its protocol's encodeInto is not supported",
+  );
+}
