@@ -11,6 +11,7 @@ import type { ConformanceOptions } from "./options";
 import { runProtocolConformance } from "./run";
 
 const lineSamples = ["", "hello", "x".repeat(40), "\u00fcn\u00efc\u00f6d\u00e9 \u{1f402}"];
+const delimited = { garbage: { family: "delimited", delimiter: "\n" }, runs: 50 } as const;
 const lines = {
   samples: lineSamples,
   invalid: ["two\nlines", 42, "y".repeat(100)],
@@ -85,11 +86,35 @@ describe("the conformance kit catches", () => {
   it("a stateless line decoder that decodes the tail of a dropped line as a line", () => {
     const failed = failures({ protocol: createLegacyLineProtocol(64), ...lines });
     const oversize = failed.find((f) => f.name.startsWith("skips an oversized frame"));
-    expect(oversize?.message).toMatch(/expected exactly the \d+ bytes of the oversized frame/);
+    expect(oversize?.message).toMatch(
+      /the rest of the oversized frame was decoded as a frame of its own/,
+    );
     const garbage = failed.find((f) => f.name.startsWith("drops garbage"));
     // A garbage line longer than the limit: its newline comes in the same chunk, and the
     // whole over-long line is delivered as a message.
     expect(garbage?.message).toMatch(/over the limit of \d+: drop it as too_large/);
+  });
+
+  it("a stateless decoder whose dropped tail merely fails to parse (the old ndjson example)", () => {
+    const lines = createLegacyLineProtocol(64);
+    const decode = lines.decode as NonNullable<typeof lines.decode>;
+    const ndjsonLike: Protocol<string> = {
+      ...lines,
+      // Lines are JSON strings here: a tail of x's never parses, so it is a malformed drop.
+      encode: (m) => lines.encode(JSON.stringify(m)),
+      decode(buffer, start, end, max) {
+        const r = decode(buffer, start, end, max);
+        if (r.kind !== "message") return r;
+        try {
+          return { ...r, message: JSON.parse(r.message) as string };
+        } catch {
+          return { kind: "drop", consumed: r.consumed, reason: "malformed_body" };
+        }
+      },
+    };
+    const failed = failures({ protocol: ndjsonLike, samples: ["", "x".repeat(40)], ...delimited });
+    const oversize = failed.find((f) => f.name.startsWith("skips an oversized frame"));
+    expect(oversize?.message).toMatch(/after the first drop came \{ drop: 'malformed_body'/);
   });
 
   it("decoders that share state between connections", () => {

@@ -155,8 +155,17 @@ export function checkOversize<M>(ctx: KitContext<M>): void {
     if ("fatal" in first) continue; // a protocol may close on an oversized frame
     const drops = events.slice(0, -1);
     const dropped = drops.reduce((n, e) => n + ("drop" in e ? e.consumed : 0), 0);
+    const tail = drops.find((e) => !("drop" in e) || e.drop !== "too_large");
     check(
-      drops.every((e) => "drop" in e) && dropped === big.length,
+      tail === undefined,
+      () =>
+        `${context}: after the first drop came ${show(tail)}: the rest of the oversized frame ` +
+        "was decoded as a frame of its own. Skip it whole (through its delimiter, for a " +
+        "delimited format: keep a 'skipping' state in the decoder and return drops with " +
+        "continues: true until the delimiter has passed).",
+    );
+    check(
+      dropped === big.length,
       () =>
         `${context}: the drops before the next message cover ${dropped} bytes (${show(drops)}), ` +
         `expected exactly the ${big.length} bytes of the oversized frame: skip it whole, ` +
