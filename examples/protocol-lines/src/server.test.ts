@@ -67,6 +67,8 @@ describe("the line chat server", () => {
       expect(who.lines.filter((l) => l.includes("A") || l.includes("END OF"))).toEqual([]);
     }
     expect(flooder.lines.filter((l) => l.startsWith("! line too long"))).toHaveLength(1);
-    await Promise.all([alice, bob, flooder].map((c) => (c.socket.end(), once(c.socket, "close"))));
+    const closed = [alice, bob, flooder].map((c) => once(c.socket, "close"));
+    for (const c of [alice, bob, flooder]) c.socket.end();
+    await Promise.all(closed);
   });
 });

@@ -118,8 +118,13 @@ export class TaurusError<C extends ErrorCode = ErrorCode> extends Error {
    * @returns whether `value` is a `TaurusError` (of this class, for a subclass)
    */
   static override [Symbol.hasInstance](value: unknown): value is TaurusError {
-    if (this !== TaurusError)
+    // `this` is the class right of instanceof (naming TaurusError would mean the base class
+    // for a subclass too): a subclass keeps the usual prototype check.
+    // biome-ignore lint/complexity/noThisInStatic: see above
+    if (this !== TaurusError) {
+      // biome-ignore lint/complexity/noThisInStatic: see above
       return Function.prototype[Symbol.hasInstance].call(this, value) as boolean;
+    }
     return hasBrand(value);
   }
 }

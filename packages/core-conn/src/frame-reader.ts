@@ -109,7 +109,7 @@ export class FrameReader<M> {
     const result =
       decoder !== undefined
         ? decoder.decode(this.buf, this.start, this.end)
-        : // biome-ignore lint/style/noNonNullAssertion: checked in the constructor
+        : // checked in the constructor
           this.protocol.decode!(this.buf, this.start, this.end, this.limit);
     switch (result.kind) {
       case "message":

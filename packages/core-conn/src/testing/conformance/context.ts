@@ -67,7 +67,9 @@ function build<M>(options: ConformanceOptions<M>): KitContext<M> {
     size += f.length;
   }
   const stream = new Uint8Array(size);
-  frames.forEach((f, i) => stream.set(f, offsets[i]));
+  frames.forEach((f, i) => {
+    stream.set(f, offsets[i]);
+  });
   return { protocol, samples, frames, offsets, stream, runs: options.runs ?? 200 };
 }
 

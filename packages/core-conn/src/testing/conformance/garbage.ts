@@ -111,7 +111,9 @@ export function checkGarbage<M>(ctx: KitContext<M>, plan: GarbagePlan & { run: t
       fc.array(fc.nat(), { maxLength: 20 }),
       (junk, cuts) => {
         const parts: Uint8Array[] = [];
-        frames.forEach((f, i) => parts.push(junk[i] as Uint8Array, f));
+        frames.forEach((f, i) => {
+          parts.push(junk[i] as Uint8Array, f);
+        });
         parts.push(junk[frames.length] as Uint8Array);
         const whole = concat(parts);
         const context = `garbage of [${junk.map((j) => j.length)}] bytes around the samples, with a limit of ${limit}`;
