@@ -11,7 +11,14 @@
 export { ConformanceError } from "./testing/conformance/assert";
 export type { ConformanceCheck } from "./testing/conformance/checks";
 export { conformanceChecks } from "./testing/conformance/checks";
-export type { ConformanceOptions, GarbageOption } from "./testing/conformance/options";
+export type {
+  ConformanceOptions,
+  DelimitedGarbage,
+  GarbageOption,
+  LengthPrefixedGarbage,
+  MagicGarbage,
+  SkipGarbage,
+} from "./testing/conformance/options";
 export { runProtocolConformance } from "./testing/conformance/run";
 export type {
   DecodedStream,

@@ -20,6 +20,7 @@ export type {
   PrometheusOptions,
   PromGauge,
   PromLabels,
+  PromMetricClass,
   PromMetricConfiguration,
   PromRegistry,
 } from "./prometheus";

@@ -55,6 +55,17 @@ export interface PromMetricConfiguration<R, T> {
 }
 
 /**
+ * A `prom-client` metric class, as the bridge constructs it.
+ *
+ * @typeParam R - the registry type
+ * @typeParam T - the metric, as `collect` sees it
+ */
+export interface PromMetricClass<R, T> {
+  /** Creates the metric and registers it in `configuration.registers`. */
+  new (configuration: PromMetricConfiguration<R, T>): unknown;
+}
+
+/**
  * The parts of the `prom-client` module the bridge uses. Pass the module
  * itself: `import * as promClient from "prom-client"`.
  *
@@ -62,13 +73,9 @@ export interface PromMetricConfiguration<R, T> {
  */
 export interface PromClientModule<R extends PromRegistry = PromRegistry> {
   /** The `Counter` class. */
-  Counter: new (
-    configuration: PromMetricConfiguration<R, PromCounter>,
-  ) => unknown;
+  Counter: PromMetricClass<R, PromCounter>;
   /** The `Gauge` class. */
-  Gauge: new (
-    configuration: PromMetricConfiguration<R, PromGauge>,
-  ) => unknown;
+  Gauge: PromMetricClass<R, PromGauge>;
   /** The global registry. */
   register: R;
 }

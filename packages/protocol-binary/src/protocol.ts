@@ -11,11 +11,18 @@ import { binaryFrameSize, encodeBinary, writeBinaryFrame } from "./encode";
 import type { BinaryMessage, BinaryProtocolOptions } from "./message";
 
 /**
- * The binary protocol: a {@link Protocol} of contract v2 whose optional parts are all
+ * The binary protocol: a `Protocol` of `@taurus/core-conn`, contract v2, whose optional parts are all
  * present. Frames are length-prefixed behind a magic, so decoding keeps no state: every
  * connection of one limit shares one decoder, and `decode` decodes one frame directly.
  */
 export interface BinaryProtocol extends Protocol<BinaryMessage> {
+  /**
+   * Encodes one message to the bytes of one frame, in a buffer of its own.
+   *
+   * @throws `TaurusError` `INVALID_MESSAGE` for a message the format cannot hold,
+   * `MESSAGE_TOO_LARGE` for a frame over `maxMessageSize`
+   */
+  encode(message: BinaryMessage): Uint8Array;
   /**
    * The exact size of the frame of `message` (19 + data length), after checking it as
    * `encode` does.

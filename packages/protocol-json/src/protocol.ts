@@ -12,11 +12,18 @@ import { JsonFrameWriter } from "./encoder";
 import type { JsonMessage, JsonProtocolOptions } from "./message";
 
 /**
- * The JSON protocol: a {@link Protocol} of contract v2 whose optional parts are all
+ * The JSON protocol: a `Protocol` of `@taurus/core-conn`, contract v2, whose optional parts are all
  * present. Frames are length-prefixed behind a magic, so decoding keeps no state: every
  * connection of one limit shares one decoder, and `decode` decodes one frame directly.
  */
 export interface JsonProtocol extends Protocol<JsonMessage> {
+  /**
+   * Encodes one message to the bytes of one frame, in a buffer of its own.
+   *
+   * @throws `TaurusError` `INVALID_MESSAGE` for a message the format cannot hold,
+   * `MESSAGE_TOO_LARGE` for a frame over `maxMessageSize`
+   */
+  encode(message: JsonMessage): Uint8Array;
   /**
    * The exact size of the frame of `message`, after checking it as `encode` does. The
    * serialised body is kept for an `encodeInto` of the same, unchanged message that follows.

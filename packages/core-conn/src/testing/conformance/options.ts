@@ -20,11 +20,39 @@ import type { Protocol } from "../../protocol";
  *   that is never valid JSON, for newline-delimited JSON).
  */
 export type GarbageOption =
-  | { readonly family: "magic"; readonly magic: ArrayLike<number> }
-  | { readonly family: "delimited"; readonly delimiter: string | ArrayLike<number> }
-  | { readonly family: "length-prefixed" }
-  | { readonly skip: string }
+  | MagicGarbage
+  | DelimitedGarbage
+  | LengthPrefixedGarbage
+  | SkipGarbage
   | ((bytes: Uint8Array) => Uint8Array);
+
+/** Garbage for a format whose frames start with a magic (see {@link GarbageOption}). */
+export interface MagicGarbage {
+  /** Always `"magic"`. */
+  readonly family: "magic";
+  /** The magic bytes, such as `[0xca, 0xfe]`. */
+  readonly magic: ArrayLike<number>;
+}
+
+/** Garbage for a format whose frames end with a delimiter (see {@link GarbageOption}). */
+export interface DelimitedGarbage {
+  /** Always `"delimited"`. */
+  readonly family: "delimited";
+  /** The delimiter, such as `"\n"` (a string is UTF-8 encoded). */
+  readonly delimiter: string | ArrayLike<number>;
+}
+
+/** A length-prefixed format without a magic: the garbage check does not run (see {@link GarbageOption}). */
+export interface LengthPrefixedGarbage {
+  /** Always `"length-prefixed"`. */
+  readonly family: "length-prefixed";
+}
+
+/** No garbage check, for a reason the check's name records (see {@link GarbageOption}). */
+export interface SkipGarbage {
+  /** Why the garbage check does not apply. */
+  readonly skip: string;
+}
 
 /** What {@link runProtocolConformance} needs to know about a protocol under test. */
 export interface ConformanceOptions<M> {
