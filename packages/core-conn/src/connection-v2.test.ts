@@ -154,10 +154,21 @@ describe("Connection.send with encodeInto", () => {
 
   it("hands back unsent frames after close, copied out of the shared batch", () => {
     const protocol = createTinyV2Protocol(1024);
-    const { conn } = open(protocol);
+    let depth = 0;
+    const metrics = {
+      messageReceived() {},
+      messagesSent() {},
+      error() {},
+      queueDepthChanged: (n: number) => {
+        depth += n;
+      },
+    };
+    const { conn } = open(protocol, { metrics });
     const sent = ["a", "bb", "ccc"];
     for (const m of sent) conn.send(m);
+    expect(depth).toBe(3);
     conn.close();
+    expect(depth).toBe(0); // counted in messages, though the three come back as one run
     // Another connection now writes through the same shared batch.
     const other = open(protocol);
     for (let i = 0; i < 100; i++) other.conn.send("zzzzzzzz");

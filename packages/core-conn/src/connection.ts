@@ -506,8 +506,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (this.currentState === "closed") return;
     this.currentState = "closed";
     this.clearTimers();
+    const pending = this.queue.length; // messages: a taken item may hold several frames
     this.unsent = this.queue.take();
-    if (this.unsent.length > 0) this.options.metrics?.queueDepthChanged?.(-this.unsent.length);
+    if (pending > 0) this.options.metrics?.queueDepthChanged?.(-pending);
     this.reader.clear();
     this.emit("close", this.closeError);
     const waiters = this.endWaiters;
