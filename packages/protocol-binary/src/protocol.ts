@@ -11,8 +11,8 @@ import { binaryFrameSize, encodeBinary, writeBinaryFrame } from "./encode";
 import type { BinaryMessage, BinaryProtocolOptions } from "./message";
 
 /**
- * The binary protocol: a `Protocol` of `@taurus/core-conn`, contract v2, whose optional parts are all
- * present. Frames are length-prefixed behind a magic, so decoding keeps no state: every
+ * The binary protocol: a `Protocol` of `@taurus/core-conn` (contract v2) with every optional
+ * part present. Frames are length-prefixed behind a magic, so decoding keeps no state: every
  * connection of one limit shares one decoder, and `decode` decodes one frame directly.
  */
 export interface BinaryProtocol extends Protocol<BinaryMessage> {

@@ -12,8 +12,8 @@ import { JsonFrameWriter } from "./encoder";
 import type { JsonMessage, JsonProtocolOptions } from "./message";
 
 /**
- * The JSON protocol: a `Protocol` of `@taurus/core-conn`, contract v2, whose optional parts are all
- * present. Frames are length-prefixed behind a magic, so decoding keeps no state: every
+ * The JSON protocol: a `Protocol` of `@taurus/core-conn` (contract v2) with every optional
+ * part present. Frames are length-prefixed behind a magic, so decoding keeps no state: every
  * connection of one limit shares one decoder, and `decode` decodes one frame directly.
  */
 export interface JsonProtocol extends Protocol<JsonMessage> {
