@@ -2,9 +2,9 @@
 // 1. publint finds no packaging error, READMEs link absolutely, source maps carry
 //    their sources, every package states its engines;
 // 2. a client-only install gets ESM and CJS entry points and no server code;
-// 3. a project with every package (and without the optional peer prom-client)
-//    typechecks a fixture with skipLibCheck: false under node10, node16, nodenext
-//    and bundler resolution;
+// 3. a project with every package (and without the optional peers prom-client,
+//    vitest and fast-check) typechecks a fixture with skipLibCheck: false under
+//    node10, node16, nodenext and bundler resolution;
 // 4. each example under examples/ builds, typechecks and passes its tests there, as
 //    an outside author's package would.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -44,15 +44,18 @@ try {
     fail("prom-client was installed: the fixture must prove the types load without it");
   }
   // The tools an author installs for themselves (kept to the workspace's versions, offline).
-  for (const tool of ["typescript", "vitest", "fast-check", "@types/node"]) {
-    linkTool(root, project, tool);
-  }
+  // The fixture is typechecked before vitest and fast-check (optional peers of the testing
+  // entry) are there: no declaration may need them.
+  for (const tool of ["typescript", "@types/node"]) linkTool(root, project, tool);
   typecheckFixture(root, join(here, "fixture"), project);
+  for (const tool of ["vitest", "fast-check"]) linkTool(root, project, tool);
   checkExamples(root, project);
 } catch (err) {
   fail(`${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`);
 } finally {
-  rmSync(scratch, { recursive: true, force: true });
+  // PACK_CHECK_KEEP=1 keeps the scratch projects, to look into a failure.
+  if (process.env.PACK_CHECK_KEEP) console.log(`pack-check: kept ${scratch}`);
+  else rmSync(scratch, { recursive: true, force: true });
 }
 if (failures.length > 0) process.exitCode = 1;
 else
