@@ -216,6 +216,43 @@ describe("Connection.send with encodeInto", () => {
   });
 });
 
+describe("Connection.send with encodeInto while the peer never reads", () => {
+  it("holds at most the queue bounds plus one high-water mark", async () => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    const client = connect(port, "127.0.0.1");
+    const [accepted] = (await once(server, "connection")) as [Socket];
+    await once(client, "connect");
+    accepted.pause(); // the peer never reads
+    const conn = new Connection(client, createTinyV2Protocol(1024), {
+      sendQueueSize: 100_000,
+      sendQueueBytes: 256 * 1024,
+    });
+    cleanup.push(() => {
+      conn.close();
+      client.destroy();
+      accepted.destroy();
+      server.close();
+    });
+    let refused = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 200; i++) {
+        try {
+          conn.send("p".repeat(900));
+        } catch (e) {
+          expect((e as TaurusError).code).toBe("SEND_QUEUE_FULL");
+          refused++;
+        }
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(refused).toBeGreaterThan(0);
+    expect(conn.bufferedAmount).toBeLessThanOrEqual(256 * 1024 + 64 * 1024 + 64 * 1024);
+  });
+});
+
 describe("a fatal result with an attacker and a user on different addresses", () => {
   it("closes the attacker and keeps serving the user", async () => {
     const protocol = createU16Protocol();

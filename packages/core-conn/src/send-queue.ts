@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import { TaurusError } from "./errors";
-import { type FrameWriter, reserve, slab, unreserve } from "./slab";
+import { type FrameWriter, inSlab, reserve, slab, unreserve } from "./slab";
 
 /** Queues with frames to flush at the end of this tick: one microtask for all of them. */
 const scheduled: SendQueue[] = [];
@@ -26,26 +26,25 @@ let encodingQueue: SendQueue | undefined;
  * Frames come either whole (`push`, as `sendEncoded` and broadcasts do) or are
  * written by the protocol's `encodeInto` straight into a shared slab
  * (`pushEncoded`): consecutive frames of one queue then form one contiguous
- * run, written with one `write` and no copy. A run is copied out of the slab
- * only when it would otherwise wait (the socket pushes back, or the
+ * run, written with one `write` and no copy. A run is copied out of its slab
+ * when it would otherwise wait (the socket is not keeping up, or the
  * connection closes), so a slow peer never pins a slab.
- *
- * Each entry of `frames` has its message count in `counts`; a negative count
- * marks a run that still lives in a slab.
  *
  * @internal
  */
 export class SendQueue {
+  /** Whole frames, and runs that had to wait, in order. */
   private frames: Uint8Array[] = [];
-  private counts: number[] = [];
   private head = 0;
+  /** Messages in the entries of `frames` that hold more than one, created when one does. */
+  private runCounts: Map<Uint8Array, number> | undefined;
   private messages = 0;
   private bytes = 0;
   private scheduled = false;
   private waitingDrain = false;
   /** Created the first time the socket pushes back. */
   private onDrain: (() => void) | undefined;
-  /** The slab of the open run (frames written by `pushEncoded` not yet in `frames`), if any. */
+  /** The slab of the open run (frames written by `pushEncoded`, after every entry of `frames`). */
   private run: Buffer | undefined;
   private runStart = 0;
   private runEnd = 0;
@@ -73,7 +72,6 @@ export class SendQueue {
     if (encodingQueue === this) throw reentrant();
     this.closeRun();
     this.frames.push(frame);
-    this.counts.push(1);
     this.messages++;
     this.bytes += frame.length;
     this.schedule();
@@ -117,17 +115,17 @@ export class SendQueue {
     this.schedule();
   }
 
-  /** Removes and returns every frame not yet handed to the socket, in order (runs of frames copied out of their slab). */
+  /** Removes and returns every frame not yet handed to the socket, in order (runs copied out of their slab). */
   take(): Uint8Array[] {
     this.closeRun();
     const frames: Uint8Array[] = [];
     for (let i = this.head; i < this.frames.length; i++) {
       const frame = this.frames[i] as Uint8Array;
-      frames.push((this.counts[i] as number) < 0 ? ownCopy(frame) : frame);
+      frames.push(inSlab(frame) ? ownCopy(frame) : frame);
     }
     this.frames = [];
-    this.counts = [];
     this.head = 0;
+    this.runCounts = undefined;
     this.messages = 0;
     this.bytes = 0;
     return frames;
@@ -138,7 +136,13 @@ export class SendQueue {
     this.scheduled = false;
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
-    this.closeRun();
+    if (this.head === this.frames.length && this.run !== undefined) {
+      // Only the open run waits (the usual case): write it as it is, in one write.
+      if (socket.writableLength < this.highWaterMark) this.writeRun(socket);
+      else this.closeRun();
+    } else {
+      this.closeRun();
+    }
     while (this.head < this.frames.length) {
       if (socket.writableLength >= this.highWaterMark) {
         if (!this.waitingDrain) {
@@ -154,15 +158,11 @@ export class SendQueue {
       }
       this.writeBatch(socket);
     }
-    // Reuse small arrays; let large ones go, so an idle connection holds little.
-    if (this.frames.length > 64) {
-      this.frames = [];
-      this.counts = [];
-    } else {
-      this.frames.length = 0;
-      this.counts.length = 0;
-    }
+    // Reuse a small array; let a large one go, so an idle connection holds little.
+    if (this.frames.length > 64) this.frames = [];
+    else this.frames.length = 0;
     this.head = 0;
+    this.runCounts = undefined;
     this.onEmpty();
   }
 
@@ -196,47 +196,76 @@ export class SendQueue {
     }
   }
 
-  /** Moves the open run into `frames`: a view into its slab, or a copy when it will have to wait. */
-  private closeRun(): void {
+  /** Takes the open run as a view into its slab (read `runCount` first), or `undefined` when there is none. */
+  private takeRun(): Uint8Array | undefined {
     const run = this.run;
-    if (run === undefined) return;
+    if (run === undefined) return undefined;
     this.run = undefined;
     const count = this.runCount;
     this.runCount = 0;
-    if (count === 0) return;
-    const view = run.subarray(this.runStart, this.runEnd);
-    if (this.waitingDrain || this.socket.writableLength > 0) {
-      // The socket is not writing synchronously: this run would sit in a queue.
-      this.frames.push(ownCopy(view));
-      this.counts.push(count);
-    } else {
-      this.frames.push(view);
-      this.counts.push(-count);
+    return count === 0 ? undefined : run.subarray(this.runStart, this.runEnd);
+  }
+
+  /** Writes the open run, the only thing queued; a copy when the socket is not writing synchronously. */
+  private writeRun(socket: Writable): void {
+    const count = this.runCount;
+    const view = this.takeRun();
+    if (view === undefined) return;
+    // A write the socket cannot complete at once keeps its bytes: never a slab's.
+    socket.write(socket.writableLength > 0 ? ownCopy(view) : view);
+    this.messages -= count;
+    this.bytes -= view.length;
+    this.onFlushed(count, view.length);
+  }
+
+  /** Moves the open run into `frames`, to keep its place before what comes next. */
+  private closeRun(): void {
+    const count = this.runCount;
+    const view = this.takeRun();
+    if (view === undefined) return;
+    // A run that will wait for the socket must not pin its slab.
+    const entry = this.waitingDrain || this.socket.writableLength > 0 ? ownCopy(view) : view;
+    this.frames.push(entry);
+    if (count > 1) {
+      this.runCounts ??= new Map();
+      this.runCounts.set(entry, count);
     }
   }
 
   /** Copies the queued runs still in slabs, before they wait for the socket to drain. */
   private unpin(): void {
-    const { frames, counts } = this;
+    const frames = this.frames;
     for (let i = this.head; i < frames.length; i++) {
-      const count = counts[i] as number;
-      if (count < 0) {
-        frames[i] = ownCopy(frames[i] as Uint8Array);
-        counts[i] = -count;
+      const frame = frames[i] as Uint8Array;
+      if (!inSlab(frame)) continue;
+      const copy = ownCopy(frame);
+      frames[i] = copy;
+      const count = this.runCounts?.get(frame);
+      if (count !== undefined) {
+        this.runCounts?.delete(frame);
+        this.runCounts?.set(copy, count);
       }
     }
   }
 
   private writeBatch(socket: Writable): void {
-    const { frames, counts } = this;
+    const { frames, runCounts } = this;
     const first = frames[this.head] as Uint8Array;
     let end = this.head + 1;
     let size = first.length;
-    let messages = Math.abs(counts[this.head] as number);
     while (end < frames.length && size + (frames[end] as Uint8Array).length <= COALESCE_BYTES) {
       size += (frames[end] as Uint8Array).length;
-      messages += Math.abs(counts[end] as number);
       end++;
+    }
+    let messages = end - this.head;
+    if (runCounts !== undefined) {
+      for (let i = this.head; i < end; i++) {
+        const count = runCounts.get(frames[i] as Uint8Array);
+        if (count !== undefined) {
+          messages += count - 1;
+          runCounts.delete(frames[i] as Uint8Array);
+        }
+      }
     }
     if (end - this.head === 1) {
       socket.write(first);
@@ -255,7 +284,6 @@ export class SendQueue {
     this.head = end;
     if (end >= 1024 && end * 2 >= frames.length) {
       this.frames = frames.slice(end);
-      this.counts = counts.slice(end);
       this.head = 0;
     }
     this.messages -= messages;
@@ -267,7 +295,7 @@ export class SendQueue {
 const EMPTY = new Uint8Array(0);
 
 function ownCopy(bytes: Uint8Array): Buffer {
-  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  const copy = Buffer.allocUnsafe(bytes.length);
   copy.set(bytes);
   return copy;
 }

@@ -23,6 +23,13 @@ export const SLAB_FRAME_MAX = 4 * 1024;
 /** The current slab (a live binding: read it after {@link reserve}). */
 export let slab: Buffer = Buffer.allocUnsafeSlow(0);
 let used = 0;
+/** The memory of every slab still alive, to tell a view into a slab from any other bytes. */
+const slabs = new WeakSet<ArrayBufferLike>();
+
+/** Whether `bytes` is a view into a slab. */
+export function inSlab(bytes: Uint8Array): boolean {
+  return slabs.has(bytes.buffer);
+}
 
 /**
  * Reserves `size` bytes of the current slab, starting a new slab when it is full.
@@ -33,6 +40,7 @@ export function reserve(size: number): number {
   if (size > SLAB_FRAME_MAX) return -1;
   if (slab.length - used < size) {
     slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabs.add(slab.buffer);
     used = 0;
   }
   const offset = used;
