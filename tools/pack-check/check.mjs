@@ -1,95 +1,64 @@
-// Packaging check, run by `pnpm test`: proves that a user who installs only
-// @taurus/client and @taurus/protocol-json from the published tarballs gets
-// working ESM and CJS entry points and no server code, and that publint finds
-// no packaging error in any package.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+// Packaging check, run by `pnpm test`. From the tarballs `pnpm publish` would upload:
+// 1. publint finds no packaging error, READMEs link absolutely, source maps carry
+//    their sources, every package states its engines;
+// 2. a client-only install gets ESM and CJS entry points and no server code;
+// 3. a project with every package (and without the optional peers prom-client,
+//    vitest and fast-check) typechecks a fixture with skipLibCheck: false under
+//    node10, node16, nodenext and bundler resolution;
+// 4. each example under examples/ builds, typechecks and passes its tests there, as
+//    an outside author's package would.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkClientOnly } from "./lib/client-only.mjs";
+import { checkExamples } from "./lib/examples.mjs";
+import { fail, failures, linkTool, run } from "./lib/run.mjs";
+import { checkTarball, packAll } from "./lib/tarballs.mjs";
+import { typecheckFixture } from "./lib/typecheck.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const packagesDir = join(root, "packages");
-const packages = readdirSync(packagesDir).filter((d) =>
-  existsSync(join(packagesDir, d, "package.json")),
-);
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
 const scratch = mkdtempSync(join(tmpdir(), "taurus-pack-check-"));
-const run = (cmd, args, cwd) =>
-  execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
-const fail = (msg) => {
-  console.error(`pack-check: FAIL: ${msg}`);
-  process.exitCode = 1;
-};
 
 try {
-  // 1. publint every package (it packs the package itself, as npm would).
-  for (const dir of packages) {
-    const out = run("pnpm", ["exec", "publint", "run", "--strict", join(packagesDir, dir)], root);
-    if (!/All good/i.test(out)) fail(`publint on packages/${dir}:\n${out}`);
-  }
+  const byName = packAll(root, join(root, "packages"), join(scratch, "tarballs"));
+  for (const [name, tarball] of Object.entries(byName)) checkTarball(name, tarball);
 
-  // 2. pack every package into tarballs, as `pnpm publish` would (workspace: ranges rewritten).
-  const tarballs = join(scratch, "tarballs");
-  const byName = {};
-  for (const dir of packages) {
-    const out = run("pnpm", ["pack", "--pack-destination", tarballs], join(packagesDir, dir));
-    const file = out.trim().split("\n").pop();
-    byName[`@taurus/${dir}`] = resolve(join(packagesDir, dir), file);
-  }
+  checkClientOnly(scratch, byName);
 
-  // 3. a scratch project outside the workspace that asks for the client and one protocol only.
-  const project = join(scratch, "project");
-  execFileSync("mkdir", ["-p", project]);
-  const overrides = Object.fromEntries(Object.entries(byName).map(([n, f]) => [n, `file:${f}`]));
+  // Every package from the tarballs, as dependencies of one project.
+  const project = join(scratch, "all");
+  mkdirSync(project, { recursive: true });
+  const files = Object.fromEntries(Object.entries(byName).map(([n, f]) => [n, `file:${f}`]));
   writeFileSync(
     join(project, "package.json"),
-    JSON.stringify({
-      name: "scratch",
-      private: true,
-      dependencies: {
-        "@taurus/client": `file:${byName["@taurus/client"]}`,
-        "@taurus/protocol-json": `file:${byName["@taurus/protocol-json"]}`,
-      },
-      overrides,
-    }),
+    JSON.stringify({ name: "scratch-all", private: true, dependencies: files, overrides: files }),
   );
   run(
     "npm",
     ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
     project,
   );
-
-  const installed = readdirSync(join(project, "node_modules", "@taurus")).sort();
-  console.log(`pack-check: installed ${installed.map((n) => `@taurus/${n}`).join(", ")}`);
-  if (installed.includes("server")) fail("installing @taurus/client pulled in @taurus/server");
-  for (const want of ["client", "protocol-json", "core-conn"]) {
-    if (!installed.includes(want)) fail(`@taurus/${want} is missing from the scratch install`);
+  if (existsSync(join(project, "node_modules", "prom-client"))) {
+    fail("prom-client was installed: the fixture must prove the types load without it");
   }
-
-  // 4. load both from ESM and from CJS, and use them.
-  const use = `
-    const json = protocolJson.createJsonProtocol();
-    const bytes = json.encode({ type: 2, sequence: 1, data: { from: "a", to: "", content: "hi" }, timestamp: 5n });
-    const r = json.decode(Buffer.from(bytes), 0, bytes.length);
-    if (r.kind !== "message" || r.message.data.content !== "hi") throw new Error("round trip failed");
-    if (typeof client.createClient !== "function") throw new Error("createClient missing");
-    console.log("ok");`;
-  writeFileSync(
-    join(project, "esm.mjs"),
-    `import * as client from "@taurus/client";\nimport * as protocolJson from "@taurus/protocol-json";\n${use}`,
-  );
-  writeFileSync(
-    join(project, "cjs.cjs"),
-    `const client = require("@taurus/client");\nconst protocolJson = require("@taurus/protocol-json");\n${use}`,
-  );
-  for (const file of ["esm.mjs", "cjs.cjs"]) {
-    const out = run("node", [file], project).trim();
-    if (out !== "ok") fail(`${file} printed ${JSON.stringify(out)}`);
-    else console.log(`pack-check: ${file} loads @taurus/client and @taurus/protocol-json`);
-  }
+  // The tools an author installs for themselves (kept to the workspace's versions, offline).
+  // The fixture is typechecked before vitest and fast-check (optional peers of the testing
+  // entry) are there: no declaration may need them.
+  for (const tool of ["typescript", "@types/node"]) linkTool(root, project, tool);
+  typecheckFixture(root, join(here, "fixture"), project);
+  for (const tool of ["vitest", "fast-check"]) linkTool(root, project, tool);
+  checkExamples(root, project);
 } catch (err) {
   fail(`${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`);
 } finally {
-  rmSync(scratch, { recursive: true, force: true });
+  // PACK_CHECK_KEEP=1 keeps the scratch projects, to look into a failure.
+  if (process.env.PACK_CHECK_KEEP) console.log(`pack-check: kept ${scratch}`);
+  else rmSync(scratch, { recursive: true, force: true });
 }
-if (!process.exitCode) console.log(`pack-check: ${packages.length} packages packed, publint clean`);
+if (failures.length > 0) process.exitCode = 1;
+else
+  console.log(
+    `pack-check: ${readdirSync(join(root, "packages")).length} packages packed and checked`,
+  );

@@ -1,5 +1,6 @@
-import { runProtocolConformance } from "@taurus/core-conn/testing";
-import { createNdjsonProtocol } from "./index";
+import { decodeStream, runProtocolConformance } from "@taurus/core-conn/testing";
+import { describe, expect, it } from "vitest";
+import { createNdjsonProtocol } from "./index.js";
 
 runProtocolConformance("ndjson (examples/)", {
   protocol: createNdjsonProtocol(4096),
@@ -10,6 +11,17 @@ runProtocolConformance("ndjson (examples/)", {
     { big: "x".repeat(1000), n: [1, 2, 3] },
   ],
   invalid: [[1, 2], "text", null, { huge: "y".repeat(5000) }],
-  // Garbage this format can resynchronise after: a line that is never valid JSON.
-  garbage: (bytes) => Uint8Array.from([0x23, ...bytes.filter((b) => b !== 0x0a), 0x0a]),
+  garbage: { family: "delimited", delimiter: "\n" },
+});
+
+describe("ndjson", () => {
+  it("drops a line that is not a JSON object, and decodes the next", () => {
+    const ndjson = createNdjsonProtocol(4096);
+    const { events } = decodeStream(ndjson, [Buffer.from('# a comment\n[1]\n{"ok":true}\n')]);
+    expect(events).toEqual([
+      { drop: "malformed_body", consumed: 12 },
+      { drop: "malformed_body", consumed: 4 },
+      { message: { ok: true } },
+    ]);
+  });
 });

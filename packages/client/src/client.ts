@@ -5,6 +5,7 @@ import {
   Connection,
   type ConnectionSocket,
   integerOption,
+  isTaurusError,
   type Protocol,
   TaurusError,
 } from "@taurus/core-conn";
@@ -150,7 +151,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     super();
     if (
       typeof config?.protocol?.encode !== "function" ||
-      typeof config.protocol.decode !== "function"
+      (typeof config.protocol.decode !== "function" &&
+        typeof config.protocol.createDecoder !== "function")
     ) {
       throw new TaurusError("INVALID_OPTION", "option protocol must be a Protocol");
     }
@@ -338,12 +340,11 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     try {
       frame = this.protocol.encode(message);
     } catch (err) {
-      const error =
-        err instanceof TaurusError
-          ? err
-          : new TaurusError("INVALID_MESSAGE", `cannot encode message: ${String(err)}`, {
-              cause: err,
-            });
+      const error = isTaurusError(err)
+        ? err
+        : new TaurusError("INVALID_MESSAGE", `cannot encode message: ${String(err)}`, {
+            cause: err,
+          });
       this.countError(error);
       throw error;
     }

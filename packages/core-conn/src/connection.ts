@@ -8,7 +8,7 @@ import {
   type ResolvedConnectionOptions,
   resolveConnectionOptions,
 } from "./options";
-import { type Drop, dropReasonCode, type Protocol } from "./protocol";
+import { type Drop, dropReasonCode, type Fatal, type Protocol } from "./protocol";
 import { SendQueue } from "./send-queue";
 import { type ConnectionStats, newConnectionStats } from "./stats";
 
@@ -76,7 +76,9 @@ export type ConnectionSocket = Duplex & {
  * Inbound: every complete frame of every chunk is decoded and emitted as a
  * `message`, in order; drops are counted and emitted as `drop`; buffered bytes
  * never exceed `maxMessageSize` plus one chunk. `pause()` stops delivery at
- * once, even in the middle of a chunk, and stops reading the socket.
+ * once, even in the middle of a chunk, and stops reading the socket. A fatal
+ * decode result stops delivery at once and closes the connection with the
+ * error code its reason maps to (`close` carries it).
  *
  * End of stream: when the peer half-closes, what is complete is delivered,
  * a truncated frame is reported as a drop, and `end` is emitted (or, with no
@@ -205,7 +207,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   /**
-   * Encodes `message` and queues it for sending.
+   * Encodes `message` and queues it for sending. With a protocol that has
+   * `encodedLength` and `encodeInto`, the frame is written straight into the
+   * outgoing batch.
    *
    * @returns `true` while the queue is below half of its bounds, `false` when
    *   the caller should wait for the `drain` event before sending more
@@ -216,7 +220,12 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    */
   send(message: M): boolean {
     this.assertOpen();
-    return this.sendFrame(this.protocol.encode(message));
+    const protocol = this.protocol;
+    if (protocol.encodeInto !== undefined && protocol.encodedLength !== undefined) {
+      return this.sendFrame(protocol.encodedLength(message), undefined, message);
+    }
+    const frame = protocol.encode(message);
+    return this.sendFrame(frame.length, frame);
   }
 
   /**
@@ -229,7 +238,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    */
   sendEncoded(frame: Uint8Array): boolean {
     this.assertOpen();
-    return this.sendFrame(frame);
+    return this.sendFrame(frame.length, frame);
   }
 
   /**
@@ -291,7 +300,10 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    * After `close`, takes the frames that were accepted by `send` but never
    * handed to the socket, in order, so that a client can send them again on a
    * new connection without any duplicate. Frames already handed to the socket
-   * are not included: whether the peer got them is unknown.
+   * are not included: whether the peer got them is unknown. A frame given to
+   * `sendEncoded` comes back as the same object; frames that `send` wrote
+   * straight into the outgoing batch may come back joined (each item is one or
+   * more whole frames).
    *
    * @returns the unsent frames; empty before the connection is closed and on later calls
    */
@@ -307,17 +319,18 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     }
   }
 
-  private sendFrame(frame: Uint8Array): boolean {
+  /** Queues `frame`, or without one, writes the `size` bytes of `message` with `encodeInto`. */
+  private sendFrame(size: number, frame: Uint8Array | undefined, message?: M): boolean {
     const { sendQueueSize, sendQueueBytes, maxMessageSize } = this.options;
-    if (frame.length > maxMessageSize) {
+    if (size > maxMessageSize) {
       this.countError("MESSAGE_TOO_LARGE");
       throw new TaurusError(
         "MESSAGE_TOO_LARGE",
-        `frame of ${frame.length} bytes exceeds maxMessageSize ${maxMessageSize}`,
+        `frame of ${size} bytes exceeds maxMessageSize ${maxMessageSize}`,
       );
     }
     const queue = this.queue;
-    if (queue.length >= sendQueueSize || queue.byteLength + frame.length > sendQueueBytes) {
+    if (queue.length >= sendQueueSize || queue.byteLength + size > sendQueueBytes) {
       this.needDrain = true;
       const error = new TaurusError(
         "SEND_QUEUE_FULL",
@@ -327,7 +340,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       else this.countError("SEND_QUEUE_FULL");
       throw error;
     }
-    queue.push(frame);
+    if (frame !== undefined) queue.push(frame);
+    else queue.pushEncoded(this.protocol as Required<Protocol<M>>, message as M, size);
     this.options.metrics?.queueDepthChanged?.(1);
     if (queue.length * 2 > sendQueueSize || queue.byteLength * 2 > sendQueueBytes) {
       this.needDrain = true;
@@ -379,8 +393,10 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
           this.stats.messagesIn++;
           this.options.metrics?.messageReceived(result.consumed);
           this.emit("message", result.message, result.consumed);
-        } else {
+        } else if (result.kind === "drop") {
           this.onDrop(result);
+        } else {
+          this.onFatal(result);
         }
       }
     } finally {
@@ -395,6 +411,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   private onDrop(drop: Drop): void {
+    if (drop.continues === true) return; // the rest of a drop already reported
     const code = dropReasonCode(drop.reason);
     this.stats.drops[drop.reason]++;
     this.stats.errors.protocol++;
@@ -406,6 +423,17 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
         new TaurusError(code, `dropped ${drop.consumed} bytes (${drop.reason})${detail}`),
       );
     }
+  }
+
+  /** The protocol cannot go on: stop delivering and close with the mapped code. */
+  private onFatal(fatal: Fatal): void {
+    const detail = fatal.detail ? `: ${fatal.detail}` : "";
+    this.close(
+      new TaurusError(
+        dropReasonCode(fatal.reason),
+        `protocol ${this.protocol.name} cannot go on (${fatal.reason})${detail}`,
+      ),
+    );
   }
 
   private readonly onEnd = (): void => {
@@ -478,8 +506,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (this.currentState === "closed") return;
     this.currentState = "closed";
     this.clearTimers();
+    const pending = this.queue.length; // messages: a taken item may hold several frames
     this.unsent = this.queue.take();
-    if (this.unsent.length > 0) this.options.metrics?.queueDepthChanged?.(-this.unsent.length);
+    if (pending > 0) this.options.metrics?.queueDepthChanged?.(-pending);
     this.reader.clear();
     this.emit("close", this.closeError);
     const waiters = this.endWaiters;

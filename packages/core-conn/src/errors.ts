@@ -60,9 +60,21 @@ export interface TaurusErrorOptions {
 }
 
 /**
+ * The brand every {@link TaurusError} carries, registered with `Symbol.for` so
+ * that two copies of this package (an ESM and a CJS build, or two versions)
+ * recognise each other's errors.
+ */
+const BRAND: unique symbol = Symbol.for("@taurus/core-conn/TaurusError") as never;
+
+/**
  * The one error class of Taurus. Every error a Taurus package throws, rejects
  * with, or reports through an `error` event or `onError` handler is a
  * `TaurusError` with a stable {@link ErrorCode} and its {@link ErrorKind}.
+ *
+ * Identity survives duplicate copies of `@taurus/core-conn` in one process
+ * (an ESM and a CJS build, or two versions): each error carries a
+ * `Symbol.for` brand, and both `instanceof TaurusError` and
+ * {@link isTaurusError} check the brand rather than the class.
  *
  * @example
  * ```ts
@@ -91,10 +103,42 @@ export class TaurusError<C extends ErrorCode = ErrorCode> extends Error {
     this.code = code;
     this.kind = ErrorCodes[code];
   }
+
+  /** The brand checked by `instanceof` and {@link isTaurusError}, on the prototype (no per-error cost). */
+  get [BRAND](): true {
+    return true;
+  }
+
+  /**
+   * `value instanceof TaurusError` is `true` for an error of any copy of
+   * `@taurus/core-conn` (checked by its brand). A subclass keeps the usual
+   * prototype check.
+   *
+   * @param value - anything
+   * @returns whether `value` is a `TaurusError` (of this class, for a subclass)
+   */
+  static override [Symbol.hasInstance](value: unknown): value is TaurusError {
+    // `this` is the class right of instanceof (naming TaurusError would mean the base class
+    // for a subclass too): a subclass keeps the usual prototype check.
+    // biome-ignore lint/complexity/noThisInStatic: see above
+    if (this !== TaurusError) {
+      // biome-ignore lint/complexity/noThisInStatic: see above
+      return Function.prototype[Symbol.hasInstance].call(this, value) as boolean;
+    }
+    return hasBrand(value);
+  }
+}
+
+function hasBrand(value: unknown): value is TaurusError {
+  return (
+    typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
+  );
 }
 
 /**
  * Tells whether `value` is a {@link TaurusError}, optionally with a given code.
+ * Errors of another copy of `@taurus/core-conn` (ESM and CJS, or two
+ * versions) count: the check reads the error's brand, not its class.
  *
  * @param value - anything, typically a caught error
  * @param code - when given, the code the error must have
@@ -104,5 +148,5 @@ export function isTaurusError<C extends ErrorCode>(
   value: unknown,
   code?: C,
 ): value is TaurusError<C> {
-  return value instanceof TaurusError && (code === undefined || value.code === code);
+  return hasBrand(value) && (code === undefined || value.code === code);
 }

@@ -1,4 +1,5 @@
-import type { DecodeResult, Protocol } from "./protocol";
+import { TaurusError } from "./errors";
+import type { DecodeResult, Decoder, Fatal, Protocol } from "./protocol";
 
 const MIN_CAPACITY = 4096;
 const EMPTY = Buffer.alloc(0);
@@ -7,14 +8,19 @@ const EMPTY = Buffer.alloc(0);
  * Turns a stream of chunks into decode results. Pure: it knows nothing of
  * sockets, timers or events (the {@link Connection} drives it).
  *
+ * - It decodes with the protocol's per-connection decoder (contract v2,
+ *   `createDecoder`), or with its stateless `decode` (contract v1).
+ * - After a fatal result it stops: later chunks are discarded, and `next`
+ *   returns `undefined`.
  * - A chunk that arrives with nothing buffered is decoded in place, without a copy.
  * - Only an incomplete frame at the end of a chunk is copied, into one growable
  *   buffer, so each byte is copied at most once more while its frame completes.
  * - A frame announced as too large is skipped as it streams in: its bytes are
  *   counted down and discarded, never held.
  * - Buffered bytes never exceed `limit` plus one chunk, whatever the protocol
- *   reports: a protocol that keeps asking for more past `limit` has its bytes
- *   dropped as too large.
+ *   reports: a v1 protocol that keeps asking for more past `limit` has its
+ *   bytes dropped as too large; a v2 decoder that does so breaks its contract
+ *   (its state no longer matches the bytes) and the result is fatal.
  *
  * @internal
  */
@@ -25,11 +31,34 @@ export class FrameReader<M> {
   /** `buf` is our own copy (true) or a chunk we were handed (false). */
   private owned = false;
   private skip = 0;
+  private stopped = false;
+  /** The per-connection decoder (contract v2), or `undefined` for a v1 protocol's stateless `decode`. */
+  private readonly decoder: Decoder<M> | undefined;
 
+  /**
+   * @throws {@link TaurusError} `INVALID_OPTION` when the protocol has neither
+   *   `createDecoder` nor `decode`, or `createDecoder` returns no decoder
+   */
   constructor(
     private readonly protocol: Protocol<M>,
     private readonly limit: number,
-  ) {}
+  ) {
+    if (typeof protocol.createDecoder === "function") {
+      const decoder = protocol.createDecoder({ maxMessageSize: limit });
+      if (typeof decoder?.decode !== "function") {
+        throw new TaurusError(
+          "INVALID_OPTION",
+          `protocol ${protocol.name}: createDecoder() must return an object with a decode() method`,
+        );
+      }
+      this.decoder = decoder;
+    } else if (typeof protocol.decode !== "function") {
+      throw new TaurusError(
+        "INVALID_OPTION",
+        `protocol ${protocol.name} has neither createDecoder() nor decode()`,
+      );
+    }
+  }
 
   /** Bytes buffered and not yet consumed. */
   get buffered(): number {
@@ -41,8 +70,14 @@ export class FrameReader<M> {
     return this.skip;
   }
 
-  /** Adds a chunk; returns how many of its bytes were discarded as the rest of a skipped frame. */
+  /** Whether a fatal result stopped decoding. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Adds a chunk; returns how many of its bytes were discarded as the rest of a skipped frame (or after a fatal result). */
   push(chunk: Buffer): number {
+    if (this.stopped) return chunk.length;
     let discarded = 0;
     if (this.skip > 0) {
       discarded = Math.min(this.skip, chunk.length);
@@ -63,13 +98,19 @@ export class FrameReader<M> {
 
   /**
    * Decodes the next frame of what is buffered, or returns `undefined` when
-   * nothing is buffered. A message or drop is consumed before it is returned;
-   * on "need more" the remaining bytes are kept (copied out of the chunk).
+   * nothing is buffered (or decoding stopped). A message or drop is consumed
+   * before it is returned; on "need more" the remaining bytes are kept (copied
+   * out of the chunk); a fatal result releases everything and stops.
    */
   next(): DecodeResult<M> | undefined {
     const available = this.end - this.start;
-    if (available === 0) return undefined;
-    const result = this.protocol.decode(this.buf, this.start, this.end, this.limit);
+    if (available === 0 || this.stopped) return undefined;
+    const decoder = this.decoder;
+    const result =
+      decoder !== undefined
+        ? decoder.decode(this.buf, this.start, this.end)
+        : // checked in the constructor
+          this.protocol.decode!(this.buf, this.start, this.end, this.limit);
     switch (result.kind) {
       case "message":
         this.consume(result.consumed, available);
@@ -77,10 +118,20 @@ export class FrameReader<M> {
       case "drop":
         this.consume(result.consumed, available);
         return result;
+      case "fatal":
+        return this.stop(result);
       default:
         if (available >= this.limit) {
           // The frame being assembled is already over the limit: a protocol
-          // must say so from its header; drop it rather than buffer more.
+          // must say so before. A stateless v1 decoder loses nothing if we
+          // drop what it holds; a v2 decoder's state would no longer match.
+          if (decoder !== undefined) {
+            return this.stop({
+              kind: "fatal",
+              reason: "too_large",
+              detail: `decoder asked for more than ${this.limit} bytes`,
+            });
+          }
           this.consume(available, available);
           return { kind: "drop", consumed: available, reason: "too_large" };
         }
@@ -95,6 +146,13 @@ export class FrameReader<M> {
     this.release();
     this.skip = 0;
     return n;
+  }
+
+  private stop(fatal: Fatal): Fatal {
+    this.stopped = true;
+    this.release();
+    this.skip = 0;
+    return fatal;
   }
 
   private consume(consumed: number, available: number): void {

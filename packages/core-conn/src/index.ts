@@ -8,6 +8,7 @@
 
 export type { ConnectionEvents, ConnectionSocket, ConnectionState } from "./connection";
 export { Connection } from "./connection";
+export { copyBytes } from "./copy-bytes";
 export type { ErrorCode, ErrorKind, TaurusErrorOptions } from "./errors";
 export { ErrorCodes, isTaurusError, TaurusError } from "./errors";
 export { resyncToMagic } from "./magic";
@@ -23,8 +24,11 @@ export {
 export type {
   DecodedMessage,
   DecodeResult,
+  Decoder,
+  DecoderOptions,
   Drop,
   DropReason,
+  Fatal,
   NeedMore,
   Protocol,
 } from "./protocol";

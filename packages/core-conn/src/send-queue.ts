@@ -1,4 +1,6 @@
 import type { Writable } from "node:stream";
+import { TaurusError } from "./errors";
+import { type FrameWriter, inSlab, reserve, slab, unreserve } from "./slab";
 
 /** Queues with frames to flush at the end of this tick: one microtask for all of them. */
 const scheduled: SendQueue[] = [];
@@ -12,22 +14,41 @@ function flushScheduled(): void {
 /** Batches of at most this many bytes are concatenated into one write; larger ones are written as they are. */
 const COALESCE_BYTES = 64 * 1024;
 
+/** The queue whose `pushEncoded` is running the protocol's `encodeInto`, to refuse re-entrant sends. */
+let encodingQueue: SendQueue | undefined;
+
 /**
  * A bounded queue of encoded frames in front of a socket, flushed with
  * coalesced writes. Frames move to the socket only while the socket's own
  * buffer is under `highWaterMark`, so a peer that never reads holds at most
  * the queue's bounds plus one high-water mark of memory.
  *
+ * Frames come either whole (`push`, as `sendEncoded` and broadcasts do) or are
+ * written by the protocol's `encodeInto` straight into a shared slab
+ * (`pushEncoded`): consecutive frames of one queue then form one contiguous
+ * run, written with one `write` and no copy. A run is copied out of its slab
+ * when it would otherwise wait (the socket is not keeping up, or the
+ * connection closes), so a slow peer never pins a slab.
+ *
  * @internal
  */
 export class SendQueue {
+  /** Whole frames, and runs that had to wait, in order. */
   private frames: Uint8Array[] = [];
   private head = 0;
+  /** Messages in the entries of `frames` that hold more than one, created when one does. */
+  private runCounts: Map<Uint8Array, number> | undefined;
+  private messages = 0;
   private bytes = 0;
   private scheduled = false;
   private waitingDrain = false;
   /** Created the first time the socket pushes back. */
   private onDrain: (() => void) | undefined;
+  /** The slab of the open run (frames written by `pushEncoded`, after every entry of `frames`). */
+  private run: Buffer | undefined;
+  private runStart = 0;
+  private runEnd = 0;
+  private runCount = 0;
 
   constructor(
     private readonly socket: Writable,
@@ -36,9 +57,9 @@ export class SendQueue {
     private readonly onEmpty: () => void,
   ) {}
 
-  /** Frames waiting to be handed to the socket. */
+  /** Messages waiting to be handed to the socket. */
   get length(): number {
-    return this.frames.length - this.head;
+    return this.messages;
   }
 
   /** Bytes waiting to be handed to the socket. */
@@ -46,21 +67,66 @@ export class SendQueue {
     return this.bytes;
   }
 
-  /** Queues a frame and schedules a flush at the end of the current tick. */
+  /** Queues a whole frame and schedules a flush at the end of the current tick. */
   push(frame: Uint8Array): void {
+    if (encodingQueue === this) throw reentrant();
+    this.closeRun();
     this.frames.push(frame);
+    this.messages++;
     this.bytes += frame.length;
-    if (!this.scheduled && !this.waitingDrain) {
-      this.scheduled = true;
-      if (scheduled.push(this) === 1) queueMicrotask(flushScheduled);
-    }
+    this.schedule();
   }
 
-  /** Removes and returns every frame not yet handed to the socket, in order. */
+  /**
+   * Queues the frame of `message`, written by `writer.encodeInto` straight
+   * into the outgoing batch, and schedules a flush. Nothing is queued when
+   * `encodeInto` throws or writes another length than `size`.
+   *
+   * @throws what `encodeInto` throws; `TaurusError` `INVALID_MESSAGE` when it
+   *   wrote another length than `size`, or when called again from inside it
+   */
+  pushEncoded<M>(writer: FrameWriter<M>, message: M, size: number): void {
+    if (encodingQueue === this) throw reentrant();
+    const offset = reserve(size);
+    if (offset < 0) {
+      // Too large for a slab: a buffer of its own, still without a copy.
+      const frame = Buffer.allocUnsafeSlow(size);
+      this.encode(writer, message, frame, 0, size);
+      this.push(frame);
+      return;
+    }
+    const target = slab;
+    if (this.run !== target || this.runEnd !== offset) {
+      this.closeRun();
+      this.run = target;
+      this.runStart = this.runEnd = offset;
+    }
+    try {
+      this.encode(writer, message, target, offset, size);
+    } catch (err) {
+      unreserve(target, offset, size);
+      if (this.runCount === 0) this.run = undefined;
+      throw err;
+    }
+    this.runEnd = offset + size;
+    this.runCount++;
+    this.messages++;
+    this.bytes += size;
+    this.schedule();
+  }
+
+  /** Removes and returns every frame not yet handed to the socket, in order (runs copied out of their slab). */
   take(): Uint8Array[] {
-    const frames = this.frames.slice(this.head);
+    this.closeRun();
+    const frames: Uint8Array[] = [];
+    for (let i = this.head; i < this.frames.length; i++) {
+      const frame = this.frames[i] as Uint8Array;
+      frames.push(inSlab(frame) ? ownCopy(frame) : frame);
+    }
     this.frames = [];
     this.head = 0;
+    this.runCounts = undefined;
+    this.messages = 0;
     this.bytes = 0;
     return frames;
   }
@@ -70,6 +136,13 @@ export class SendQueue {
     this.scheduled = false;
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
+    if (this.head === this.frames.length && this.run !== undefined) {
+      // Only the open run waits (the usual case): write it as it is, in one write.
+      if (socket.writableLength < this.highWaterMark) this.writeRun(socket);
+      else this.closeRun();
+    } else {
+      this.closeRun();
+    }
     while (this.head < this.frames.length) {
       if (socket.writableLength >= this.highWaterMark) {
         if (!this.waitingDrain) {
@@ -80,6 +153,7 @@ export class SendQueue {
           };
           socket.once("drain", this.onDrain);
         }
+        this.unpin();
         return;
       }
       this.writeBatch(socket);
@@ -88,11 +162,94 @@ export class SendQueue {
     if (this.frames.length > 64) this.frames = [];
     else this.frames.length = 0;
     this.head = 0;
+    this.runCounts = undefined;
     this.onEmpty();
   }
 
-  private writeBatch(socket: Writable): void {
+  private schedule(): void {
+    if (!this.scheduled && !this.waitingDrain) {
+      this.scheduled = true;
+      if (scheduled.push(this) === 1) queueMicrotask(flushScheduled);
+    }
+  }
+
+  private encode<M>(
+    writer: FrameWriter<M>,
+    message: M,
+    target: Buffer,
+    offset: number,
+    size: number,
+  ): void {
+    const outer = encodingQueue;
+    encodingQueue = this;
+    let written: number;
+    try {
+      written = writer.encodeInto(message, target, offset);
+    } finally {
+      encodingQueue = outer;
+    }
+    if (written !== size) {
+      throw new TaurusError(
+        "INVALID_MESSAGE",
+        `encodeInto wrote ${String(written)} bytes where encodedLength announced ${size}`,
+      );
+    }
+  }
+
+  /** Takes the open run as a view into its slab (read `runCount` first), or `undefined` when there is none. */
+  private takeRun(): Uint8Array | undefined {
+    const run = this.run;
+    if (run === undefined) return undefined;
+    this.run = undefined;
+    const count = this.runCount;
+    this.runCount = 0;
+    return count === 0 ? undefined : run.subarray(this.runStart, this.runEnd);
+  }
+
+  /** Writes the open run, the only thing queued; a copy when the socket is not writing synchronously. */
+  private writeRun(socket: Writable): void {
+    const count = this.runCount;
+    const view = this.takeRun();
+    if (view === undefined) return;
+    // A write the socket cannot complete at once keeps its bytes: never a slab's.
+    socket.write(socket.writableLength > 0 ? ownCopy(view) : view);
+    this.messages -= count;
+    this.bytes -= view.length;
+    this.onFlushed(count, view.length);
+  }
+
+  /** Moves the open run into `frames`, to keep its place before what comes next. */
+  private closeRun(): void {
+    const count = this.runCount;
+    const view = this.takeRun();
+    if (view === undefined) return;
+    // A run that will wait for the socket must not pin its slab.
+    const entry = this.waitingDrain || this.socket.writableLength > 0 ? ownCopy(view) : view;
+    this.frames.push(entry);
+    if (count > 1) {
+      this.runCounts ??= new Map();
+      this.runCounts.set(entry, count);
+    }
+  }
+
+  /** Copies the queued runs still in slabs, before they wait for the socket to drain. */
+  private unpin(): void {
     const frames = this.frames;
+    for (let i = this.head; i < frames.length; i++) {
+      const frame = frames[i] as Uint8Array;
+      if (!inSlab(frame)) continue;
+      const copy = ownCopy(frame);
+      frames[i] = copy;
+      const count = this.runCounts?.get(frame);
+      if (count !== undefined) {
+        this.runCounts?.delete(frame);
+        this.runCounts?.set(copy, count);
+      }
+    }
+  }
+
+  private writeBatch(socket: Writable): void {
+    const { frames, runCounts } = this;
     const first = frames[this.head] as Uint8Array;
     let end = this.head + 1;
     let size = first.length;
@@ -100,8 +257,17 @@ export class SendQueue {
       size += (frames[end] as Uint8Array).length;
       end++;
     }
-    const count = end - this.head;
-    if (count === 1) {
+    let messages = end - this.head;
+    if (runCounts !== undefined) {
+      for (let i = this.head; i < end; i++) {
+        const count = runCounts.get(frames[i] as Uint8Array);
+        if (count !== undefined) {
+          messages += count - 1;
+          runCounts.delete(frames[i] as Uint8Array);
+        }
+      }
+    }
+    if (end - this.head === 1) {
       socket.write(first);
     } else {
       const batch = Buffer.allocUnsafe(size);
@@ -120,9 +286,23 @@ export class SendQueue {
       this.frames = frames.slice(end);
       this.head = 0;
     }
+    this.messages -= messages;
     this.bytes -= size;
-    this.onFlushed(count, size);
+    this.onFlushed(messages, size);
   }
 }
 
 const EMPTY = new Uint8Array(0);
+
+function ownCopy(bytes: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafe(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
+function reentrant(): TaurusError<"INVALID_MESSAGE"> {
+  return new TaurusError(
+    "INVALID_MESSAGE",
+    "send() on a connection from inside its protocol's encodeInto is not supported",
+  );
+}

@@ -1,17 +1,32 @@
 /**
  * Test helpers for protocol authors and for code built on `Connection`:
- * an in-memory socket pair and the protocol conformance suite.
- * Requires `vitest` and `fast-check` (optional peer dependencies).
+ * the protocol conformance kit (as a vitest suite, or as plain checks for any
+ * test runner), a checked stream decoder, and an in-memory socket pair.
+ * Requires `fast-check`, and `vitest` for `runProtocolConformance`
+ * (optional peer dependencies).
  *
  * @module
  */
 
+export { ConformanceError } from "./testing/conformance/assert";
+export type { ConformanceCheck } from "./testing/conformance/checks";
+export { conformanceChecks } from "./testing/conformance/checks";
 export type {
   ConformanceOptions,
+  DelimitedGarbage,
+  GarbageOption,
+  LengthPrefixedGarbage,
+  MagicGarbage,
+  SkipGarbage,
+} from "./testing/conformance/options";
+export { runProtocolConformance } from "./testing/conformance/run";
+export type {
   DecodedStream,
+  DecodeStreamOptions,
   StreamDropEvent,
   StreamEvent,
+  StreamFatalEvent,
   StreamMessageEvent,
-} from "./testing/conformance";
-export { decodeStream, runProtocolConformance } from "./testing/conformance";
+} from "./testing/decode-stream";
+export { decodeStream } from "./testing/decode-stream";
 export { createSocketPair, MemorySocket } from "./testing/socket-pair";

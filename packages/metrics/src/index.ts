@@ -14,7 +14,16 @@ export {
   HISTOGRAM_RELATIVE_ERROR,
   HISTOGRAM_SUB_BUCKETS,
 } from "./histogram-buckets";
-export type { PromClientModule, PrometheusOptions, PromRegistry } from "./prometheus";
+export type {
+  PromClientModule,
+  PromCounter,
+  PrometheusOptions,
+  PromGauge,
+  PromLabels,
+  PromMetricClass,
+  PromMetricConfiguration,
+  PromRegistry,
+} from "./prometheus";
 export { DEFAULT_PROMETHEUS_PREFIX, registerPrometheus } from "./prometheus";
 export type { HandlerLatencySnapshot, ServerMetricsSnapshot } from "./server-metrics";
 export { ServerMetrics } from "./server-metrics";

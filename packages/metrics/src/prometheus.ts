@@ -1,29 +1,100 @@
-import type * as PromClient from "prom-client";
 import type { ClientMetrics } from "./client-metrics";
 import { ERROR_KINDS } from "./error-counts";
 import { invalidOption } from "./errors";
 import { ServerMetrics } from "./server-metrics";
 
+// prom-client is an optional peer: these declarations describe, structurally, the
+// little of it the bridge uses, so that no type declaration of this package imports
+// it (a project without prom-client then typechecks with skipLibCheck: false).
+
+/**
+ * A `prom-client` registry, as the bridge uses it: the `Registry` class of
+ * `prom-client` (14 or later), or its global `register`, fits.
+ */
+export interface PromRegistry {
+  /** Returns the metric registered under `name`, if any. */
+  getSingleMetric(name: string): unknown;
+  /** Unregisters the metric registered under `name`. */
+  removeSingleMetric(name: string): void;
+}
+
+/** Label values of one series. */
+export type PromLabels = Record<string, string>;
+
+/** A `prom-client` `Counter`, as its `collect` callback uses it. */
+export interface PromCounter {
+  /** Resets every series to 0. */
+  reset(): void;
+  /** Adds `value` to the series of `labels`. */
+  inc(labels: PromLabels, value: number): void;
+}
+
+/** A `prom-client` `Gauge`, as its `collect` callback uses it. */
+export interface PromGauge {
+  /** Sets the series of `labels` to `value`. */
+  set(labels: PromLabels, value: number): void;
+}
+
+/**
+ * The configuration the bridge gives a `prom-client` metric constructor.
+ *
+ * @typeParam R - the registry type
+ * @typeParam T - the metric, as `collect` sees it
+ */
+export interface PromMetricConfiguration<R, T> {
+  /** The metric name. */
+  name: string;
+  /** The help text. */
+  help: string;
+  /** The label names. */
+  labelNames: string[];
+  /** The registries to register in. */
+  registers: R[];
+  /** Called at scrape time to update the metric's values. */
+  collect(this: T): void;
+}
+
+/**
+ * A `prom-client` metric class, as the bridge constructs it.
+ *
+ * @typeParam R - the registry type
+ * @typeParam T - the metric, as `collect` sees it
+ */
+export interface PromMetricClass<R, T> {
+  /** Creates the metric and registers it in `configuration.registers`. */
+  new (configuration: PromMetricConfiguration<R, T>): unknown;
+}
+
 /**
  * The parts of the `prom-client` module the bridge uses. Pass the module
  * itself: `import * as promClient from "prom-client"`.
+ *
+ * @typeParam R - the module's registry type, inferred from `register`
  */
-export type PromClientModule = Pick<typeof PromClient, "Counter" | "Gauge" | "register">;
-
-/** A `prom-client` registry (Prometheus or OpenMetrics content type). */
-export type PromRegistry = NonNullable<PromClient.GaugeConfiguration<string>["registers"]>[number];
+export interface PromClientModule<R extends PromRegistry = PromRegistry> {
+  /** The `Counter` class. */
+  Counter: PromMetricClass<R, PromCounter>;
+  /** The `Gauge` class. */
+  Gauge: PromMetricClass<R, PromGauge>;
+  /** The global registry. */
+  register: R;
+}
 
 /** Default prefix of every metric name: `"taurus_"`. */
 export const DEFAULT_PROMETHEUS_PREFIX = "taurus_";
 
-/** Options of {@link registerPrometheus}. */
-export interface PrometheusOptions {
+/**
+ * Options of {@link registerPrometheus}.
+ *
+ * @typeParam R - the registry type of the `prom-client` module
+ */
+export interface PrometheusOptions<R extends PromRegistry = PromRegistry> {
   /**
    * The registry to register the metrics in.
    *
    * @defaultValue `promClient.register`, the module's global registry
    */
-  registry?: PromRegistry;
+  registry?: R;
   /**
    * Prefix of every metric name; must make valid Prometheus names
    * (`[a-zA-Z_:][a-zA-Z0-9_:]*`, or empty).
@@ -76,6 +147,7 @@ type Labels = Record<string, string>;
  *   outside; use `rate(..._seconds_total) / rate(..._observations_total)` for
  *   a windowed mean.
  *
+ * @typeParam R - the registry type of the `prom-client` module (inferred)
  * @param promClient - the `prom-client` module (>= 14)
  * @param metrics - the metrics to expose
  * @param options - see {@link PrometheusOptions}; the object is not kept or modified
@@ -93,10 +165,10 @@ type Labels = Record<string, string>;
  * http.createServer(async (_req, res) => res.end(await registry.metrics())).listen(9100);
  * ```
  */
-export function registerPrometheus(
-  promClient: PromClientModule,
+export function registerPrometheus<R extends PromRegistry>(
+  promClient: PromClientModule<R>,
   metrics: ClientMetrics,
-  options: PrometheusOptions = {},
+  options: PrometheusOptions<R> = {},
 ): () => void {
   const registry = options.registry ?? promClient.register;
   const prefix = options.prefix ?? DEFAULT_PROMETHEUS_PREFIX;

@@ -5,6 +5,9 @@ import { createBinaryProtocol } from "./index";
 import type { BinaryMessage } from "./message";
 
 const protocol = createBinaryProtocol();
+const decoder = protocol.createDecoder({ maxMessageSize: protocol.maxMessageSize });
+/** Where encodeInto writes, as a connection's outgoing batch would be. */
+const target = Buffer.allocUnsafe(128 * 1024);
 const SIZES = [
   ["64 B", 64],
   ["1 KiB", 1024],
@@ -25,8 +28,14 @@ for (const [label, size] of SIZES) {
     bench(`encode ${label}`, () => {
       protocol.encode(m);
     });
+    bench(`encodedLength + encodeInto ${label} (what Connection.send does)`, () => {
+      if (protocol.encodedLength(m) <= target.length) protocol.encodeInto(m, target, 0);
+    });
     bench(`decode ${label}`, () => {
       protocol.decode(frame, 0, frame.length, protocol.maxMessageSize);
+    });
+    bench(`decode ${label} with createDecoder (what a connection uses)`, () => {
+      decoder.decode(frame, 0, frame.length);
     });
   });
 

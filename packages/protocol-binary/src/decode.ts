@@ -1,4 +1,10 @@
-import { type DecodeResult, type Drop, NEED_MORE, resyncToMagic } from "@taurus/core-conn";
+import {
+  copyBytes,
+  type DecodeResult,
+  type Drop,
+  NEED_MORE,
+  resyncToMagic,
+} from "@taurus/core-conn";
 import { BINARY_FRAME_OVERHEAD, BINARY_HEADER_SIZE, MAGIC_0, MAGIC_1 } from "./constants";
 import { crc32 } from "./crc32";
 import type { BinaryMessage } from "./message";
@@ -49,8 +55,7 @@ export function decodeBinary(
   if (crc32(buffer, start, crcAt) !== u32(buffer, crcAt)) {
     return drop(frameSize, "checksum", "CRC-32 mismatch");
   }
-  const data = new Uint8Array(length);
-  if (length > 0) data.set(new Uint8Array(buffer.buffer, buffer.byteOffset + dataStart, length));
+  const data = copyBytes(buffer, dataStart, crcAt);
   return {
     kind: "message",
     message: {

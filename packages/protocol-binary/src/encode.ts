@@ -14,16 +14,16 @@ function invalid(detail: string): TaurusError<"INVALID_MESSAGE"> {
 }
 
 /**
- * Encodes one message to one binary frame, in a single allocation.
+ * Checks that `message` can be put on the wire and returns the size of its frame.
  *
  * @param message - the message to encode
  * @param maxMessageSize - the largest frame allowed, in bytes
- * @returns the frame bytes (a `Buffer`)
+ * @returns the frame size in bytes (19 + data length)
  * @throws `TaurusError` `INVALID_MESSAGE` when `version` is not a u8, `type` or
  * `sequence` not a u32, or `data` not a `Uint8Array`; `MESSAGE_TOO_LARGE` when the frame
- * would exceed `maxMessageSize`. Nothing is produced in either case.
+ * would exceed `maxMessageSize`.
  */
-export function encodeBinary(message: BinaryMessage, maxMessageSize: number): Buffer {
+export function binaryFrameSize(message: BinaryMessage, maxMessageSize: number): number {
   if (typeof message !== "object" || message === null) throw invalid("message is not an object");
   const { version, type, sequence, data } = message;
   if (typeof version !== "number" || !Number.isInteger(version) || version < 0 || version > 255) {
@@ -32,23 +32,49 @@ export function encodeBinary(message: BinaryMessage, maxMessageSize: number): Bu
   if (!isU32(type)) throw invalid("type must be an integer from 0 to 4294967295");
   if (!isU32(sequence)) throw invalid("sequence must be an integer from 0 to 4294967295");
   if (!(data instanceof Uint8Array)) throw invalid("data must be a Uint8Array");
-  const length = data.length;
-  const frameSize = BINARY_FRAME_OVERHEAD + length;
+  const frameSize = BINARY_FRAME_OVERHEAD + data.length;
   if (frameSize > maxMessageSize) {
     throw new TaurusError(
       "MESSAGE_TOO_LARGE",
       `binary protocol: frame of ${frameSize} bytes exceeds maxMessageSize ${maxMessageSize}`,
     );
   }
-  const frame = Buffer.allocUnsafe(frameSize);
-  frame[0] = MAGIC_0;
-  frame[1] = MAGIC_1;
-  frame[2] = version;
-  frame.writeUInt32BE(type, 3);
-  frame.writeUInt32BE(sequence, 7);
-  frame.writeUInt32BE(length, 11);
-  frame.set(data, BINARY_HEADER_SIZE);
-  const crcAt = BINARY_HEADER_SIZE + length;
-  frame.writeUInt32BE(crc32(frame, 0, crcAt), crcAt);
+  return frameSize;
+}
+
+/**
+ * Writes the frame of a message already checked by {@link binaryFrameSize} into `target`.
+ *
+ * @param message - the message
+ * @param target - the buffer to write into, with room for the frame from `offset`
+ * @param offset - where the frame starts
+ * @returns the frame size in bytes
+ */
+export function writeBinaryFrame(message: BinaryMessage, target: Buffer, offset: number): number {
+  const { data } = message;
+  const length = data.length;
+  target[offset] = MAGIC_0;
+  target[offset + 1] = MAGIC_1;
+  target[offset + 2] = message.version;
+  target.writeUInt32BE(message.type, offset + 3);
+  target.writeUInt32BE(message.sequence, offset + 7);
+  target.writeUInt32BE(length, offset + 11);
+  target.set(data, offset + BINARY_HEADER_SIZE);
+  const crcAt = offset + BINARY_HEADER_SIZE + length;
+  target.writeUInt32BE(crc32(target, offset, crcAt), crcAt);
+  return BINARY_FRAME_OVERHEAD + length;
+}
+
+/**
+ * Encodes one message to one binary frame, in a single allocation.
+ *
+ * @param message - the message to encode
+ * @param maxMessageSize - the largest frame allowed, in bytes
+ * @returns the frame bytes (a `Buffer`)
+ * @throws as {@link binaryFrameSize}. Nothing is produced in either case.
+ */
+export function encodeBinary(message: BinaryMessage, maxMessageSize: number): Buffer {
+  const frame = Buffer.allocUnsafe(binaryFrameSize(message, maxMessageSize));
+  writeBinaryFrame(message, frame, 0);
   return frame;
 }

@@ -12,4 +12,5 @@ export {
   DEFAULT_BINARY_MAX_MESSAGE_SIZE,
 } from "./constants";
 export type { BinaryMessage, BinaryProtocolOptions } from "./message";
+export type { BinaryProtocol } from "./protocol";
 export { createBinaryProtocol } from "./protocol";

@@ -206,6 +206,7 @@ describe("decode", () => {
         while (start < bytes.length) {
           const result = proto.decode(bytes, start, bytes.length, proto.maxMessageSize);
           if (result.kind === "need_more") break;
+          if (result.kind === "fatal") throw new Error(`unexpected fatal result: ${result.reason}`);
           expect(result.consumed).toBeGreaterThanOrEqual(1);
           start += result.consumed;
         }
@@ -250,7 +251,7 @@ runProtocolConformance("binary", {
     { version: 1, type: 1, sequence: 1, data: "text" },
     { version: 1, type: 1, sequence: 1, data: new Uint8Array(5000) },
   ],
-  garbage: (bytes) => bytes.filter((b) => b !== 0xca),
+  garbage: { family: "magic", magic: [0xca, 0xfe] },
 });
 
 describe("decode limit argument", () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import type { DropReason, Protocol } from "@taurus/core-conn";
+import type { DropReason } from "@taurus/core-conn";
 import { describe, expect, it } from "vitest";
 import type { BinaryMessage } from "./message";
-import { createBinaryProtocol } from "./protocol";
+import { type BinaryProtocol, createBinaryProtocol } from "./protocol";
 
 interface VectorMessage {
   version: number;
@@ -55,15 +55,18 @@ type Event =
 
 /** Decodes `bytes` in a loop, as a connection would, until the protocol needs more. */
 function decodeAll(
-  protocol: Protocol<BinaryMessage>,
+  protocol: BinaryProtocol,
   bytes: Buffer,
   limit: number,
 ): { events: Event[]; leftover: number } {
+  // The decoder a connection uses (contract v2).
+  const decoder = protocol.createDecoder({ maxMessageSize: limit });
   const events: Event[] = [];
   let start = 0;
   while (start < bytes.length) {
-    const result = protocol.decode(bytes, start, bytes.length, limit);
+    const result = decoder.decode(bytes, start, bytes.length);
     if (result.kind === "need_more") break;
+    if (result.kind === "fatal") throw new Error(`unexpected fatal result: ${result.reason}`);
     expect(result.consumed).toBeGreaterThanOrEqual(1);
     if (result.kind === "message") {
       events.push({

@@ -3,6 +3,9 @@ import { createJsonProtocol } from "./index";
 import type { JsonMessage } from "./message";
 
 const protocol = createJsonProtocol();
+const decoder = protocol.createDecoder({ maxMessageSize: protocol.maxMessageSize });
+/** Where encodeInto writes, as a connection's outgoing batch would be. */
+const target = Buffer.allocUnsafe(128 * 1024);
 const SIZES = [
   ["64 B", 64],
   ["1 KiB", 1024],
@@ -31,8 +34,14 @@ for (const [label, size] of SIZES) {
     bench(`encode ${label}`, () => {
       protocol.encode(m);
     });
+    bench(`encodedLength + encodeInto ${label} (what Connection.send does)`, () => {
+      if (protocol.encodedLength(m) <= target.length) protocol.encodeInto(m, target, 0);
+    });
     bench(`decode ${label}`, () => {
       protocol.decode(frame, 0, frame.length, protocol.maxMessageSize);
+    });
+    bench(`decode ${label} with createDecoder (what a connection uses)`, () => {
+      decoder.decode(frame, 0, frame.length);
     });
     bench(`decode ${label}, timestamp not last (full scan)`, () => {
       protocol.decode(reorderedFrame, 0, reorderedFrame.length, protocol.maxMessageSize);

@@ -38,17 +38,16 @@ function stringifyData(data: unknown): string {
 }
 
 /**
- * Encodes one message to one JSON frame, in a single allocation. The body is
+ * Checks `message` and serialises its body:
  * `{"type":T,"sequence":S,"data":D,"timestamp":N}` with the exact digits of `timestamp`.
  *
  * @param message - the message to encode; `timestamp` `0n` is replaced by the current time
- * @param maxMessageSize - the largest frame allowed, in bytes
- * @returns the frame bytes (a `Buffer`)
+ * @returns the body text
  * @throws `TaurusError` `INVALID_MESSAGE` when `type` or `sequence` is not a non-zero
  * u32, `data` is not a plain object or `null` (or cannot be serialised), or `timestamp` is not
- * an int64 `bigint`; `MESSAGE_TOO_LARGE` when the frame would exceed `maxMessageSize`.
+ * an int64 `bigint`.
  */
-export function encodeJson(message: JsonMessage, maxMessageSize: number): Buffer {
+export function jsonBody(message: JsonMessage): string {
   if (typeof message !== "object" || message === null) throw invalid("message is not an object");
   const { type, sequence, data, timestamp } = message;
   if (!isNonZeroU32(type)) throw invalid("type must be an integer from 1 to 4294967295");
@@ -56,9 +55,17 @@ export function encodeJson(message: JsonMessage, maxMessageSize: number): Buffer
   if (typeof timestamp !== "bigint" || timestamp < INT64_MIN || timestamp > INT64_MAX) {
     throw invalid("timestamp must be a bigint in the int64 range");
   }
-  const body = `{"type":${type},"sequence":${sequence},"data":${stringifyData(data)},"timestamp":${
+  return `{"type":${type},"sequence":${sequence},"data":${stringifyData(data)},"timestamp":${
     timestamp === 0n ? nowNanos() : timestamp
   }}`;
+}
+
+/**
+ * The UTF-8 length of a body, checked against the frame limit.
+ *
+ * @throws `TaurusError` `MESSAGE_TOO_LARGE` when the frame would exceed `maxMessageSize`
+ */
+export function jsonBodyLength(body: string, maxMessageSize: number): number {
   const length = Buffer.byteLength(body, "utf8");
   const frameSize = JSON_HEADER_SIZE + length;
   if (frameSize > maxMessageSize) {
@@ -67,10 +74,41 @@ export function encodeJson(message: JsonMessage, maxMessageSize: number): Buffer
       `json protocol: frame of ${frameSize} bytes exceeds maxMessageSize ${maxMessageSize}`,
     );
   }
-  const frame = Buffer.allocUnsafe(frameSize);
-  frame[0] = MAGIC_0;
-  frame[1] = MAGIC_1;
-  frame.writeUInt32BE(length, 2);
-  frame.write(body, JSON_HEADER_SIZE, length, "utf8");
+  return length;
+}
+
+/**
+ * Writes a frame (header and body) into `target` at `offset`.
+ *
+ * @param length - the body's UTF-8 length, from {@link jsonBodyLength}
+ * @returns the frame size in bytes
+ */
+export function writeJsonFrame(
+  target: Buffer,
+  offset: number,
+  body: string,
+  length: number,
+): number {
+  target[offset] = MAGIC_0;
+  target[offset + 1] = MAGIC_1;
+  target.writeUInt32BE(length, offset + 2);
+  target.write(body, offset + JSON_HEADER_SIZE, length, "utf8");
+  return JSON_HEADER_SIZE + length;
+}
+
+/**
+ * Encodes one message to one JSON frame, in a single allocation.
+ *
+ * @param message - the message to encode; `timestamp` `0n` is replaced by the current time
+ * @param maxMessageSize - the largest frame allowed, in bytes
+ * @returns the frame bytes (a `Buffer`)
+ * @throws as {@link jsonBody}, and `TaurusError` `MESSAGE_TOO_LARGE` when the frame would
+ * exceed `maxMessageSize`.
+ */
+export function encodeJson(message: JsonMessage, maxMessageSize: number): Buffer {
+  const body = jsonBody(message);
+  const length = jsonBodyLength(body, maxMessageSize);
+  const frame = Buffer.allocUnsafe(JSON_HEADER_SIZE + length);
+  writeJsonFrame(frame, 0, body, length);
   return frame;
 }

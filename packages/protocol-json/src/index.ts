@@ -6,4 +6,5 @@
  */
 export { DEFAULT_JSON_MAX_MESSAGE_SIZE, JSON_HEADER_SIZE, JSON_MAGIC } from "./constants";
 export type { JsonMessage, JsonProtocolOptions } from "./message";
+export type { JsonProtocol } from "./protocol";
 export { createJsonProtocol } from "./protocol";

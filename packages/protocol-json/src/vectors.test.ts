@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import type { DropReason, Protocol } from "@taurus/core-conn";
+import type { DropReason } from "@taurus/core-conn";
 import { describe, expect, it } from "vitest";
 import type { JsonMessage } from "./message";
-import { createJsonProtocol } from "./protocol";
+import { createJsonProtocol, type JsonProtocol } from "./protocol";
 
 interface VectorMessage {
   type: number;
@@ -41,12 +41,15 @@ type Event =
   | { event: "error"; consumed: number; reason: DropReason };
 
 /** Decodes `bytes` in a loop, as a connection would, until the protocol needs more. */
-function decodeAll(protocol: Protocol<JsonMessage>, bytes: Buffer) {
+function decodeAll(protocol: JsonProtocol, bytes: Buffer) {
+  // The decoder a connection uses (contract v2).
+  const decoder = protocol.createDecoder({ maxMessageSize: protocol.maxMessageSize });
   const events: Event[] = [];
   let start = 0;
   while (start < bytes.length) {
-    const result = protocol.decode(bytes, start, bytes.length, protocol.maxMessageSize);
+    const result = decoder.decode(bytes, start, bytes.length);
     if (result.kind === "need_more") break;
+    if (result.kind === "fatal") throw new Error(`unexpected fatal result: ${result.reason}`);
     expect(result.consumed).toBeGreaterThanOrEqual(1);
     events.push(
       result.kind === "message"

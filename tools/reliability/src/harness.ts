@@ -82,7 +82,8 @@ export async function pool<T>(
 /** One wire protocol, seen the same way by every case. */
 export interface Kit<M> {
   readonly name: "json" | "binary";
-  readonly protocol: Protocol<M>;
+  /** The protocol, with its one-frame `decode` (both built-in protocols keep it). */
+  readonly protocol: Protocol<M> & Required<Pick<Protocol<M>, "decode">>;
   /** The two magic bytes. */
   readonly magic: readonly [number, number];
   /** The byte offsets of the u32 length field in a frame header. */
