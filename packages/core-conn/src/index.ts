@@ -6,17 +6,27 @@
  * @module
  */
 
-export type { ConnectionEvents, ConnectionSocket, ConnectionState } from "./connection";
 export { Connection } from "./connection";
+export type { ConnectionEvents, ConnectionSocket, ConnectionState } from "./connection-types";
 export type { ErrorCode, ErrorKind, TaurusErrorOptions } from "./errors";
 export { ErrorCodes, isTaurusError, TaurusError } from "./errors";
+export { closeWithFarewell, DEFAULT_FAREWELL_GRACE, MAX_LINGERING } from "./farewell";
 export { resyncToMagic } from "./magic";
-export type { ConnectionMetricsSink, ConnectionOptions, SlowConsumerPolicy } from "./options";
+export { DEFAULT_MEMORY_BUDGET, MemoryBudget } from "./memory-budget";
+export type {
+  ConnectionMetricsSink,
+  ConnectionOptions,
+  FarewellHook,
+  InboundLimiter,
+  SlowConsumerPolicy,
+} from "./options";
 export {
+  DEFAULT_FRAME_TIMEOUT,
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_SEND_QUEUE_BYTES,
   DEFAULT_SEND_QUEUE_SIZE,
   DEFAULT_WRITE_HIGH_WATER_MARK,
+  DEFAULT_WRITE_TIMEOUT,
   integerOption,
   oneOf,
 } from "./options";
@@ -25,6 +35,7 @@ export type {
   DecodeResult,
   Drop,
   DropReason,
+  Keepalive,
   NeedMore,
   Protocol,
 } from "./protocol";
