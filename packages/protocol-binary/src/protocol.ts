@@ -2,6 +2,7 @@ import { type Protocol, TaurusError } from "@taurus/core-conn";
 import { BINARY_FRAME_OVERHEAD, DEFAULT_BINARY_MAX_MESSAGE_SIZE } from "./constants";
 import { decodeBinary } from "./decode";
 import { encodeBinary } from "./encode";
+import { binaryKeepalive } from "./keepalive";
 import type { BinaryMessage, BinaryProtocolOptions } from "./message";
 
 /**
@@ -12,6 +13,8 @@ import type { BinaryMessage, BinaryProtocolOptions } from "./message";
  * `decode` never throws; decoded `data` is a copy, independent of the connection's buffer.
  * `decode` applies the smaller of its `maxMessageSize` argument (the connection's limit) and
  * the protocol's own; a missing or non-numeric argument means the protocol's own.
+ *
+ * The protocol has a `keepalive` (type 4294967295, see {@link binaryKeepalive}).
  *
  * @param options - `maxMessageSize`: the largest whole frame in bytes
  * (default {@link DEFAULT_BINARY_MAX_MESSAGE_SIZE}, 10 MiB)
@@ -46,5 +49,6 @@ export function createBinaryProtocol(options: BinaryProtocolOptions = {}): Proto
     decode: (buffer, start, end, limit) =>
       // biome-ignore lint/complexity/useMathMinMax: Math.min would make a missing limit NaN (no limit)
       decodeBinary(buffer, start, end, limit < maxMessageSize ? limit : maxMessageSize),
+    keepalive: binaryKeepalive,
   };
 }

@@ -1,7 +1,9 @@
 import { type Protocol, TaurusError } from "@taurus/core-conn";
 import { DEFAULT_JSON_MAX_MESSAGE_SIZE, JSON_HEADER_SIZE } from "./constants";
 import { decodeJson } from "./decode";
+import { DEFAULT_JSON_MAX_DEPTH } from "./depth";
 import { encodeJson } from "./encode";
+import { jsonKeepalive } from "./keepalive";
 import type { JsonMessage, JsonProtocolOptions } from "./message";
 
 /**
@@ -15,11 +17,15 @@ import type { JsonMessage, JsonProtocolOptions } from "./message";
  * connection's limit) and the protocol's own; a missing or non-numeric argument means the
  * protocol's own.
  *
+ * Bodies nested deeper than `maxDepth` are dropped before they are parsed. The protocol has a
+ * `keepalive` (type 4294967295, see {@link jsonKeepalive}).
+ *
  * @param options - `maxMessageSize`: the largest whole frame in bytes
- * (default {@link DEFAULT_JSON_MAX_MESSAGE_SIZE}, 10 MiB)
+ * (default {@link DEFAULT_JSON_MAX_MESSAGE_SIZE}, 10 MiB); `maxDepth`: the deepest nesting of a
+ * body (default {@link DEFAULT_JSON_MAX_DEPTH}, 64)
  * @returns a `Protocol<JsonMessage>` named `"json"`
  * @throws `TaurusError` `INVALID_OPTION` when `maxMessageSize` is not a safe integer
- * of at least 6 (the size of the header)
+ * of at least 6 (the size of the header), or `maxDepth` is not an integer >= 1 nor `Infinity`
  *
  * @example
  * ```ts
@@ -40,6 +46,13 @@ export function createJsonProtocol(options: JsonProtocolOptions = {}): Protocol<
       `json protocol: maxMessageSize must be an integer >= ${JSON_HEADER_SIZE}, got ${String(maxMessageSize)}`,
     );
   }
+  const maxDepth = options.maxDepth ?? DEFAULT_JSON_MAX_DEPTH;
+  if (maxDepth !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(maxDepth) || maxDepth < 1)) {
+    throw new TaurusError(
+      "INVALID_OPTION",
+      `json protocol: maxDepth must be an integer >= 1 or Infinity, got ${String(maxDepth)}`,
+    );
+  }
   return {
     name: "json",
     maxMessageSize,
@@ -47,6 +60,7 @@ export function createJsonProtocol(options: JsonProtocolOptions = {}): Protocol<
     // A connection may impose a lower limit than the protocol's own; never a higher one.
     decode: (buffer, start, end, limit) =>
       // biome-ignore lint/complexity/useMathMinMax: Math.min would make a missing limit NaN (no limit)
-      decodeJson(buffer, start, end, limit < maxMessageSize ? limit : maxMessageSize),
+      decodeJson(buffer, start, end, limit < maxMessageSize ? limit : maxMessageSize, maxDepth),
+    keepalive: jsonKeepalive,
   };
 }
