@@ -257,7 +257,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if ((this.holds & reason) === 0) return;
     this.holds &= ~reason;
     if (this.holds !== 0 || this.currentState === "closed") return;
-    this.lastInbound = performance.now();
+    if (reason === HOLD_RATE) this.lastInbound = performance.now();
     if (!this.delivering) this.deliver();
     if (this.holds === 0 && !this.peerEnded) this.socket.resume();
   }
@@ -605,10 +605,10 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       this.close(new TaurusError("HANDSHAKE_TIMEOUT", `no byte within ${o.firstByteTimeout} ms`));
       return;
     }
-    if (this.holds !== 0) {
-      // This side stopped reading: the peer's silence is not held against it.
-      this.lastInbound = now;
-    } else if (
+    // Bytes held undecoded by the inbound limiter: the peer is not idle.
+    if ((this.holds & HOLD_RATE) !== 0) this.lastInbound = now;
+    if (
+      this.holds === 0 &&
       o.frameTimeout > 0 &&
       this.partialSince >= 0 &&
       now - this.partialSince >= o.frameTimeout

@@ -109,17 +109,23 @@ describe("deadlines", () => {
     expect(other.stats.messagesIn).toBeGreaterThan(2);
   });
 
-  it("does not count time paused by this side as idle", async () => {
+  it("does not count time the inbound limiter holds whole frames as idle", async () => {
     const [a, b] = createSocketPair();
-    const conn = new Connection(b, tiny, { idleTimeout: 60 });
+    let allowedAt = performance.now() + 250;
+    const conn = new Connection(b, tiny, {
+      idleTimeout: 80,
+      inboundLimiter: { delay: () => Math.max(0, allowedAt - performance.now()), charge() {} },
+    });
     cleanup.push(() => {
       conn.close();
       a.destroy();
     });
-    conn.pause();
-    await new Promise((r) => setTimeout(r, 200));
+    const got: string[] = [];
+    conn.on("message", (m) => got.push(m));
+    a.write(tiny.encode("held"));
+    await until(() => got.length === 1);
     expect(conn.state).toBe("open");
-    conn.resume();
+    allowedAt = 0;
     expect((await closed(conn))?.code).toBe("IDLE_TIMEOUT");
   });
 

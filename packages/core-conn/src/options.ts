@@ -50,7 +50,8 @@ export interface ConnectionOptions {
    * connection is closed with `IDLE_TIMEOUT`. Only inbound whole messages
    * (keepalive pings and pongs included) count: bytes that do not complete a
    * frame, garbage, and what this side sends do not keep a peer alive. Time
-   * spent paused (this side stopped reading) does not count either.
+   * spent held by the `inboundLimiter` (whole frames wait undecoded) does not
+   * count as idle; time paused by `pause()` does.
    * `0` disables it.
    * @defaultValue {@link DEFAULT_IDLE_TIMEOUT} (30 minutes)
    */
