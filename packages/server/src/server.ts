@@ -1,5 +1,7 @@
 import { EventEmitter } from "node:events";
+import fs from "node:fs";
 import net, { type AddressInfo } from "node:net";
+import os from "node:os";
 import tls from "node:tls";
 import {
   Connection,
@@ -73,16 +75,20 @@ export interface ServerEvents<M> {
   /** The server stopped listening and every connection is closed. */
   close: [report: ShutdownReport];
   /**
-   * The process ran out of file descriptors while accepting (`FD_EXHAUSTED`,
-   * also reported once to `onError`): the listener keeps its port, and the
-   * system drops the connections it cannot accept until descriptors free up.
+   * The process ran out of file descriptors (`FD_EXHAUSTED`, also reported
+   * once to `onError`): seen on an accept, or by the check the server makes
+   * once a second while listening. The listener keeps its port; the
+   * connections the system cannot accept meanwhile are dropped by it.
    */
   acceptPaused: [error: TaurusError];
-  /** A connection was accepted again after `acceptPaused`. */
+  /** File descriptors are available again (a connection was accepted, or the check passed). */
   acceptResumed: [];
 }
 
 type ServerState = "idle" | "listening" | "closing" | "closed";
+
+/** Milliseconds between two checks that a file descriptor can still be opened. */
+const FD_CHECK_INTERVAL = 1000;
 
 /**
  * A Taurus TCP (or TLS) server. Create it with {@link createServer}.
@@ -103,6 +109,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   private readonly sink: ConnectionMetricsSink;
   private readonly farewellHook: FarewellHook | undefined;
   private acceptPaused = false;
+  private fdCheck: NodeJS.Timeout | undefined;
   /** TCP sockets still in their TLS handshake, by remote address and port. */
   private readonly handshaking = new Map<
     string,
@@ -176,6 +183,9 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       this.listener.listen(port, host, () => {
         this.listener.off("error", onError);
         this.state = "listening";
+        this.fdCheck = setInterval(this.checkFds, FD_CHECK_INTERVAL);
+        this.fdCheck.unref();
+        this.listener.once("close", () => clearInterval(this.fdCheck));
         resolve(this.listener.address() as AddressInfo);
       });
     });
@@ -372,20 +382,48 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
    */
   private readonly onListenerError = (err: NodeJS.ErrnoException): void => {
     if (err.code === "EMFILE" || err.code === "ENFILE") {
-      this.metrics.error("system", "FD_EXHAUSTED");
-      if (this.acceptPaused) return;
-      this.acceptPaused = true;
-      const error = new TaurusError(
-        "FD_EXHAUSTED",
-        `out of file descriptors while accepting (${err.code}); connections are dropped until some are free`,
-        { cause: err },
-      );
-      this.report(error, undefined);
-      this.emit("acceptPaused", error);
+      this.fdsExhausted(err);
       return;
     }
     this.report(new TaurusError("SOCKET", err.message, { cause: err }), undefined);
   };
+
+  /**
+   * libuv drops what it cannot accept without always telling: once a second,
+   * the server checks that it can open a descriptor, to report an episode
+   * once and see its end.
+   */
+  private readonly checkFds = (): void => {
+    let fd: number;
+    try {
+      fd = fs.openSync(os.devNull, "r");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EMFILE" || code === "ENFILE") this.fdsExhausted(err as NodeJS.ErrnoException);
+      return;
+    }
+    fs.closeSync(fd);
+    this.acceptsResumed();
+  };
+
+  private fdsExhausted(err: NodeJS.ErrnoException): void {
+    this.metrics.error("system", "FD_EXHAUSTED");
+    if (this.acceptPaused) return;
+    this.acceptPaused = true;
+    const error = new TaurusError(
+      "FD_EXHAUSTED",
+      `out of file descriptors (${err.code}); new connections are dropped until some are free`,
+      { cause: err },
+    );
+    this.report(error, undefined);
+    this.emit("acceptPaused", error);
+  }
+
+  private acceptsResumed(): void {
+    if (!this.acceptPaused) return;
+    this.acceptPaused = false;
+    this.emit("acceptResumed");
+  }
 
   /** Cheap checks at once (refusals close fast); the set-up of what is let in, a bounded batch per tick. */
   private readonly onSocket = (socket: net.Socket): void => {
@@ -394,10 +432,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       socket.destroy();
       return;
     }
-    if (this.acceptPaused) {
-      this.acceptPaused = false;
-      this.emit("acceptResumed");
-    }
+    this.acceptsResumed();
     if (this.sessions.size + this.accepts.length >= this.options.maxConnections) {
       this.refuse(socket, `max connections (${this.options.maxConnections}) reached`);
       return;
