@@ -12,6 +12,8 @@ export async function runTaurus(protocol) {
   const server = createServer({
     protocol,
     rateLimit: Number.POSITIVE_INFINITY,
+    // No limit on inbound bytes either (1 MiB/s per connection by default).
+    inboundBytesPerSecond: Number.POSITIVE_INFINITY,
     maxConnections: 100_000,
     shutdownTimeout: 1000,
     // Broadcast receivers only read: no first-byte deadline for them.

@@ -25,6 +25,7 @@ describe("chat-server configuration", () => {
       frameTimeout: 10_000,
       noticeInterval: 1000,
       logInterval: 10_000,
+      inboundBytesPerSecond: 1024 * 1024,
     });
   });
 
@@ -38,7 +39,11 @@ describe("chat-server configuration", () => {
         "--trusted-proxies",
         "10.0.0.0/8, fd00::/8",
       ],
-      { CHAT_MESSAGE_RATE_PER_ADDRESS: "50", CHAT_WRITE_TIMEOUT: "2s" },
+      {
+        CHAT_MESSAGE_RATE_PER_ADDRESS: "50",
+        CHAT_WRITE_TIMEOUT: "2s",
+        CHAT_INBOUND_BYTES_PER_SECOND: "inf",
+      },
     );
     expect(config).toMatchObject({
       maxConnectionsPerAddress: Number.POSITIVE_INFINITY,
@@ -46,6 +51,7 @@ describe("chat-server configuration", () => {
       trustedProxies: ["10.0.0.0/8", "fd00::/8"],
       messageRatePerAddress: 50,
       writeTimeout: 2000,
+      inboundBytesPerSecond: Number.POSITIVE_INFINITY,
     });
     expect(parseConfig(["--trusted-proxies", ""], {})).toMatchObject({ trustedProxies: [] });
     expect(() => parseConfig(["--memory-budget", "lots"], {})).toThrow(/--memory-budget/);
@@ -61,6 +67,7 @@ describe("chat-server configuration", () => {
       "--frame-timeout",
       "--notice-interval",
       "--log-interval",
+      "--inbound-bytes-per-second",
     ]) {
       expect(usage()).toContain(flag);
     }

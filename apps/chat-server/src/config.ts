@@ -34,6 +34,8 @@ export interface Config {
   noticeInterval: number;
   /** Repeated log lines are summarised once per this many ms. */
   logInterval: number;
+  /** Inbound bytes per second per connection, before frames are decoded. */
+  inboundBytesPerSecond: number;
 }
 
 /** Each setting: its flag, its environment variable, its default, and how to read it. */
@@ -153,6 +155,12 @@ const SETTINGS = {
     help: "repeated log lines (per code and connection) are summarised once per interval",
     parse: positiveDuration,
   },
+  "inbound-bytes-per-second": {
+    env: "CHAT_INBOUND_BYTES_PER_SECOND",
+    def: "1MiB",
+    help: "bytes per second a connection may send, checked before frames are parsed (inf: no limit)",
+    parse: byteRate,
+  },
 } as const;
 
 type Key = keyof typeof SETTINGS;
@@ -218,6 +226,10 @@ export function byteSize(v: string): number {
   const bytes = Math.round(Number(match[1]) * (SIZE_UNITS[(match[2] ?? "").toLowerCase()] ?? 1));
   if (!Number.isSafeInteger(bytes) || bytes < 1) throw new ConfigError(`not a size: ${v}`);
   return bytes;
+}
+
+function byteRate(v: string): number {
+  return v === "inf" || v === "Infinity" ? Number.POSITIVE_INFINITY : byteSize(v);
 }
 
 function positiveDuration(v: string): number {
@@ -306,5 +318,6 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "h
     frameTimeout: read("frame-timeout"),
     noticeInterval: read("notice-interval"),
     logInterval: read("log-interval"),
+    inboundBytesPerSecond: read("inbound-bytes-per-second"),
   };
 }

@@ -66,6 +66,7 @@ export class ChatRoom {
       writeTimeout: config.writeTimeout,
       frameTimeout: config.frameTimeout,
       memoryBudget: this.memoryBudget,
+      inboundBytesPerSecond: config.inboundBytesPerSecond,
       perAddress: {
         maxConcurrent: config.maxConnectionsPerAddress,
         ratePerSecond: config.connectionRatePerAddress,
