@@ -20,7 +20,8 @@ describe("chat-server configuration", () => {
       connectionRatePerAddress: 10,
       messageRatePerAddress: 200,
       trustedProxies: ["127.0.0.1", "::1"],
-      memoryBudget: 512 * 1024 * 1024,
+      // 2 x 1000 peers at 320 KiB each at most (64 KiB frames).
+      memoryBudget: 640 * 1024 * 1024,
       writeTimeout: 5000,
       frameTimeout: 10_000,
       noticeInterval: 1000,

@@ -127,8 +127,8 @@ const SETTINGS = {
   },
   "memory-budget": {
     env: "CHAT_MEMORY_BUDGET",
-    def: "512MiB",
-    help: "bytes held for peers by this process over both protocols (512MiB, 64MiB, 1GiB...); over it the greediest peer is closed",
+    def: "640MiB",
+    help: "bytes held for peers by this process over both protocols (640MiB, 64MiB, 1GiB...); over it the greediest peer is closed",
     parse: byteSize,
   },
   "write-timeout": {

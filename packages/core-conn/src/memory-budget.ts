@@ -1,13 +1,14 @@
 import { TaurusError } from "./errors";
 
 /**
- * Default memory budget of a server: 256 MiB for everything held on behalf of
- * peers (partial inbound frames, send queues, socket write buffers). Sized for
- * a small machine (1 GiB of RAM): the per-connection defaults of
- * `@taurus/server` (64 KiB frames, 64 KiB send queue, 64 KiB high-water mark,
- * one 64 KiB read) fit in it 1,000 times.
+ * Default memory budget of a server: 320 MiB for everything held on behalf of
+ * peers (partial inbound frames, send queues, socket write buffers), for a
+ * small machine (1 GiB of RAM). With the per-connection defaults of
+ * `@taurus/server` a peer holds at most 320 KiB (a reader buffer of up to two
+ * 64 KiB frames, a 64 KiB send queue, the 64 KiB write high-water mark and one
+ * 64 KiB frame written past it), so 1,000 connections fit in it.
  */
-export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+export const DEFAULT_MEMORY_BUDGET = 320 * 1024 * 1024;
 
 /** What the budget can close. @internal */
 export interface BudgetOwner {
@@ -64,7 +65,7 @@ export class MemoryBudget {
 
   /**
    * @param limit - bytes, an integer >= 1
-   * @defaultValue `limit`: {@link DEFAULT_MEMORY_BUDGET} (256 MiB)
+   * @defaultValue `limit`: {@link DEFAULT_MEMORY_BUDGET} (320 MiB)
    * @throws {@link TaurusError} `INVALID_OPTION` when `limit` is not an integer >= 1
    */
   constructor(limit: number = DEFAULT_MEMORY_BUDGET) {

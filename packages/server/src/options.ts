@@ -27,10 +27,10 @@ export const DEFAULT_MAX_CONNECTIONS = 1000;
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
 /**
  * Default bytes per connection send queue on a server: 64 KiB (one largest
- * frame). With the 64 KiB write high-water mark, one 64 KiB read and one
- * 64 KiB frame, a peer holds at most 256 KiB: 1,000 of them fit in the
- * default {@link ServerOptions.memoryBudget} of 256 MiB. (A bare `Connection`
- * and the client keep 16 MiB.)
+ * frame). With a reader buffer of up to two 64 KiB frames, the 64 KiB write
+ * high-water mark and one frame written past it, a peer holds at most
+ * 320 KiB: 1,000 of them fit in the default {@link ServerOptions.memoryBudget}
+ * of 320 MiB. (A bare `Connection` and the client keep 16 MiB.)
  */
 export const DEFAULT_SERVER_SEND_QUEUE_BYTES = 64 * 1024;
 /**
@@ -103,7 +103,7 @@ export interface ServerOptions {
    * (partial inbound frames, send queues, socket write buffers): a number of
    * bytes, or a `MemoryBudget` shared with other servers. Over it, the
    * connection holding the most is closed with `MEMORY_BUDGET`.
-   * @defaultValue `DEFAULT_MEMORY_BUDGET` of `@taurus/core-conn` (256 MiB)
+   * @defaultValue `DEFAULT_MEMORY_BUDGET` of `@taurus/core-conn` (320 MiB)
    */
   memoryBudget?: number | MemoryBudget;
   /**

@@ -1,7 +1,5 @@
 import { EventEmitter } from "node:events";
-import fs from "node:fs";
 import net, { type AddressInfo } from "node:net";
-import os from "node:os";
 import tls from "node:tls";
 import {
   Connection,
@@ -21,6 +19,7 @@ import {
   DEFAULT_BACKPLANE_CHANNEL,
 } from "./adapter";
 import { AddressGuard, type AddressPass } from "./address-guard";
+import { FdWatch } from "./fd-watch";
 import { FrameMeter } from "./frame-meter";
 import type { ServerHandler } from "./handler";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options";
@@ -87,9 +86,6 @@ export interface ServerEvents<M> {
 
 type ServerState = "idle" | "listening" | "closing" | "closed";
 
-/** Milliseconds between two checks that a file descriptor can still be opened. */
-const FD_CHECK_INTERVAL = 1000;
-
 /**
  * A Taurus TCP (or TLS) server. Create it with {@link createServer}.
  *
@@ -108,8 +104,14 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   private readonly accepts: AcceptQueue<AddressPass | undefined>;
   private readonly sink: ConnectionMetricsSink;
   private readonly farewellHook: FarewellHook | undefined;
-  private acceptPaused = false;
-  private fdCheck: NodeJS.Timeout | undefined;
+  private readonly fds = new FdWatch(
+    (error) => {
+      this.report(error, undefined);
+      this.emit("acceptPaused", error);
+    },
+    () => this.emit("acceptResumed"),
+    () => this.metrics.error("system", "FD_EXHAUSTED"),
+  );
   /** TCP sockets still in their TLS handshake, by remote address and port. */
   private readonly handshaking = new Map<
     string,
@@ -183,9 +185,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       this.listener.listen(port, host, () => {
         this.listener.off("error", onError);
         this.state = "listening";
-        this.fdCheck = setInterval(this.checkFds, FD_CHECK_INTERVAL);
-        this.fdCheck.unref();
-        this.listener.once("close", () => clearInterval(this.fdCheck));
+        this.fds.start();
+        this.listener.once("close", () => this.fds.stop());
         resolve(this.listener.address() as AddressInfo);
       });
     });
@@ -381,49 +382,10 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
    * (libuv drops what it cannot accept), reported once until an accept succeeds.
    */
   private readonly onListenerError = (err: NodeJS.ErrnoException): void => {
-    if (err.code === "EMFILE" || err.code === "ENFILE") {
-      this.fdsExhausted(err);
-      return;
-    }
+    // Out of descriptors: the listener keeps its port; reported once per episode.
+    if (this.fds.acceptFailed(err)) return;
     this.report(new TaurusError("SOCKET", err.message, { cause: err }), undefined);
   };
-
-  /**
-   * libuv drops what it cannot accept without always telling: once a second,
-   * the server checks that it can open a descriptor, to report an episode
-   * once and see its end.
-   */
-  private readonly checkFds = (): void => {
-    let fd: number;
-    try {
-      fd = fs.openSync(os.devNull, "r");
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EMFILE" || code === "ENFILE") this.fdsExhausted(err as NodeJS.ErrnoException);
-      return;
-    }
-    fs.closeSync(fd);
-    this.acceptsResumed();
-  };
-
-  private fdsExhausted(err: NodeJS.ErrnoException): void {
-    this.metrics.error("system", "FD_EXHAUSTED");
-    if (this.acceptPaused) return;
-    this.acceptPaused = true;
-    const error = new TaurusError(
-      "FD_EXHAUSTED",
-      `out of file descriptors (${err.code}); new connections are dropped until some are free`,
-      { cause: err },
-    );
-    this.report(error, undefined);
-    this.emit("acceptPaused", error);
-  }
-
-  private acceptsResumed(): void {
-    if (!this.acceptPaused) return;
-    this.acceptPaused = false;
-    this.emit("acceptResumed");
-  }
 
   /** Cheap checks at once (refusals close fast); the set-up of what is let in, a bounded batch per tick. */
   private readonly onSocket = (socket: net.Socket): void => {
@@ -432,7 +394,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       socket.destroy();
       return;
     }
-    this.acceptsResumed();
+    this.fds.accepted();
     if (this.sessions.size + this.accepts.length >= this.options.maxConnections) {
       this.refuse(socket, `max connections (${this.options.maxConnections}) reached`);
       return;
