@@ -403,6 +403,12 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       while (this.holds === 0 && this.currentState !== "closed") {
         const available = reader.buffered;
         if (available === 0) break;
+        if (this.needDrain && this.options.pauseOnFullQueue && this.mustWaitForDrain()) {
+          // The queue is over half full (replies, or a fan-out): leave the rest
+          // of the peer's requests unread until it drains, so their replies fit.
+          this.hold(HOLD_QUEUE);
+          break;
+        }
         if (limiter) {
           // Before the frame is decoded (and its body parsed): over the limit,
           // its bytes stay buffered and reading stops until the limiter allows.
@@ -456,11 +462,14 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.stats.messagesIn++;
     this.options.metrics?.messageReceived(size);
     this.emit("message", message, size);
-    // The handler filled this connection's own queue: read no more until it
-    // drains (a pipelining peer then waits, instead of losing replies).
-    if (this.needDrain && this.options.pauseOnFullQueue && this.currentState === "open") {
-      this.hold(HOLD_QUEUE);
-    }
+  }
+
+  /** Whether a drain will come: something is queued, or the socket is over its mark. */
+  private mustWaitForDrain(): boolean {
+    return (
+      this.currentState === "open" &&
+      (this.queue.length > 0 || this.socket.writableLength >= this.options.writeHighWaterMark)
+    );
   }
 
   /** Answers a ping when the queue has room; a pong is never worth a full queue. */
