@@ -16,7 +16,6 @@ import { OfflineQueue } from "./offline-queue";
 import {
   type ClientAddress,
   type ClientOptions,
-  DEFAULT_HEARTBEAT_INTERVAL,
   MAX_TIMER,
   type ResolvedClientOptions,
   resolveClientOptions,

@@ -16,7 +16,7 @@ import {
 } from "./hostile";
 
 /** Server-side connections from `address` right now. */
-function from<M>(
+function from(
   h: { server: { connections(): IterableIterator<{ remoteAddress?: string }> } },
   address: string,
 ): number {
