@@ -45,11 +45,11 @@ async function broadcaster(handshakeTimeout: number, idleTimeout: number) {
 
 describe("default keepalive", () => {
   it("keeps a receive-only client connected; the server answers and delivers nothing", async () => {
-    const b = await broadcaster(300, 600);
+    const b = await broadcaster(1000, 1500);
     const client = createClient({
       address: `127.0.0.1:${b.port}`,
       protocol: binary,
-      keepaliveInterval: 100,
+      keepaliveInterval: 150,
     });
     onCleanup(() => client.close());
     const disconnects: Array<TaurusError | undefined> = [];
@@ -58,7 +58,7 @@ describe("default keepalive", () => {
     client.on("message", (m) => got.push(m.sequence));
     await client.connect();
     const first = b.sent();
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 2500));
     const last = b.sent();
     await until(() => got.includes(last));
     expect(disconnects).toEqual([]);

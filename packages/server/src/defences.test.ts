@@ -95,7 +95,7 @@ describe("write deadline", () => {
   it("evicts a peer that never reads with SLOW_CONSUMER; readers keep every broadcast", async () => {
     const closes: Array<string | undefined> = [];
     const { server, port } = await startServer({
-      writeTimeout: 300,
+      writeTimeout: 1000,
       handler: { onClose: (_c, e) => closes.push(e?.code) },
     });
     const stalled = await rawFrom(port, ATTACKER, false);

@@ -90,7 +90,7 @@ describe("hostile: slow peers", () => {
     expect(closes.FRAME_TIMEOUT).toBeGreaterThan(0);
     expect(report.closedWith).toBeUndefined();
     expect(report).toMatchObject({ received: report.sent, inOrder: true });
-    expect(report.max).toBeLessThan(scale(1_000, 2_000));
+    expect(report.max).toBeLessThan(2_000);
   });
 
   it("peers that ask for echoes and never read are cut by the write deadline; memory stays within budget", async () => {
@@ -193,7 +193,7 @@ describe("hostile: slow peers", () => {
     expect(budget.peak).toBeLessThanOrEqual(memoryBudget);
     expect((closes.MEMORY_BUDGET ?? 0) + (closes.FRAME_TIMEOUT ?? 0)).toBeGreaterThan(0);
     expect(report).toMatchObject({ received: report.sent, inOrder: true, closedWith: undefined });
-    expect(report.max).toBeLessThan(scale(1_000, 3_000));
+    expect(report.max).toBeLessThan(3_000);
   });
 
   it("pipelining: every frame of one huge write gets its reply, none refused", async () => {

@@ -27,7 +27,7 @@ describe("hostile: system", () => {
     const client = createClient({
       address: `127.0.0.1:${h.port}`,
       protocol: kit.protocol,
-      ...(scale(true, false) ? { keepaliveInterval: 400 } : {}),
+      ...(scale(true, false) ? { keepaliveInterval: 250 } : {}),
       connect: ({ host, port }) =>
         net.connect({ host, port, localAddress: USER, allowHalfOpen: true }),
     });
@@ -54,7 +54,7 @@ describe("hostile: system", () => {
       group: HOSTILE,
       title: "a client that only receives, default options",
       load: `${rate} broadcasts/s for ${duration} ms`,
-      faults: `server handshakeTimeout ${handshakeTimeout} ms${scale(", client keepalive 400 ms (scaled)", "")}`,
+      faults: `server handshakeTimeout ${handshakeTimeout} ms${scale(", client keepalive 250 ms (scaled)", "")}`,
       badInputs: "none",
       lost: missing,
       lostUnit: "broadcasts",
