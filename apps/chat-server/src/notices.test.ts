@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ChatMessage } from "./chat";
-import { MAX_LISTED, Notices } from "./notices";
+import { MAX_LISTED, MAX_SEPARATE, Notices } from "./notices";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -42,7 +42,7 @@ describe("notices", () => {
     notices.close();
   });
 
-  it("sends a lone pending notice as it was, and every event at once with interval 0", () => {
+  it("sends a few pending notices as they were, and every event at once with interval 0", () => {
     vi.useFakeTimers();
     const sent: ChatMessage[] = [];
     const notices = new Notices(
@@ -62,6 +62,7 @@ describe("notices", () => {
     );
     for (let i = 0; i < 5; i++) none.add(join(`x${i}`));
     expect(eager).toHaveLength(5);
+    expect(MAX_SEPARATE).toBe(3);
   });
 
   it("clips what a peer wrote, so a notice stays small", () => {

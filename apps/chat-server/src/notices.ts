@@ -4,6 +4,8 @@ import { type ChatMessage, SYSTEM } from "./chat";
 
 /** Most events listed by name in one coalesced notice; the rest are counted. */
 export const MAX_LISTED = 20;
+/** Up to this many pending notices are sent as they were, one by one (a quiet room sees no change). */
+export const MAX_SEPARATE = 3;
 /** Longest text of one listed event, in characters: a notice stays small whatever peers send. */
 const MAX_ENTRY = 200;
 
@@ -66,8 +68,8 @@ export class Notices {
     this.more = 0;
     if (batch.length === 0) return;
     this.lastSent = performance.now();
-    if (batch.length === 1 && more === 0) {
-      this.send(batch[0] as ChatMessage);
+    if (batch.length <= MAX_SEPARATE && more === 0) {
+      for (const notice of batch) this.send(notice);
       return;
     }
     const listed = batch.map((n) =>
