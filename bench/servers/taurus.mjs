@@ -12,6 +12,12 @@ export async function runTaurus(protocol) {
   const server = createServer({
     protocol,
     rateLimit: Number.POSITIVE_INFINITY,
+    // No limit on inbound bytes either (1 MiB/s per connection by default), and the
+    // frame and queue sizes of the Go original (the server defaults are now 64 KiB),
+    // for the 64 KiB echo scenario.
+    inboundBytesPerSecond: Number.POSITIVE_INFINITY,
+    maxMessageSize: 1024 * 1024,
+    sendQueueBytes: 16 * 1024 * 1024,
     maxConnections: 100_000,
     shutdownTimeout: 1000,
     // Broadcast receivers only read: no first-byte deadline for them.

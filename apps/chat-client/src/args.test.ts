@@ -80,7 +80,9 @@ describe("received messages", () => {
       data: { from: "bob", to: "", content: "hi" },
       timestamp: 1_700_000_000_123_456_789n,
     });
-    const decoded = jsonCodec.protocol.decode(Buffer.from(bytes), 0, bytes.length, 1 << 20);
+    const decoder = jsonCodec.protocol.createDecoder?.({ maxMessageSize: 1 << 20 });
+    const decoded = decoder?.decode(Buffer.from(bytes), 0, bytes.length);
+    if (!decoded) throw new Error("no decoder");
     if (decoded.kind !== "message") throw new Error("not decoded");
     const chat = jsonCodec.unwrap(decoded.message);
     expect(JSON.parse(JSON.stringify(chat))).toEqual({

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, duration, parseConfig, usage } from "./config";
 
 describe("chat-server configuration", () => {
-  it("has the Go chat's defaults", () => {
+  it("has the Go chat's defaults, and limits that survive hostile peers", () => {
     expect(parseConfig([], {})).toEqual({
       host: "0.0.0.0",
       jsonPort: 8080,
@@ -11,12 +11,69 @@ describe("chat-server configuration", () => {
       maxConnections: 1000,
       rateLimit: 100,
       idleTimeout: 30 * 60 * 1000,
-      maxMessageSize: 1048576,
+      // 64 KiB, not the Go chat's 1 MiB: 2 x 1000 peers at their limits fit the memory budget.
+      maxMessageSize: 65536,
       logLevel: "info",
       logFormat: "auto",
       workers: 0,
       redis: "",
+      maxConnectionsPerAddress: 32,
+      connectionRatePerAddress: 10,
+      messageRatePerAddress: 200,
+      trustedProxies: ["127.0.0.1", "::1"],
+      // 2 x 1000 peers at 320 KiB each at most (64 KiB frames).
+      memoryBudget: 640 * 1024 * 1024,
+      writeTimeout: 5000,
+      frameTimeout: 10_000,
+      noticeInterval: 1000,
+      logInterval: 10_000,
+      inboundBytesPerSecond: 1024 * 1024,
     });
+  });
+
+  it("reads the per-address limits, sizes and address lists", () => {
+    const config = parseConfig(
+      [
+        "--max-connections-per-address",
+        "inf",
+        "--memory-budget",
+        "64MiB",
+        "--trusted-proxies",
+        "10.0.0.0/8, fd00::/8",
+      ],
+      {
+        CHAT_MESSAGE_RATE_PER_ADDRESS: "50",
+        CHAT_WRITE_TIMEOUT: "2s",
+        CHAT_INBOUND_BYTES_PER_SECOND: "inf",
+      },
+    );
+    expect(config).toMatchObject({
+      maxConnectionsPerAddress: Number.POSITIVE_INFINITY,
+      memoryBudget: 64 * 1024 * 1024,
+      trustedProxies: ["10.0.0.0/8", "fd00::/8"],
+      messageRatePerAddress: 50,
+      writeTimeout: 2000,
+      inboundBytesPerSecond: Number.POSITIVE_INFINITY,
+    });
+    expect(parseConfig(["--trusted-proxies", ""], {})).toMatchObject({ trustedProxies: [] });
+    expect(() => parseConfig(["--memory-budget", "lots"], {})).toThrow(/--memory-budget/);
+    expect(() => parseConfig(["--trusted-proxies", "my-proxy"], {})).toThrow(/--trusted-proxies/);
+    expect(() => parseConfig([], { CHAT_LOG_INTERVAL: "0" })).toThrow(/--log-interval/);
+    for (const flag of [
+      "--max-connections-per-address",
+      "--connection-rate-per-address",
+      "--message-rate-per-address",
+      "--trusted-proxies",
+      "--memory-budget",
+      "--write-timeout",
+      "--frame-timeout",
+      "--notice-interval",
+      "--log-interval",
+      "--inbound-bytes-per-second",
+    ]) {
+      expect(usage()).toContain(flag);
+    }
+    expect(usage()).toContain("CHAT_TRUSTED_PROXIES");
   });
 
   it("takes flags over environment variables over defaults", () => {

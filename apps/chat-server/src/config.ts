@@ -18,6 +18,26 @@ export interface Config {
   workers: number;
   /** Redis URL of the backplane joining instances; "" for none. */
   redis: string;
+  /** Concurrent connections per remote address, per protocol. */
+  maxConnectionsPerAddress: number;
+  /** New connections per second per remote address. */
+  connectionRatePerAddress: number;
+  /** Messages per second per remote address, over all its connections. */
+  messageRatePerAddress: number;
+  /** Addresses and CIDR blocks exempt from the per-address limits. */
+  trustedProxies: string[];
+  /** Bytes held for peers by this process, both protocols together. */
+  memoryBudget: number;
+  /** A peer not reading for this long is closed (SLOW_CONSUMER); 0 disables. */
+  writeTimeout: number;
+  /** A frame must complete this long after its first byte; 0 disables. */
+  frameTimeout: number;
+  /** At most one join/leave notice per this many ms (the rest are listed in the next). */
+  noticeInterval: number;
+  /** Repeated log lines are summarised once per this many ms. */
+  logInterval: number;
+  /** Inbound bytes per second per connection, before frames are decoded. */
+  inboundBytesPerSecond: number;
 }
 
 /** Each setting: its flag, its environment variable, its default, and how to read it. */
@@ -61,7 +81,7 @@ const SETTINGS = {
   },
   "max-message-size": {
     env: "CHAT_MAX_MESSAGE_SIZE",
-    def: "1048576",
+    def: "65536",
     help: "largest frame in bytes",
     parse: positiveInt,
   },
@@ -88,6 +108,66 @@ const SETTINGS = {
     def: "",
     help: "Redis URL (redis://host:port) joining rooms across instances and machines",
     parse: redisUrl,
+  },
+  "max-connections-per-address": {
+    env: "CHAT_MAX_CONNECTIONS_PER_ADDRESS",
+    def: "32",
+    help: "most connections per remote address and protocol (inf: no limit)",
+    parse: countOrInfinity,
+  },
+  "connection-rate-per-address": {
+    env: "CHAT_CONNECTION_RATE_PER_ADDRESS",
+    def: "10",
+    help: "new connections per second per remote address, burst twice as many (inf: no limit)",
+    parse: positiveNumber,
+  },
+  "message-rate-per-address": {
+    env: "CHAT_MESSAGE_RATE_PER_ADDRESS",
+    def: "200",
+    help: "messages per second per remote address over all its connections (inf: no limit)",
+    parse: positiveNumber,
+  },
+  "trusted-proxies": {
+    env: "CHAT_TRUSTED_PROXIES",
+    def: "127.0.0.1,::1",
+    help: 'comma-separated addresses or CIDRs exempt from the per-address limits ("": none)',
+    parse: addressList,
+  },
+  "memory-budget": {
+    env: "CHAT_MEMORY_BUDGET",
+    def: "640MiB",
+    help: "bytes held for peers by this process over both protocols (640MiB, 64MiB, 1GiB...); over it the greediest peer is closed",
+    parse: byteSize,
+  },
+  "write-timeout": {
+    env: "CHAT_WRITE_TIMEOUT",
+    def: "5s",
+    help: "close a peer that reads nothing for this long while data waits for it (0 disables)",
+    parse: duration,
+  },
+  "frame-timeout": {
+    env: "CHAT_FRAME_TIMEOUT",
+    def: "10s",
+    help: "close a peer whose message does not complete this long after its first byte (0 disables)",
+    parse: duration,
+  },
+  "notice-interval": {
+    env: "CHAT_NOTICE_INTERVAL",
+    def: "1s",
+    help: "at most one join/leave notice per interval, listing what happened (0: one per event)",
+    parse: duration,
+  },
+  "log-interval": {
+    env: "CHAT_LOG_INTERVAL",
+    def: "10s",
+    help: "repeated log lines (per code and connection) are summarised once per interval",
+    parse: positiveDuration,
+  },
+  "inbound-bytes-per-second": {
+    env: "CHAT_INBOUND_BYTES_PER_SECOND",
+    def: "1MiB",
+    help: "bytes per second a connection may send, checked before frames are parsed (inf: no limit)",
+    parse: byteRate,
   },
 } as const;
 
@@ -124,6 +204,46 @@ function positiveNumber(v: string): number {
   const n = v === "inf" || v === "Infinity" ? Number.POSITIVE_INFINITY : Number(v);
   if (!(n > 0)) throw new ConfigError(`not a positive number: ${v}`);
   return n;
+}
+
+function countOrInfinity(v: string): number {
+  if (v === "inf" || v === "Infinity") return Number.POSITIVE_INFINITY;
+  return positiveInt(v);
+}
+
+/** Comma-separated addresses or CIDR blocks; "" is none (the server checks each one). */
+function addressList(v: string): string[] {
+  const list = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  for (const entry of list) {
+    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry)) {
+      throw new ConfigError(`not an address or CIDR: ${entry}`);
+    }
+  }
+  return list;
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A size in bytes: `65536`, `64KiB`, `512MiB`, `1GiB`. */
+export function byteSize(v: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(KiB|MiB|GiB)?$/i.exec(v.trim());
+  if (!match) throw new ConfigError(`not a size: ${v} (use 65536, 64KiB, 512MiB or 1GiB)`);
+  const bytes = Math.round(Number(match[1]) * (SIZE_UNITS[(match[2] ?? "").toLowerCase()] ?? 1));
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new ConfigError(`not a size: ${v}`);
+  return bytes;
+}
+
+function byteRate(v: string): number {
+  return v === "inf" || v === "Infinity" ? Number.POSITIVE_INFINITY : byteSize(v);
+}
+
+function positiveDuration(v: string): number {
+  const ms = duration(v);
+  if (ms < 1) throw new ConfigError(`must be longer than 0: ${v}`);
+  return ms;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -204,5 +324,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "h
     logFormat: read("log-format"),
     workers: read("workers"),
     redis: read("redis"),
+    maxConnectionsPerAddress: read("max-connections-per-address"),
+    connectionRatePerAddress: read("connection-rate-per-address"),
+    messageRatePerAddress: read("message-rate-per-address"),
+    trustedProxies: read("trusted-proxies"),
+    memoryBudget: read("memory-budget"),
+    writeTimeout: read("write-timeout"),
+    frameTimeout: read("frame-timeout"),
+    noticeInterval: read("notice-interval"),
+    logInterval: read("log-interval"),
+    inboundBytesPerSecond: read("inbound-bytes-per-second"),
   };
 }

@@ -3,10 +3,11 @@
 // adapter: in-process by default, or one that joins instances (IPC between cluster
 // workers, Redis across machines); a broadcast on either server reaches the other and
 // every other instance, each re-encoding the neutral JSON for its own protocol.
-import type { Connection, TaurusError } from "@taurus/core-conn";
+import { type Connection, MemoryBudget, type TaurusError } from "@taurus/core-conn";
 import { ServerMetrics } from "@taurus/metrics";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
+import { LogThrottle } from "@taurus/ratelimit";
 import {
   type BroadcastAdapter,
   createLocalAdapter,
@@ -25,7 +26,9 @@ import {
 } from "./chat";
 import { binaryCodec, jsonCodec, ROOM_CHANNEL } from "./codec";
 import type { Config } from "./config";
+import { farewellMessage } from "./farewell";
 import type { Logger } from "./logger";
+import { Notices } from "./notices";
 
 const NAME = "name";
 
@@ -33,18 +36,43 @@ export class ChatRoom {
   readonly metrics = new ServerMetrics();
   readonly json: TaurusServer<JsonMessage>;
   readonly binary: TaurusServer<BinaryMessage>;
+  /** Bytes held for peers, both protocols together. */
+  readonly memoryBudget: MemoryBudget;
   private sequence = 0;
+  /** Join and leave notices, coalesced. */
+  private readonly notices: Notices;
+  /** Repeated log lines (per code and connection) are counted, then summarised. */
+  private readonly throttle = new LogThrottle({ linesPerCode: 10 });
+  private readonly summaryTimer: NodeJS.Timeout;
 
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
     readonly adapter: BroadcastAdapter = createLocalAdapter(),
   ) {
+    this.memoryBudget = new MemoryBudget(config.memoryBudget);
+    this.notices = new Notices(
+      config.noticeInterval,
+      (notice) => this.announce(notice),
+      () => this.nextSequence(),
+    );
+    this.summaryTimer = setInterval(() => this.summarise(), config.logInterval);
+    this.summaryTimer.unref();
     const options = {
       maxConnections: config.maxConnections,
       rateLimit: config.rateLimit,
       idleTimeout: config.idleTimeout,
       maxMessageSize: config.maxMessageSize,
+      writeTimeout: config.writeTimeout,
+      frameTimeout: config.frameTimeout,
+      memoryBudget: this.memoryBudget,
+      inboundBytesPerSecond: config.inboundBytesPerSecond,
+      perAddress: {
+        maxConcurrent: config.maxConnectionsPerAddress,
+        ratePerSecond: config.connectionRatePerAddress,
+        messagesPerSecond: config.messageRatePerAddress,
+        trusted: config.trustedProxies,
+      },
       metrics: this.metrics,
     };
     this.json = createServer({
@@ -57,6 +85,7 @@ export class ChatRoom {
           this.received(conn, fromJson(message), (c) => toJson(c), this.json),
         onClose: (conn, error) => this.closed(conn, "json", error),
         onError: (error, conn) => this.failed(error, conn, "json"),
+        farewell: (error) => this.farewell(error, toJson),
       },
     });
     this.binary = createServer({
@@ -68,8 +97,7 @@ export class ChatRoom {
         onMessage: (conn, message) => {
           const chat = fromBinary(message);
           if (!chat) {
-            this.log.warn("binary frame without a chat payload", {
-              conn: conn.id,
+            this.warn("binary frame without a chat payload", "NO_CHAT_PAYLOAD", conn, {
               type: message.type,
             });
             return;
@@ -78,8 +106,15 @@ export class ChatRoom {
         },
         onClose: (conn, error) => this.closed(conn, "binary", error),
         onError: (error, conn) => this.failed(error, conn, "binary"),
+        farewell: (error) => this.farewell(error, toBinary),
       },
     });
+    for (const [protocol, server] of [
+      ["json", this.json],
+      ["binary", this.binary],
+    ] as const) {
+      server.on("acceptResumed", () => this.log.info("accepting again", { protocol }));
+    }
   }
 
   async listen(): Promise<{ json: number; binary: number }> {
@@ -106,11 +141,51 @@ export class ChatRoom {
   async close(): Promise<{ closed: number; forced: number }> {
     const [a, b] = await Promise.all([this.json.close(), this.binary.close()]);
     await this.adapter.close();
+    this.notices.close();
+    clearInterval(this.summaryTimer);
+    this.summarise();
     return { closed: a.closed + b.closed, forced: a.forced + b.forced };
   }
 
+  private nextSequence(): number {
+    this.sequence = (this.sequence % 0xffffffff) + 1;
+    return this.sequence;
+  }
+
+  /** A notice to everyone, here and on every other instance. */
+  private announce(notice: ChatMessage): void {
+    try {
+      this.broadcast(notice);
+    } catch (err) {
+      this.warn("could not announce", "ANNOUNCE_FAILED", undefined, { error: String(err) });
+    }
+  }
+
+  private farewell<M>(error: TaurusError, encode: (c: ChatMessage) => M): M | undefined {
+    const chat = farewellMessage(error, this.nextSequence());
+    return chat && encode(chat);
+  }
+
   private connected<M>(conn: Connection<M>, protocol: string): void {
-    this.log.info("connected", { conn: conn.id, protocol, remote: conn.remoteAddress });
+    if (this.throttle.admit("connected")) {
+      this.log.info("connected", { conn: conn.id, protocol, remote: conn.remoteAddress });
+    }
+  }
+
+  /** A warn line, at most once per code and connection per log interval (then summarised). */
+  private warn<M>(
+    msg: string,
+    code: string,
+    conn: Connection<M> | undefined,
+    fields: Record<string, unknown> = {},
+  ): void {
+    if (this.throttle.admit(code, conn?.id))
+      this.log.warn(msg, { conn: conn?.id, code, ...fields });
+  }
+
+  private summarise(): void {
+    const summary = this.throttle.flush();
+    if (summary) this.log.warn("repeated log lines suppressed", { ...summary });
   }
 
   private received<M>(
@@ -133,6 +208,10 @@ export class ChatRoom {
         );
         return;
       case SYSTEM:
+        // Joins and leaves: coalesced, so a storm of them costs one broadcast per interval.
+        this.log.debug("message", { conn: conn.id, type: chat.type, from: chat.from });
+        this.notices.add(chat);
+        return;
       case USER:
         this.log.debug("message", { conn: conn.id, type: chat.type, from: chat.from });
         // Encoded for the sender's protocol as the client sent it (the binary
@@ -141,29 +220,31 @@ export class ChatRoom {
         server.broadcast(encode(chat));
         return;
       default:
-        this.log.warn("unknown message type", { conn: conn.id, type: chat.type });
+        this.warn("unknown message type", "UNKNOWN_TYPE", conn, { type: chat.type });
     }
   }
 
   private closed<M>(conn: Connection<M>, protocol: string, error: TaurusError | undefined): void {
-    const name = (conn.attributes.get(NAME) as string | undefined) ?? conn.remoteAddress ?? conn.id;
-    this.log.info("disconnected", { conn: conn.id, protocol, name, reason: error?.code });
-    // Announced even with nobody left here: other instances may have listeners.
-    this.sequence = (this.sequence % 0xffffffff) + 1;
-    try {
-      this.broadcast({
-        type: SYSTEM,
-        sequence: this.sequence,
-        from: "server",
-        to: "",
-        content: `${name} disconnected`,
-      });
-    } catch (err) {
-      this.log.warn("could not announce a disconnect", { error: String(err) });
+    const name = conn.attributes.get(NAME) as string | undefined;
+    if (this.throttle.admit("disconnected")) {
+      this.log.info("disconnected", { conn: conn.id, protocol, name, reason: error?.code });
     }
+    // Only a peer that joined (said who it is) is announced; never an address.
+    // Announced even with nobody left here: other instances may have listeners.
+    if (name === undefined) return;
+    this.notices.add({
+      type: SYSTEM,
+      sequence: this.nextSequence(),
+      from: "server",
+      to: "",
+      content: `${name} disconnected`,
+    });
   }
 
   private failed<M>(error: TaurusError, conn: Connection<M> | undefined, protocol: string): void {
+    // A flood (bad frames, refusals, full queues of a peer that does not read...)
+    // logs a line per code and connection per interval, then a summary.
+    if (!this.throttle.admit(error.code, conn?.id)) return;
     const fields = { protocol, conn: conn?.id, code: error.code, error: error.message };
     if (error.kind === "protocol" || error.code === "IDLE_TIMEOUT")
       this.log.debug("connection error", fields);

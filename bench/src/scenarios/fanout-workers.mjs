@@ -21,6 +21,7 @@ const SELF = "src/scenarios/fanout-workers.mjs";
 function startChatServer(workers) {
   const args = [CHAT_SERVER, "--host", "127.0.0.1", "--json-port", "0", "--binary-port", "0"];
   args.push("--metrics-port", "0", "--rate-limit", "inf", "--max-connections", "100000");
+  args.push("--inbound-bytes-per-second", "inf");
   args.push("--log-level", "info", "--workers", String(workers)); // info: the "listening" line
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
   const kill = () => proc.kill("SIGKILL");

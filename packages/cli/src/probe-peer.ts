@@ -1,5 +1,6 @@
 // One probe connection: two heartbeats in one write, then what came back, and how.
 import net from "node:net";
+import { decoderFor } from "@taurus/core-conn";
 import type { Address } from "./args";
 import { HEARTBEAT, type Kit } from "./kits";
 import { type Spoken, spokenBy } from "./sniff";
@@ -71,10 +72,11 @@ export function exchange(
 
 function decodeAll(kit: Kit, bytes: Buffer): unknown[] {
   const out: unknown[] = [];
+  const decoder = decoderFor(kit.protocol);
   let at = 0;
   while (at < bytes.length) {
-    const r = kit.protocol.decode(bytes, at, bytes.length, kit.protocol.maxMessageSize);
-    if (r.kind === "need_more") break;
+    const r = decoder.decode(bytes, at, bytes.length);
+    if (r.kind === "need_more" || r.kind === "fatal") break;
     if (r.kind === "message") out.push(r.message);
     at += r.consumed;
   }

@@ -1,5 +1,5 @@
 // Telling which protocol a peer speaks from the first bytes of what it sends.
-import type { DecodeResult, Protocol } from "@taurus/core-conn";
+import { type DecodeResult, decoderFor, type Protocol } from "@taurus/core-conn";
 
 /** What the first bytes of a stream say the peer speaks. */
 export type Spoken = "json" | "binary" | "http" | "unknown";
@@ -14,27 +14,32 @@ export function spokenBy(bytes: Uint8Array): Spoken {
 
 /**
  * `protocol`, reporting once through `onForeign` when it has to drop bytes that start
- * like another protocol's frame: the port speaks something else.
+ * like another protocol's frame: the port speaks something else. Everything else of the
+ * protocol (encoders, keepalive) is kept as it is.
  */
 export function sniffing<M>(
   protocol: Protocol<M>,
   onForeign: (spoken: Exclude<Spoken, "unknown">) => void,
 ): Protocol<M> {
   let reported = false;
+  const { decode: _v1, ...rest } = protocol;
   return {
-    name: protocol.name,
-    maxMessageSize: protocol.maxMessageSize,
-    encode: (message) => protocol.encode(message),
-    decode(buffer, start, end, max): DecodeResult<M> {
-      const result = protocol.decode(buffer, start, end, max);
-      if (result.kind === "drop" && !reported) {
-        const spoken = spokenBy(buffer.subarray(start, Math.min(end, start + 5)));
-        if (spoken !== "unknown" && spoken !== protocol.name) {
-          reported = true;
-          onForeign(spoken);
-        }
-      }
-      return result;
+    ...rest,
+    createDecoder(options) {
+      const decoder = decoderFor(protocol, options.maxMessageSize);
+      return {
+        decode(buffer, start, end): DecodeResult<M> {
+          const result = decoder.decode(buffer, start, end);
+          if ((result.kind === "drop" || result.kind === "fatal") && !reported) {
+            const spoken = spokenBy(buffer.subarray(start, Math.min(end, start + 5)));
+            if (spoken !== "unknown" && spoken !== protocol.name) {
+              reported = true;
+              onForeign(spoken);
+            }
+          }
+          return result;
+        },
+      };
     },
   };
 }

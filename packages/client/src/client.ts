@@ -135,6 +135,10 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private inConnectHandler = false;
   private readonly counters = new StatsAccumulator();
   private readonly heartbeat: Heartbeat | undefined;
+  /** The protocol's keepalive ping, when the default heartbeat is on. */
+  private readonly keepalivePing: M | undefined;
+  /** Messages sent on the connection at the last keepalive beat. */
+  private sentAtBeat = 0;
   private currentState: ClientState = "idle";
   private conn: Connection<M> | undefined;
   private everConnected = false;
@@ -166,7 +170,17 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       this.countError(error),
     );
     const hb = this.options.heartbeat;
-    if (hb) {
+    const keepalive = hb === undefined ? this.protocol.keepalive : undefined;
+    if (keepalive && this.options.keepaliveInterval > 0) {
+      this.keepalivePing = keepalive.ping;
+      this.heartbeat = new Heartbeat(
+        this.options.keepaliveInterval,
+        0,
+        this.sendKeepalive,
+        this.onHeartbeatTimeout,
+        () => this.conn?.isPaused === true,
+      );
+    } else if (hb) {
       this.heartbeat = new Heartbeat(
         hb.interval,
         hb.timeout,
@@ -419,6 +433,23 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     }
   };
 
+  /** The default heartbeat: a keepalive ping, when nothing else went out since the last one. */
+  private readonly sendKeepalive = (): void => {
+    const conn = this.conn;
+    if (conn?.state !== "open" || this.keepalivePing === undefined) return;
+    const sent = conn.stats.messagesOut + conn.queuedMessages;
+    if (sent !== this.sentAtBeat) {
+      this.sentAtBeat = sent;
+      return;
+    }
+    try {
+      conn.send(this.keepalivePing);
+      this.sentAtBeat = sent + 1;
+    } catch {
+      // A full queue: what waits in it will reach the server, which is all a ping is for.
+    }
+  };
+
   private readonly onHeartbeatTimeout = (): void => {
     const timeout = this.options.heartbeat?.timeout ?? 0;
     this.conn?.close(
@@ -550,6 +581,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     const heartbeat = this.heartbeat;
     if (heartbeat) socket.on("data", () => heartbeat.touch());
     if (this.fullIterators > 0) conn.pause();
+    this.sentAtBeat = 0;
     if (this.everConnected) this.counters.reconnects++;
     this.everConnected = true;
     this.attempt = 0;

@@ -3,6 +3,7 @@
  * declares the peer dead when nothing arrived for `timeout` ms. Inbound
  * traffic calls {@link Heartbeat.touch}. While `isPaused()` is true (the
  * client stopped reading on purpose) silence is not held against the peer.
+ * A `timeout` of 0 never declares the peer dead (keepalive only).
  *
  * @internal
  */
@@ -25,7 +26,7 @@ export class Heartbeat {
     this.lastSeen = performance.now();
     this.beatTimer = setInterval(this.beat, this.interval);
     this.beatTimer.unref?.();
-    this.scheduleCheck(this.timeout);
+    if (this.timeout > 0) this.scheduleCheck(this.timeout);
   }
 
   /** Records inbound traffic. */

@@ -31,6 +31,13 @@ export const DEFAULT_MAX_PENDING_REQUESTS = 1024;
 export const DEFAULT_REQUEST_TIMEOUT = 30_000;
 /** Default messages an async iterator buffers before the connection stops reading (1024). */
 export const DEFAULT_ITERATOR_HIGH_WATER_MARK = 1024;
+/**
+ * Default milliseconds between keepalive pings when the protocol has a
+ * keepalive and no `heartbeat` is given (5 s): half of a server's default
+ * first-byte deadline (10 s), far within its idle timeout (30 minutes). A
+ * ping goes only when nothing else was sent since the previous one.
+ */
+export const DEFAULT_HEARTBEAT_INTERVAL = 5_000;
 /** Default milliseconds `close()` waits for the flush and the peer's close before destroying the socket (10 s). */
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;
 
@@ -111,8 +118,9 @@ export interface ClientOptions<M> {
    */
   connectTimeout?: number;
   /**
-   * Milliseconds without a whole message received or sent after which the connection is closed
-   * with `IDLE_TIMEOUT` (and reconnected); `0` disables it.
+   * Milliseconds without a whole message received after which the connection is closed
+   * with `IDLE_TIMEOUT` (and reconnected); `0` disables it. What the client sends does not
+   * count; a Taurus server answers the default keepalive pings, which do.
    * @defaultValue {@link DEFAULT_CLIENT_IDLE_TIMEOUT} (30 minutes)
    */
   idleTimeout?: number;
@@ -170,8 +178,23 @@ export interface ClientOptions<M> {
    * @defaultValue {@link DEFAULT_CLOSE_TIMEOUT} (10 s)
    */
   closeTimeout?: number;
-  /** Heartbeat settings. @defaultValue no heartbeat */
+  /**
+   * Heartbeat settings: the application's own ping and dead-peer timeout.
+   * When given, the keepalive pings of {@link ClientOptions.keepaliveInterval}
+   * are not sent.
+   * @defaultValue none (the protocol's keepalive pings are sent instead)
+   */
   heartbeat?: HeartbeatOptions<M>;
+  /**
+   * When the protocol has a `keepalive` (both Taurus protocols do) and no
+   * `heartbeat` is given, the client sends a keepalive ping every this many
+   * ms in which it sent nothing else, so a client that only receives stays
+   * within a server's first-byte and idle deadlines (a Taurus server answers
+   * with a pong, which counts as inbound traffic here too). `0` disables it;
+   * do so against a Go server, which does not know keepalives.
+   * @defaultValue {@link DEFAULT_HEARTBEAT_INTERVAL} (5 s)
+   */
+  keepaliveInterval?: number;
   /**
    * How requests and replies are matched.
    * @defaultValue the message's numeric `sequence` field
@@ -212,6 +235,7 @@ export interface ResolvedClientOptions<M> {
   iteratorHighWaterMark: number;
   closeTimeout: number;
   heartbeat: Readonly<HeartbeatOptions<M>> | undefined;
+  keepaliveInterval: number;
   correlation: Correlation<M>;
   tls: TlsConnectionOptions | undefined;
   connect: SocketFactory | undefined;
@@ -396,6 +420,13 @@ export function resolveClientOptions<M>(
       MAX_TIMER,
     ),
     heartbeat,
+    keepaliveInterval: integerOption(
+      "keepaliveInterval",
+      options.keepaliveInterval,
+      DEFAULT_HEARTBEAT_INTERVAL,
+      0,
+      MAX_TIMER,
+    ),
     correlation: correlation ?? sequenceCorrelation<M>(),
     tls: options.tls === undefined ? undefined : { ...options.tls },
     connect: functionOption("connect", options.connect),

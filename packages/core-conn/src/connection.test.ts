@@ -293,7 +293,14 @@ describe("Connection", () => {
   });
 
   it("stays open while whole messages keep flowing", async () => {
-    const { left, right } = pair({ idleTimeout: 60 });
+    // Only inbound messages count: the sending side, which receives nothing, has no idle timeout.
+    const [a, b] = createSocketPair();
+    const left = new Connection(a, tiny, { idleTimeout: 0 });
+    const right = new Connection(b, tiny, { idleTimeout: 60 });
+    cleanup.push(() => {
+      left.close();
+      right.close();
+    });
     const timer = setInterval(() => left.send("tick"), 15);
     await new Promise((r) => setTimeout(r, 250));
     clearInterval(timer);

@@ -1,16 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import type { Duplex } from "node:stream";
+import type { ConnectionEvents, ConnectionSocket, ConnectionState } from "./connection-types";
 import { type ErrorCode, ErrorCodes, TaurusError } from "./errors";
+import { closeWithFarewell } from "./farewell";
 import { FrameReader } from "./frame-reader";
+import type { BudgetAccount } from "./memory-budget";
 import {
   type ConnectionOptions,
   type ResolvedConnectionOptions,
   resolveConnectionOptions,
 } from "./options";
-import { type Drop, dropReasonCode, type Fatal, type Protocol } from "./protocol";
+import { type Drop, dropReasonCode, type Fatal, type Keepalive, type Protocol } from "./protocol";
 import { SendQueue } from "./send-queue";
 import { type ConnectionStats, newConnectionStats } from "./stats";
+import { sweeper } from "./sweeper";
 
 /**
  * Connection ids: a random prefix per process and a counter, short enough
@@ -22,52 +25,10 @@ const nextId = (): string => `${ID_PREFIX}-${(++lastId).toString(36)}`;
 
 const NO_FRAMES: Uint8Array[] = [];
 
-/** The life of a {@link Connection}: `open`, then `closing` after `end()`, then `closed`. */
-export type ConnectionState = "open" | "closing" | "closed";
-
-/** The events of a {@link Connection} and their arguments. */
-export interface ConnectionEvents<M> {
-  /** The socket is connected (emitted on the next tick when it already was). */
-  connect: [];
-  /** A message was decoded; `size` is its frame's length in bytes. Messages arrive in order. */
-  message: [message: M, size: number];
-  /** Inbound bytes were dropped; the error's code tells why. The connection stays open. */
-  drop: [error: TaurusError];
-  /**
-   * The peer has finished sending (it half-closed). When nothing listens to
-   * this event the connection calls {@link Connection.end} itself; a listener
-   * takes that over (a server finishes its handlers first, then ends).
-   */
-  end: [];
-  /** The send queue has emptied after a `send` returned `false`. */
-  drain: [];
-  /**
-   * A fatal error; `close` follows. Emitted only when a listener is attached
-   * (an unhandled `error` event would crash the process); `close` carries the
-   * error either way.
-   */
-  error: [error: TaurusError];
-  /** The connection is closed: emitted exactly once, with the error that closed it, if any. */
-  close: [error: TaurusError | undefined];
-}
-
-/**
- * The socket types a {@link Connection} can run over: a `net.Socket`, a
- * `tls.TLSSocket`, or any Duplex (such as the in-memory pair of
- * `@taurus/core-conn/testing`). Address fields are read when present.
- */
-export type ConnectionSocket = Duplex & {
-  /** The peer's IP address, as `net.Socket` has it. */
-  remoteAddress?: string | undefined;
-  /** The peer's port. */
-  remotePort?: number | undefined;
-  /** The local IP address. */
-  localAddress?: string | undefined;
-  /** The local port. */
-  localPort?: number | undefined;
-  /** `true` while a TCP connect is in progress; the connection then waits for `connect`. */
-  connecting?: boolean;
-};
+/** Why delivery is held (a bit each): `pause()`, a full send queue, an inbound limiter. */
+const HOLD_USER = 1;
+const HOLD_QUEUE = 2;
+const HOLD_RATE = 4;
 
 /**
  * A framed, bidirectional message connection over a socket, shared by the
@@ -89,6 +50,10 @@ export type ConnectionSocket = Duplex & {
  * Outbound: `send` encodes at once (so a bad message throws before anything
  * reaches the wire), queues the frame in a bounded queue, and frames are
  * coalesced into few socket writes at the end of the tick.
+ *
+ * Deadlines (first byte, frame completion, idle, write) are checked by one
+ * shared timer of the process, not by timers per connection. A protocol's
+ * keepalive pings are answered with pongs and neither is delivered.
  *
  * @typeParam M - the message type of the protocol
  *
@@ -116,16 +81,26 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private readonly reader: FrameReader<M>;
   private readonly queue: SendQueue;
   private currentState: ConnectionState = "open";
-  private paused = false;
+  /** HOLD_* bits: delivery and reading stop while any is set. */
+  private holds = 0;
   private delivering = false;
   private needDrain = false;
+  private waitingSocketDrain = false;
   private gotFirstByte = false;
   private peerEnded = false;
   private peerEndHandled = false;
   private socketClosed = false;
-  private lastActivity = performance.now();
-  private idleTimer: NodeJS.Timeout | undefined;
-  private firstByteTimer: NodeJS.Timeout | undefined;
+  private readonly openedAt = performance.now();
+  /** When the last whole message arrived (or delivery was last held). */
+  private lastInbound = this.openedAt;
+  /** When the frame now arriving started; -1 when none is partly buffered. */
+  private partialSince = -1;
+  /** Since when the socket has been over its high-water mark; -1 when it is not. */
+  private writeBlockedSince = -1;
+  private swept = false;
+  private rateTimer: NodeJS.Timeout | undefined;
+  private socketDrain: (() => void) | undefined;
+  private readonly account: BudgetAccount | undefined;
   private closeError: TaurusError | undefined;
   private endWaiters: Array<() => void> | undefined;
   private unsent: Uint8Array[] = NO_FRAMES;
@@ -157,7 +132,18 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     socket.on("close", this.onSocketClose);
     if (socket.connecting) socket.once("connect", () => this.onConnect());
     else process.nextTick(Connection.connected, this);
-    this.armTimers();
+    const o = this.options;
+    this.account = o.memoryBudget?.open(this);
+    let shortest = Number.POSITIVE_INFINITY;
+    for (const t of [o.firstByteTimeout, o.frameTimeout, o.idleTimeout, o.writeTimeout]) {
+      if (t > 0 && t < shortest) shortest = t;
+    }
+    // Accounted bytes in a socket's buffer drain without an event: re-read them once a second.
+    if (this.account && shortest > 1000) shortest = 1000;
+    if (shortest < Number.POSITIVE_INFINITY) {
+      this.swept = true;
+      sweeper.add(this, shortest);
+    }
   }
 
   /** Free-form per-connection attributes for the application (user name, session...), created on first use. */
@@ -201,9 +187,17 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     return this.queue.length;
   }
 
-  /** Whether delivery of inbound messages is paused. */
+  /**
+   * Whether delivery of inbound messages is paused: by {@link Connection.pause},
+   * by an inbound limiter, or (with `pauseOnFullQueue`) until a full send queue drains.
+   */
   get isPaused(): boolean {
-    return this.paused;
+    return this.holds !== 0;
+  }
+
+  /** Bytes held for this connection: inbound buffer, send queue and the socket's write buffer. */
+  get heldBytes(): number {
+    return this.reader.capacity + this.queue.byteLength + this.socket.writableLength;
   }
 
   /**
@@ -247,18 +241,34 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    * dropped.
    */
   pause(): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.socket.pause();
+    this.hold(HOLD_USER);
   }
 
-  /** Resumes delivery of buffered messages, then reading from the socket. */
+  /**
+   * Resumes delivery of buffered messages, then reading from the socket
+   * (unless an inbound limiter or a full send queue still holds them).
+   */
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    if (this.currentState === "closed") return;
+    this.release(HOLD_USER);
+  }
+
+  private hold(reason: number): void {
+    if ((this.holds & reason) !== 0) return;
+    if (this.holds === 0) {
+      this.socket.pause();
+      // Time held by this side is not the peer's: no frame deadline meanwhile.
+      this.partialSince = -1;
+    }
+    this.holds |= reason;
+  }
+
+  private release(reason: number): void {
+    if ((this.holds & reason) === 0) return;
+    this.holds &= ~reason;
+    if (this.holds !== 0 || this.currentState === "closed") return;
+    if (reason === HOLD_RATE) this.lastInbound = performance.now();
     if (!this.delivering) this.deliver();
-    if (!this.paused && !this.peerEnded) this.socket.resume();
+    if (this.holds === 0 && !this.peerEnded) this.socket.resume();
   }
 
   /**
@@ -291,9 +301,22 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   close(error?: TaurusError): void {
     if (this.currentState === "closed") return;
     if (error) this.fail(error);
-    this.socket.destroy();
+    const farewell = error ? this.farewellFrame(error) : undefined;
+    // With a farewell the socket lingers briefly (ended, then destroyed); the
+    // connection itself is closed now.
+    closeWithFarewell(this.socket, farewell);
     // Some Duplex implementations emit no 'close' after destroy(); finish here.
     this.finish();
+  }
+
+  private farewellFrame(error: TaurusError): Uint8Array | undefined {
+    const hook = this.options.farewell;
+    if (!hook || error.code === "SOCKET") return undefined;
+    try {
+      return hook(error, this as unknown as Connection<unknown>);
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -343,6 +366,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (frame !== undefined) queue.push(frame);
     else queue.pushEncoded(this.protocol as Required<Protocol<M>>, message as M, size);
     this.options.metrics?.queueDepthChanged?.(1);
+    if (this.account) this.account.set(this.heldBytes);
     if (queue.length * 2 > sendQueueSize || queue.byteLength * 2 > sendQueueBytes) {
       this.needDrain = true;
       return false;
@@ -361,8 +385,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     conn.onConnect();
   }
 
-  private static idleCheck(conn: Connection<unknown>): void {
-    conn.checkIdle();
+  private static unthrottle(conn: Connection<unknown>): void {
+    conn.rateTimer = undefined;
+    conn.release(HOLD_RATE);
   }
 
   private onConnect(): void {
@@ -370,44 +395,119 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    // After a close with a farewell, the socket lingers: what the peer still sends is discarded.
+    if (this.currentState === "closed") return;
     this.stats.bytesIn += chunk.length;
-    if (!this.gotFirstByte) {
-      this.gotFirstByte = true;
-      clearTimeout(this.firstByteTimer);
-      this.firstByteTimer = undefined;
-    }
+    this.gotFirstByte = true;
     this.reader.push(chunk);
-    if (!this.paused && !this.delivering) this.deliver();
+    if (this.holds === 0 && !this.delivering) this.deliver();
+    // The handlers may have closed it meanwhile (TS narrows the state too eagerly here).
+    if (this.account && (this.currentState as ConnectionState) !== "closed") {
+      this.account.set(this.heldBytes);
+    }
   };
 
-  /** Decodes and emits buffered frames until none is complete, or delivery is paused or the connection closed. */
+  /** Decodes and emits buffered frames until none is complete, or delivery is held or the connection closed. */
   private deliver(): void {
     this.delivering = true;
-    const before = this.stats.messagesIn;
+    let progressed = false;
     try {
       const reader = this.reader;
-      while (!this.paused && this.currentState !== "closed") {
+      const limiter = this.options.inboundLimiter;
+      while (this.holds === 0 && this.currentState !== "closed") {
+        const available = reader.buffered;
+        if (available === 0) break;
+        if (this.needDrain && this.options.pauseOnFullQueue && this.mustWaitForDrain()) {
+          // The queue is over half full (replies, or a fan-out): leave the rest
+          // of the peer's requests unread until it drains, so their replies fit.
+          this.hold(HOLD_QUEUE);
+          break;
+        }
+        if (limiter) {
+          // Before the frame is decoded (and its body parsed): over the limit,
+          // its bytes stay buffered and reading stops until the limiter allows.
+          const wait = limiter.delay();
+          if (wait > 0) {
+            this.throttle(wait);
+            break;
+          }
+        }
         const result = reader.next();
         if (result === undefined || result.kind === "need_more") break;
-        if (result.kind === "message") {
-          this.stats.messagesIn++;
-          this.options.metrics?.messageReceived(result.consumed);
-          this.emit("message", result.message, result.consumed);
-        } else if (result.kind === "drop") {
-          this.onDrop(result);
-        } else {
+        if (result.kind === "fatal") {
           this.onFatal(result);
+          break;
+        }
+        limiter?.charge(Math.min(result.consumed, available));
+        if (result.kind === "message") {
+          progressed = true;
+          this.onMessage(result.message, result.consumed);
+        } else {
+          this.onDrop(result);
         }
       }
     } finally {
       this.delivering = false;
       // Only whole messages count as activity: a peer that drips a frame byte
       // by byte, or sends garbage, is idle (slowloris).
-      if (this.stats.messagesIn !== before) this.lastActivity = performance.now();
+      if (progressed) this.lastInbound = performance.now();
     }
-    if (this.peerEnded && !this.peerEndHandled && !this.paused && this.currentState !== "closed") {
+    if (this.holds === 0) this.trackPartialFrame(progressed);
+    if (
+      this.peerEnded &&
+      !this.peerEndHandled &&
+      this.holds === 0 &&
+      this.currentState !== "closed"
+    ) {
       this.finishInbound();
     }
+  }
+
+  /** Starts (or keeps, or stops) the frame-completion clock after a delivery. */
+  private trackPartialFrame(progressed: boolean): void {
+    if (this.reader.buffered === 0 && this.reader.skipping === 0) this.partialSince = -1;
+    else if (progressed || this.partialSince < 0) this.partialSince = performance.now();
+  }
+
+  private onMessage(message: M, size: number): void {
+    const keepalive = this.protocol.keepalive;
+    const kind = keepalive?.kind(message);
+    if (kind !== undefined) {
+      this.stats.keepalivesIn++;
+      if (kind === "ping") this.answerPing(keepalive as Keepalive<M>);
+      return;
+    }
+    this.stats.messagesIn++;
+    this.options.metrics?.messageReceived(size);
+    this.emit("message", message, size);
+  }
+
+  /** Whether a drain will come: something is queued, or the socket is over its mark. */
+  private mustWaitForDrain(): boolean {
+    return (
+      this.currentState === "open" &&
+      (this.queue.length > 0 || this.socket.writableLength >= this.options.writeHighWaterMark)
+    );
+  }
+
+  /** Answers a ping when the queue has room; a pong is never worth a full queue. */
+  private answerPing(keepalive: Keepalive<M>): void {
+    if (this.currentState !== "open") return;
+    const { sendQueueSize, sendQueueBytes } = this.options;
+    let frame: Uint8Array;
+    try {
+      frame = this.protocol.encode(keepalive.pong);
+    } catch {
+      return;
+    }
+    const queue = this.queue;
+    if (queue.length >= sendQueueSize || queue.byteLength + frame.length > sendQueueBytes) return;
+    this.sendFrame(frame.length, frame);
+  }
+
+  private throttle(wait: number): void {
+    this.hold(HOLD_RATE);
+    this.rateTimer = setTimeout(Connection.unthrottle, Math.max(1, Math.ceil(wait)), this);
   }
 
   private onDrop(drop: Drop): void {
@@ -437,8 +537,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   private readonly onEnd = (): void => {
+    if (this.currentState === "closed") return;
     this.peerEnded = true;
-    if (!this.paused && !this.delivering) this.deliver();
+    if (this.holds === 0 && !this.delivering) this.deliver();
   };
 
   /** Runs once the peer has ended and every complete frame was delivered. */
@@ -479,8 +580,10 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private readonly onFlushed = (messages: number, bytes: number): void => {
     this.stats.messagesOut += messages;
     this.stats.bytesOut += bytes;
-    this.lastActivity = performance.now();
+    // Frames go to the socket only while it is under its high-water mark: progress.
+    this.writeBlockedSince = -1;
     this.options.metrics?.messagesSent(messages, bytes);
+    if (this.account) this.account.set(this.heldBytes);
   };
 
   private readonly onQueueEmpty = (): void => {
@@ -488,9 +591,19 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       this.socket.end();
       return;
     }
-    if (this.needDrain && this.socket.writableLength < this.options.writeHighWaterMark) {
+    if (!this.needDrain || this.currentState !== "open") return;
+    if (this.socket.writableLength < this.options.writeHighWaterMark) {
       this.needDrain = false;
       this.emit("drain");
+      this.release(HOLD_QUEUE);
+    } else if (!this.waitingSocketDrain) {
+      // The queue is empty but the socket is still full: wait for the socket.
+      this.waitingSocketDrain = true;
+      this.socketDrain ??= () => {
+        this.waitingSocketDrain = false;
+        if (this.queue.length === 0) this.onQueueEmpty();
+      };
+      this.socket.once("drain", this.socketDrain);
     }
   };
 
@@ -505,7 +618,10 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private finish(): void {
     if (this.currentState === "closed") return;
     this.currentState = "closed";
-    this.clearTimers();
+    if (this.swept) sweeper.delete(this);
+    if (this.rateTimer) clearTimeout(this.rateTimer);
+    this.rateTimer = undefined;
+    if (this.account) this.options.memoryBudget?.release(this.account);
     const pending = this.queue.length; // messages: a taken item may hold several frames
     this.unsent = this.queue.take();
     if (pending > 0) this.options.metrics?.queueDepthChanged?.(-pending);
@@ -516,35 +632,53 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     for (const resolve of waiters ?? []) resolve();
   }
 
-  private armTimers(): void {
-    const { idleTimeout, firstByteTimeout } = this.options;
-    if (firstByteTimeout > 0) {
-      this.firstByteTimer = setTimeout(() => {
-        this.close(new TaurusError("HANDSHAKE_TIMEOUT", `no byte within ${firstByteTimeout} ms`));
-      }, firstByteTimeout);
-      this.firstByteTimer.unref();
+  /**
+   * Checks the deadlines; called by the process's shared sweeper.
+   *
+   * @param now - a `performance.now()` reading
+   * @internal
+   */
+  sweep(now: number): void {
+    if (this.currentState === "closed") return;
+    const o = this.options;
+    if (!this.gotFirstByte && o.firstByteTimeout > 0 && now - this.openedAt >= o.firstByteTimeout) {
+      this.close(new TaurusError("HANDSHAKE_TIMEOUT", `no byte within ${o.firstByteTimeout} ms`));
+      return;
     }
-    if (idleTimeout > 0) this.scheduleIdleCheck(idleTimeout);
-  }
-
-  private scheduleIdleCheck(delay: number): void {
-    this.idleTimer = setTimeout(Connection.idleCheck, delay, this);
-    this.idleTimer.unref();
-  }
-
-  private checkIdle(): void {
-    const timeout = this.options.idleTimeout;
-    const idleFor = performance.now() - this.lastActivity;
-    if (idleFor >= timeout) {
-      this.close(new TaurusError("IDLE_TIMEOUT", `no whole message in or out for ${timeout} ms`));
-    } else {
-      this.scheduleIdleCheck(Math.ceil(timeout - idleFor));
+    // Bytes held undecoded by the inbound limiter: the peer is not idle.
+    if ((this.holds & HOLD_RATE) !== 0) this.lastInbound = now;
+    if (
+      this.holds === 0 &&
+      o.frameTimeout > 0 &&
+      this.partialSince >= 0 &&
+      now - this.partialSince >= o.frameTimeout
+    ) {
+      this.close(
+        new TaurusError("FRAME_TIMEOUT", `a frame did not complete within ${o.frameTimeout} ms`),
+      );
+      return;
     }
-  }
-
-  private clearTimers(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.firstByteTimer) clearTimeout(this.firstByteTimer);
-    this.idleTimer = this.firstByteTimer = undefined;
+    if (o.idleTimeout > 0 && now - this.lastInbound >= o.idleTimeout) {
+      this.close(
+        new TaurusError("IDLE_TIMEOUT", `no whole message received for ${o.idleTimeout} ms`),
+      );
+      return;
+    }
+    if (o.writeTimeout > 0) {
+      if (this.socket.writableLength < o.writeHighWaterMark) {
+        this.writeBlockedSince = -1;
+      } else if (this.writeBlockedSince < 0) {
+        this.writeBlockedSince = now;
+      } else if (now - this.writeBlockedSince >= o.writeTimeout) {
+        this.close(
+          new TaurusError(
+            "SLOW_CONSUMER",
+            `the peer read nothing for ${o.writeTimeout} ms with ${this.socket.writableLength} bytes waiting`,
+          ),
+        );
+        return;
+      }
+    }
+    if (this.account) this.account.set(this.heldBytes);
   }
 }

@@ -22,6 +22,16 @@ export const ErrorCodes = {
   INVALID_MESSAGE: "protocol",
   /** The send queue is full (message count or byte limit). */
   SEND_QUEUE_FULL: "buffer",
+  /**
+   * A slow consumer: the peer's socket stayed over its high-water mark (the
+   * peer did not read) for longer than the write timeout.
+   */
+  SLOW_CONSUMER: "buffer",
+  /**
+   * The server's memory budget for bytes held on behalf of peers was
+   * exceeded; the connection holding the most was closed.
+   */
+  MEMORY_BUDGET: "buffer",
   /** Too many requests are waiting for their replies. */
   TOO_MANY_PENDING: "buffer",
   /** An operation on a connection that is closing or closed. */
@@ -30,6 +40,8 @@ export const ErrorCodes = {
   IDLE_TIMEOUT: "connection",
   /** A peer sent nothing within the first-byte (handshake) timeout. */
   HANDSHAKE_TIMEOUT: "connection",
+  /** A frame whose first byte arrived did not complete within the frame timeout (slowloris). */
+  FRAME_TIMEOUT: "connection",
   /** The peer did not answer heartbeats within the heartbeat timeout. */
   HEARTBEAT_TIMEOUT: "connection",
   /** A connection attempt did not complete within the connect timeout. */
@@ -48,6 +60,12 @@ export const ErrorCodes = {
   HANDLER_FAILED: "system",
   /** An error raised by the underlying socket or operating system. */
   SOCKET: "system",
+  /**
+   * The process ran out of file descriptors (`EMFILE`/`ENFILE`) while
+   * accepting: the listener keeps its port, the connections the system
+   * could not accept are lost, and accepting resumes once descriptors are free.
+   */
+  FD_EXHAUSTED: "system",
 } as const satisfies Record<string, ErrorKind>;
 
 /** A stable error code: a key of {@link ErrorCodes}. */

@@ -65,6 +65,11 @@ export class FrameReader<M> {
     return this.end - this.start;
   }
 
+  /** Bytes of memory held: the reader's own buffer, or the chunk it was handed and still reads from. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Bytes of an oversized frame still to be discarded as they arrive. */
   get skipping(): number {
     return this.skip;

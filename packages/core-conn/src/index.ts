@@ -6,18 +6,29 @@
  * @module
  */
 
-export type { ConnectionEvents, ConnectionSocket, ConnectionState } from "./connection";
 export { Connection } from "./connection";
+export type { ConnectionEvents, ConnectionSocket, ConnectionState } from "./connection-types";
 export { copyBytes } from "./copy-bytes";
+export { decoderFor } from "./decoder-for";
 export type { ErrorCode, ErrorKind, TaurusErrorOptions } from "./errors";
 export { ErrorCodes, isTaurusError, TaurusError } from "./errors";
+export { closeWithFarewell, DEFAULT_FAREWELL_GRACE, MAX_LINGERING } from "./farewell";
 export { resyncToMagic } from "./magic";
-export type { ConnectionMetricsSink, ConnectionOptions, SlowConsumerPolicy } from "./options";
+export { DEFAULT_MEMORY_BUDGET, MemoryBudget } from "./memory-budget";
+export type {
+  ConnectionMetricsSink,
+  ConnectionOptions,
+  FarewellHook,
+  InboundLimiter,
+  SlowConsumerPolicy,
+} from "./options";
 export {
+  DEFAULT_FRAME_TIMEOUT,
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_SEND_QUEUE_BYTES,
   DEFAULT_SEND_QUEUE_SIZE,
   DEFAULT_WRITE_HIGH_WATER_MARK,
+  DEFAULT_WRITE_TIMEOUT,
   integerOption,
   oneOf,
 } from "./options";
@@ -29,6 +40,7 @@ export type {
   Drop,
   DropReason,
   Fatal,
+  Keepalive,
   NeedMore,
   Protocol,
 } from "./protocol";

@@ -1,4 +1,6 @@
+import type { Connection } from "./connection";
 import { type ErrorKind, TaurusError } from "./errors";
+import type { MemoryBudget } from "./memory-budget";
 
 /**
  * Default bound of a connection's send queue, in messages: the Go original's
@@ -11,6 +13,18 @@ export const DEFAULT_SEND_QUEUE_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_IDLE_TIMEOUT = 30 * 60 * 1000;
 /** Default socket high-water mark: queued frames are handed to the socket while its buffer holds less (64 KiB). */
 export const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
+/**
+ * Default frame-completion deadline of `@taurus/server` (10 s): a frame whose
+ * first byte arrived must be complete within it, so a peer needs at least
+ * 6.4 KiB/s to send a 64 KiB frame. A bare {@link Connection} has none unless given.
+ */
+export const DEFAULT_FRAME_TIMEOUT = 10_000;
+/**
+ * Default write deadline of `@taurus/server` (5 s): a peer whose socket stays
+ * over the write high-water mark longer than this is closed with
+ * `SLOW_CONSUMER`. A bare {@link Connection} has none unless given.
+ */
+export const DEFAULT_WRITE_TIMEOUT = 5_000;
 
 /** Options of a {@link Connection}. Every field is optional. */
 export interface ConnectionOptions {
@@ -32,13 +46,30 @@ export interface ConnectionOptions {
    */
   sendQueueBytes?: number;
   /**
-   * Milliseconds without a whole message received or sent after which the
-   * connection is closed with `IDLE_TIMEOUT`. Bytes alone do not count, so a
-   * peer that drips a frame byte by byte, or sends only garbage, is idle.
+   * Milliseconds without a whole message received after which the
+   * connection is closed with `IDLE_TIMEOUT`. Only inbound whole messages
+   * (keepalive pings and pongs included) count: bytes that do not complete a
+   * frame, garbage, and what this side sends do not keep a peer alive. Time
+   * spent held by the `inboundLimiter` (whole frames wait undecoded) does not
+   * count as idle; time paused by `pause()` does.
    * `0` disables it.
    * @defaultValue {@link DEFAULT_IDLE_TIMEOUT} (30 minutes)
    */
   idleTimeout?: number;
+  /**
+   * Milliseconds a frame may take to arrive once its first byte has: past it,
+   * the connection is closed with `FRAME_TIMEOUT` (a peer dripping a frame,
+   * slowloris). Time spent paused by this side does not count. `0` disables it.
+   * @defaultValue `0` (disabled); `@taurus/server` applies {@link DEFAULT_FRAME_TIMEOUT} (10 s)
+   */
+  frameTimeout?: number;
+  /**
+   * Milliseconds the socket may stay over `writeHighWaterMark` (the peer not
+   * reading what is written) before the connection is closed with
+   * `SLOW_CONSUMER`. `0` disables it.
+   * @defaultValue `0` (disabled); `@taurus/server` applies {@link DEFAULT_WRITE_TIMEOUT} (5 s)
+   */
+  writeTimeout?: number;
   /**
    * Milliseconds the peer has to send its first byte before the connection is
    * closed with `HANDSHAKE_TIMEOUT`. `0` disables it.
@@ -57,6 +88,36 @@ export interface ConnectionOptions {
    * @defaultValue `"reject"`
    */
   slowConsumerPolicy?: SlowConsumerPolicy;
+  /**
+   * `true`: when the send queue passes half of its bounds (a `send` returned
+   * `false`), stop delivering and reading until it drains, so a peer that
+   * pipelines requests never gets `SEND_QUEUE_FULL` for its own replies while
+   * its socket is writable. Only a sender that reads can be held this way:
+   * meant for the serving side (two sides that both stop reading would wait
+   * for each other).
+   * @defaultValue `false`; `@taurus/server` sets it
+   */
+  pauseOnFullQueue?: boolean;
+  /**
+   * Consulted before each frame is decoded: while it asks to wait, bytes stay
+   * buffered undecoded, reading stops, and TCP pushes back on the peer.
+   * @defaultValue none: frames are decoded as they arrive
+   */
+  inboundLimiter?: InboundLimiter;
+  /**
+   * Bytes held for this connection (partial inbound frames, the send queue,
+   * the socket's write buffer) are accounted in this budget; over it, the
+   * connection holding the most is closed with `MEMORY_BUDGET`.
+   * @defaultValue none: the connection's bytes are not accounted
+   */
+  memoryBudget?: MemoryBudget;
+  /**
+   * Makes the frame written to the peer, before the socket ends, when the
+   * connection is closed with an error (a timeout, a limit): the peer learns
+   * why. `undefined` closes without a word. It must not throw.
+   * @defaultValue none: closes without a word
+   */
+  farewell?: FarewellHook;
   /**
    * The connection's id.
    * @defaultValue a process-unique id: a random per-process prefix and a counter (`"3fa9c1-1"`, `"3fa9c1-2"`...)
@@ -88,6 +149,38 @@ export interface ConnectionMetricsSink {
   error(kind: ErrorKind, code: string): void;
 }
 
+/**
+ * Makes the frame a connection closed by `error` writes before the end (see
+ * {@link ConnectionOptions.farewell}).
+ *
+ * @param error - why the connection is closed
+ * @param connection - the connection being closed
+ * @returns one encoded frame of the connection's protocol, or `undefined` for none
+ */
+export type FarewellHook = (
+  error: TaurusError,
+  connection: Connection<unknown>,
+) => Uint8Array | undefined;
+
+/**
+ * Meters inbound frames for a connection (see
+ * {@link ConnectionOptions.inboundLimiter}), typically with token buckets of
+ * messages and bytes per second, per connection and per peer address.
+ */
+export interface InboundLimiter {
+  /**
+   * Milliseconds to wait before the next frame may be decoded; `0` to go
+   * ahead. Takes nothing.
+   */
+  delay(): number;
+  /**
+   * Charges what was just decoded: one frame (a message or a drop) of `bytes` bytes.
+   *
+   * @param bytes - the bytes the frame held
+   */
+  charge(bytes: number): void;
+}
+
 /** What a full send queue does; see {@link ConnectionOptions.slowConsumerPolicy}. */
 export type SlowConsumerPolicy = "reject" | "disconnect";
 
@@ -98,8 +191,14 @@ export interface ResolvedConnectionOptions {
   sendQueueBytes: number;
   idleTimeout: number;
   firstByteTimeout: number;
+  frameTimeout: number;
+  writeTimeout: number;
   writeHighWaterMark: number;
   slowConsumerPolicy: SlowConsumerPolicy;
+  pauseOnFullQueue: boolean;
+  inboundLimiter: InboundLimiter | undefined;
+  memoryBudget: MemoryBudget | undefined;
+  farewell: FarewellHook | undefined;
   id: string | undefined;
   metrics: ConnectionMetricsSink | undefined;
 }
@@ -171,6 +270,8 @@ export function resolveConnectionOptions(
       0,
       2 ** 31 - 1,
     ),
+    frameTimeout: integerOption("frameTimeout", options.frameTimeout, 0, 0, 2 ** 31 - 1),
+    writeTimeout: integerOption("writeTimeout", options.writeTimeout, 0, 0, 2 ** 31 - 1),
     writeHighWaterMark: integerOption(
       "writeHighWaterMark",
       options.writeHighWaterMark,
@@ -181,6 +282,10 @@ export function resolveConnectionOptions(
       "reject",
       "disconnect",
     ] as const),
+    pauseOnFullQueue: options.pauseOnFullQueue === true,
+    inboundLimiter: options.inboundLimiter,
+    memoryBudget: options.memoryBudget,
+    farewell: options.farewell,
     id: options.id,
     metrics: options.metrics,
   };

@@ -218,6 +218,35 @@ export interface Protocol<M> {
    * @returns a message and its length, "need more", a drop with its reason, or a fatal error
    */
   decode?(buffer: Buffer, start: number, end: number, maxMessageSize: number): DecodeResult<M>;
+  /**
+   * Optional liveness messages of the format. A `Connection` that decodes
+   * a ping answers it with a pong; neither is delivered as a message, and both
+   * count as inbound progress for the idle timeout. `@taurus/client` sends a
+   * ping periodically by default when the protocol has them, so a client that
+   * only receives stays within a server's first-byte and idle deadlines.
+   * @defaultValue none: the protocol has no keepalive
+   */
+  readonly keepalive?: Keepalive<M>;
+}
+
+/**
+ * The liveness messages of a protocol (see {@link Protocol.keepalive}): a ping,
+ * which the receiving side answers with a pong.
+ *
+ * @typeParam M - the message type of the protocol
+ */
+export interface Keepalive<M> {
+  /** A ping; the peer's connection answers it with {@link Keepalive.pong}. */
+  readonly ping: M;
+  /** The answer to a ping. */
+  readonly pong: M;
+  /**
+   * Tells a ping or a pong from an application message. Called once per
+   * decoded message: keep it to a field comparison.
+   *
+   * @returns `"ping"`, `"pong"`, or `undefined` for an application message
+   */
+  kind(message: M): "ping" | "pong" | undefined;
 }
 
 const DROP_CODES = {

@@ -5,6 +5,8 @@ import type { DropReason } from "./protocol";
 export interface ConnectionStats {
   /** Messages decoded and delivered. */
   messagesIn: number;
+  /** Keepalive pings and pongs received (not counted in `messagesIn`, never delivered). */
+  keepalivesIn: number;
   /** Messages handed to the socket. */
   messagesOut: number;
   /** Bytes read from the socket. */
@@ -21,6 +23,7 @@ export interface ConnectionStats {
 export function newConnectionStats(): ConnectionStats {
   return {
     messagesIn: 0,
+    keepalivesIn: 0,
     messagesOut: 0,
     bytesIn: 0,
     bytesOut: 0,

@@ -2,12 +2,14 @@ import {
   type DecodeResult,
   type Decoder,
   type DecoderOptions,
+  type Keepalive,
   type Protocol,
   TaurusError,
 } from "@taurus/core-conn";
 import { BINARY_FRAME_OVERHEAD, DEFAULT_BINARY_MAX_MESSAGE_SIZE } from "./constants";
 import { decodeBinary } from "./decode";
 import { binaryFrameSize, encodeBinary, writeBinaryFrame } from "./encode";
+import { binaryKeepalive } from "./keepalive";
 import type { BinaryMessage, BinaryProtocolOptions } from "./message";
 
 /**
@@ -42,6 +44,8 @@ export interface BinaryProtocol extends Protocol<BinaryMessage> {
    * with the same limit (the smaller of `options.maxMessageSize` and the protocol's).
    */
   createDecoder(options: DecoderOptions): Decoder<BinaryMessage>;
+  /** The ping and pong of this format (type 4294967295); always present. */
+  readonly keepalive: Keepalive<BinaryMessage>;
   /**
    * Decodes the first frame of `buffer[start, end)` (contract v1 shape, kept for direct
    * use: this format needs no state between calls). Never throws.
@@ -66,6 +70,8 @@ export interface BinaryProtocol extends Protocol<BinaryMessage> {
  * (for `decode`, a missing or non-numeric argument means the protocol's own).
  * `encodedLength` and `encodeInto` let a connection write frames straight into its
  * outgoing batch.
+ *
+ * The protocol has a `keepalive` (type 4294967295, see {@link binaryKeepalive}).
  *
  * @param options - `maxMessageSize`: the largest whole frame in bytes
  * (default {@link DEFAULT_BINARY_MAX_MESSAGE_SIZE}, 10 MiB)
@@ -115,5 +121,6 @@ export function createBinaryProtocol(options: BinaryProtocolOptions = {}): Binar
       return shared;
     },
     decode: (buffer, start, end, limit) => decodeBinary(buffer, start, end, limitOf(limit)),
+    keepalive: binaryKeepalive,
   };
 }

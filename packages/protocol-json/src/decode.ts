@@ -1,5 +1,6 @@
 import { type DecodeResult, type Drop, NEED_MORE, resyncToMagic } from "@taurus/core-conn";
 import { INT64_MAX, INT64_MIN, JSON_HEADER_SIZE, MAGIC_0, MAGIC_1, U32_MAX } from "./constants";
+import { DEFAULT_JSON_MAX_DEPTH, exceedsJsonDepth } from "./depth";
 import type { JsonMessage } from "./message";
 import { exactTimestamp } from "./timestamp";
 
@@ -29,16 +30,18 @@ function u32Field(value: unknown): number | undefined {
  * @param start - the first unconsumed byte
  * @param end - one past the last buffered byte
  * @param maxMessageSize - the largest whole frame accepted
+ * @param maxDepth - the deepest nesting of the body; deeper is dropped before parsing
  * @returns the message, `NEED_MORE`, or a drop: `invalid_format` for bytes before a magic or
  * a zero `type`/`sequence`/`timestamp`; `too_large` for a frame over the limit (consumed =
  * the whole frame, possibly more than buffered); `malformed_body` for a body that is not
- * JSON or does not fit the message's fields (detail = the reason)
+ * JSON, nests deeper than `maxDepth`, or does not fit the message's fields (detail = the reason)
  */
 export function decodeJson(
   buffer: Buffer,
   start: number,
   end: number,
   maxMessageSize: number,
+  maxDepth = DEFAULT_JSON_MAX_DEPTH,
 ): DecodeResult<JsonMessage> {
   const available = end - start;
   if (available < 2 || buffer[start] !== MAGIC_0 || buffer[start + 1] !== MAGIC_1) {
@@ -58,6 +61,8 @@ export function decodeJson(
   if (available < frameSize) return NEED_MORE;
   const bodyStart = start + JSON_HEADER_SIZE;
   const bodyEnd = start + frameSize;
+  if (exceedsJsonDepth(buffer, bodyStart, bodyEnd, maxDepth))
+    return drop(frameSize, "malformed_body", `body nested deeper than ${maxDepth}`);
   const text = buffer.toString("utf8", bodyStart, bodyEnd);
   let body: unknown;
   try {

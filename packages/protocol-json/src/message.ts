@@ -35,4 +35,12 @@ export interface JsonProtocolOptions {
    * @defaultValue 10485760 (10 MiB, {@link DEFAULT_JSON_MAX_MESSAGE_SIZE}), the Go protocol default
    */
   maxMessageSize?: number;
+  /**
+   * The deepest nesting of objects and arrays a body may have (the body itself is depth 1).
+   * A deeper body is dropped as `malformed_body` after one linear scan of its bytes, before
+   * `JSON.parse` (which would spend time and stack on it). An integer >= 1, or `Infinity`.
+   *
+   * @defaultValue 64 (`DEFAULT_JSON_MAX_DEPTH`)
+   */
+  maxDepth?: number;
 }

@@ -2,13 +2,16 @@ import {
   type DecodeResult,
   type Decoder,
   type DecoderOptions,
+  type Keepalive,
   type Protocol,
   TaurusError,
 } from "@taurus/core-conn";
 import { DEFAULT_JSON_MAX_MESSAGE_SIZE, JSON_HEADER_SIZE } from "./constants";
 import { decodeJson } from "./decode";
+import { DEFAULT_JSON_MAX_DEPTH } from "./depth";
 import { encodeJson } from "./encode";
 import { JsonFrameWriter } from "./encoder";
+import { jsonKeepalive } from "./keepalive";
 import type { JsonMessage, JsonProtocolOptions } from "./message";
 
 /**
@@ -44,6 +47,8 @@ export interface JsonProtocol extends Protocol<JsonMessage> {
    * with the same limit (the smaller of `options.maxMessageSize` and the protocol's).
    */
   createDecoder(options: DecoderOptions): Decoder<JsonMessage>;
+  /** The ping and pong of this format (type 4294967295); always present. */
+  readonly keepalive: Keepalive<JsonMessage>;
   /**
    * Decodes the first frame of `buffer[start, end)` (contract v1 shape, kept for direct
    * use: this format needs no state between calls). Never throws.
@@ -70,11 +75,15 @@ export interface JsonProtocol extends Protocol<JsonMessage> {
  * protocol's own). `encodedLength` and `encodeInto` let a connection write frames straight
  * into its outgoing batch.
  *
+ * Bodies nested deeper than `maxDepth` are dropped before they are parsed. The protocol has a
+ * `keepalive` (type 4294967295, see {@link jsonKeepalive}).
+ *
  * @param options - `maxMessageSize`: the largest whole frame in bytes
- * (default {@link DEFAULT_JSON_MAX_MESSAGE_SIZE}, 10 MiB)
+ * (default {@link DEFAULT_JSON_MAX_MESSAGE_SIZE}, 10 MiB); `maxDepth`: the deepest nesting of a
+ * body (default {@link DEFAULT_JSON_MAX_DEPTH}, 64)
  * @returns a {@link JsonProtocol} named `"json"`
  * @throws `TaurusError` `INVALID_OPTION` when `maxMessageSize` is not a safe integer
- * of at least 6 (the size of the header)
+ * of at least 6 (the size of the header), or `maxDepth` is not an integer >= 1 nor `Infinity`
  *
  * @example
  * ```ts
@@ -95,6 +104,13 @@ export function createJsonProtocol(options: JsonProtocolOptions = {}): JsonProto
       `json protocol: maxMessageSize must be an integer >= ${JSON_HEADER_SIZE}, got ${String(maxMessageSize)}`,
     );
   }
+  const maxDepth = options.maxDepth ?? DEFAULT_JSON_MAX_DEPTH;
+  if (maxDepth !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(maxDepth) || maxDepth < 1)) {
+    throw new TaurusError(
+      "INVALID_OPTION",
+      `json protocol: maxDepth must be an integer >= 1 or Infinity, got ${String(maxDepth)}`,
+    );
+  }
   // A connection may impose a lower limit than the protocol's own; never a higher one.
   // biome-ignore lint/complexity/useMathMinMax: Math.min would make a missing limit NaN (no limit)
   const limitOf = (limit: number) => (limit < maxMessageSize ? limit : maxMessageSize);
@@ -111,10 +127,13 @@ export function createJsonProtocol(options: JsonProtocolOptions = {}): JsonProto
       const limit = limitOf(decoderOptions.maxMessageSize);
       if (shared === undefined || sharedLimit !== limit) {
         sharedLimit = limit;
-        shared = { decode: (buffer, start, end) => decodeJson(buffer, start, end, limit) };
+        shared = {
+          decode: (buffer, start, end) => decodeJson(buffer, start, end, limit, maxDepth),
+        };
       }
       return shared;
     },
-    decode: (buffer, start, end, limit) => decodeJson(buffer, start, end, limitOf(limit)),
+    decode: (buffer, start, end, limit) => decodeJson(buffer, start, end, limitOf(limit), maxDepth),
+    keepalive: jsonKeepalive,
   };
 }

@@ -76,8 +76,8 @@ export class TokenBucket {
   }
 
   /**
-   * The tokens available now (fractional), at most `burst`; `Infinity` when
-   * the rate is unlimited.
+   * The tokens available now (fractional), at most `burst`, below zero after
+   * a {@link TokenBucket.charge} past them; `Infinity` when the rate is unlimited.
    */
   get tokens(): number {
     if (this.unlimited) return this.available;
@@ -101,6 +101,22 @@ export class TokenBucket {
     if (this.available + TOKEN_EPSILON < n) return false;
     this.available -= n;
     return true;
+  }
+
+  /**
+   * Takes `n` tokens whether or not they are available: the balance may go
+   * below zero (a debt that the refill pays back first), so a cost known only
+   * afterwards (the bytes of a frame just read) is still charged in full.
+   * {@link TokenBucket.delayUntilAvailable} counts the debt.
+   *
+   * @param n - tokens to take, a number >= 0 (may exceed `burst`)
+   * @throws {@link InvalidOptionError} (`option: "n"`) when `n` is not a number >= 0
+   */
+  charge(n: number): void {
+    if (!(n >= 0)) throw invalidOption("n", "a number >= 0", n);
+    if (this.unlimited) return;
+    this.refill();
+    this.available -= n;
   }
 
   /**

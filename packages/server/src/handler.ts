@@ -17,6 +17,15 @@ export interface ServerHandler<M> {
   /** `conn` closed; `error` is what closed it, if anything did. */
   onClose?(conn: Connection<M>, error: TaurusError | undefined): void;
   /**
+   * The message a connection is told before it is refused (`conn` is then
+   * `undefined`) or closed by the server with `error` (a timeout, a limit,
+   * `SLOW_CONSUMER`, `MEMORY_BUDGET`...): it is encoded and written before
+   * the end, so the peer learns why. Return `undefined` to close without a word.
+   * Never throw from here (a throw is reported as `HANDLER_FAILED` and the
+   * connection closes without a word).
+   */
+  farewell?(error: TaurusError, conn: Connection<M> | undefined): M | undefined;
+  /**
    * Something went wrong: a handler failed, bytes were dropped, a connection
    * was refused, a send queue was full... `conn` is the connection concerned,
    * when there is one. Never throw from here.

@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+export { ACCEPTS_PER_TICK } from "./accept-queue";
 export type {
   AdapterStats,
   BackplaneCodec,
@@ -18,14 +20,23 @@ export type { ChannelMembersHooks } from "./channel-members";
 export { ChannelMembers } from "./channel-members";
 export type { ServerHandler } from "./handler";
 export { createLocalAdapter } from "./local-adapter";
-export type { PerAddressLimits, RateLimitPolicy, ServerOptions } from "./options";
+export type { RateLimitPolicy, ServerOptions } from "./options";
 export {
   DEFAULT_HANDSHAKE_TIMEOUT,
+  DEFAULT_INBOUND_BYTES_PER_SECOND,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_RATE_LIMIT,
+  DEFAULT_SERVER_SEND_QUEUE_BYTES,
   DEFAULT_SHUTDOWN_TIMEOUT,
 } from "./options";
+export type { PerAddressLimits } from "./per-address-options";
+export {
+  DEFAULT_CONNECTIONS_PER_SECOND_PER_ADDRESS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_MESSAGES_PER_SECOND_PER_ADDRESS,
+  DEFAULT_TRUSTED_ADDRESSES,
+} from "./per-address-options";
 export type { Sequenced } from "./reply";
 export { reply } from "./reply";
 export type {

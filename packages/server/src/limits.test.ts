@@ -40,7 +40,8 @@ describe("connection limits", () => {
   });
 
   it("limits concurrent connections per address when asked", async () => {
-    const { server, port } = await startServer({ perAddress: { maxConcurrent: 2 } });
+    // The loopback address is trusted by default: limit it too, for this test.
+    const { server, port } = await startServer({ perAddress: { maxConcurrent: 2, trusted: [] } });
     await connectRaw(port);
     await connectRaw(port);
     await until(() => server.connectionCount === 2);
@@ -162,6 +163,10 @@ describe("slow consumers", () => {
     const closes: Array<string | undefined> = [];
     const { server, port } = await startServer({
       sendQueueSize: 16,
+      // The defaults this test was written against: a 16 MiB queue bound (now 64 KiB on a
+      // server) and no write deadline (now 5 s), so the queue bound is what cuts it off.
+      sendQueueBytes: 16 * 1024 * 1024,
+      writeTimeout: 0,
       slowConsumerPolicy: "disconnect",
       handler: { onClose: (_c, e) => closes.push(e?.code) },
     });

@@ -1,18 +1,44 @@
 import type { TlsOptions } from "node:tls";
 import {
+  DEFAULT_FRAME_TIMEOUT,
   DEFAULT_IDLE_TIMEOUT,
-  DEFAULT_SEND_QUEUE_BYTES,
+  DEFAULT_MEMORY_BUDGET,
   DEFAULT_SEND_QUEUE_SIZE,
+  DEFAULT_WRITE_TIMEOUT,
   integerOption,
+  MemoryBudget,
   oneOf,
   type SlowConsumerPolicy,
   TaurusError,
 } from "@taurus/core-conn";
+import {
+  type PerAddressLimits,
+  type ResolvedPerAddress,
+  resolvePerAddress,
+} from "./per-address-options";
 
 /** Default most concurrent connections (the Go original's default). */
 export const DEFAULT_MAX_CONNECTIONS = 1000;
-/** Default largest frame accepted or sent per connection: 1 MiB (the Go original's default). */
-export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
+/**
+ * Default largest frame accepted or sent per connection: 64 KiB. The Go
+ * original's 1 MiB would need 1 GiB for 1,000 peers each holding one partial
+ * frame; 64 KiB keeps `maxConnections` peers within the memory budget.
+ */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
+/**
+ * Default bytes per connection send queue on a server: 64 KiB (one largest
+ * frame). With a reader buffer of up to two 64 KiB frames, the 64 KiB write
+ * high-water mark and one frame written past it, a peer holds at most
+ * 320 KiB: 1,000 of them fit in the default {@link ServerOptions.memoryBudget}
+ * of 320 MiB. (A bare `Connection` and the client keep 16 MiB.)
+ */
+export const DEFAULT_SERVER_SEND_QUEUE_BYTES = 64 * 1024;
+/**
+ * Default inbound bytes per second per connection, counted as frames are
+ * decoded: 1 MiB/s, with a burst of as much. It bounds the parsing work a
+ * peer can cause.
+ */
+export const DEFAULT_INBOUND_BYTES_PER_SECOND = 1024 * 1024;
 /** Default messages per second per connection (the Go original's default), with a burst of the same size. */
 export const DEFAULT_RATE_LIMIT = 100;
 /** Default milliseconds a new connection has to send its first byte (10 s). */
@@ -29,16 +55,6 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
  */
 export type RateLimitPolicy = "pause" | "drop" | "close";
 
-/** Per-remote-address limits on new connections, for protection against floods. Off unless given. */
-export interface PerAddressLimits {
-  /** New connections per second per IP address. @defaultValue unlimited */
-  ratePerSecond?: number;
-  /** Burst of new connections per IP address. @defaultValue `ratePerSecond` */
-  burst?: number;
-  /** Concurrent connections per IP address. @defaultValue unlimited */
-  maxConcurrent?: number;
-}
-
 /** Options of {@link createServer}, besides the protocol and the handler. Every field is optional. */
 export interface ServerOptions {
   /**
@@ -54,21 +70,49 @@ export interface ServerOptions {
   sendQueueSize?: number;
   /**
    * Most bytes in each connection's send queue.
-   * @defaultValue `DEFAULT_SEND_QUEUE_BYTES` of `@taurus/core-conn` (16 MiB)
+   * @defaultValue {@link DEFAULT_SERVER_SEND_QUEUE_BYTES} (64 KiB)
    */
   sendQueueBytes?: number;
   /**
    * Largest frame accepted or sent, in bytes; at most the protocol's own limit.
-   * @defaultValue {@link DEFAULT_MAX_MESSAGE_SIZE} (1 MiB), or the protocol's limit when lower
+   * @defaultValue {@link DEFAULT_MAX_MESSAGE_SIZE} (64 KiB), or the protocol's limit when lower
    */
   maxMessageSize?: number;
   /**
-   * Milliseconds without a whole message received or sent before a
-   * connection is closed (bytes that never make a message do not count);
-   * `0` disables.
+   * Milliseconds without a whole message received before a connection is
+   * closed: only inbound whole messages count (keepalives included); bytes
+   * that never make a message, and what the server sends, do not. `0` disables.
    * @defaultValue `DEFAULT_IDLE_TIMEOUT` of `@taurus/core-conn` (30 minutes)
    */
   idleTimeout?: number;
+  /**
+   * Milliseconds a frame may take to arrive once its first byte has, before
+   * the connection is closed with `FRAME_TIMEOUT` (slowloris); `0` disables.
+   * @defaultValue `DEFAULT_FRAME_TIMEOUT` of `@taurus/core-conn` (10 s)
+   */
+  frameTimeout?: number;
+  /**
+   * Milliseconds a peer's socket may stay over the write high-water mark
+   * (the peer not reading) before the connection is closed with
+   * `SLOW_CONSUMER`; `0` disables.
+   * @defaultValue `DEFAULT_WRITE_TIMEOUT` of `@taurus/core-conn` (5 s)
+   */
+  writeTimeout?: number;
+  /**
+   * Bytes held on behalf of peers, over every connection of this server
+   * (partial inbound frames, send queues, socket write buffers): a number of
+   * bytes, or a `MemoryBudget` shared with other servers. Over it, the
+   * connection holding the most is closed with `MEMORY_BUDGET`.
+   * @defaultValue `DEFAULT_MEMORY_BUDGET` of `@taurus/core-conn` (320 MiB)
+   */
+  memoryBudget?: number | MemoryBudget;
+  /**
+   * Inbound bytes per second per connection, charged as frames are decoded
+   * (before the next frame is decoded, the connection waits while over it);
+   * `Infinity` disables.
+   * @defaultValue {@link DEFAULT_INBOUND_BYTES_PER_SECOND} (1 MiB/s, burst as much)
+   */
+  inboundBytesPerSecond?: number;
   /**
    * Milliseconds a new connection has to send its first byte (or, with TLS,
    * to finish its handshake and send it); `0` disables.
@@ -86,7 +130,9 @@ export interface ServerOptions {
    */
   rateLimitBurst?: number;
   /**
-   * What a message over the rate limit does.
+   * What a message over the rate limit does. Under `"pause"` the limit is
+   * applied before the frame is decoded; under `"drop"` and `"close"`, once
+   * it is (the per-address message limit always pauses).
    * @defaultValue `"pause"`
    */
   rateLimitPolicy?: RateLimitPolicy;
@@ -102,8 +148,13 @@ export interface ServerOptions {
    * @defaultValue {@link DEFAULT_SHUTDOWN_TIMEOUT} (10 s)
    */
   shutdownTimeout?: number;
-  /** Per-remote-address connection limits. @defaultValue off */
-  perAddress?: PerAddressLimits;
+  /**
+   * Limits per remote address: concurrent connections, new connections per
+   * second, and messages per second shared by the address's connections,
+   * with addresses exempt from them; `false` turns them all off.
+   * @defaultValue on: see {@link PerAddressLimits} for each default
+   */
+  perAddress?: PerAddressLimits | false;
   /**
    * Serve over TLS with these `node:tls` options (`key`, `cert`, `ca`,
    * `requestCert`...). @defaultValue plain TCP
@@ -118,13 +169,17 @@ export interface ResolvedServerOptions {
   sendQueueBytes: number;
   maxMessageSize: number;
   idleTimeout: number;
+  frameTimeout: number;
+  writeTimeout: number;
+  memoryBudget: MemoryBudget;
+  inboundBytesPerSecond: number;
   handshakeTimeout: number;
   rateLimit: number;
   rateLimitBurst: number;
   rateLimitPolicy: RateLimitPolicy;
   slowConsumerPolicy: SlowConsumerPolicy;
   shutdownTimeout: number;
-  perAddress: PerAddressLimits | undefined;
+  perAddress: ResolvedPerAddress | undefined;
   tls: TlsOptions | undefined;
 }
 
@@ -139,6 +194,11 @@ function rateOption(name: string, value: number | undefined, fallback: number): 
     );
   }
   return value;
+}
+
+function budgetOption(value: number | MemoryBudget | undefined): MemoryBudget {
+  if (value instanceof MemoryBudget) return value;
+  return new MemoryBudget(integerOption("memoryBudget", value, DEFAULT_MEMORY_BUDGET, 1));
 }
 
 /** @internal Applies defaults and validates; never mutates `options`. */
@@ -164,7 +224,7 @@ export function resolveServerOptions(
     sendQueueBytes: integerOption(
       "sendQueueBytes",
       options.sendQueueBytes,
-      DEFAULT_SEND_QUEUE_BYTES,
+      DEFAULT_SERVER_SEND_QUEUE_BYTES,
       1,
     ),
     maxMessageSize: integerOption(
@@ -180,6 +240,26 @@ export function resolveServerOptions(
       DEFAULT_IDLE_TIMEOUT,
       0,
       MAX_TIMER,
+    ),
+    frameTimeout: integerOption(
+      "frameTimeout",
+      options.frameTimeout,
+      DEFAULT_FRAME_TIMEOUT,
+      0,
+      MAX_TIMER,
+    ),
+    writeTimeout: integerOption(
+      "writeTimeout",
+      options.writeTimeout,
+      DEFAULT_WRITE_TIMEOUT,
+      0,
+      MAX_TIMER,
+    ),
+    memoryBudget: budgetOption(options.memoryBudget),
+    inboundBytesPerSecond: rateOption(
+      "inboundBytesPerSecond",
+      options.inboundBytesPerSecond,
+      DEFAULT_INBOUND_BYTES_PER_SECOND,
     ),
     handshakeTimeout: integerOption(
       "handshakeTimeout",
@@ -206,7 +286,7 @@ export function resolveServerOptions(
       0,
       MAX_TIMER,
     ),
-    perAddress: options.perAddress ? { ...options.perAddress } : undefined,
+    perAddress: resolvePerAddress(options.perAddress),
     tls: options.tls,
   };
 }

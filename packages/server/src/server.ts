@@ -4,16 +4,23 @@ import tls from "node:tls";
 import {
   Connection,
   type ConnectionMetricsSink,
+  closeWithFarewell,
+  type FarewellHook,
+  type MemoryBudget,
   type Protocol,
   TaurusError,
 } from "@taurus/core-conn";
 import { ServerMetrics } from "@taurus/metrics";
-import { ConnectionLimiter, TokenBucket } from "@taurus/ratelimit";
+import { TokenBucket } from "@taurus/ratelimit";
+import { AcceptQueue } from "./accept-queue";
 import {
   type BackplaneMembership,
   type BackplaneOptions,
   DEFAULT_BACKPLANE_CHANNEL,
 } from "./adapter";
+import { AddressGuard, type AddressPass } from "./address-guard";
+import { FdWatch } from "./fd-watch";
+import { FrameMeter } from "./frame-meter";
 import type { ServerHandler } from "./handler";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options";
 import { Session } from "./session";
@@ -66,6 +73,15 @@ export interface ServerEvents<M> {
   connection: [conn: Connection<M>];
   /** The server stopped listening and every connection is closed. */
   close: [report: ShutdownReport];
+  /**
+   * The process ran out of file descriptors (`FD_EXHAUSTED`, also reported
+   * once to `onError`): seen on an accept, or by the check the server makes
+   * once a second while listening. The listener keeps its port; the
+   * connections the system cannot accept meanwhile are dropped by it.
+   */
+  acceptPaused: [error: TaurusError];
+  /** File descriptors are available again (a connection was accepted, or the check passed). */
+  acceptResumed: [];
 }
 
 type ServerState = "idle" | "listening" | "closing" | "closed";
@@ -84,8 +100,18 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   private readonly options: ResolvedServerOptions;
   private readonly handler: ServerHandler<M>;
   private readonly sessions = new Map<string, Session<M>>();
-  private readonly perAddress: ConnectionLimiter | undefined;
+  private readonly guard: AddressGuard | undefined;
+  private readonly accepts: AcceptQueue<AddressPass | undefined>;
   private readonly sink: ConnectionMetricsSink;
+  private readonly farewellHook: FarewellHook | undefined;
+  private readonly fds = new FdWatch(
+    (error) => {
+      this.report(error, undefined);
+      this.emit("acceptPaused", error);
+    },
+    () => this.emit("acceptResumed"),
+    () => this.metrics.error("system", "FD_EXHAUSTED"),
+  );
   /** TCP sockets still in their TLS handshake, by remote address and port. */
   private readonly handshaking = new Map<
     string,
@@ -106,12 +132,10 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.metrics = config.metrics ?? new ServerMetrics();
     this.sink = metricsSink(this.metrics);
     const limits = this.options.perAddress;
-    if (limits) {
-      this.perAddress = new ConnectionLimiter({
-        perIpRate: limits.ratePerSecond,
-        perIpBurst: limits.burst,
-        maxPerIp: limits.maxConcurrent,
-      });
+    if (limits) this.guard = new AddressGuard(limits);
+    this.accepts = new AcceptQueue(this.setUp);
+    if (this.handler.farewell) {
+      this.farewellHook = (error, conn) => this.farewellFrame(error, conn as Connection<M>);
     }
     this.listener = this.options.tls
       ? tls.createServer(
@@ -120,13 +144,13 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
             // Not half-open: a TLS socket whose peer leaves mid-handshake
             // would otherwise never close (nor let close() resolve).
             allowHalfOpen: false,
+            // Writes are already coalesced once per tick: Nagle would only add latency.
+            noDelay: true,
           },
           this.onSocket,
         )
-      : net.createServer({ allowHalfOpen: true }, this.onSocket);
-    this.listener.on("error", (err) =>
-      this.report(new TaurusError("SOCKET", err.message, { cause: err }), undefined),
-    );
+      : net.createServer({ allowHalfOpen: true, noDelay: true }, this.onSocket);
+    this.listener.on("error", this.onListenerError);
     if (this.options.tls) {
       this.listener.on("connection", this.onHandshakeStart);
       this.listener.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
@@ -163,6 +187,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       this.listener.listen(port, host, () => {
         this.listener.off("error", onError);
         this.state = "listening";
+        this.fds.start();
+        this.listener.once("close", () => this.fds.stop());
         resolve(this.listener.address() as AddressInfo);
       });
     });
@@ -177,6 +203,11 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   /** Number of live connections. */
   get connectionCount(): number {
     return this.sessions.size;
+  }
+
+  /** The budget of bytes held for peers (shared with other servers when one was given). */
+  get memoryBudget(): MemoryBudget {
+    return this.options.memoryBudget;
   }
 
   /**
@@ -348,20 +379,31 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.handshaking.delete(key);
   }
 
+  /**
+   * Running out of file descriptors on accept: the listener keeps its port
+   * (libuv drops what it cannot accept), reported once until an accept succeeds.
+   */
+  private readonly onListenerError = (err: NodeJS.ErrnoException): void => {
+    // Out of descriptors: the listener keeps its port; reported once per episode.
+    if (this.fds.acceptFailed(err)) return;
+    this.report(new TaurusError("SOCKET", err.message, { cause: err }), undefined);
+  };
+
+  /** Cheap checks at once (refusals close fast); the set-up of what is let in, a bounded batch per tick. */
   private readonly onSocket = (socket: net.Socket): void => {
-    const metrics = this.metrics;
     if (this.options.tls) this.handshakeDone(`${socket.remoteAddress}:${socket.remotePort}`);
     if (this.state !== "listening") {
       socket.destroy();
       return;
     }
-    if (this.sessions.size >= this.options.maxConnections) {
+    this.fds.accepted();
+    if (this.sessions.size + this.accepts.length >= this.options.maxConnections) {
       this.refuse(socket, `max connections (${this.options.maxConnections}) reached`);
       return;
     }
-    let release: (() => void) | undefined;
-    if (this.perAddress) {
-      const verdict = this.perAddress.tryAcquire(socket.remoteAddress ?? "");
+    let pass: AddressPass | undefined;
+    if (this.guard) {
+      const verdict = this.guard.admit(socket.remoteAddress);
       if (!verdict.ok) {
         this.refuse(
           socket,
@@ -369,26 +411,51 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         );
         return;
       }
-      release = verdict.release;
+      pass = verdict;
     }
+    this.accepts.push(socket, pass);
+  };
+
+  private readonly setUp = (socket: net.Socket, pass: AddressPass | undefined): void => {
+    if (this.state !== "listening" || socket.destroyed) {
+      socket.destroy();
+      pass?.release();
+      return;
+    }
+    const metrics = this.metrics;
     const o = this.options;
+    const pausing = o.rateLimitPolicy === "pause" && Number.isFinite(o.rateLimit);
+    const own = Number.isFinite(o.rateLimit)
+      ? new TokenBucket({ rate: o.rateLimit, burst: o.rateLimitBurst })
+      : undefined;
+    const bytes = Number.isFinite(o.inboundBytesPerSecond)
+      ? new TokenBucket({ rate: o.inboundBytesPerSecond })
+      : undefined;
+    const meterOwn = pausing ? own : undefined;
+    const meter =
+      meterOwn || pass?.messages || bytes
+        ? new FrameMeter(meterOwn, pass?.messages, bytes)
+        : undefined;
     const conn = new Connection(socket, this.protocol, {
       maxMessageSize: o.maxMessageSize,
       sendQueueSize: o.sendQueueSize,
       sendQueueBytes: o.sendQueueBytes,
       idleTimeout: o.idleTimeout,
       firstByteTimeout: o.handshakeTimeout,
+      frameTimeout: o.frameTimeout,
+      writeTimeout: o.writeTimeout,
       slowConsumerPolicy: o.slowConsumerPolicy,
+      pauseOnFullQueue: true,
+      inboundLimiter: meter,
+      memoryBudget: o.memoryBudget,
+      farewell: this.farewellHook,
       metrics: this.sink,
     });
-    const limiter = Number.isFinite(o.rateLimit)
-      ? new TokenBucket({ rate: o.rateLimit, burst: o.rateLimitBurst })
-      : undefined;
     const session = new Session(
       conn,
       this.handler,
       metrics,
-      limiter,
+      pausing ? undefined : own,
       o.rateLimitPolicy,
       this.report,
     );
@@ -401,7 +468,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     conn.on("close", (error) => {
       this.sessions.delete(conn.id);
       session.dispose();
-      release?.();
+      pass?.release();
       metrics.connectionClosed();
       if (error) this.report(error, conn);
       this.safely(() => this.handler.onClose?.(conn, error), conn);
@@ -410,11 +477,34 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.emit("connection", conn);
   };
 
+  /** Refuses a socket: counted, reported, told why (when the handler has a farewell), closed at once. */
   private refuse(socket: net.Socket, why: string): void {
-    socket.destroy();
     this.metrics.connectionRefused();
     this.metrics.error("connection", "CONNECTION_LIMIT");
-    this.report(new TaurusError("CONNECTION_LIMIT", why), undefined);
+    const error = new TaurusError("CONNECTION_LIMIT", why);
+    this.report(error, undefined);
+    closeWithFarewell(
+      socket,
+      this.handler.farewell ? this.farewellFrame(error, undefined) : undefined,
+    );
+  }
+
+  /** The handler's farewell for `error`, encoded; `undefined` when it has none or it fails. */
+  private farewellFrame(
+    error: TaurusError,
+    conn: Connection<M> | undefined,
+  ): Uint8Array | undefined {
+    try {
+      const message = this.handler.farewell?.(error, conn);
+      return message === undefined ? undefined : this.encodeFrame(message);
+    } catch (err) {
+      const failed = new TaurusError("HANDLER_FAILED", `farewell failed: ${String(err)}`, {
+        cause: err,
+      });
+      this.metrics.error(failed.kind, failed.code);
+      this.report(failed, conn);
+      return undefined;
+    }
   }
 
   private readonly report = (error: TaurusError, conn: Connection<M> | undefined): void => {

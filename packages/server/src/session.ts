@@ -13,16 +13,16 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 
 /**
  * Runs the handler for one connection: in order, one message at a time when
- * the handler is async, within the rate limit.
+ * the handler is async. Under the "drop" and "close" rate-limit policies it
+ * applies the connection's message limit to decoded messages; under "pause"
+ * the limit is applied before decoding, by the connection's inbound limiter.
  *
  * @internal
  */
 export class Session<M> {
   /** Settles when no handler of this connection is running. */
   private running: Promise<void> | undefined;
-  private held: M | undefined;
   private calls = 0;
-  private rateTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly conn: Connection<M>,
@@ -54,59 +54,28 @@ export class Session<M> {
     return this.running ?? Promise.resolve();
   }
 
-  /** Stops timers; the connection is gone. */
-  dispose(): void {
-    if (this.rateTimer) clearTimeout(this.rateTimer);
-    this.rateTimer = undefined;
-    this.held = undefined;
-  }
+  /** The connection is gone. */
+  dispose(): void {}
 
   private readonly onMessage = (message: M): void => {
-    const limiter = this.limiter;
-    if (limiter && !limiter.tryTake()) {
-      this.overLimit(message, limiter);
+    if (this.limiter && !this.limiter.tryTake()) {
+      this.overLimit();
       return;
     }
     this.handle(message);
   };
 
-  private overLimit(message: M, limiter: TokenBucket): void {
+  private overLimit(): void {
     const error = new TaurusError(
       "RATE_LIMITED",
       `connection ${this.conn.id} is over its message rate`,
     );
-    switch (this.policy) {
-      case "drop":
-        this.metrics.error(error.kind, error.code);
-        this.report(error, this.conn);
-        return;
-      case "close":
-        this.conn.close(error);
-        return;
-      default:
-        // Hold the message, stop reading, and handle it when a token is due.
-        this.held = message;
-        this.conn.pause();
-        this.rateTimer = setTimeout(
-          Session.release,
-          Math.max(1, Math.ceil(limiter.delayUntilAvailable())),
-          this,
-        );
-    }
-  }
-
-  /** The rate-limit timer's callback: handles the held message now that a token is due. */
-  private static release<T>(session: Session<T>): void {
-    session.rateTimer = undefined;
-    const message = session.held as T;
-    session.held = undefined;
-    if (session.conn.state === "closed") return;
-    if (session.limiter && !session.limiter.tryTake()) {
-      session.overLimit(message, session.limiter);
+    if (this.policy === "close") {
+      this.conn.close(error);
       return;
     }
-    session.handle(message);
-    if (!session.running && session.held === undefined) session.conn.resume();
+    this.metrics.error(error.kind, error.code);
+    this.report(error, this.conn);
   }
 
   private handle(message: M): void {
@@ -147,7 +116,7 @@ export class Session<M> {
   private settled(started: number): void {
     if (started > 0) this.metrics.handlerLatency((performance.now() - started) * 1e6);
     this.running = undefined;
-    if (this.held === undefined && this.rateTimer === undefined) this.conn.resume();
+    this.conn.resume();
   }
 
   private failed(err: unknown): void {

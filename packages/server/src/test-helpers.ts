@@ -41,9 +41,16 @@ export async function startServer(
   return { server, port };
 }
 
-/** A raw client: a Connection over a plain socket to 127.0.0.1:port; destroyed after the test. */
-export async function connectRaw(port: number): Promise<Connection<BinaryMessage>> {
-  const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+/**
+ * A raw client: a Connection over a plain socket to 127.0.0.1:port, from
+ * `localAddress` (another loopback address, such as 127.0.0.2, to test
+ * per-address limits) when given; destroyed after the test.
+ */
+export async function connectRaw(
+  port: number,
+  localAddress?: string,
+): Promise<Connection<BinaryMessage>> {
+  const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true, localAddress });
   const conn = new Connection(socket, binary);
   onCleanup(() => conn.close());
   await new Promise<void>((resolve, reject) => {

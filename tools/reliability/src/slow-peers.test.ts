@@ -179,7 +179,13 @@ describe("a peer that never reads", () => {
     it(`slow-consumer policy ${policy}: memory stays bounded and readers keep every broadcast`, async () => {
       const kit = binaryKit;
       const queueBytes = 1024 * 1024;
-      const h = await startServer(kit, { sendQueueBytes: queueBytes, slowConsumerPolicy: policy });
+      // The policy alone is under test: no write deadline (on by default since, 5 s), which
+      // would close the stalled peer whatever the policy once the run outlasts it.
+      const h = await startServer(kit, {
+        sendQueueBytes: queueBytes,
+        slowConsumerPolicy: policy,
+        writeTimeout: 0,
+      });
       const payload = "z".repeat(MAX_MESSAGE - 100);
       const frameSize = kit.frame(1, payload).length;
       const readers = await Promise.all([1, 2, 3].map(() => rawConnection(kit, h.port)));

@@ -1,0 +1,141 @@
+import { TaurusError } from "./errors";
+
+/**
+ * Default memory budget of a server: 320 MiB for everything held on behalf of
+ * peers (partial inbound frames, send queues, socket write buffers), for a
+ * small machine (1 GiB of RAM). With the per-connection defaults of
+ * `@taurus/server` a peer holds at most 320 KiB (a reader buffer of up to two
+ * 64 KiB frames, a 64 KiB send queue, the 64 KiB write high-water mark and one
+ * 64 KiB frame written past it), so 1,000 connections fit in it.
+ */
+export const DEFAULT_MEMORY_BUDGET = 320 * 1024 * 1024;
+
+/** What the budget can close. @internal */
+export interface BudgetOwner {
+  close(error: TaurusError): void;
+}
+
+/**
+ * One connection's share of a {@link MemoryBudget}: the bytes last accounted
+ * for it. @internal
+ */
+export class BudgetAccount {
+  /** Bytes accounted for this owner. */
+  held = 0;
+
+  constructor(
+    private readonly budget: MemoryBudget,
+    readonly owner: BudgetOwner,
+  ) {}
+
+  /** Accounts `bytes` for the owner (replacing what was accounted before). */
+  set(bytes: number): void {
+    const delta = bytes - this.held;
+    if (delta === 0) return;
+    this.held = bytes;
+    this.budget.changed(delta);
+  }
+}
+
+/**
+ * A budget of bytes held on behalf of peers, shared by every connection that
+ * is given it (a server's, or several servers'): partial inbound frames,
+ * frames waiting in send queues, and bytes in the sockets' write buffers.
+ *
+ * Each connection accounts its own bytes as they change (no scan of all
+ * connections per message); the socket buffers, which drain without an
+ * event, are re-read on the deadline sweep (at least once a second). When the
+ * total goes over `limit`, the connection holding the most is closed with
+ * `MEMORY_BUDGET`, then the next, until the total is under the limit again.
+ *
+ * @example
+ * ```ts
+ * const budget = new MemoryBudget(128 * 1024 * 1024);
+ * const json = createServer({ protocol: createJsonProtocol(), memoryBudget: budget });
+ * const binary = createServer({ protocol: createBinaryProtocol(), memoryBudget: budget });
+ * ```
+ */
+export class MemoryBudget {
+  /** The most bytes held before a connection is closed. */
+  readonly limit: number;
+  private total = 0;
+  private closed = 0;
+  private readonly accounts = new Set<BudgetAccount>();
+  private enforcing = false;
+
+  /**
+   * @param limit - bytes, an integer >= 1
+   * @defaultValue `limit`: {@link DEFAULT_MEMORY_BUDGET} (320 MiB)
+   * @throws {@link TaurusError} `INVALID_OPTION` when `limit` is not an integer >= 1
+   */
+  constructor(limit: number = DEFAULT_MEMORY_BUDGET) {
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new TaurusError(
+        "INVALID_OPTION",
+        `option memoryBudget must be an integer from 1, got ${String(limit)}`,
+      );
+    }
+    this.limit = limit;
+  }
+
+  /** Bytes held now, as last accounted. */
+  get used(): number {
+    return this.total;
+  }
+
+  /** Connections accounted in this budget. */
+  get connections(): number {
+    return this.accounts.size;
+  }
+
+  /** Connections closed so far because the budget was exceeded. */
+  get evictions(): number {
+    return this.closed;
+  }
+
+  /** Opens an account for `owner`. @internal */
+  open(owner: BudgetOwner): BudgetAccount {
+    const account = new BudgetAccount(this, owner);
+    this.accounts.add(account);
+    return account;
+  }
+
+  /** Closes an account; its bytes leave the total. @internal */
+  release(account: BudgetAccount): void {
+    if (!this.accounts.delete(account)) return;
+    this.total -= account.held;
+    account.held = 0;
+  }
+
+  /** @internal */
+  changed(delta: number): void {
+    this.total += delta;
+    if (this.total > this.limit && !this.enforcing) this.enforce();
+  }
+
+  /** Closes the largest holders until the total is within the limit. */
+  private enforce(): void {
+    this.enforcing = true;
+    try {
+      while (this.total > this.limit) {
+        let largest: BudgetAccount | undefined;
+        for (const account of this.accounts) {
+          if (account.held > (largest?.held ?? 0)) largest = account;
+        }
+        if (!largest) return;
+        this.closed++;
+        const held = largest.held;
+        largest.owner.close(
+          new TaurusError(
+            "MEMORY_BUDGET",
+            `memory budget of ${this.limit} bytes exceeded; this connection held ${held} bytes, the most`,
+          ),
+        );
+        // An owner that did not release its account on close is released here.
+        this.release(largest);
+      }
+    } finally {
+      this.enforcing = false;
+    }
+  }
+}
