@@ -15,6 +15,16 @@ describe("chat-server configuration", () => {
       logLevel: "info",
       workers: 0,
       redis: "",
+      metricsHost: "127.0.0.1",
+      redisMode: "pubsub",
+      redisMaxLen: 10_000,
+      shutdownTimeout: 10_000,
+      restartDelay: 200,
+      restartMaxDelay: 30_000,
+      crashLimit: 5,
+      crashWindow: 60_000,
+      relayMaxBytes: 8 * 2 ** 20,
+      relayMaxMessages: 10_000,
     });
   });
 

@@ -45,6 +45,7 @@ export class ChatRoom {
       rateLimit: config.rateLimit,
       idleTimeout: config.idleTimeout,
       maxMessageSize: config.maxMessageSize,
+      shutdownTimeout: config.shutdownTimeout,
       metrics: this.metrics,
     };
     this.json = createServer({
