@@ -58,6 +58,26 @@ describe("chat-server configuration", () => {
     });
   });
 
+  it("reads the scale-out settings, and refuses a Redis mode it does not know", () => {
+    const config = parseConfig(
+      ["--redis-mode", "streams", "--shutdown-timeout", "3s", "--crash-limit", "2"],
+      { CHAT_METRICS_HOST: "0.0.0.0", CHAT_RESTART_DELAY: "1s", CHAT_RELAY_MAX_BYTES: "1024" },
+    );
+    expect(config).toMatchObject({
+      redisMode: "streams",
+      shutdownTimeout: 3000,
+      crashLimit: 2,
+      metricsHost: "0.0.0.0",
+      restartDelay: 1000,
+      relayMaxBytes: 1024,
+    });
+    expect(() => parseConfig(["--redis-mode", "kafka"], {})).toThrow(/--redis-mode/);
+    expect(() => parseConfig(["--crash-limit", "0"], {})).toThrow(/--crash-limit/);
+    for (const flag of ["--metrics-host", "--redis-mode", "--shutdown-timeout", "--crash-window"]) {
+      expect(usage()).toContain(flag);
+    }
+  });
+
   it("reads durations with units", () => {
     expect(duration("500ms")).toBe(500);
     expect(duration("2m")).toBe(120_000);

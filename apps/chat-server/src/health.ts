@@ -51,7 +51,7 @@ export function clusterReadiness(state: {
   if (listening < configured)
     reasons.push(`${configured - listening} of ${configured} workers down`);
   const silent = listening - snapshots.length;
-  if (silent > 0) reasons.push(`${silent} workers not answering`);
+  if (silent > 0) reasons.push(`${silent} of ${configured} workers not answering`);
   const disconnected = snapshots.filter((s) => s.backplane.connected === false);
   if (disconnected.length > 0) {
     reasons.push(`backplane disconnected on ${disconnected.length} workers`);

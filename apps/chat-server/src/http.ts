@@ -12,6 +12,9 @@ import type { Logger } from "./logger";
 import type { ChatRoom } from "./room";
 
 /** The bounds of the HTTP endpoints. */
+export type HttpLimits = { [K in keyof typeof HTTP_LIMITS]: number };
+
+/** The bounds of the HTTP endpoints (tests pass smaller ones). */
 export const HTTP_LIMITS = {
   /** Connections at once, in all. */
   maxConnections: 64,
@@ -92,6 +95,7 @@ export async function startHttp(
   host: string,
   port: number,
   log: Logger,
+  limits: HttpLimits = HTTP_LIMITS,
 ): Promise<HttpServer> {
   const { registry } = source;
   // One gathering of the workers' snapshots at a time, shared by whoever asks meanwhile.
@@ -99,17 +103,17 @@ export async function startHttp(
   const readiness = shared(async () => {
     await refresh();
     return source.readiness();
-  }, HTTP_LIMITS.healthCache);
+  }, limits.healthCache);
   const metrics = shared(async () => {
     await refresh();
     return registry.metrics();
-  }, HTTP_LIMITS.metricsCache);
+  }, limits.metricsCache);
 
   const server = http.createServer(
     {
-      headersTimeout: HTTP_LIMITS.headersTimeout,
-      requestTimeout: HTTP_LIMITS.requestTimeout,
-      keepAliveTimeout: HTTP_LIMITS.keepAliveTimeout,
+      headersTimeout: limits.headersTimeout,
+      requestTimeout: limits.requestTimeout,
+      keepAliveTimeout: limits.keepAliveTimeout,
       connectionsCheckingInterval: 500,
       maxHeaderSize: 8192,
     },
@@ -148,15 +152,16 @@ export async function startHttp(
       res.end("not found\n");
     },
   );
-  server.maxConnections = HTTP_LIMITS.maxConnections;
-  server.maxRequestsPerSocket = HTTP_LIMITS.maxRequestsPerSocket;
-  server.timeout = HTTP_LIMITS.idleTimeout;
+  server.keepAliveTimeout = limits.keepAliveTimeout;
+  server.maxConnections = limits.maxConnections;
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  server.timeout = limits.idleTimeout;
   let refused = 0;
   const perAddress = new Map<string, number>();
   server.on("connection", (socket) => {
     const address = socket.remoteAddress ?? "";
     const open = (perAddress.get(address) ?? 0) + 1;
-    if (open > HTTP_LIMITS.maxPerAddress) {
+    if (open > limits.maxPerAddress) {
       refused++;
       socket.destroy();
       return;
