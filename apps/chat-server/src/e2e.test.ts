@@ -120,7 +120,14 @@ describe("chat-server process", () => {
       status: "ready",
       reasons: [],
       connections: 1,
-      backplane: { instance: expect.any(String), connected: true, lost: 0, dropped: 0 },
+      instances: [
+        {
+          instance: expect.any(String),
+          pid: server.proc.pid,
+          connections: 1,
+          backplane: { connected: true, lost: 0, dropped: 0 },
+        },
+      ],
     });
     const metrics = await (await fetch(`http://127.0.0.1:${server.metrics}/metrics`)).text();
     expect(metrics).toMatch(/taurus_messages_received_total 3/);

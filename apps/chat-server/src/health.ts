@@ -10,13 +10,14 @@ export interface Readiness {
   detail: Record<string, unknown>;
 }
 
-/** The backplane of one instance, as the detail shows it. */
-function backplaneOf(instance: string, b: BackplaneStats): Record<string, unknown> {
+/** One instance, as the detail shows it. */
+function instanceOf(s: InstanceSnapshot): Record<string, unknown> {
+  const b = s.backplane;
   return {
-    instance,
-    connected: b.connected ?? true,
-    lost: b.lost ?? 0,
-    dropped: b.dropped,
+    instance: s.instance,
+    pid: s.pid,
+    connections: s.metrics.current_connections,
+    backplane: { connected: b.connected ?? true, lost: b.lost ?? 0, dropped: b.dropped },
   };
 }
 
@@ -29,12 +30,15 @@ function answer(reasons: string[], detail: Record<string, unknown>): Readiness {
 export function roomReadiness(room: ChatRoom, stopping: boolean): Readiness {
   const reasons: string[] = [];
   if (stopping) reasons.push("shutting down");
-  const stats: BackplaneStats = room.adapter.stats();
-  if (stats.connected === false) reasons.push("backplane disconnected");
-  return answer(reasons, {
-    connections: room.connectionCount,
-    backplane: backplaneOf(room.adapter.instanceId, stats),
-  });
+  const backplane: BackplaneStats = room.adapter.stats();
+  if (backplane.connected === false) reasons.push("backplane disconnected");
+  const self = {
+    instance: room.adapter.instanceId,
+    pid: process.pid,
+    metrics: room.metrics.snapshot(),
+    backplane,
+  };
+  return answer(reasons, { connections: room.connectionCount, instances: [instanceOf(self)] });
 }
 
 /** The cluster primary: every configured worker listening and answering, each backplane up. */
@@ -58,12 +62,7 @@ export function clusterReadiness(state: {
   }
   return answer(reasons, {
     connections: snapshots.reduce((n, s) => n + s.metrics.current_connections, 0),
-    workers: {
-      configured,
-      listening,
-      answering: snapshots.length,
-      restarts: state.restarts,
-    },
-    backplane: snapshots.map((s) => backplaneOf(s.instance, s.backplane)),
+    workers: { configured, listening, answering: snapshots.length, restarts: state.restarts },
+    instances: snapshots.map(instanceOf),
   });
 }

@@ -14,6 +14,8 @@ export type BackplaneStats = AdapterStats & {
 /** One instance (a worker) as the primary last read it. */
 export interface InstanceSnapshot {
   instance: string;
+  /** The process serving it (a worker's pid in a cluster). */
+  pid?: number;
   metrics: ServerMetricsSnapshot;
   backplane: BackplaneStats;
 }

@@ -63,6 +63,7 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
       id: request.id,
       snapshot: {
         instance: room.adapter.instanceId,
+        pid: process.pid,
         metrics: room.metrics.snapshot(),
         backplane: room.adapter.stats(),
       },
