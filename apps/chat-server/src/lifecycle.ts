@@ -84,7 +84,7 @@ export interface StopSummary {
 }
 
 /** Most forced connections listed one by one in the log. */
-const LISTED = 20;
+const LISTED = 100;
 
 /**
  * Stops the room gracefully: tells every client here that the server is going away (a

@@ -31,7 +31,7 @@ const tests = vitest
   : [];
 
 const esc = (s) => String(s).replace(/\|/g, "\\|").replace(/\n/g, " ");
-const groups = ["Bad input", "Decoder fuzzing", "Slow and greedy peers", "Faults"];
+const groups = ["Bad input", "Decoder fuzzing", "Slow and greedy peers", "Faults", "Scale-out"];
 const lines = [];
 lines.push("# Reliability report");
 lines.push("");

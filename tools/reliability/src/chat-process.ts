@@ -100,6 +100,8 @@ export function rss(pid: number): number {
 /** A chat client speaking JSON: numbered messages out, contents in. */
 export interface ChatClient {
   conn: Connection<JsonMessage>;
+  /** The local port (kept after the socket is gone). */
+  port: number;
   /** Contents of user messages received, in order. */
   inbox: string[];
   /** System messages received. */
@@ -130,6 +132,7 @@ export async function chatClient(
   onCleanup(() => conn.close());
   const client: ChatClient = {
     conn,
+    port: 0,
     inbox: [],
     notices: [],
     bytes: 0,
@@ -161,6 +164,7 @@ export async function chatClient(
     socket.once("connect", resolve);
     socket.once("error", reject);
   });
+  client.port = socket.localPort ?? 0;
   if (options.slow) {
     const every = options.slow;
     let timer: NodeJS.Timeout | undefined;
