@@ -165,6 +165,14 @@ export async function chatClient(
     socket.once("error", reject);
   });
   client.port = socket.localPort ?? 0;
+  // A heartbeat first: a client that never sends a byte is closed by the server's
+  // first-byte deadline, and these clients mostly read.
+  conn.send({
+    type: 3,
+    sequence: 1,
+    data: { from: "load", to: "", content: "ping" },
+    timestamp: 0n,
+  });
   if (options.slow) {
     const every = options.slow;
     let timer: NodeJS.Timeout | undefined;
