@@ -1,8 +1,12 @@
 import type { Redis } from "ioredis";
 import { quit, type Transport, type TransportHooks } from "./transport";
 
-/** Most entries one `XREAD` returns. */
-const READ_COUNT = 1000;
+/**
+ * Most entries one `XREAD` returns: an instance catching up after a stall delivers its
+ * backlog in batches this size, one Redis round trip apart, so that its connections' send
+ * queues drain in between instead of taking the whole backlog at once.
+ */
+const READ_COUNT = 100;
 /** Ms one `XREAD` blocks for when nothing arrives (a join wakes it sooner with `CLIENT UNBLOCK`). */
 const BLOCK = 2000;
 /** Ms before reading again after a command failed (not a lost connection: that one waits for Redis). */
