@@ -45,12 +45,11 @@ describe("a port that cannot be bound", () => {
     const taken = await held();
     const args = [...withPort("--json-port", taken.port), "--workers", "2", "--log-level", "debug"];
     args.push("--restart-delay", "50ms", "--restart-max-delay", "400ms", "--crash-limit", "100");
-    const starting = startChatServer(args, cleanups);
-    const server = await new Promise<Awaited<typeof starting>>((resolve, reject) => {
-      starting.then(resolve, reject);
-      // Once the workers have failed a few times, the port is freed.
-      const timer = setTimeout(() => void taken.release(), 1000);
-      cleanups.push(() => clearTimeout(timer));
+    // Once the workers have failed (and been restarted) twice, the port is freed.
+    const server = await startChatServer(args, cleanups, (_entry, logs) => {
+      if (logs.filter((l) => l.msg === "worker exited; starting another").length >= 2) {
+        void taken.release();
+      }
     });
     const restarts = server.logs.filter((l) => l.msg === "worker exited; starting another");
     expect(restarts.length).toBeGreaterThanOrEqual(2);

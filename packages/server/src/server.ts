@@ -58,9 +58,9 @@ export interface ShutdownReport {
   /** Connections that finished cleanly: handlers done, queues flushed, closed. */
   closed: number;
   /**
-   * Connections destroyed when `shutdownTimeout` ran out. Each is reset (the
-   * peer sees a connection reset, not a clean end of stream; over TLS, a
-   * close) so that it can tell its data was cut off.
+   * Connections destroyed when `shutdownTimeout` ran out. Each is reset (a
+   * peer still reading sees a connection reset, not a clean end of stream;
+   * over TLS, a close) so that it can tell its data was cut off.
    */
   forced: number;
   /** Per forced connection, what it still held that its peer never got. */

@@ -23,8 +23,14 @@ export interface ChatProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts chat-server on 127.0.0.1 (ports 0 unless given in `args`); resolves once it listens. */
-export function startChat(args: string[]): Promise<ChatProcess> {
+/**
+ * Starts chat-server on 127.0.0.1 (ports 0 unless given in `args`); resolves once it listens.
+ * `onLog` sees every log line as it comes, with those before it.
+ */
+export function startChat(
+  args: string[],
+  onLog?: (logs: Array<Record<string, unknown>>) => void,
+): Promise<ChatProcess> {
   const proc = spawn(
     process.execPath,
     [MAIN, "--host", "127.0.0.1", "--json-port", "0", "--binary-port", "0", "--metrics-port", "0"]
@@ -50,6 +56,7 @@ export function startChat(args: string[]): Promise<ChatProcess> {
         const entry = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
         buffered = buffered.slice(nl + 1);
         logs.push(entry);
+        onLog?.(logs);
         if (entry.msg === "listening") {
           resolve({
             proc,

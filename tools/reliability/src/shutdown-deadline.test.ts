@@ -48,12 +48,16 @@ describe("graceful shutdown of chat-server with slow readers", () => {
     const began = await logged(server, "shutting down");
     const serverMs = Date.parse(String(stopped.time)) - Date.parse(String(began.time));
     const discarded = stopped.discarded as Discarded[];
-    const reset = all.filter((c) => c.ended === "ECONNRESET");
-    const clean = all.filter((c) => c.ended === "end");
     const notice = "server shutting down: reconnect to carry on";
-    // Every forced connection is listed, and lost at least what the server says it discarded.
+    // Complete: everything, the notice, a clean end. Anyone else was cut off at the deadline.
+    const complete = all.filter(
+      (c) => c.ended === "end" && c.inbox.length === count && c.notices.at(-1) === notice,
+    );
+    const cut = all.filter((c) => !complete.includes(c));
+    const reset = cut.filter((c) => c.ended === "ECONNRESET");
+    // Every reader cut off is listed, and lost at least what the server says it discarded.
     let underReported = 0;
-    for (const c of reset) {
+    for (const c of cut) {
       const entry = discarded.find((d) => d.remotePort === c.port);
       const missed = count - c.inbox.length;
       if (!entry || missed < entry.messages) underReported++;
@@ -64,30 +68,28 @@ describe("graceful shutdown of chat-server with slow readers", () => {
       load: `${count} messages of 16 KiB broadcast to ${slowCount} slow readers (127.0.0.2) and ${fastCount} fast ones (127.0.0.3)`,
       faults: `SIGTERM; --shutdown-timeout ${deadline / 1000} s`,
       badInputs: "none",
-      lost: underReported + clean.filter((c) => c.inbox.length < count).length,
-      lostUnit: "readers cut off without a reset or a report + clean ends short of a message",
+      lost: underReported,
+      lostUnit: "readers cut off without being reported",
       observed: {
         serverShutdownMs: serverMs,
         lastReaderEndedMs: tookMs,
-        cleanEnds: clean.length,
-        resets: reset.length,
+        complete: complete.length,
+        cutOff: cut.length,
+        cutOffSawReset: reset.length,
+        cutOffSawEnd: cut.length - reset.length,
         forced: stopped.forced,
         discardedMessages: stopped.discardedMessages,
         discardedBytes: stopped.discardedBytes,
         slowReceived: slow.map((c) => c.inbox.length),
       },
     });
-    expect(clean.length + reset.length).toBe(all.length);
-    expect(fast.every((c) => c.ended === "end" && c.inbox.length === count)).toBe(true);
-    expect(fast.every((c) => c.notices.at(-1) === notice)).toBe(true);
-    expect(reset.length).toBeGreaterThan(0);
-    expect(stopped.forced).toBe(reset.length);
+    expect(fast.every((c) => complete.includes(c))).toBe(true);
+    expect(cut.length).toBeGreaterThan(0);
+    expect(stopped.forced).toBe(cut.length);
     expect(underReported).toBe(0);
     expect(stopped.discardedMessages).toBeGreaterThan(0);
-    // A reader that drained in time got everything and the notice, then a clean end.
-    for (const c of clean) {
-      expect(c.inbox.length).toBe(count);
-      expect(c.notices.at(-1)).toBe(notice);
-    }
+    // The reset reaches those still reading; one whose kernel buffers were full when it
+    // came may see them, then an end of stream (Linux), short of messages all the same.
+    expect(reset.length).toBeGreaterThan(0);
   }, 180_000);
 });
