@@ -24,6 +24,7 @@ export function report(results, machine, quick) {
   const broadcast = /** @type {Row[] | undefined} */ (results.broadcast);
   const churn = /** @type {Row[] | undefined} */ (results.churn);
   const workers = /** @type {Row[] | undefined} */ (results.fanoutWorkers);
+  const redisFanout = /** @type {Row[] | undefined} */ (results.fanoutRedis);
   const eps = (/** @type {string} */ server, /** @type {number} */ size, /** @type {number} */ n) =>
     find(echo, { server, size, connections: n })?.messagesPerSecond;
 
@@ -120,6 +121,11 @@ export function report(results, machine, quick) {
   if (!churn?.length || churn.some((r) => !(r.connections > 0))) missing.push("churn");
   if (!workers?.length || workers.some((r) => !(r.deliveriesPerSecond > 0)))
     missing.push("fanoutWorkers");
+  if (
+    !redisFanout?.length ||
+    redisFanout.some((r) => !(r.deliveriesPerSecond > 0) || r.backplaneLost || r.backplaneDropped)
+  )
+    missing.push("fanoutRedis");
 
   const md = [
     `# Taurus benchmarks${quick ? " (quick run: small counts, not for comparison)" : ""}`,
@@ -308,6 +314,28 @@ export function report(results, machine, quick) {
       ),
       "",
       "On 2 cores the load generator needs one; each worker adds an IPC hop through the primary and a re-encode, without adding a core.",
+      "",
+    );
+  }
+  if (redisFanout?.length) {
+    const base = redisFanout.find((r) => r.instances === 1)?.deliveriesPerSecond;
+    md.push(
+      "## Fan-out across instances through Redis (chat-server --redis, receivers split evenly)",
+      "",
+      table(
+        ["instances", "backplane", "receivers", "deliveries/s", "vs 1 instance", "lost", "dropped"],
+        redisFanout.map((r) => [
+          r.instances,
+          r.backplane,
+          r.receivers,
+          human(r.deliveriesPerSecond),
+          base ? round(r.deliveriesPerSecond / base, 2) : "-",
+          r.backplaneLost,
+          r.backplaneDropped,
+        ]),
+      ),
+      "",
+      "Both instances, Redis and the load generator share the 2 cores: each message crosses Redis once and is re-encoded by the second instance.",
       "",
     );
   }

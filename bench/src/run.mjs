@@ -11,12 +11,13 @@ import { report } from "./report.mjs";
 import { broadcast } from "./scenarios/broadcast.mjs";
 import { churn } from "./scenarios/churn.mjs";
 import { echo } from "./scenarios/echo.mjs";
+import { fanoutRedis } from "./scenarios/fanout-redis.mjs";
 import { fanoutWorkers } from "./scenarios/fanout-workers.mjs";
 import { idle } from "./scenarios/idle.mjs";
 import { latency } from "./scenarios/latency.mjs";
 
 const RESULTS = fileURLToPath(new URL("../results/", import.meta.url));
-const SCENARIOS = { echo, latency, idle, broadcast, churn, fanoutWorkers };
+const SCENARIOS = { echo, latency, idle, broadcast, churn, fanoutWorkers, fanoutRedis };
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");

@@ -28,6 +28,16 @@ describe("chat-server configuration", () => {
       noticeInterval: 1000,
       logInterval: 10_000,
       inboundBytesPerSecond: 1024 * 1024,
+      metricsHost: "127.0.0.1",
+      redisMode: "pubsub",
+      redisMaxLen: 10_000,
+      shutdownTimeout: 10_000,
+      restartDelay: 200,
+      restartMaxDelay: 30_000,
+      crashLimit: 5,
+      crashWindow: 60_000,
+      relayMaxBytes: 8 * 2 ** 20,
+      relayMaxMessages: 10_000,
     });
   });
 
@@ -104,6 +114,26 @@ describe("chat-server configuration", () => {
       workers: 4,
       redis: "redis://10.0.0.5:6379",
     });
+  });
+
+  it("reads the scale-out settings, and refuses a Redis mode it does not know", () => {
+    const config = parseConfig(
+      ["--redis-mode", "streams", "--shutdown-timeout", "3s", "--crash-limit", "2"],
+      { CHAT_METRICS_HOST: "0.0.0.0", CHAT_RESTART_DELAY: "1s", CHAT_RELAY_MAX_BYTES: "1024" },
+    );
+    expect(config).toMatchObject({
+      redisMode: "streams",
+      shutdownTimeout: 3000,
+      crashLimit: 2,
+      metricsHost: "0.0.0.0",
+      restartDelay: 1000,
+      relayMaxBytes: 1024,
+    });
+    expect(() => parseConfig(["--redis-mode", "kafka"], {})).toThrow(/--redis-mode/);
+    expect(() => parseConfig(["--crash-limit", "0"], {})).toThrow(/--crash-limit/);
+    for (const flag of ["--metrics-host", "--redis-mode", "--shutdown-timeout", "--crash-window"]) {
+      expect(usage()).toContain(flag);
+    }
   });
 
   it("reads durations with units", () => {

@@ -38,7 +38,31 @@ export interface Config {
   logInterval: number;
   /** Inbound bytes per second per connection, before frames are decoded. */
   inboundBytesPerSecond: number;
+  /** Address of the /metrics and health endpoints (their own, apart from the chat ports). */
+  metricsHost: string;
+  /** How the Redis backplane carries messages: pubsub, sharded or streams. */
+  redisMode: RedisMode;
+  /** Entries each channel's stream keeps in streams mode. */
+  redisMaxLen: number;
+  /** Ms a graceful shutdown waits for queues to drain before resetting what is left. */
+  shutdownTimeout: number;
+  /** Ms before a crashed worker is started again, doubled per recent crash. */
+  restartDelay: number;
+  /** Longest wait before starting a crashed worker again, in ms. */
+  restartMaxDelay: number;
+  /** Crashes of one worker within crashWindow after which the primary gives up and exits. */
+  crashLimit: number;
+  /** The window of crashLimit, in ms. */
+  crashWindow: number;
+  /** Bytes the primary's IPC relay holds for one worker before it drops (and counts) messages. */
+  relayMaxBytes: number;
+  /** Messages the primary's IPC relay holds for one worker before it drops (and counts) them. */
+  relayMaxMessages: number;
 }
+
+/** The Redis backplane modes. */
+export const REDIS_MODES = ["pubsub", "sharded", "streams"] as const;
+export type RedisMode = (typeof REDIS_MODES)[number];
 
 /** Each setting: its flag, its environment variable, its default, and how to read it. */
 const SETTINGS = {
@@ -169,6 +193,66 @@ const SETTINGS = {
     help: "bytes per second a connection may send, checked before frames are parsed (inf: no limit)",
     parse: byteRate,
   },
+  "metrics-host": {
+    env: "CHAT_METRICS_HOST",
+    def: "127.0.0.1",
+    help: "address of /metrics, /livez, /readyz and /healthz (0.0.0.0 to expose them)",
+    parse: (v: string) => v,
+  },
+  "redis-mode": {
+    env: "CHAT_REDIS_MODE",
+    def: "pubsub",
+    help: "pubsub (fast, at most once), sharded (Redis Cluster) or streams (durable, exactly once within --redis-max-len)",
+    parse: redisMode,
+  },
+  "redis-max-len": {
+    env: "CHAT_REDIS_MAX_LEN",
+    def: "10000",
+    help: "messages each room's stream keeps in streams mode",
+    parse: positiveInt,
+  },
+  "shutdown-timeout": {
+    env: "CHAT_SHUTDOWN_TIMEOUT",
+    def: "10s",
+    help: "how long a shutdown lets clients drain their queues before resetting them",
+    parse: duration,
+  },
+  "restart-delay": {
+    env: "CHAT_RESTART_DELAY",
+    def: "200ms",
+    help: "wait before restarting a crashed worker, doubled per recent crash (with jitter)",
+    parse: duration,
+  },
+  "restart-max-delay": {
+    env: "CHAT_RESTART_MAX_DELAY",
+    def: "30s",
+    help: "longest wait before restarting a crashed worker",
+    parse: duration,
+  },
+  "crash-limit": {
+    env: "CHAT_CRASH_LIMIT",
+    def: "5",
+    help: "crashes of one worker within --crash-window after which chat-server gives up and exits",
+    parse: positiveInt,
+  },
+  "crash-window": {
+    env: "CHAT_CRASH_WINDOW",
+    def: "60s",
+    help: "the window of --crash-limit",
+    parse: duration,
+  },
+  "relay-max-bytes": {
+    env: "CHAT_RELAY_MAX_BYTES",
+    def: "8388608",
+    help: "bytes the primary holds for one worker (no --redis) before dropping and counting",
+    parse: positiveInt,
+  },
+  "relay-max-messages": {
+    env: "CHAT_RELAY_MAX_MESSAGES",
+    def: "10000",
+    help: "messages the primary holds for one worker (no --redis) before dropping and counting",
+    parse: positiveInt,
+  },
 } as const;
 
 type Key = keyof typeof SETTINGS;
@@ -198,6 +282,13 @@ function redisUrl(v: string): string {
   if (v === "") return v;
   if (!/^rediss?:\/\/[^\s]+$/.test(v)) throw new ConfigError(`not a redis:// URL: ${v}`);
   return v;
+}
+
+function redisMode(v: string): RedisMode {
+  if (!(REDIS_MODES as readonly string[]).includes(v)) {
+    throw new ConfigError(`not a Redis mode: ${v} (use ${REDIS_MODES.join(", ")})`);
+  }
+  return v as RedisMode;
 }
 
 function positiveNumber(v: string): number {
@@ -334,5 +425,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "h
     noticeInterval: read("notice-interval"),
     logInterval: read("log-interval"),
     inboundBytesPerSecond: read("inbound-bytes-per-second"),
+    metricsHost: read("metrics-host"),
+    redisMode: read("redis-mode"),
+    redisMaxLen: read("redis-max-len"),
+    shutdownTimeout: read("shutdown-timeout"),
+    restartDelay: read("restart-delay"),
+    restartMaxDelay: read("restart-max-delay"),
+    crashLimit: read("crash-limit"),
+    crashWindow: read("crash-window"),
+    relayMaxBytes: read("relay-max-bytes"),
+    relayMaxMessages: read("relay-max-messages"),
   };
 }

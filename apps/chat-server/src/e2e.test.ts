@@ -115,7 +115,20 @@ describe("chat-server process", () => {
     });
 
     const health = await fetch(`http://127.0.0.1:${server.metrics}/healthz`);
-    expect(await health.json()).toEqual({ status: "ok", connections: 1 });
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({
+      status: "ready",
+      reasons: [],
+      connections: 1,
+      instances: [
+        {
+          instance: expect.any(String),
+          pid: server.proc.pid,
+          connections: 1,
+          backplane: { connected: true, lost: 0, dropped: 0 },
+        },
+      ],
+    });
     const metrics = await (await fetch(`http://127.0.0.1:${server.metrics}/metrics`)).text();
     expect(metrics).toMatch(/taurus_messages_received_total 3/);
     expect(metrics).toMatch(/taurus_connections_total 2/);

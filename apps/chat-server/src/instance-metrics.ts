@@ -5,11 +5,17 @@ import type { AdapterStats } from "@taurus/server";
 import promClient from "prom-client";
 
 /** What the backplane of one instance counted (Redis adds queue and connection state). */
-export type BackplaneStats = AdapterStats & { queued?: number; connected?: boolean };
+export type BackplaneStats = AdapterStats & {
+  queued?: number;
+  connected?: boolean;
+  reconnects?: number;
+};
 
 /** One instance (a worker) as the primary last read it. */
 export interface InstanceSnapshot {
   instance: string;
+  /** The process serving it (a worker's pid in a cluster). */
+  pid?: number;
   metrics: ServerMetricsSnapshot;
   backplane: BackplaneStats;
 }
@@ -40,6 +46,21 @@ const BACKPLANE_COUNTERS: Series[] = [
     "backplane_dropped_total",
     "Messages the backplane could not publish.",
     (s) => s.backplane.dropped,
+  ],
+  [
+    "backplane_lost_total",
+    "Messages other instances published that never arrived here (sequence gaps).",
+    (s) => s.backplane.lost,
+  ],
+  [
+    "backplane_duplicates_total",
+    "Copies of messages already delivered, dropped.",
+    (s) => s.backplane.duplicates,
+  ],
+  [
+    "backplane_reconnects_total",
+    "Times the backplane came back after Redis was lost.",
+    (s) => s.backplane.reconnects,
   ],
 ];
 const GAUGES: Series[] = [

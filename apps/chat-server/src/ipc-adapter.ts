@@ -1,6 +1,9 @@
 // The backplane between cluster workers without Redis: worker -> primary -> other workers,
 // over node:cluster's IPC channel (advanced serialization: payloads travel as bytes).
+// Every message carries its publisher's run and a sequence number per channel, as the Redis
+// envelope does, so a worker counts exactly what the relay dropped on the way (`lost`).
 import type { Worker } from "node:cluster";
+import { randomBytes } from "node:crypto";
 import { TaurusError } from "@taurus/core-conn";
 import {
   type AdapterStats,
@@ -9,13 +12,17 @@ import {
   type BroadcastAdapter,
   ChannelMembers,
   createInstanceId,
+  SequenceTracker,
 } from "@taurus/server";
 
-/** A backplane message on the IPC channel. */
+/** A backplane message on the IPC channel (`tick`: no payload, the publisher's last sequence). */
 export interface IpcBackplaneMessage {
   t: "backplane";
   channel: string;
   origin: string;
+  run: number;
+  seq: number;
+  tick?: true;
   payload: Uint8Array;
 }
 
@@ -23,22 +30,65 @@ export function isBackplaneMessage(m: unknown): m is IpcBackplaneMessage {
   return typeof m === "object" && m !== null && (m as { t?: unknown }).t === "backplane";
 }
 
+/** Bytes an IPC message is taken to hold (its payload and a fixed allowance for the rest). */
+export function ipcSize(m: IpcBackplaneMessage): number {
+  return m.payload.byteLength + m.channel.length + m.origin.length + 96;
+}
+
+/** How many messages and bytes one IPC sender may have waiting at once. */
+export interface IpcBounds {
+  maxMessages: number;
+  maxBytes: number;
+}
+
+/** Ms between ticks of an idle publisher. */
+const TICK_INTERVAL = 1000;
+
+/** Messages and bytes handed to an IPC channel and not yet written out; refuses past its bounds. */
+class Window {
+  messages = 0;
+  bytes = 0;
+  constructor(private readonly bounds: IpcBounds) {}
+  /** Takes `size` bytes; `false` (nothing taken) when that would pass a bound. */
+  take(size: number): boolean {
+    if (this.messages >= this.bounds.maxMessages || this.bytes + size > this.bounds.maxBytes) {
+      return false;
+    }
+    this.messages++;
+    this.bytes += size;
+    return true;
+  }
+  release(size: number): void {
+    this.messages--;
+    this.bytes -= size;
+  }
+}
+
 /** A worker's adapter: publishes through the primary, delivers what the primary relays. */
 export class IpcAdapter implements BroadcastAdapter {
   readonly instanceId: string;
   private readonly members: ChannelMembers;
+  private readonly tracker = new SequenceTracker();
+  private readonly run = randomBytes(4).readUInt32BE(0);
+  private readonly sequences = new Map<string, number>();
+  private readonly window: Window;
   private readonly counts = { published: 0, received: 0, dropped: 0 };
+  private readonly ticker: NodeJS.Timeout;
   private closed = false;
 
   constructor(
+    bounds: IpcBounds,
     private readonly channel: NodeJS.Process = process,
     instanceId = createInstanceId(),
   ) {
     this.instanceId = instanceId;
+    this.window = new Window(bounds);
     this.members = new ChannelMembers(this.instanceId, {
       forward: (name, payload) => this.forward(name, payload),
     });
     channel.on("message", this.onMessage);
+    this.ticker = setInterval(() => this.tick(), TICK_INTERVAL);
+    this.ticker.unref();
   }
 
   join(channel: string, listener: BackplaneListener): BackplaneMembership {
@@ -47,12 +97,13 @@ export class IpcAdapter implements BroadcastAdapter {
   }
 
   stats(): AdapterStats {
-    return { ...this.counts };
+    return { ...this.counts, lost: this.tracker.lost, duplicates: this.tracker.duplicates };
   }
 
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      clearInterval(this.ticker);
       this.members.clear();
       this.channel.off("message", this.onMessage);
     }
@@ -60,57 +111,125 @@ export class IpcAdapter implements BroadcastAdapter {
   }
 
   private forward(channel: string, payload: Uint8Array): void {
-    if (this.closed || !this.channel.connected || !this.channel.send) {
-      this.counts.dropped++;
-      return;
-    }
     const message: IpcBackplaneMessage = {
       t: "backplane",
       channel,
       origin: this.instanceId,
+      run: this.run,
+      seq: 0,
       payload,
     };
-    try {
-      // With a callback, a failed send is reported there, not as an 'error' event.
-      this.channel.send(message, undefined, {}, this.onSent);
-    } catch {
-      this.counts.dropped++;
+    const size = ipcSize(message);
+    if (this.closed || !this.channel.connected || !this.window.take(size)) {
+      this.counts.dropped++; // never numbered: no gap anywhere
+      return;
+    }
+    const seq = (this.sequences.get(channel) ?? 0) + 1;
+    this.sequences.set(channel, seq);
+    message.seq = seq;
+    this.send(message, size, true);
+  }
+
+  /** While nothing is waiting, tells the others the last number sent on each channel. */
+  private tick(): void {
+    if (this.closed || this.window.messages > 0 || !this.channel.connected) return;
+    for (const [channel, seq] of this.sequences) {
+      const message: IpcBackplaneMessage = {
+        t: "backplane",
+        channel,
+        origin: this.instanceId,
+        run: this.run,
+        seq,
+        tick: true,
+        payload: new Uint8Array(0),
+      };
+      const size = ipcSize(message);
+      if (this.window.take(size)) this.send(message, size, false);
     }
   }
 
-  private readonly onSent = (error: Error | null): void => {
-    if (error) this.counts.dropped++;
-    else this.counts.published++;
-  };
+  private send(message: IpcBackplaneMessage, size: number, counted: boolean): void {
+    const done = (error: Error | null): void => {
+      this.window.release(size);
+      if (!counted) return;
+      // Numbered and lost on the way: the other workers count it as lost.
+      if (!error) this.counts.published++;
+    };
+    try {
+      // With a callback, a failed send is reported there, not as an 'error' event.
+      this.channel.send?.(message, undefined, {}, done);
+    } catch {
+      done(new Error("send failed"));
+    }
+  }
 
   private readonly onMessage = (m: unknown): void => {
     if (!isBackplaneMessage(m) || m.origin === this.instanceId) return;
+    const publisher = `${m.origin}/${m.run}`;
+    if (m.tick) {
+      this.tracker.tick(m.channel, publisher, m.seq);
+      return;
+    }
+    if (this.tracker.observe(m.channel, publisher, m.seq) < 0) return;
     this.counts.received++;
     this.members.deliver(m.channel, m.payload, m.origin);
   };
 }
 
-/** The primary's half: relays each worker's backplane message to every other worker. */
-export class IpcRelay {
+/** What the relay counted. */
+export interface RelayStats {
   /** Messages relayed (each counted once, however many workers got it). */
-  relayed = 0;
+  relayed: number;
+  /** Copies not relayed to a worker because its window was full (it counts them as lost). */
+  dropped: number;
+  /** Copies that could not be written to a worker (it was exiting). */
+  failed: number;
+  /** Bytes waiting to be written to the workers now. */
+  pendingBytes: number;
+  /** Messages waiting to be written to the workers now. */
+  pendingMessages: number;
+}
 
-  /** Messages that could not be relayed to a worker (it was exiting). */
-  failed = 0;
-  private readonly workers = new Set<Worker>();
-  private readonly onRelayed = (error: Error | null): void => {
-    if (error) this.failed++;
-  };
+/**
+ * The primary's half: relays each worker's backplane message to every other worker,
+ * holding at most `bounds` (messages and bytes) not yet written for each worker: a
+ * worker that stops reading (frozen, or swamped) misses messages, counted here as
+ * `dropped` and there as `lost`, instead of growing the primary without bound.
+ */
+export class IpcRelay {
+  private readonly counts = { relayed: 0, dropped: 0, failed: 0 };
+  private readonly workers = new Map<Worker, Window>();
+
+  constructor(private readonly bounds: IpcBounds) {}
 
   add(worker: Worker): void {
-    this.workers.add(worker);
+    this.workers.set(worker, new Window(this.bounds));
     worker.on("message", (m: unknown) => {
       if (!isBackplaneMessage(m)) return;
-      this.relayed++;
-      for (const other of this.workers) {
-        if (other !== worker && other.isConnected()) other.send(m, undefined, this.onRelayed);
+      if (!m.tick) this.counts.relayed++;
+      const size = ipcSize(m);
+      for (const [other, window] of this.workers) {
+        if (other === worker || !other.isConnected()) continue;
+        if (!window.take(size)) {
+          if (!m.tick) this.counts.dropped++;
+          continue;
+        }
+        other.send(m, undefined, (error: Error | null) => {
+          window.release(size);
+          if (error) this.counts.failed++;
+        });
       }
     });
     worker.once("exit", () => this.workers.delete(worker));
+  }
+
+  stats(): RelayStats {
+    let pendingBytes = 0;
+    let pendingMessages = 0;
+    for (const window of this.workers.values()) {
+      pendingBytes += window.bytes;
+      pendingMessages += window.messages;
+    }
+    return { ...this.counts, pendingBytes, pendingMessages };
   }
 }

@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// chat-server: one chat room over the JSON (8080) and binary (8081) protocols, /metrics on 9090.
-// --workers N forks N processes sharing the ports; --redis URL joins instances across machines.
+// chat-server: one chat room over the JSON (8080) and binary (8081) protocols, /metrics and
+// health on 127.0.0.1:9090. --workers N forks N processes sharing the ports; --redis URL joins
+// instances across machines. Exits non-zero when it cannot start (naming the flag to change)
+// or when its workers crash in a loop.
 import cluster from "node:cluster";
-import { backplaneKind } from "./backplane";
 import { ConfigError, parseConfig, usage } from "./config";
-import { connectHint } from "./hint";
-import { roomSource, startHttp } from "./http";
 import { createLogger } from "./logger";
 import { runPrimary } from "./primary";
-import { startRoom, stopSignal } from "./serve";
+import { runSingle } from "./single";
 import { runWorker } from "./worker";
+
+/** Ms the process may take to exit by itself once done, before it is made to. */
+const EXIT_GRACE = 2000;
 
 async function main(): Promise<number> {
   let config: ReturnType<typeof parseConfig>;
@@ -27,37 +29,18 @@ async function main(): Promise<number> {
   const log = createLogger(config.logLevel, undefined, config.logFormat);
   if (cluster.isWorker) return runWorker(config, log);
   if (config.workers > 0) return runPrimary(config, log);
-
-  const { room, ports } = await startRoom(config, log);
-  const http = await startHttp(roomSource(room), config.host, config.metricsPort);
-  log.info("listening", {
-    host: config.host,
-    json: ports.json,
-    binary: ports.binary,
-    metrics: http.port,
-    backplane: backplaneKind(config),
-    instance: room.adapter.instanceId,
-    hint: connectHint(config.host, { ...ports, metrics: http.port }),
-  });
-
-  await stopSignal();
-  log.info("shutting down");
-  const report = await room.close();
-  const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
-  http.closeAllConnections();
-  await httpClosed;
-  log.info("stopped", report);
-  return 0;
+  return runSingle(config, log);
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", error: String(err) })}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+function exit(code: number): void {
+  process.exitCode = code;
+  // Everything is closed by now; should a handle still hold the process, it goes anyway.
+  setTimeout(() => process.exit(code), EXIT_GRACE).unref();
+}
+
+main().then(exit, (err: unknown) => {
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", error: String(err) })}\n`,
+  );
+  exit(1);
+});

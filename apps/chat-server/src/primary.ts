@@ -1,88 +1,53 @@
 // `--workers N`: the cluster primary forks N workers that share the ports, relays their
-// backplane messages (without --redis), restarts a worker that dies, and serves /metrics
-// and /healthz for all of them (each worker's series labelled with its instance id).
-import cluster, { type Worker } from "node:cluster";
+// backplane messages (without --redis, bounded), restarts a worker that dies (backoff,
+// crash-loop limit), and serves /metrics and the health endpoints for all of them (each
+// worker's series labelled with its instance id). It never accepts a chat connection
+// itself: the listening sockets are shared with the workers (SCHED_NONE), which accept;
+// with no worker alive the ports are closed and connections are refused.
+import cluster from "node:cluster";
 import promClient from "prom-client";
 import type { Config } from "./config";
-import { type HttpSource, startHttp } from "./http";
+import { clusterReadiness } from "./health";
+import { connectHint } from "./hint";
+import { type HttpServer, type HttpSource, startHttp, stopHttp } from "./http";
 import type { InstanceSnapshot } from "./instance-metrics";
 import { registerInstanceMetrics } from "./instance-metrics";
 import { IpcRelay } from "./ipc-adapter";
+import { bindError } from "./lifecycle";
 import type { Logger } from "./logger";
+import { registerPrimaryMetrics } from "./primary-metrics";
 import { stopSignal } from "./serve";
-import type { ListeningNotice, SnapshotReply } from "./worker";
+import { Supervisor } from "./supervisor";
+import type { SnapshotReply } from "./worker";
 
 /** Ms the primary waits for its workers' snapshots on a scrape. */
 const SNAPSHOT_TIMEOUT = 1000;
-/** Ms before a worker that died is forked again. */
-const RESTART_DELAY = 500;
 /** Ms the workers have to start listening. */
 const START_TIMEOUT = 30_000;
 
 export async function runPrimary(config: Config, log: Logger): Promise<number> {
+  // Round-robin would have the primary accept each connection and hand it over: one
+  // arriving just after a worker died is held by the primary for good. Shared handles
+  // leave accepting to the workers (the kernel spreads connections among them).
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ serialization: "advanced" });
-  const relay = new IpcRelay();
-  const live = new Set<Worker>();
-  let stopping = false;
-  let restartTimer: NodeJS.Timeout | undefined;
+  const relay = new IpcRelay({
+    maxMessages: config.relayMaxMessages,
+    maxBytes: config.relayMaxBytes,
+  });
   let nextRequest = 0;
   const pending = new Map<number, (reply: SnapshotReply) => void>();
   let latest: InstanceSnapshot[] = [];
-
-  let onListening: (notice: ListeningNotice) => void = () => {};
-  let onEarlyExit: (code: number | null) => void = () => {};
-  const fork = (): Worker => {
-    const worker = cluster.fork();
-    live.add(worker);
-    if (!config.redis) relay.add(worker);
-    // A send to a worker that is exiting fails with EPIPE: the exit handler deals with it.
-    worker.on("error", (err) => log.debug("worker channel error", { error: String(err) }));
-    worker.on("message", (m: ListeningNotice | SnapshotReply) => {
-      if (m?.t === "listening") onListening(m);
-      else if (m?.t === "snapshot") pending.get(m.id)?.(m);
-    });
-    worker.once("exit", (code, signal) => {
-      live.delete(worker);
-      if (stopping) return;
-      onEarlyExit(code);
-      log.warn("worker exited; starting another", { pid: worker.process.pid, code, signal });
-      restartTimer = setTimeout(fork, RESTART_DELAY);
-    });
-    return worker;
-  };
-
-  // Start N workers and wait until each listens.
-  const started = new Promise<ListeningNotice>((resolve, reject) => {
-    let count = 0;
-    const timer = setTimeout(
-      () => reject(new Error("workers did not start in time")),
-      START_TIMEOUT,
-    );
-    onListening = (notice) => {
-      if (++count === config.workers) {
-        clearTimeout(timer);
-        resolve(notice);
-      }
-    };
-    onEarlyExit = (code) => {
-      clearTimeout(timer);
-      reject(new Error(`a worker exited with ${code} while starting`));
-    };
+  let stopping = false;
+  const supervisor = new Supervisor(config, log, {
+    forked: (worker) => {
+      if (!config.redis) relay.add(worker);
+    },
+    snapshot: (reply) => pending.get(reply.id)?.(reply),
   });
-  for (let i = 0; i < config.workers; i++) fork();
-  let first: ListeningNotice;
-  try {
-    first = await started;
-  } catch (err) {
-    stopping = true;
-    await stopWorkers(live);
-    throw err;
-  }
-  onListening = () => {};
-  onEarlyExit = () => {};
 
   const refresh = async (): Promise<void> => {
-    const replies = [...live].map(
+    const replies = supervisor.workers().map(
       (worker) =>
         new Promise<InstanceSnapshot | undefined>((resolve) => {
           const id = ++nextRequest;
@@ -102,56 +67,73 @@ export async function runPrimary(config: Config, log: Logger): Promise<number> {
   const registry = new promClient.Registry();
   promClient.collectDefaultMetrics({ register: registry });
   registerInstanceMetrics(registry, () => latest, true);
-  new promClient.Counter({
-    name: "taurus_backplane_relayed_total",
-    help: "Backplane messages the primary relayed between workers (IPC backplane).",
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(relay.relayed);
-    },
+  registerPrimaryMetrics(registry, {
+    relay: () => relay.stats(),
+    workers: () => ({ configured: config.workers, listening: supervisor.listening }),
+    restarts: () => supervisor.restarts,
   });
   const source: HttpSource = {
     registry,
     refresh,
-    health: async () => {
-      await refresh();
-      const connections = latest.reduce((n, s) => n + s.metrics.current_connections, 0);
-      return { status: "ok", connections, workers: latest.length };
-    },
+    readiness: async () =>
+      clusterReadiness({
+        configured: config.workers,
+        listening: supervisor.listening,
+        snapshots: latest,
+        stopping,
+        restarts: supervisor.restarts,
+      }),
   };
-  const http = await startHttp(source, config.host, config.metricsPort);
+
+  // The metrics port first: if it cannot be bound, nothing else is started.
+  let http: HttpServer;
+  try {
+    http = await startHttp(source, config.metricsHost, config.metricsPort, log);
+  } catch (err) {
+    const failure = bindError(err, "metrics", "--metrics-port", "--metrics-host");
+    log.error("cannot start", { error: failure.message, flag: failure.flag });
+    return 1;
+  }
+
+  supervisor.start();
+  let startTimer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    startTimer = setTimeout(() => resolve("timeout"), START_TIMEOUT);
+  });
+  const first = await Promise.race([supervisor.started, supervisor.gaveUp, timedOut]);
+  clearTimeout(startTimer);
+  if (first === "timeout" || !("json" in first)) {
+    if (first === "timeout") log.error("cannot start", { error: "workers did not start in time" });
+    else logGiveUp(log, first);
+    await supervisor.stop();
+    await stopHttp(http);
+    return 1;
+  }
   log.info("listening", {
     host: config.host,
     json: first.json,
     binary: first.binary,
     metrics: http.port,
     workers: config.workers,
-    backplane: config.redis ? "redis" : "ipc",
+    backplane: config.redis ? `redis ${config.redisMode}` : "ipc",
+    hint: connectHint(config.host, { json: first.json, binary: first.binary, metrics: http.port }),
   });
 
-  await stopSignal();
+  const outcome = await Promise.race([stopSignal().then(() => "stop" as const), supervisor.gaveUp]);
   stopping = true;
-  clearTimeout(restartTimer);
-  log.info("shutting down");
-  await stopWorkers(live);
-  const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
-  http.closeAllConnections();
-  await httpClosed;
-  log.info("stopped", { workers: config.workers });
-  return 0;
+  if (outcome !== "stop") logGiveUp(log, outcome);
+  else log.info("shutting down");
+  await supervisor.stop();
+  await stopHttp(http);
+  log.info("stopped", { workers: config.workers, restarts: supervisor.restarts });
+  return outcome === "stop" ? 0 : 1;
 }
 
-/** SIGTERM to every worker (each shuts down gracefully), resolved when all exited. */
-async function stopWorkers(workers: Set<Worker>): Promise<void> {
-  await Promise.all(
-    [...workers].map(
-      (worker) =>
-        new Promise<void>((resolve) => {
-          if (worker.isDead()) return resolve();
-          worker.once("exit", () => resolve());
-          worker.process.kill("SIGTERM");
-        }),
-    ),
-  );
+function logGiveUp(log: Logger, info: Awaited<Supervisor["gaveUp"]>): void {
+  log.error("giving up: a worker crashes in a loop", {
+    ...info,
+    hint: info.flag
+      ? `change ${info.flag}`
+      : "see the worker's last error; --crash-limit and --crash-window set the loop",
+  });
 }

@@ -73,6 +73,7 @@ export class ChatRoom {
         messagesPerSecond: config.messageRatePerAddress,
         trusted: config.trustedProxies,
       },
+      shutdownTimeout: config.shutdownTimeout,
       metrics: this.metrics,
     };
     this.json = createServer({

@@ -20,7 +20,11 @@ export interface Running {
 }
 
 /** Starts chat-server with `args` on 127.0.0.1 and free ports; resolves once it listens. */
-export function startChatServer(args: string[], cleanups: Array<() => unknown>): Promise<Running> {
+export function startChatServer(
+  args: string[],
+  cleanups: Array<() => unknown>,
+  onLog?: (entry: Record<string, unknown>, logs: Array<Record<string, unknown>>) => void,
+): Promise<Running> {
   const proc = spawn(
     process.execPath,
     [
@@ -50,6 +54,7 @@ export function startChatServer(args: string[], cleanups: Array<() => unknown>):
         const entry = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
         buffered = buffered.slice(nl + 1);
         logs.push(entry);
+        onLog?.(entry, logs);
         if (entry.msg === "listening") {
           resolve({
             proc,

@@ -16,13 +16,15 @@ const SELF = "src/scenarios/fanout-workers.mjs";
 /**
  * Starts chat-server with `workers` workers on free ports of 127.0.0.1.
  * @param {number} workers
+ * @param {string[]} [extra] more flags (e.g. --redis)
  * @returns {Promise<{ binary: number, metrics: number, stop: () => Promise<void> }>}
  */
-function startChatServer(workers) {
+export function startChatServer(workers, extra = []) {
   const args = [CHAT_SERVER, "--host", "127.0.0.1", "--json-port", "0", "--binary-port", "0"];
   args.push("--metrics-port", "0", "--rate-limit", "inf", "--max-connections", "100000");
   args.push("--inbound-bytes-per-second", "inf");
   args.push("--log-level", "info", "--workers", String(workers)); // info: the "listening" line
+  args.push(...extra);
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
   const kill = () => proc.kill("SIGKILL");
   process.once("exit", kill);
@@ -68,7 +70,7 @@ function startChatServer(workers) {
  * @param {number} metricsPort
  * @param {number} n
  */
-async function waitConnections(metricsPort, n) {
+export async function waitConnections(metricsPort, n) {
   for (let i = 0; i < 200; i++) {
     const health = await (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).json();
     if (Number(health.connections) >= n) return;

@@ -1,15 +1,26 @@
 /**
- * A Redis pub/sub broadcast adapter for `@taurus/server`: one `broadcast`
- * reaches every server instance, across processes and machines.
+ * A Redis broadcast adapter for `@taurus/server`: one `broadcast` reaches
+ * every server instance, across processes and machines, over Redis pub/sub,
+ * sharded pub/sub (Redis Cluster) or capped streams (durable).
  *
  * @module
  */
-export type { RedisAdapterOptions } from "./options";
+export type { RedisAdapterMode, RedisAdapterOptions } from "./options";
 export {
   DEFAULT_CHANNEL_PREFIX,
+  DEFAULT_MAX_LEN,
   DEFAULT_MAX_QUEUED,
   DEFAULT_MAX_RETRY_DELAY,
+  DEFAULT_MODE,
   DEFAULT_REDIS_URL,
+  DEFAULT_TICK_INTERVAL,
+  MAX_IN_FLIGHT,
 } from "./options";
-export type { RedisAdapterStats } from "./redis-adapter";
+export type {
+  BackplaneDownEvent,
+  BackplaneLostEvent,
+  BackplaneUpEvent,
+  RedisAdapterEvents,
+  RedisAdapterStats,
+} from "./redis-adapter";
 export { createRedisAdapter, DEFAULT_READY_TIMEOUT, RedisAdapter } from "./redis-adapter";

@@ -3,65 +3,122 @@ import type { RedisOptions } from "ioredis";
 
 /** Default Redis URL: `"redis://127.0.0.1:6379"`. */
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
-/** Default prefix of the Redis channels: `"taurus:"` (channel `room` is Redis channel `taurus:room`). */
+/** Default prefix of the Redis channels and stream keys: `"taurus:"` (channel `room` is `taurus:room`). */
 export const DEFAULT_CHANNEL_PREFIX = "taurus:";
 /** Default most messages kept while Redis is away: 1000. */
 export const DEFAULT_MAX_QUEUED = 1000;
-/** Default longest wait between two reconnection attempts, in ms: 2000. */
-export const DEFAULT_MAX_RETRY_DELAY = 2000;
+/** Default longest wait between two reconnection attempts, in ms: 200. */
+export const DEFAULT_MAX_RETRY_DELAY = 200;
+/** Default backplane mode: `"pubsub"`. */
+export const DEFAULT_MODE = "pubsub";
+/** Default entries a stream keeps per channel in `streams` mode (approximately, `MAXLEN ~`): 10,000. */
+export const DEFAULT_MAX_LEN = 10_000;
+/** Default ms between two ticks of an idle publisher: 1000. */
+export const DEFAULT_TICK_INTERVAL = 1000;
+/** Most publishes awaiting Redis's answer at once; past it, messages wait in the queue: 1000. */
+export const MAX_IN_FLIGHT = 1000;
+
+/**
+ * How messages cross Redis:
+ * - `"pubsub"`: `PUBLISH`/`SUBSCRIBE`. Fast; Redis keeps nothing, so what is
+ *   published while an instance is not subscribed never reaches it (at most
+ *   once; every such loss is counted in `lost`).
+ * - `"sharded"`: `SPUBLISH`/`SSUBSCRIBE` (Redis 7), the pub/sub of Redis
+ *   Cluster, where each channel lives on one shard. Same guarantees as `pubsub`.
+ * - `"streams"`: `XADD` to a capped stream per channel (`MAXLEN ~ maxLen`),
+ *   which each instance reads with `XREAD` from the last id it saw, and
+ *   resumes from after a Redis restart, a network blip or a stall: exactly
+ *   once within the retention, as long as Redis keeps the stream (with
+ *   persistence, across its restarts too).
+ */
+export type RedisAdapterMode = "pubsub" | "sharded" | "streams";
 
 /** Options of {@link createRedisAdapter}. Every field is optional. */
 export interface RedisAdapterOptions {
   /** The Redis server, as `redis://[user:password@]host:port[/db]`. @defaultValue {@link DEFAULT_REDIS_URL} */
   url?: string;
-  /** Prefix of every Redis channel name. @defaultValue {@link DEFAULT_CHANNEL_PREFIX} */
+  /** How messages cross Redis (see {@link RedisAdapterMode}). @defaultValue {@link DEFAULT_MODE} (`"pubsub"`) */
+  mode?: RedisAdapterMode;
+  /** Prefix of every Redis channel name (and stream key). @defaultValue {@link DEFAULT_CHANNEL_PREFIX} */
   prefix?: string;
   /**
    * Most messages kept, in order, while the publishing connection to Redis
-   * is down; they are published when it is back. A message past this bound
-   * is dropped and counted in `dropped`. `0` keeps nothing.
+   * is down (or while {@link MAX_IN_FLIGHT} publishes await their answer);
+   * they are published when it is back. A message past this bound is dropped
+   * and counted in `dropped`. `0` keeps nothing.
    * @defaultValue {@link DEFAULT_MAX_QUEUED} (1000)
    */
   maxQueued?: number;
   /**
-   * Longest wait between reconnection attempts, in ms; attempts start 50 ms
-   * apart and back off linearly up to it. The adapter never gives up.
-   * @defaultValue {@link DEFAULT_MAX_RETRY_DELAY} (2000)
+   * `streams` mode: entries each channel's stream keeps (trimmed with
+   * `MAXLEN ~`, so approximately). An instance that falls further behind than
+   * this loses the oldest entries, and counts them in `lost`.
+   * @defaultValue {@link DEFAULT_MAX_LEN} (10,000)
+   */
+  maxLen?: number;
+  /**
+   * Longest wait between reconnection attempts, in ms; attempts start 25 ms
+   * apart and double up to it. The adapter never gives up.
+   * @defaultValue {@link DEFAULT_MAX_RETRY_DELAY} (200)
    */
   maxRetryDelay?: number;
-  /** This instance's id (at most 255 bytes of UTF-8). @defaultValue a random one (`createInstanceId()`) */
+  /**
+   * While a publisher is idle, it sends a tick this often on each channel it
+   * published on (its last sequence number), so that a receiver counts a loss
+   * at the end of a burst too. `0` sends none.
+   * @defaultValue {@link DEFAULT_TICK_INTERVAL} (1000 ms)
+   */
+  tickInterval?: number;
+  /** This instance's id (1 to 255 bytes of UTF-8). @defaultValue a random one (`createInstanceId()`) */
   instanceId?: string;
   /**
    * Connection errors (`SOCKET`, for each failed attempt while Redis is
-   * away) and listener failures (`HANDLER_FAILED`). The adapter never logs.
+   * away; also a publish Redis refused), malformed envelopes
+   * (`MALFORMED_BODY`) and listener failures (`HANDLER_FAILED`). The adapter
+   * never logs; see also its `down`, `up` and `lost` events.
    * @defaultValue ignored
    */
   onError?: (error: TaurusError) => void;
-  /** More `ioredis` options for both connections (TLS, sentinels...), applied before the adapter's own. @defaultValue none */
+  /** More `ioredis` options for every connection (TLS, sentinels...), applied before the adapter's own. @defaultValue none */
   redis?: RedisOptions;
 }
 
 /** @internal */
 export interface ResolvedRedisAdapterOptions {
   url: string;
+  mode: RedisAdapterMode;
   prefix: string;
   maxQueued: number;
+  maxLen: number;
   maxRetryDelay: number;
+  tickInterval: number;
   instanceId: string | undefined;
   onError: (error: TaurusError) => void;
   redis: RedisOptions;
 }
 
+const MODES: readonly RedisAdapterMode[] = ["pubsub", "sharded", "streams"];
+
 /** @internal Applies defaults and validates. */
 export function resolveRedisAdapterOptions(o: RedisAdapterOptions): ResolvedRedisAdapterOptions {
-  if (o.instanceId !== undefined && Buffer.byteLength(o.instanceId) > 255) {
-    throw new TaurusError("INVALID_OPTION", "option instanceId must be at most 255 bytes");
+  if (o.instanceId !== undefined) {
+    const bytes = Buffer.byteLength(o.instanceId);
+    if (bytes < 1 || bytes > 255) {
+      throw new TaurusError("INVALID_OPTION", "option instanceId must be 1 to 255 bytes");
+    }
+  }
+  const mode = o.mode ?? DEFAULT_MODE;
+  if (!MODES.includes(mode)) {
+    throw new TaurusError("INVALID_OPTION", `option mode must be one of ${MODES.join(", ")}`);
   }
   return {
     url: o.url ?? DEFAULT_REDIS_URL,
+    mode,
     prefix: o.prefix ?? DEFAULT_CHANNEL_PREFIX,
     maxQueued: integerOption("maxQueued", o.maxQueued, DEFAULT_MAX_QUEUED, 0),
+    maxLen: integerOption("maxLen", o.maxLen, DEFAULT_MAX_LEN, 1),
     maxRetryDelay: integerOption("maxRetryDelay", o.maxRetryDelay, DEFAULT_MAX_RETRY_DELAY, 1),
+    tickInterval: integerOption("tickInterval", o.tickInterval, DEFAULT_TICK_INTERVAL, 0),
     instanceId: o.instanceId,
     onError: o.onError ?? (() => {}),
     redis: o.redis ?? {},

@@ -5,7 +5,7 @@ import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binar
 import { type BackplaneCodec, createServer, type TaurusServer } from "@taurus/server";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createRedisAdapter, type RedisAdapter } from "./index";
+import { createRedisAdapter, type RedisAdapter, type RedisAdapterMode } from "./index";
 import { startRedis, type TestRedis } from "./testing";
 
 const binary = createBinaryProtocol();
@@ -56,7 +56,9 @@ interface Instance {
 }
 
 /** One server instance: its own adapter (own Redis connections); clients' messages are broadcast. */
-async function instance(options: { maxQueued?: number } = {}): Promise<Instance> {
+async function instance(
+  options: { maxQueued?: number; mode?: RedisAdapterMode } = {},
+): Promise<Instance> {
   const errors: TaurusError[] = [];
   const adapter = createRedisAdapter({
     url: redis.url,
@@ -143,10 +145,10 @@ async function probe(instances: Instance[], clients: Client[]): Promise<void> {
   }
 }
 
-describe("RedisAdapter", () => {
+describe.each(["pubsub", "sharded", "streams"] as const)("RedisAdapter, %s mode", (mode) => {
   it("joins two instances: every client sees every message exactly once, and counts it", async () => {
-    const a = await instance();
-    const b = await instance();
+    const a = await instance({ mode });
+    const b = await instance({ mode });
     const clients = [await client(a.port), await client(b.port), await client(b.port)];
     await until(() => a.server.connectionCount === 1 && b.server.connectionCount === 2);
     await exchange(clients, "two");
@@ -157,7 +159,11 @@ describe("RedisAdapter", () => {
   }, 30_000);
 
   it("three instances: one stops, the rest keep serving; Redis restarts, they recover", async () => {
-    const instances = [await instance(), await instance(), await instance()];
+    const instances = [
+      await instance({ mode }),
+      await instance({ mode }),
+      await instance({ mode }),
+    ];
     const clients: Client[] = [];
     for (let i = 0; i < 6; i++) clients.push(await client(instances[i % 3]!.port));
     await until(() => instances.every((s) => s.server.connectionCount === 2));
@@ -182,13 +188,16 @@ describe("RedisAdapter", () => {
     expect(live.every((s) => s.adapter.stats().reconnects >= 1)).toBe(true);
     expect(live.every((s) => s.errors.every((e) => e.code === "SOCKET"))).toBe(true);
   }, 60_000);
+});
 
+describe("RedisAdapter", () => {
   it("while Redis is away, queues up to maxQueued, drops and counts the rest, publishes the queue when back", async () => {
     const a = await instance({ maxQueued: 2 });
     await redis.stop();
     // `connected` turns false as soon as either connection notices; what queues is
     // the publishing one, so wait until that one has noticed too.
-    const publisher = (a.adapter as unknown as { pub: { status: string } }).pub;
+    const publisher = (a.adapter as unknown as { transport: { publisher: { status: string } } })
+      .transport.publisher;
     await until(() => !a.adapter.stats().connected && publisher.status !== "ready");
     for (let i = 1; i <= 3; i++) {
       a.server.broadcast({ version: 1, type: 1, sequence: i, data: Buffer.from("q") });

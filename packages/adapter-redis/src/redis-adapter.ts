@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { TaurusError } from "@taurus/core-conn";
 import {
   type AdapterStats,
@@ -6,85 +8,138 @@ import {
   type BroadcastAdapter,
   ChannelMembers,
   createInstanceId,
+  SequenceTracker,
 } from "@taurus/server";
-import { Redis } from "ioredis";
-import { open, seal } from "./envelope";
+import { Redis, type RedisOptions } from "ioredis";
+import { KIND_MESSAGE, KIND_TICK, open } from "./envelope";
 import {
+  type RedisAdapterMode,
   type RedisAdapterOptions,
   type ResolvedRedisAdapterOptions,
   resolveRedisAdapterOptions,
 } from "./options";
+import { Outbox } from "./outbox";
+import { PubSubTransport } from "./pubsub-transport";
+import { StreamTransport } from "./stream-transport";
+import type { Transport, TransportHooks } from "./transport";
 
 /** Default ms {@link RedisAdapter.ready} waits: 5000. */
 export const DEFAULT_READY_TIMEOUT = 5000;
 
 /** What a {@link RedisAdapter} counted, and where it stands. */
 export interface RedisAdapterStats extends AdapterStats {
-  /** Messages waiting for the publishing connection to come back. */
+  /** Messages from other instances that never arrived here (sequence gaps), each counted once. */
+  lost: number;
+  /** Copies of messages already delivered (a publish sent again after a lost connection), dropped. */
+  duplicates: number;
+  /** Publishes Redis answered with an error (receivers count them as lost too). */
+  refused: number;
+  /** Messages waiting for the publishing connection (or for a place among those in flight). */
   queued: number;
-  /** Both connections to Redis (publishing and subscribed) are up. */
+  /** Publishes sent and not yet acknowledged by Redis. */
+  inFlight: number;
+  /** Every connection to Redis is up. */
   connected: boolean;
-  /** Times the subscribed connection came back after it was lost. */
+  /** Times the backplane came back after it was down. */
   reconnects: number;
+  /** The mode: `pubsub`, `sharded` or `streams`. */
+  mode: RedisAdapterMode;
 }
 
-interface Pending {
+/** The `down` event: the backplane lost Redis. */
+export interface BackplaneDownEvent {
+  /** The connection that went first: `publishing`, `subscribed` or `reading`. */
+  connection: string;
+  /** The last error seen on it, or `"connection closed"` (Redis cut it off, or went away). */
+  reason: string;
+}
+
+/** The `up` event: every connection is back (after a `down`). */
+export interface BackplaneUpEvent {
+  /** Ms the backplane was down. */
+  downtime: number;
+  /** Messages this instance dropped while it was down (its queue was full). */
+  dropped: number;
+  /** Messages queued while it was down, now being published. */
+  queued: number;
+}
+
+/** The `lost` event: messages from another instance that never arrived here. */
+export interface BackplaneLostEvent {
+  /** The channel. */
   channel: string;
-  message: Buffer;
+  /** The publishing instance. */
+  origin: string;
+  /** How many of its messages are missing (also added to `stats().lost`). */
+  count: number;
+}
+
+/** The events of a {@link RedisAdapter}. */
+export interface RedisAdapterEvents {
+  /** The backplane lost Redis: emitted at once, when the first connection drops. */
+  down: [event: BackplaneDownEvent];
+  /** Every connection is back; emitted once per `down`. */
+  up: [event: BackplaneUpEvent];
+  /** A gap in another instance's messages: that many were lost. */
+  lost: [event: BackplaneLostEvent];
 }
 
 /**
- * A `BroadcastAdapter` (of `@taurus/server`) over Redis pub/sub: each channel is a Redis
- * channel (`prefix + name`), each message carries its publisher's instance
- * id, and an instance drops what it published itself when Redis echoes it
- * back, so every member on every instance gets each message exactly once
- * while Redis is reachable. It holds two connections (Redis wants a
- * connection of its own for subscribing), reconnects forever with backoff,
- * and resubscribes by itself. Create it with {@link createRedisAdapter}.
+ * A `BroadcastAdapter` (of `@taurus/server`) over Redis: each channel is a
+ * Redis channel (`pubsub`, `sharded`) or a capped stream (`streams`) named
+ * `prefix + name`. Every message carries its publisher's instance id, run
+ * and a sequence number per channel, so that each instance delivers it once
+ * and counts exactly what never arrived (`lost`). It reconnects forever with
+ * short backoff, resubscribes (or resumes reading where it stopped) by
+ * itself, emits `down`, `up` and `lost`, and never logs. Create it with
+ * {@link createRedisAdapter}.
  *
- * While Redis is away: messages published here are queued, in order, up to
+ * While Redis is away, messages published here are queued, in order, up to
  * `maxQueued`, and published when the connection is back; past the bound they
- * are dropped and counted in `dropped`. Messages other instances publish
- * while this instance is not subscribed are lost (Redis pub/sub keeps
- * nothing), as are queued messages flushed before another instance has
- * resubscribed. The servers keep serving their own connections throughout.
+ * are dropped and counted in `dropped`. In pub/sub modes what other instances
+ * publish while this one is not subscribed never reaches it (counted in
+ * `lost`); in `streams` mode it is read once this instance is back, within the
+ * stream's retention. The servers keep serving their own connections throughout.
  */
-export class RedisAdapter implements BroadcastAdapter {
+export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements BroadcastAdapter {
   /** This instance's id, stamped on every message it publishes. */
   readonly instanceId: string;
   private readonly options: ResolvedRedisAdapterOptions;
-  private readonly id: Buffer;
-  private readonly pub: Redis;
-  private readonly sub: Redis;
+  private readonly transport: Transport;
+  private readonly outbox: Outbox;
   private readonly members: ChannelMembers;
-  private readonly subscribing = new Set<Promise<unknown>>();
-  private readonly redisChannels = new Map<string, Buffer>();
-  private queue: Pending[] = [];
-  private counts = { published: 0, received: 0, dropped: 0, reconnects: 0 };
-  private subReadyOnce = false;
+  private readonly tracker = new SequenceTracker();
+  private readonly listening = new Set<Promise<unknown>>();
+  private readonly ticker: NodeJS.Timeout | undefined;
+  private received = 0;
+  private reconnects = 0;
+  private up = false;
+  private wasUp = false;
+  private downSince = 0;
+  private droppedAtDown = 0;
+  private readonly lastErrors = new Map<string, string>();
   private closed: Promise<void> | undefined;
 
   /** @internal use {@link createRedisAdapter} */
   constructor(options: RedisAdapterOptions = {}) {
+    super();
     this.options = resolveRedisAdapterOptions(options);
     this.instanceId = this.options.instanceId ?? createInstanceId();
-    this.id = Buffer.from(this.instanceId, "utf8");
-    const maxDelay = this.options.maxRetryDelay;
-    const common = {
-      ...this.options.redis,
-      lazyConnect: false,
-      retryStrategy: (times: number) => Math.min(times * 50, maxDelay),
-    };
-    this.pub = new Redis(this.options.url, { ...common, enableOfflineQueue: false });
-    this.sub = new Redis(this.options.url, {
-      ...common,
-      autoResubscribe: true,
-      maxRetriesPerRequest: null,
+    const id = Buffer.from(this.instanceId, "utf8");
+    this.transport = this.createTransport();
+    const publisher = this.transport.publisher;
+    this.outbox = new Outbox(id, randomBytes(4).readUInt32BE(0), this.options.maxQueued, {
+      ready: () => publisher.status === "ready",
+      send: (channel, message) => this.transport.publish(channel, message),
+      refused: (err) =>
+        this.options.onError(
+          new TaurusError("SOCKET", `redis refused a publish: ${String(err)}`, { cause: err }),
+        ),
     });
     this.members = new ChannelMembers(this.instanceId, {
-      forward: (channel, payload) => this.forward(channel, payload),
-      firstJoined: (channel) => this.track(this.sub.subscribe(this.redisChannel(channel))),
-      lastLeft: (channel) => this.track(this.sub.unsubscribe(this.redisChannel(channel))),
+      forward: (channel, payload) => this.outbox.publish(channel, payload),
+      firstJoined: (channel) => this.track(this.transport.listen(channel)),
+      lastLeft: (channel) => this.transport.unlisten(channel),
       listenerFailed: (err) =>
         this.options.onError(
           new TaurusError("HANDLER_FAILED", `backplane listener failed: ${String(err)}`, {
@@ -92,28 +147,36 @@ export class RedisAdapter implements BroadcastAdapter {
           }),
         ),
     });
-    for (const [name, conn] of [
-      ["publishing", this.pub],
-      ["subscribed", this.sub],
-    ] as const) {
-      conn.on("error", (err: Error) =>
+    for (const [role, conn] of this.transport.connections) {
+      conn.on("error", (err: Error) => {
+        this.lastErrors.set(role, err.message);
         this.options.onError(
-          new TaurusError("SOCKET", `redis (${name} connection): ${err.message}`, { cause: err }),
-        ),
-      );
+          new TaurusError("SOCKET", `redis (${role} connection): ${err.message}`, { cause: err }),
+        );
+      });
+      conn.on("ready", () => {
+        this.lastErrors.delete(role);
+        this.statusChanged(role);
+        // After ioredis has sent again what was in flight (it does so right after "ready").
+        setImmediate(() => this.outbox.drain());
+      });
+      conn.on("close", () => this.statusChanged(role));
+      conn.on("end", () => this.statusChanged(role));
     }
-    this.pub.on("ready", this.flush);
-    this.sub.on("ready", () => {
-      if (this.subReadyOnce) this.counts.reconnects++;
-      this.subReadyOnce = true;
-    });
-    this.sub.on("messageBuffer", this.onMessage);
+    const every = this.options.tickInterval;
+    if (every > 0) {
+      this.ticker = setInterval(() => {
+        this.outbox.tick(this.members.names());
+        this.tracker.sweep();
+      }, every);
+      this.ticker.unref();
+    }
   }
 
   /**
    * Joins a channel: `listener` gets what the other members here and on
    * every other instance publish on it. The first member of a channel
-   * subscribes this instance to it in Redis.
+   * subscribes this instance to it in Redis (or starts reading its stream).
    *
    * @throws `TaurusError` `CONNECTION_CLOSED` once the adapter is closed
    */
@@ -123,8 +186,9 @@ export class RedisAdapter implements BroadcastAdapter {
   }
 
   /**
-   * Resolves once both connections are up and every channel joined so far is
-   * subscribed in Redis. Optional: the adapter works (and queues) without it.
+   * Resolves once every connection is up and every channel joined so far is
+   * subscribed (or read) in Redis. Optional: the adapter works (and queues)
+   * without it.
    *
    * @param timeout - ms to wait; @defaultValue {@link DEFAULT_READY_TIMEOUT} (5000)
    * @throws `TaurusError` `CONNECT_TIMEOUT` when Redis was not reached in time;
@@ -134,7 +198,7 @@ export class RedisAdapter implements BroadcastAdapter {
     await new Promise<void>((resolve, reject) => {
       const check = (): void => {
         if (this.closed) finish(new TaurusError("CONNECTION_CLOSED", "adapter is closed"));
-        else if (this.pub.status === "ready" && this.sub.status === "ready") finish(undefined);
+        else if (this.up) finish(undefined);
       };
       const timer = setTimeout(
         () =>
@@ -146,124 +210,147 @@ export class RedisAdapter implements BroadcastAdapter {
           ),
         timeout,
       );
+      const conns = this.transport.connections.map(([, conn]) => conn);
       const finish = (error: TaurusError | undefined): void => {
         clearTimeout(timer);
-        this.pub.off("ready", check).off("end", check);
-        this.sub.off("ready", check).off("end", check);
+        for (const conn of conns) conn.off("ready", check).off("end", check);
         if (error) reject(error);
         else resolve();
       };
-      this.pub.on("ready", check).on("end", check);
-      this.sub.on("ready", check).on("end", check);
+      for (const conn of conns) conn.on("ready", check).on("end", check);
       check();
     });
-    await Promise.all(this.subscribing);
+    await Promise.all(this.listening);
   }
 
   /** What the adapter counted, and whether Redis is reachable. */
   stats(): RedisAdapterStats {
     return {
-      ...this.counts,
-      queued: this.queue.length,
-      connected: this.pub.status === "ready" && this.sub.status === "ready",
+      published: this.outbox.published,
+      received: this.received,
+      dropped: this.outbox.dropped,
+      lost: this.tracker.lost,
+      duplicates: this.tracker.duplicates,
+      refused: this.outbox.refused,
+      queued: this.outbox.queued,
+      inFlight: this.outbox.pending,
+      connected: this.up,
+      reconnects: this.reconnects,
+      mode: this.options.mode,
     };
   }
 
   /**
    * Leaves every channel, drops (and counts) what is still queued, and
-   * closes both connections; idempotent.
+   * closes every connection; idempotent.
    */
   close(): Promise<void> {
     if (!this.closed) {
+      clearInterval(this.ticker);
       this.members.clear();
-      this.counts.dropped += this.queue.length;
-      this.queue = [];
-      this.closed = Promise.all([quit(this.pub), quit(this.sub)]).then(() => {});
+      this.outbox.close();
+      this.closed = this.transport.close();
     }
     return this.closed;
   }
 
-  private forward(channel: string, payload: Uint8Array): void {
-    if (this.closed) {
-      this.counts.dropped++;
+  private createTransport(): Transport {
+    const { mode, prefix, maxRetryDelay } = this.options;
+    const common: RedisOptions = {
+      ...this.options.redis,
+      lazyConnect: false,
+      // 25, 50, 100 ms... up to maxRetryDelay: back within a fraction of a second.
+      retryStrategy: (times: number) => Math.min(25 * 2 ** Math.min(times - 1, 16), maxRetryDelay),
+      // A command lost with its connection is sent again once it is back (never failed
+      // after some retries): the outbox counts on it, receivers drop the rare copy.
+      maxRetriesPerRequest: null,
+    };
+    const publisher = new Redis(this.options.url, { ...common, enableOfflineQueue: false });
+    const hooks: TransportHooks = {
+      envelope: this.onEnvelope,
+      failed: (err, what) =>
+        this.options.onError(
+          new TaurusError("SOCKET", `redis ${what} failed: ${String(err)}`, { cause: err }),
+        ),
+    };
+    if (mode === "streams") {
+      const reader = new Redis(this.options.url, common);
+      return new StreamTransport(publisher, reader, this.options.maxLen, prefix, hooks);
+    }
+    const subscriber = new Redis(this.options.url, { ...common, autoResubscribe: true });
+    return new PubSubTransport(publisher, subscriber, mode === "sharded", prefix, hooks);
+  }
+
+  /** A connection came up or went down: emits `down` at once, `up` once all are back. */
+  private statusChanged(role: string): void {
+    if (this.closed) return;
+    const allUp = this.transport.connections.every(([, conn]) => conn.status === "ready");
+    if (this.up && !allUp) {
+      this.up = false;
+      this.downSince = Date.now();
+      this.droppedAtDown = this.outbox.dropped;
+      this.emit("down", {
+        connection: role,
+        reason: this.lastErrors.get(role) ?? "connection closed",
+      });
+    } else if (!this.up && allUp) {
+      this.up = true;
+      if (this.wasUp) {
+        this.reconnects++;
+        this.emit("up", {
+          downtime: Date.now() - this.downSince,
+          dropped: this.outbox.dropped - this.droppedAtDown,
+          queued: this.outbox.queued,
+        });
+      }
+      this.wasUp = true;
+    }
+  }
+
+  private readonly onEnvelope = (channel: string, message: Buffer): void => {
+    const envelope = open(message);
+    if (!envelope) {
+      this.options.onError(
+        new TaurusError("MALFORMED_BODY", `not a backplane envelope on ${channel}`),
+      );
       return;
     }
-    const message = seal(this.id, payload);
-    if (this.pub.status === "ready" && this.queue.length === 0) {
-      this.send(this.redisChannel(channel), message);
-    } else if (this.queue.length < this.options.maxQueued) {
-      this.queue.push({ channel, message });
+    if (envelope.origin === this.instanceId) return;
+    const publisher = `${envelope.origin}/${envelope.run}`;
+    let missing: number;
+    if (envelope.kind === KIND_MESSAGE) {
+      missing = this.tracker.observe(channel, publisher, envelope.sequence);
+      if (missing >= 0) {
+        this.received++;
+        this.members.deliver(channel, envelope.payload, envelope.origin);
+      }
+    } else if (envelope.kind === KIND_TICK) {
+      missing = this.tracker.tick(channel, publisher, envelope.sequence);
     } else {
-      this.counts.dropped++;
+      return; // a kind of a later version
     }
-  }
-
-  private send(redisChannel: Buffer, message: Buffer): void {
-    this.pub.publish(redisChannel, message).then(this.onPublished, this.onPublishFailed);
-  }
-
-  private readonly onPublished = (): void => {
-    this.counts.published++;
+    if (missing > 0) this.emit("lost", { channel, origin: envelope.origin, count: missing });
   };
-
-  private readonly onPublishFailed = (err: unknown): void => {
-    this.counts.dropped++;
-    this.options.onError(
-      new TaurusError("SOCKET", `redis publish failed: ${String(err)}`, { cause: err }),
-    );
-  };
-
-  /** The publishing connection is (back) up: publishes what was queued, in order. */
-  private readonly flush = (): void => {
-    const queued = this.queue;
-    this.queue = [];
-    for (const { channel, message } of queued) this.send(this.redisChannel(channel), message);
-  };
-
-  private readonly onMessage = (redisChannel: Buffer, message: Buffer): void => {
-    const prefix = this.options.prefix;
-    const name = redisChannel.toString("utf8");
-    if (!name.startsWith(prefix)) return;
-    const envelope = open(message);
-    if (!envelope || envelope.origin === this.instanceId) return;
-    this.counts.received++;
-    this.members.deliver(name.slice(prefix.length), envelope.payload, envelope.origin);
-  };
-
-  private redisChannel(channel: string): Buffer {
-    let name = this.redisChannels.get(channel);
-    if (!name) {
-      name = Buffer.from(this.options.prefix + channel, "utf8");
-      this.redisChannels.set(channel, name);
-    }
-    return name;
-  }
 
   private track(command: Promise<unknown>): void {
     const settled: Promise<unknown> = command.then(
-      (): void => void this.subscribing.delete(settled),
-      (): void => void this.subscribing.delete(settled),
+      (): void => void this.listening.delete(settled),
+      (err: unknown): void => {
+        this.listening.delete(settled);
+        if (!this.closed) {
+          this.options.onError(
+            new TaurusError("SOCKET", `redis subscribe failed: ${String(err)}`, { cause: err }),
+          );
+        }
+      },
     );
-    this.subscribing.add(settled);
+    this.listening.add(settled);
   }
-}
-
-/** Closes a connection: politely when it is up, at once otherwise (which also stops reconnecting). */
-async function quit(conn: Redis): Promise<void> {
-  if (conn.status === "ready") {
-    try {
-      await conn.quit();
-      return;
-    } catch {
-      // fall through
-    }
-  }
-  conn.disconnect();
 }
 
 /**
- * Creates a Redis pub/sub adapter and starts connecting (it does not wait:
- * see {@link RedisAdapter.ready}).
+ * Creates a Redis adapter and starts connecting (it does not wait: see
+ * {@link RedisAdapter.ready}).
  *
  * @param options - see {@link RedisAdapterOptions} for defaults
  * @returns the adapter; close it after the servers that use it
@@ -271,7 +358,9 @@ async function quit(conn: Redis): Promise<void> {
  *
  * @example
  * ```ts
- * const adapter = createRedisAdapter({ url: "redis://10.0.0.5:6379" });
+ * const adapter = createRedisAdapter({ url: "redis://10.0.0.5:6379", mode: "streams" });
+ * adapter.on("down", (e) => log.warn("backplane down", e));
+ * adapter.on("up", (e) => log.info("backplane back", e));
  * await adapter.ready();
  * const server = createServer({ protocol, backplane: { adapter, codec, channel: "lobby" } });
  * ```

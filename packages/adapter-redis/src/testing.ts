@@ -5,7 +5,10 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** A running redis-server. */
 export interface TestRedis {
@@ -13,10 +16,25 @@ export interface TestRedis {
   port: number;
   /** `redis://127.0.0.1:<port>`. */
   url: string;
-  /** Stops it (SIGKILL) and waits for it to exit. */
+  /** The server's process id while it runs (to stop or freeze it from a test). */
+  readonly pid: number | undefined;
+  /** Stops it (SIGKILL: nothing is flushed) and waits for it to exit; its data directory stays for `restart`. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (after `stop`). */
+  /** Starts it again on the same port (after `stop`), with the same options (and, with persistence, its data). */
   restart(): Promise<void>;
+}
+
+/** Options of {@link startRedis}. */
+export interface TestRedisOptions {
+  /**
+   * `true`: an append-only file fsynced on every write (`appendfsync always`)
+   * in a temporary directory, so that what Redis acknowledged survives a
+   * SIGKILL and `restart()` loads it again.
+   * @defaultValue `false`: no persistence at all
+   */
+  persistence?: boolean;
+  /** More `redis-server` arguments, e.g. `["--client-output-buffer-limit", "pubsub 1mb 0 0"]`. @defaultValue none */
+  args?: string[];
 }
 
 async function freePort(): Promise<number> {
@@ -27,10 +45,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function launch(port: number): Promise<ChildProcess> {
+function launch(port: number, args: string[]): Promise<ChildProcess> {
   const proc = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...args],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   return new Promise((resolve, reject) => {
@@ -60,28 +78,40 @@ function launch(port: number): Promise<ChildProcess> {
 }
 
 /**
- * Starts `redis-server` on a free port of 127.0.0.1, with no persistence.
- * Stop it when done (`stop()`), or it outlives the test.
+ * Starts `redis-server` on a free port of 127.0.0.1, with no persistence
+ * unless asked. Stop it when done (`stop()`), or it outlives the test.
  *
+ * @param options - see {@link TestRedisOptions}; @defaultValue none
  * @returns the running server
  * @throws an `Error` when `redis-server` is not on the PATH or does not start within 10 s
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   const port = await freePort();
-  let proc: ChildProcess | undefined = await launch(port);
+  const args = [...(options.args ?? [])];
+  if (options.persistence) {
+    const dir = mkdtempSync(join(tmpdir(), "taurus-redis-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    args.push("--dir", dir, "--appendonly", "yes", "--appendfsync", "always");
+  } else {
+    args.push("--appendonly", "no");
+  }
+  let proc: ChildProcess | undefined = await launch(port, args);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return proc?.pid;
+    },
     async stop() {
       const p = proc;
       proc = undefined;
-      if (!p || p.exitCode !== null) return;
+      if (!p || p.exitCode !== null || p.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => p.once("exit", () => resolve()));
       p.kill("SIGKILL");
       await exited;
     },
     async restart() {
-      proc = await launch(port);
+      proc = await launch(port, args);
     },
   };
 }

@@ -33,6 +33,14 @@ export interface AdapterStats {
   received: number;
   /** Messages this instance could not publish (backplane away and queue full, or refused). */
   dropped: number;
+  /**
+   * Messages other instances published on a channel joined here that never
+   * arrived (gaps in their sequence numbers, each missing message counted
+   * once). Absent when the adapter cannot tell.
+   */
+  lost?: number;
+  /** Copies of messages already delivered here, dropped (a publisher's retry). Absent when the adapter cannot tell. */
+  duplicates?: number;
 }
 
 /**

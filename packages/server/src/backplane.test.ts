@@ -35,7 +35,13 @@ describe("backplane", () => {
     await until(() => onA.stats.messagesIn === 2);
     await new Promise((r) => setTimeout(r, 50));
     expect(onB.stats.messagesIn).toBe(1);
-    expect(adapter.stats()).toEqual({ published: 0, received: 0, dropped: 0 });
+    expect(adapter.stats()).toEqual({
+      published: 0,
+      received: 0,
+      dropped: 0,
+      lost: 0,
+      duplicates: 0,
+    });
     await adapter.close();
   });
 

@@ -39,9 +39,16 @@ export {
 } from "./per-address-options";
 export type { Sequenced } from "./reply";
 export { reply } from "./reply";
+export type { SequenceTrackerOptions } from "./sequence-tracker";
+export {
+  DEFAULT_MAX_TRACKED_PUBLISHERS,
+  DEFAULT_PUBLISHER_IDLE_TIMEOUT,
+  SequenceTracker,
+} from "./sequence-tracker";
 export type {
   BroadcastOptions,
   BroadcastResult,
+  DiscardedAtShutdown,
   ServerConfig,
   ServerEvents,
   ShutdownReport,

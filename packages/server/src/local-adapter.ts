@@ -13,7 +13,7 @@ import { ChannelMembers } from "./channel-members";
  * other, and nothing leaves the process. This is what a server does with no
  * backplane at all, extended to several servers in one process (for example
  * one per protocol) that share a room. Its stats count nothing crossing
- * instances: `published`, `received` and `dropped` stay 0.
+ * instances: `published`, `received`, `dropped`, `lost` and `duplicates` stay 0.
  */
 class LocalAdapter implements BroadcastAdapter {
   readonly instanceId = createInstanceId();
@@ -26,7 +26,7 @@ class LocalAdapter implements BroadcastAdapter {
   }
 
   stats(): AdapterStats {
-    return { published: 0, received: 0, dropped: 0 };
+    return { published: 0, received: 0, dropped: 0, lost: 0, duplicates: 0 };
   }
 
   close(): Promise<void> {

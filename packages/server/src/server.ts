@@ -23,6 +23,7 @@ import { FdWatch } from "./fd-watch";
 import { FrameMeter } from "./frame-meter";
 import type { ServerHandler } from "./handler";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options";
+import { resetSocket } from "./reset-socket";
 import { Session } from "./session";
 
 /** Everything {@link createServer} takes: a protocol, a handler, and the options. */
@@ -63,8 +64,28 @@ export interface BroadcastResult {
 export interface ShutdownReport {
   /** Connections that finished cleanly: handlers done, queues flushed, closed. */
   closed: number;
-  /** Connections destroyed when `shutdownTimeout` ran out. */
+  /**
+   * Connections destroyed when `shutdownTimeout` ran out. Each is reset (a
+   * peer still reading sees a connection reset, not a clean end of stream;
+   * over TLS, a close) so that it can tell its data was cut off.
+   */
   forced: number;
+  /** Per forced connection, what it still held that its peer never got. */
+  discarded: DiscardedAtShutdown[];
+}
+
+/** What one connection still held when the shutdown deadline destroyed it. */
+export interface DiscardedAtShutdown {
+  /** The connection's id. */
+  id: string;
+  /** The peer's address, when known. */
+  remoteAddress?: string;
+  /** The peer's port, when known. */
+  remotePort?: number;
+  /** Messages accepted by `send` and still in the send queue. */
+  messages: number;
+  /** Bytes accepted by `send` and not yet written out (send queue and socket buffer). */
+  bytes: number;
 }
 
 /** The events of a {@link TaurusServer}. */
@@ -311,11 +332,13 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   /**
    * Graceful shutdown: stops accepting, lets handlers in flight finish,
    * flushes every send queue, closes every connection, and resolves. Past
-   * `shutdownTimeout`, what is left is destroyed and counted as `forced`.
+   * `shutdownTimeout`, what is left is reset (the peer sees a connection
+   * reset rather than a clean end) and counted as `forced`, and what each
+   * still held is listed in `discarded`.
    * Connections keep reading while they close, so what a peer sent before
    * it saw the close is still handled. Calling it again returns the same promise.
    *
-   * @returns how many connections closed cleanly and how many were forced
+   * @returns how many connections closed cleanly, how many were forced, and what the forced ones lost
    */
   close(): Promise<ShutdownReport> {
     if (!this.closing) this.closing = this.shutdown();
@@ -335,18 +358,27 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     const outcome = await Promise.race([finished, deadline]);
     clearTimeout(timer);
     let forced = 0;
+    const discarded: DiscardedAtShutdown[] = [];
     if (outcome === "timeout") {
-      for (const session of sessions) {
-        if (session.conn.state === "closed") continue;
+      for (const { conn } of sessions) {
+        if (conn.state === "closed") continue;
         forced++;
-        session.conn.close(new TaurusError("CONNECTION_CLOSED", "server shutdown deadline passed"));
+        discarded.push({
+          id: conn.id,
+          remoteAddress: conn.remoteAddress,
+          remotePort: conn.remotePort,
+          messages: conn.queuedMessages,
+          bytes: conn.bufferedAmount,
+        });
+        resetSocket(conn.socket);
+        conn.close(new TaurusError("CONNECTION_CLOSED", "server shutdown deadline passed"));
       }
     }
     // Whatever is left is a socket that never finished its TLS handshake.
     for (const { raw } of this.handshaking.values()) raw.destroy();
     await stopped;
     this.state = "closed";
-    const report = { closed: sessions.length - forced, forced };
+    const report = { closed: sessions.length - forced, forced, discarded };
     this.emit("close", report);
     return report;
   }

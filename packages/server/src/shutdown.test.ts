@@ -57,7 +57,19 @@ describe("graceful shutdown", () => {
     await until(() => server.connectionCount === 1);
     await new Promise((r) => setTimeout(r, 20));
     const report = await server.close();
-    expect(report).toEqual({ closed: 0, forced: 1 });
+    expect(report).toEqual({
+      closed: 0,
+      forced: 1,
+      discarded: [
+        {
+          id: expect.any(String),
+          remoteAddress: "127.0.0.1",
+          remotePort: client.localPort,
+          messages: 0,
+          bytes: 0,
+        },
+      ],
+    });
     expect(server.connectionCount).toBe(0);
   });
 

@@ -37,6 +37,7 @@ const groups = [
   "Slow and greedy peers",
   "Faults",
   "Hostile peers, default options",
+  "Scale-out",
 ];
 const lines = [];
 lines.push("# Reliability report");

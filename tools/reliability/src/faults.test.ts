@@ -175,7 +175,7 @@ describe("misbehaving handlers", () => {
     expect(heapGrowth).toBeLessThan(16 * 2 ** 20);
     // With no connection left, shutdown is immediate and clean.
     const report = await h.server.close();
-    expect(report).toEqual({ closed: 0, forced: 0 });
+    expect(report).toEqual({ closed: 0, forced: 0, discarded: [] });
     record("handler-never-settles", {
       group: "Faults",
       title: "a handler that never settles",
@@ -201,7 +201,19 @@ describe("misbehaving handlers", () => {
       "handler running",
     );
     const report = await h.server.close();
-    expect(report).toEqual({ closed: 0, forced: 1 });
+    expect(report).toEqual({
+      closed: 0,
+      forced: 1,
+      discarded: [
+        {
+          id: expect.any(String),
+          remoteAddress: "127.0.0.1",
+          remotePort: c.localPort,
+          messages: 0,
+          bytes: 0,
+        },
+      ],
+    });
     expect(h.server.connectionCount).toBe(0);
   });
 });
