@@ -23,6 +23,7 @@ describe("chat-server configuration", () => {
       trustedProxies: ["127.0.0.1", "::1"],
       // 2 x 1000 peers at 320 KiB each at most (64 KiB frames).
       memoryBudget: 640 * 1024 * 1024,
+      sendQueueBytes: 64 * 1024,
       writeTimeout: 5000,
       frameTimeout: 10_000,
       noticeInterval: 1000,

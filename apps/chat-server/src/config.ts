@@ -28,6 +28,8 @@ export interface Config {
   trustedProxies: string[];
   /** Bytes held for peers by this process, both protocols together. */
   memoryBudget: number;
+  /** Bytes each connection's send queue holds before sends to it are refused (SEND_QUEUE_FULL). */
+  sendQueueBytes: number;
   /** A peer not reading for this long is closed (SLOW_CONSUMER); 0 disables. */
   writeTimeout: number;
   /** A frame must complete this long after its first byte; 0 disables. */
@@ -156,6 +158,12 @@ const SETTINGS = {
     def: "127.0.0.1,::1",
     help: 'comma-separated addresses or CIDRs exempt from the per-address limits ("": none)',
     parse: addressList,
+  },
+  "send-queue-bytes": {
+    env: "CHAT_SEND_QUEUE_BYTES",
+    def: "64KiB",
+    help: "bytes each connection's send queue holds (64KiB, 1MiB...); keep max connections x this within --memory-budget",
+    parse: byteSize,
   },
   "memory-budget": {
     env: "CHAT_MEMORY_BUDGET",
@@ -420,6 +428,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "h
     messageRatePerAddress: read("message-rate-per-address"),
     trustedProxies: read("trusted-proxies"),
     memoryBudget: read("memory-budget"),
+    sendQueueBytes: read("send-queue-bytes"),
     writeTimeout: read("write-timeout"),
     frameTimeout: read("frame-timeout"),
     noticeInterval: read("notice-interval"),

@@ -66,6 +66,7 @@ export class ChatRoom {
       writeTimeout: config.writeTimeout,
       frameTimeout: config.frameTimeout,
       memoryBudget: this.memoryBudget,
+      sendQueueBytes: config.sendQueueBytes,
       inboundBytesPerSecond: config.inboundBytesPerSecond,
       perAddress: {
         maxConcurrent: config.maxConnectionsPerAddress,

@@ -272,6 +272,8 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
         this.options.onError(
           new TaurusError("SOCKET", `redis ${what} failed: ${String(err)}`, { cause: err }),
         ),
+      ready: () => this.members.ready(),
+      waiting: () => this.members.waiting,
     };
     if (mode === "streams") {
       const reader = new Redis(this.options.url, common);

@@ -174,15 +174,21 @@ export class StreamTransport implements Transport {
     if (!reply) return;
     for (const [key, entries] of reply) {
       const channel = key.toString("utf8").slice(this.prefix.length);
-      // Left meanwhile, or left and joined again (it starts afresh).
-      if (this.positions.get(channel) === undefined) continue;
       for (const [id, fields] of entries) {
+        // Left meanwhile, or left and joined again (it starts afresh).
+        if (this.positions.get(channel) === undefined) break;
         this.positions.set(channel, id.toString("latin1"));
         for (let i = 0; i + 1 < fields.length; i += 2) {
           if (fields[i]?.toString("latin1") === FIELD) {
             this.hooks.envelope(channel, fields[i + 1] as Buffer);
             break;
           }
+        }
+        // Deliver on only once local receivers can take more: a backlog after a stall
+        // reaches the connections at the pace they drain, not faster than their queues hold.
+        if (this.hooks.waiting()) {
+          await this.hooks.ready();
+          if (this.closed) return;
         }
       }
     }

@@ -6,6 +6,13 @@ export interface TransportHooks {
   envelope(channel: string, message: Buffer): void;
   /** A command failed in a way worth reporting (the transport carries on). */
   failed(error: unknown, what: string): void;
+  /**
+   * Settles once the local members can take more (their receivers drained): a
+   * transport that reads at its own pace (streams) awaits it between reads.
+   */
+  ready(): Promise<void>;
+  /** Whether the local members asked for time (then `ready()` is worth awaiting). */
+  waiting(): boolean;
 }
 
 /**

@@ -8,10 +8,19 @@ export const DEFAULT_BACKPLANE_CHANNEL = "taurus";
  * published: a member elsewhere in this process, or on another instance.
  * A listener must not throw; an adapter catches and reports what it throws.
  *
+ * A listener may return a promise when its receivers need time before they
+ * can take more (a server returns one while some of its connections' send
+ * queues are over half full; it settles once they drained, closed, or a
+ * bounded wait passed). An adapter that reads at its own pace (a durable
+ * stream) reads on only once the promises of a batch settle; one that is
+ * pushed to (pub/sub) cannot wait, and ignores them.
+ *
  * @param payload - the neutral bytes as published (do not modify them: other members read the same bytes)
  * @param origin - the instance id of the publisher
+ * @returns anything; a `Promise` is taken to settle once the listener can take more (it
+ *   should never reject; a rejection counts as settled)
  */
-export type BackplaneListener = (payload: Uint8Array, origin: string) => void;
+export type BackplaneListener = (payload: Uint8Array, origin: string) => unknown;
 
 /** One member's place in a channel of a {@link BroadcastAdapter}, as returned by `join`. */
 export interface BackplaneMembership {

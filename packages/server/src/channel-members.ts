@@ -26,6 +26,8 @@ export interface ChannelMembersHooks {
  */
 export class ChannelMembers {
   private readonly channels = new Map<string, Set<BackplaneListener>>();
+  /** Distinct promises of members that asked for time: a member returns the same one while it waits, so this stays small. */
+  private readonly waits = new Set<Promise<void>>();
 
   /**
    * @param instanceId - the id given as `origin` to local members
@@ -79,7 +81,7 @@ export class ChannelMembers {
   deliver(channel: string, payload: Uint8Array, origin: string): number {
     const members = this.channels.get(channel);
     if (!members) return 0;
-    for (const member of members) this.call(member, payload, origin);
+    for (const member of members) this.call(member, payload, origin, true);
     return members.size;
   }
 
@@ -93,11 +95,39 @@ export class ChannelMembers {
     this.channels.clear();
   }
 
-  private call(listener: BackplaneListener, payload: Uint8Array, origin: string): void {
+  /** Whether a member asked for time since the last {@link ChannelMembers.ready}. */
+  get waiting(): boolean {
+    return this.waits.size > 0;
+  }
+
+  /**
+   * Resolves once every member that asked for time (returned a promise from a
+   * delivery since the last call) can take more: what an adapter reading at
+   * its own pace awaits between batches. Resolves at once when none asked.
+   *
+   * @returns a promise that never rejects
+   */
+  ready(): Promise<void> {
+    if (this.waits.size === 0) return Promise.resolve();
+    const waits = [...this.waits];
+    this.waits.clear();
+    return Promise.all(waits).then(noop, noop);
+  }
+
+  private call(
+    listener: BackplaneListener,
+    payload: Uint8Array,
+    origin: string,
+    keep = false,
+  ): void {
     try {
-      listener(payload, origin);
+      const wait = listener(payload, origin);
+      // Kept only for deliveries from other instances, which an adapter paces with ready().
+      if (keep && wait instanceof Promise) this.waits.add(wait);
     } catch (err) {
       this.hooks.listenerFailed?.(err);
     }
   }
 }
+
+function noop(): void {}

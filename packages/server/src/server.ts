@@ -19,6 +19,7 @@ import {
   DEFAULT_BACKPLANE_CHANNEL,
 } from "./adapter";
 import { AddressGuard, type AddressPass } from "./address-guard";
+import { drained, MAX_BACKPLANE_PACE } from "./backplane-pace";
 import { FdWatch } from "./fd-watch";
 import { FrameMeter } from "./frame-meter";
 import type { ServerHandler } from "./handler";
@@ -143,6 +144,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   private closing: Promise<ShutdownReport> | undefined;
   private readonly backplane: BackplaneOptions<M> | undefined;
   private readonly membership: BackplaneMembership | undefined;
+  /** Settles once the connections a backplane delivery congested have drained. */
+  private pace: Promise<void> | undefined;
 
   /** @internal use {@link createServer} */
   constructor(config: ServerConfig<M>) {
@@ -286,9 +289,13 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     }
   }
 
-  /** A message another member published: decoded, re-encoded for this protocol, sent here. */
-  private readonly onBackplane = (payload: Uint8Array): void => {
-    if (this.state === "closing" || this.state === "closed") return;
+  /**
+   * A message another member published: decoded, re-encoded for this protocol, sent here.
+   * While some connections are over half their send queue, returns one promise that settles
+   * once they drained (at most the write timeout): a durable backplane reads on after it.
+   */
+  private readonly onBackplane = (payload: Uint8Array): undefined | Promise<void> => {
+    if (this.state === "closing" || this.state === "closed") return undefined;
     let frame: Uint8Array;
     try {
       frame = this.encodeFrame((this.backplane as BackplaneOptions<M>).codec.decode(payload));
@@ -301,9 +308,21 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
             }),
         undefined,
       );
-      return;
+      return undefined;
     }
-    this.broadcastEncoded(frame);
+    if (this.pace) {
+      this.fanOut(frame, undefined, undefined);
+      return this.pace;
+    }
+    const congested: Connection<M>[] = [];
+    this.fanOut(frame, undefined, congested);
+    if (congested.length === 0) return undefined;
+    const limit = this.options.writeTimeout > 0 ? this.options.writeTimeout : MAX_BACKPLANE_PACE;
+    const pace = drained(congested, limit).then(() => {
+      this.pace = undefined;
+    });
+    this.pace = pace;
+    return pace;
   };
 
   /**
@@ -315,11 +334,20 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
    */
   broadcastEncoded(frame: Uint8Array, options: BroadcastOptions<M> = {}): BroadcastResult {
     const except = typeof options.except === "string" ? options.except : options.except?.id;
+    return this.fanOut(frame, except, undefined);
+  }
+
+  /** Queues `frame` on every open connection but `except`; those now over half full go to `congested`. */
+  private fanOut(
+    frame: Uint8Array,
+    except: string | undefined,
+    congested: Connection<M>[] | undefined,
+  ): BroadcastResult {
     const result: BroadcastResult = { sent: 0, failed: 0 };
     for (const { conn } of this.sessions.values()) {
       if (conn.id === except || conn.state !== "open") continue;
       try {
-        conn.sendEncoded(frame);
+        if (!conn.sendEncoded(frame)) congested?.push(conn);
         result.sent++;
       } catch (err) {
         result.failed++;

@@ -34,7 +34,12 @@ export function startChat(
   const proc = spawn(
     process.execPath,
     [MAIN, "--host", "127.0.0.1", "--json-port", "0", "--binary-port", "0", "--metrics-port", "0"]
+      // These cases measure the backplane and supervision under load, not the input limits
+      // (hostile-*.test.ts covers those): one generator may send as fast as it can, with
+      // 16 KiB messages that a 64 KiB send queue (the default) would refuse in bursts.
       .concat(["--rate-limit", "inf", "--max-connections", "10000"])
+      .concat(["--inbound-bytes-per-second", "inf", "--message-rate-per-address", "inf"])
+      .concat(["--send-queue-bytes", "16MiB"])
       .concat(args),
     { stdio: ["ignore", "ignore", "pipe"] },
   );
