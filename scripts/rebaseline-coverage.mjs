@@ -1,4 +1,4 @@
-// Lowers a package's coverage threshold to the whole percent under what its last test run
+// Lowers a package's coverage threshold to a point under what its last test run
 // measured, where the measure fell below it (after a change that moved coverage on purpose; say why in the
 // commit). Never raises a threshold. Usage: node scripts/rebaseline-coverage.mjs
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ for (const base of ["packages", "apps"]) {
     const t = thresholds[name];
     if (!t) continue;
     for (const key of ["statements", "branches", "functions", "lines"]) {
-      const floor = Math.floor(total[key].pct);
+      const floor = Math.floor(total[key].pct) - 1; // a point of margin: timing moves a few branches
       if (total[key].pct < t[key]) {
         console.log(`${name} ${key}: ${t[key]} -> ${floor} (measured ${total[key].pct})`);
         t[key] = floor;
