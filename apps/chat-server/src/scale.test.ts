@@ -44,11 +44,15 @@ describe("chat-server --workers", () => {
     await serving(server.metrics, 8);
     // The workers accept from shared sockets (the kernel spreads connections, not the
     // primary): under load one may win a run of them. More peers until both have some.
-    const perWorker = async (): Promise<number[]> => {
+    const instances = async (): Promise<Array<{ pid: number; connections: number }>> => {
       const res = await fetch(`http://127.0.0.1:${server.metrics}/readyz`);
-      const detail = (await res.json()) as { instances?: Array<{ connections: number }> };
-      return (detail.instances ?? []).map((i) => i.connections);
+      const detail = (await res.json()) as {
+        instances?: Array<{ pid: number; connections: number }>;
+      };
+      return detail.instances ?? [];
     };
+    const perWorker = async (): Promise<number[]> =>
+      (await instances()).map((i) => i.connections);
     while ((await perWorker()).filter((n) => n > 0).length < 2 && all.length < 64) {
       all.push(...(await peers([server], 2)));
       await serving(server.metrics, all.length);
@@ -64,9 +68,13 @@ describe("chat-server --workers", () => {
     expect(metrics).toMatch(/taurus_backplane_published_total\{instance="\w+"\} [1-9]/);
     expect(metrics).toMatch(/taurus_backplane_received_total\{instance="\w+"\} [1-9]/);
 
-    // One worker dies: its peers are cut off, the others keep chatting.
-    process.kill(workerPids(server.logs)[0]!, "SIGKILL");
-    await until(() => all.some((p) => p.closed));
+    // One worker dies: its peers are cut off, the others keep chatting. Each of its peers
+    // learns of the cut on its own; wait for all of them, not the first.
+    const victim = workerPids(server.logs)[0]!;
+    const cut = (await instances()).find((i) => i.pid === victim)?.connections ?? 0;
+    expect(cut).toBeGreaterThan(0);
+    process.kill(victim, "SIGKILL");
+    await until(() => all.filter((p) => p.closed).length === cut);
     const alive = all.filter((p) => !p.closed);
     expect(alive.length).toBeGreaterThan(0);
     await exchange(alive, "after-kill");
