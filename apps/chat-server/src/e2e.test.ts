@@ -130,9 +130,13 @@ describe("chat-server process", () => {
       ],
     });
     const metrics = await (await fetch(`http://127.0.0.1:${server.metrics}/metrics`)).text();
-    expect(metrics).toMatch(/taurus_messages_received_total 3/);
-    expect(metrics).toMatch(/taurus_connections_total 2/);
-    expect(metrics).toMatch(/taurus_connections_current 1/);
+    // Each server's counters, labelled by protocol: alice sent 1 on JSON, bob 2 on binary.
+    expect(metrics).toContain('\ntaurus_messages_received_total{protocol="json"} 1\n');
+    expect(metrics).toContain('\ntaurus_messages_received_total{protocol="binary"} 2\n');
+    expect(metrics).toContain('\ntaurus_connections_total{protocol="json"} 1\n');
+    expect(metrics).toContain('\ntaurus_connections_total{protocol="binary"} 1\n');
+    expect(metrics).toContain('\ntaurus_connections_current{protocol="json"} 0\n');
+    expect(metrics).toContain('\ntaurus_connections_current{protocol="binary"} 1\n');
     expect(metrics).toContain("process_cpu_user_seconds_total");
 
     const exited = new Promise<number | null>((r) => server.proc.once("exit", (code) => r(code)));

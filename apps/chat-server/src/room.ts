@@ -4,7 +4,7 @@
 // workers, Redis across machines); a broadcast on either server reaches the other and
 // every other instance, each re-encoding the neutral JSON for its own protocol.
 import { type Connection, MemoryBudget, type TaurusError } from "@taurus/core-conn";
-import { ServerMetrics } from "@taurus/metrics";
+import { ServerMetrics, type ServerMetricsSnapshot } from "@taurus/metrics";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
 import { LogThrottle } from "@taurus/ratelimit";
@@ -32,8 +32,18 @@ import { Notices } from "./notices";
 
 const NAME = "name";
 
+/** The chat's two protocols, each served on its own port. */
+export type ChatProtocol = "json" | "binary";
+
+/** Both servers' counters at one moment. */
+export type ChatSnapshot = Record<ChatProtocol, ServerMetricsSnapshot>;
+
 export class ChatRoom {
-  readonly metrics = new ServerMetrics();
+  /** Each server's own counters, exposed labelled `protocol="json"|"binary"`. */
+  readonly metrics: Record<ChatProtocol, ServerMetrics> = {
+    json: new ServerMetrics(),
+    binary: new ServerMetrics(),
+  };
   readonly json: TaurusServer<JsonMessage>;
   readonly binary: TaurusServer<BinaryMessage>;
   /** Bytes held for peers, both protocols together. */
@@ -44,6 +54,11 @@ export class ChatRoom {
   /** Repeated log lines (per code and connection) are counted, then summarised. */
   private readonly throttle = new LogThrottle({ linesPerCode: 10 });
   private readonly summaryTimer: NodeJS.Timeout;
+
+  /** Both servers' counters, now. */
+  snapshot(): ChatSnapshot {
+    return { json: this.metrics.json.snapshot(), binary: this.metrics.binary.snapshot() };
+  }
 
   constructor(
     private readonly config: Config,
@@ -75,10 +90,10 @@ export class ChatRoom {
         trusted: config.trustedProxies,
       },
       shutdownTimeout: config.shutdownTimeout,
-      metrics: this.metrics,
     };
     this.json = createServer({
       ...options,
+      metrics: this.metrics.json,
       protocol: createJsonProtocol(),
       backplane: { adapter, codec: jsonCodec, channel: ROOM_CHANNEL },
       handler: {
@@ -92,6 +107,7 @@ export class ChatRoom {
     });
     this.binary = createServer({
       ...options,
+      metrics: this.metrics.binary,
       protocol: createBinaryProtocol(),
       backplane: { adapter, codec: binaryCodec, channel: ROOM_CHANNEL },
       handler: {

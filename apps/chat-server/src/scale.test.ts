@@ -60,9 +60,14 @@ describe("chat-server --workers", () => {
 
     const metrics = await scrape(server.metrics);
     // Both workers serve connections, labelled by instance.
-    const current = [...metrics.matchAll(/taurus_connections_current\{instance="(\w+)"\} (\d+)/g)];
-    expect(current).toHaveLength(2);
-    expect(current.every((m) => Number(m[2]) > 0)).toBe(true);
+    const current = new Map<string, number>();
+    for (const m of metrics.matchAll(
+      /taurus_connections_current\{instance="(\w+)",protocol="(json|binary)"\} (\d+)/g,
+    )) {
+      current.set(m[1]!, (current.get(m[1]!) ?? 0) + Number(m[3]));
+    }
+    expect(current.size).toBe(2);
+    expect([...current.values()].every((n) => n > 0)).toBe(true);
     expect(metrics).toMatch(/taurus_backplane_relayed_total [1-9]/);
     expect(metrics).toMatch(/taurus_backplane_published_total\{instance="\w+"\} [1-9]/);
     expect(metrics).toMatch(/taurus_backplane_received_total\{instance="\w+"\} [1-9]/);
@@ -112,7 +117,9 @@ describe("chat-server --redis", () => {
     expect(metricsA).toMatch(/taurus_backplane_published_total\{instance="\w+"\} 6/);
     expect(metricsA).toMatch(/taurus_backplane_received_total\{instance="\w+"\} 18/);
     expect(metricsA).toMatch(/taurus_backplane_connected\{instance="\w+"\} 1/);
-    expect(metricsA).toMatch(/taurus_messages_received_total 6/);
+    // onA: one JSON peer and one binary peer, 3 messages each.
+    expect(metricsA).toContain('\ntaurus_messages_received_total{protocol="json"} 3\n');
+    expect(metricsA).toContain('\ntaurus_messages_received_total{protocol="binary"} 3\n');
     const metricsC = await scrape(c.metrics);
     expect([...metricsC.matchAll(/taurus_backplane_connected\{instance="\w+"\} 1/g)]).toHaveLength(
       2,
