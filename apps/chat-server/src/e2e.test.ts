@@ -1,5 +1,6 @@
 // End to end: the built chat-server as a real process, JSON and binary peers on 127.0.0.1.
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { Connection } from "@taurus/core-conn";
@@ -138,6 +139,14 @@ describe("chat-server process", () => {
     expect(metrics).toContain('\ntaurus_connections_current{protocol="json"} 0\n');
     expect(metrics).toContain('\ntaurus_connections_current{protocol="binary"} 1\n');
     expect(metrics).toContain("process_cpu_user_seconds_total");
+    // Every metric the Grafana dashboard queries is served.
+    const dashboard = readFileSync(
+      new URL("../../../docs/grafana/taurus-dashboard.json", import.meta.url),
+      "utf8",
+    );
+    const queried = new Set(dashboard.match(/\b(taurus|process|nodejs)_\w+/g));
+    expect(queried.size).toBeGreaterThan(10);
+    for (const name of queried) expect(metrics).toContain(`# TYPE ${name} `);
 
     const exited = new Promise<number | null>((r) => server.proc.once("exit", (code) => r(code)));
     server.proc.kill("SIGTERM");
