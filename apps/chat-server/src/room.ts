@@ -19,6 +19,8 @@ import {
   fromBinary,
   fromJson,
   HEARTBEAT,
+  JOINED,
+  LEFT,
   SYSTEM,
   toBinary,
   toJson,
@@ -27,10 +29,22 @@ import {
 import { binaryCodec, jsonCodec, ROOM_CHANNEL } from "./codec";
 import type { Config } from "./config";
 import { farewellMessage } from "./farewell";
+import { type Holder, Names, nameProblem } from "./identity";
 import type { Logger } from "./logger";
 import { Notices } from "./notices";
 
-const NAME = "name";
+/** The connection's attribute holding its bound name (a {@link Holder}). */
+const HOLDER = "holder";
+/** A join with this `to` asks for a reclaim token (Go clients send ""). */
+const TOKEN_REQUEST = "server";
+/** A join whose content is this and a token takes the name back from a held connection. */
+const RECLAIM = "/reclaim ";
+
+/** A joined connection, as private messages reach it. */
+interface Speaker {
+  conn: Connection<unknown>;
+  send(chat: ChatMessage): void;
+}
 
 /** The chat's two protocols, each served on its own port. */
 export type ChatProtocol = "json" | "binary";
@@ -49,6 +63,8 @@ export class ChatRoom {
   /** Bytes held for peers, both protocols together. */
   readonly memoryBudget: MemoryBudget;
   private sequence = 0;
+  /** Names bound on this instance. */
+  readonly names = new Names<Speaker>();
   /** Join and leave notices, coalesced. */
   private readonly notices: Notices;
   /** Repeated log lines (per code and connection) are counted, then summarised. */
@@ -212,7 +228,14 @@ export class ChatRoom {
     encode: (c: ChatMessage) => M,
     server: TaurusServer<M>,
   ): void {
-    if (chat.from && !conn.attributes.has(NAME)) conn.attributes.set(NAME, chat.from);
+    const holder = conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
+    // `from`: the bound name, or the name claimed by a peer that has not joined.
+    this.log.debug("message", {
+      conn: conn.id,
+      type: chat.type,
+      from: holder?.name ?? chat.from,
+      joined: holder !== undefined,
+    });
     switch (chat.type) {
       case HEARTBEAT:
         conn.send(
@@ -220,43 +243,116 @@ export class ChatRoom {
             type: HEARTBEAT,
             sequence: chat.sequence,
             from: "server",
-            to: chat.from,
+            to: holder?.name ?? "",
             content: "pong",
           }),
         );
         return;
       case SYSTEM:
-        // Joins and leaves: coalesced, so a storm of them costs one broadcast per interval.
-        this.log.debug("message", { conn: conn.id, type: chat.type, from: chat.from });
-        this.notices.add(chat);
+        if (holder === undefined) this.join(conn, chat, encode);
+        else if (chat.content === LEFT) {
+          // Joins and leaves: coalesced, so a storm of them costs one broadcast per interval.
+          this.notices.add({ ...chat, from: holder.name, to: "", content: LEFT });
+        } else if (chat.content !== JOINED) {
+          this.tell(conn, encode, "system messages come from the server only");
+        }
         return;
-      case USER:
-        this.log.debug("message", { conn: conn.id, type: chat.type, from: chat.from });
-        // Encoded for the sender's protocol as the client sent it (the binary
-        // frame's JSON body stays as is); the other protocol and instances get it
-        // through the backplane.
-        server.broadcast(encode(chat));
+      case USER: {
+        if (holder === undefined) {
+          this.tell(conn, encode, "join first: send a system message with your name");
+          return;
+        }
+        const spoken = { ...chat, from: holder.name };
+        // Everyone: encoded once for the sender's protocol; the other protocol and the
+        // other instances get it through the backplane.
+        if (chat.to === "") server.broadcast(encode(spoken));
+        else this.whisper(conn, spoken, encode);
         return;
+      }
       default:
         this.warn("unknown message type", "UNKNOWN_TYPE", conn, { type: chat.type });
     }
   }
 
-  private closed<M>(conn: Connection<M>, protocol: string, error: TaurusError | undefined): void {
-    const name = conn.attributes.get(NAME) as string | undefined;
-    if (this.throttle.admit("disconnected")) {
-      this.log.info("disconnected", { conn: conn.id, protocol, name, reason: error?.code });
+  /** A first system message: binds its `from` as the connection's name, or says why not. */
+  private join<M>(conn: Connection<M>, chat: ChatMessage, encode: (c: ChatMessage) => M): void {
+    const name = chat.from;
+    const problem = nameProblem(name);
+    if (problem !== undefined) {
+      this.tell(conn, encode, `cannot join: ${problem}`);
+      return;
     }
-    // Only a peer that joined (said who it is) is announced; never an address.
+    const speaker: Speaker = {
+      conn: conn as Connection<unknown>,
+      send: (c) => conn.send(encode(c)),
+    };
+    let holder = this.names.claim(name, speaker);
+    if (holder === undefined && chat.content.startsWith(RECLAIM)) {
+      const taken = this.names.reclaim(name, chat.content.slice(RECLAIM.length), speaker);
+      if (taken !== undefined) {
+        // The user is back on a new connection: the old one goes, quietly.
+        holder = taken.holder;
+        taken.replaced.peer.conn.attributes.delete(HOLDER);
+        taken.replaced.peer.conn.close();
+        this.log.info("name reclaimed", { conn: conn.id, old: taken.replaced.peer.conn.id });
+      }
+    } else if (holder !== undefined) {
+      this.notices.add({ ...chat, to: "", content: JOINED });
+    }
+    if (holder === undefined) {
+      this.tell(conn, encode, `cannot join: ${name} is taken`);
+      return;
+    }
+    conn.attributes.set(HOLDER, holder);
+    if (chat.to === TOKEN_REQUEST) {
+      conn.send(encode(this.notice(name, `/token ${holder.token}`)));
+    }
+  }
+
+  /** A message to one user: only they (and the sender) get it. */
+  private whisper<M>(conn: Connection<M>, chat: ChatMessage, encode: (c: ChatMessage) => M): void {
+    const target = this.names.get(chat.to);
+    if (target === undefined) {
+      const where = this.isShared() ? " on this server" : "";
+      this.tell(conn, encode, `no user named ${chat.to}${where}`);
+      return;
+    }
+    const delivered = { ...chat, to: target.name };
+    target.peer.send(delivered);
+    if (target.peer.conn !== conn) conn.send(encode(delivered));
+  }
+
+  /** True when other instances share the room (private messages stay on one instance). */
+  private isShared(): boolean {
+    return this.config.workers > 0 || this.config.redis !== "";
+  }
+
+  /** A system message from the server to one connection. */
+  private notice(to: string, content: string): ChatMessage {
+    return { type: SYSTEM, sequence: this.nextSequence(), from: "server", to, content };
+  }
+
+  /** Tells one connection what went wrong with what it sent; nothing else hears it. */
+  private tell<M>(conn: Connection<M>, encode: (c: ChatMessage) => M, text: string): void {
+    const holder = conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
+    conn.send(encode(this.notice(holder?.name ?? "", `error: ${text}`)));
+  }
+
+  private closed<M>(conn: Connection<M>, protocol: string, error: TaurusError | undefined): void {
+    const holder = conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
+    if (this.throttle.admit("disconnected")) {
+      this.log.info("disconnected", {
+        conn: conn.id,
+        protocol,
+        name: holder?.name,
+        reason: error?.code,
+      });
+    }
+    // Only a peer that joined (holds a name) is announced; never an address; never one
+    // whose name was taken back by its user on a new connection.
     // Announced even with nobody left here: other instances may have listeners.
-    if (name === undefined) return;
-    this.notices.add({
-      type: SYSTEM,
-      sequence: this.nextSequence(),
-      from: "server",
-      to: "",
-      content: `${name} disconnected`,
-    });
+    if (holder === undefined || !this.names.release(holder)) return;
+    this.notices.add(this.notice("", `${holder.name} disconnected`));
   }
 
   private failed<M>(error: TaurusError, conn: Connection<M> | undefined, protocol: string): void {
