@@ -51,6 +51,9 @@ describe("chat-client display", () => {
     expect(
       show({ sequence: 1, type: 2, from: "alice", to: "bob", content: "psst" }),
     ).toBeUndefined();
+    expect(show({ sequence: 1, type: 2, from: "bob", to: "#dev", content: "ship it" })).toBe(
+      "[#dev bob] ship it",
+    );
     expect(show({ ...base, type: 1, from: "server", content: "error: no user named zed" })).toBe(
       "*** error: no user named zed ***",
     );

@@ -48,6 +48,8 @@ export class ChatSession<M> {
   private sequence = 0;
   /** The token the server handed out at join: it takes the name back after a reconnect. */
   private token: string | undefined;
+  /** The room typed lines go to (`/join #room`); "" for the main room. */
+  private room = "";
   private leaving = false;
   private answered = false;
   private dropped = false;
@@ -113,7 +115,11 @@ export class ChatSession<M> {
     });
   }
 
-  /** Sends a line as a user message (`/msg name text`: to one user); says why when it cannot. */
+  /**
+   * Sends a line as a user message to the current room; `/msg name text` to one user;
+   * `/join #room` (then typed lines go there), `/leave` (back to the main room), `/rooms`
+   * and `/who [#room]` go to the server as commands. Says why when it cannot send.
+   */
   say(line: string): void {
     if (line.length === 0) return;
     if (line.startsWith("/msg")) {
@@ -122,7 +128,23 @@ export class ChatSession<M> {
       else this.trySend(this.message(USER, m[2] as string, m[1] as string));
       return;
     }
-    this.trySend(this.message(USER, line));
+    const [command, target] = line.trim().split(/\s+/);
+    if (command === "/leave") {
+      const left = target ?? this.room;
+      if (left === "") {
+        this.screen.show("*** you are in the main room ***");
+        return;
+      }
+      if (left === this.room) this.room = "";
+      this.trySend(this.message(SYSTEM, `/leave ${left}`));
+      return;
+    }
+    if (command === "/join" || command === "/rooms" || command === "/who") {
+      if (command === "/join" && target?.startsWith("#")) this.room = target;
+      this.trySend(this.message(SYSTEM, line.trim()));
+      return;
+    }
+    this.trySend(this.message(USER, line, this.room));
   }
 
   /** Sends the leave message (when connected), flushes, and closes. */
@@ -222,9 +244,9 @@ export function format(
 ): string | undefined {
   if (chat.type === USER) {
     if (chat.from === me) return undefined;
-    return chat.to === ""
-      ? `[${chat.from}] ${chat.content}`
-      : `[${chat.from} → you] ${chat.content}`;
+    if (chat.to === "") return `[${chat.from}] ${chat.content}`;
+    if (chat.to.startsWith("#")) return `[${chat.to} ${chat.from}] ${chat.content}`;
+    return `[${chat.from} → you] ${chat.content}`;
   }
   if (chat.type === SYSTEM) {
     const seen = presence.classify(chat.from, chat.content);

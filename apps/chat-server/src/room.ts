@@ -27,6 +27,7 @@ import {
   USER,
 } from "./chat";
 import { binaryCodec, jsonCodec, ROOM_CHANNEL } from "./codec";
+import { isRoom, runCommand } from "./commands";
 import type { Config } from "./config";
 import { farewellMessage } from "./farewell";
 import { type Holder, Names, nameProblem } from "./identity";
@@ -253,6 +254,8 @@ export class ChatRoom {
         else if (chat.content === LEFT) {
           // Joins and leaves: coalesced, so a storm of them costs one broadcast per interval.
           this.notices.add({ ...chat, from: holder.name, to: "", content: LEFT });
+        } else if (chat.content.startsWith("/")) {
+          this.command(conn, holder, chat.content, encode, server);
         } else if (chat.content !== JOINED) {
           this.tell(conn, encode, "system messages come from the server only");
         }
@@ -266,6 +269,7 @@ export class ChatRoom {
         // Everyone: encoded once for the sender's protocol; the other protocol and the
         // other instances get it through the backplane.
         if (chat.to === "") server.broadcast(encode(spoken));
+        else if (isRoom(chat.to)) this.toRoom(conn, spoken, encode, server);
         else this.whisper(conn, spoken, encode);
         return;
       }
@@ -307,6 +311,57 @@ export class ChatRoom {
     if (chat.to === TOKEN_REQUEST) {
       conn.send(encode(this.notice(name, `/token ${holder.token}`)));
     }
+  }
+
+  /** A command of a joined user (`/join #room`...), answered to it alone. */
+  private command<M>(
+    conn: Connection<M>,
+    holder: Holder<Speaker>,
+    line: string,
+    encode: (c: ChatMessage) => M,
+    server: TaurusServer<M>,
+  ): void {
+    const answer = runCommand(line, {
+      name: holder.name,
+      join: (room) => server.rooms.join(conn, room),
+      leave: (room) => server.rooms.leave(conn, room),
+      mine: () => server.rooms.of(conn),
+      rooms: () => this.roomMembers(),
+      names: () => this.names.list(),
+      announce: (room, content) => {
+        server.rooms.broadcast(room, encode(this.notice(room, content)));
+      },
+    });
+    if (answer !== undefined) conn.send(encode(this.notice(holder.name, answer)));
+  }
+
+  /** Rooms with a member in this process (both protocols), with the members' names. */
+  private roomMembers(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const server of [this.json, this.binary] as Array<TaurusServer<unknown>>) {
+      for (const room of server.rooms.list()) {
+        const names = server.rooms
+          .members(room)
+          .map((c) => (c.attributes.get(HOLDER) as Holder<Speaker> | undefined)?.name)
+          .filter((n): n is string => n !== undefined);
+        out.set(room, [...(out.get(room) ?? []), ...names]);
+      }
+    }
+    return out;
+  }
+
+  /** A message to a room: its members everywhere get it, the sender included. */
+  private toRoom<M>(
+    conn: Connection<M>,
+    chat: ChatMessage,
+    encode: (c: ChatMessage) => M,
+    server: TaurusServer<M>,
+  ): void {
+    if (!server.rooms.of(conn).includes(chat.to)) {
+      this.tell(conn, encode, `join ${chat.to} first: /join ${chat.to}`);
+      return;
+    }
+    server.rooms.broadcast(chat.to, encode(chat));
   }
 
   /** A message to one user: only they (and the sender) get it. */
