@@ -13,6 +13,7 @@ export const IDENTITY = "taurus.identity";
  */
 export type Admission =
   | {
+      /** Let the connection in. */
       accept: true;
       /** Who the peer is, for the rest of the connection. @defaultValue none */
       identity?: unknown;
@@ -20,6 +21,7 @@ export type Admission =
       deliver?: boolean;
     }
   | {
+      /** Refuse the connection: it is closed with `ADMISSION_REFUSED`. */
       accept: false;
       /** Why, for the peer (through `farewell`) and for `onError`. */
       reason: string;
