@@ -164,10 +164,16 @@ export class IpcAdapter implements BroadcastAdapter {
     }
   }
 
-  /** While nothing is waiting, tells the others the last number sent on each channel. */
+  /**
+   * While nothing is waiting, tells the others the last number sent on each channel that
+   * has a member here (as the Redis adapter does): a channel published on once, for a
+   * room or a user with no member here, is not ticked forever.
+   */
   private tick(): void {
     if (this.closed || this.window.messages > 0 || !this.channel.connected) return;
-    for (const [channel, seq] of this.sequences) {
+    for (const channel of this.members.names()) {
+      const seq = this.sequences.get(channel);
+      if (seq === undefined) continue;
       const message: IpcBackplaneMessage = {
         t: "backplane",
         channel,

@@ -16,8 +16,10 @@ function pipe() {
     send: (m: unknown, h: unknown, cb: (e: Error | null) => void) => boolean;
   };
   const seen: Array<{ t: string; channel?: string }> = [];
+  const sent: Array<{ t: string; channel?: string; tick?: true }> = [];
   proc.connected = true;
   proc.send = (m, _h, _o, cb) => {
+    sent.push(m as { t: string; channel?: string; tick?: true });
     setImmediate(() => {
       worker.emit("message", m);
       cb(null);
@@ -33,7 +35,12 @@ function pipe() {
     });
     return true;
   };
-  return { proc: proc as unknown as NodeJS.Process, worker: worker as unknown as Worker, seen };
+  return {
+    proc: proc as unknown as NodeJS.Process,
+    worker: worker as unknown as Worker,
+    seen,
+    sent,
+  };
 }
 
 async function until(predicate: () => boolean, timeout = 5000): Promise<void> {
@@ -86,6 +93,30 @@ describe("IPC relay with per-room channels", () => {
       expect(relay.stats().dropped).toBe(0);
     } finally {
       for (const adapter of adapters) await adapter.close();
+    }
+  });
+
+  it("ticks only the channels with a member here, not one published on in passing", async () => {
+    const relay = new IpcRelay(bounds);
+    const p = pipe();
+    relay.add(p.worker);
+    const adapter = new IpcAdapter(bounds, p.proc);
+    try {
+      const lobby = adapter.join("chat#lobby", () => undefined);
+      lobby.publish(Buffer.from("kept"));
+      // A message to a user elsewhere: joined, published once, left.
+      const passing = adapter.join("chat#@bob", () => undefined);
+      passing.publish(Buffer.from("hi bob"));
+      passing.leave();
+      await until(() => p.sent.some((m) => m.tick && m.channel === "chat#lobby"), 10_000);
+      expect(p.sent.filter((m) => m.tick && m.channel === "chat#@bob")).toEqual([]);
+      expect(p.sent.filter((m) => m.t !== "backplane")).toEqual([
+        { t: "listen", channel: "chat#lobby" },
+        { t: "listen", channel: "chat#@bob" },
+        { t: "unlisten", channel: "chat#@bob" },
+      ]);
+    } finally {
+      await adapter.close();
     }
   });
 });
