@@ -205,6 +205,9 @@ export class IpcAdapter implements BroadcastAdapter {
 
   private readonly onMessage = (m: unknown): void => {
     if (!isBackplaneMessage(m) || m.origin === this.instanceId) return;
+    // Relayed before the primary heard that the last member here left: not followed, so
+    // that listening again starts afresh (see SequenceTracker.forget).
+    if (!this.members.has(m.channel)) return;
     const publisher = `${m.origin}/${m.run}`;
     if (m.tick) {
       this.tracker.tick(m.channel, publisher, m.seq);

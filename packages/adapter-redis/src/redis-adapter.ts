@@ -322,6 +322,9 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
       return;
     }
     if (envelope.origin === this.instanceId) return;
+    // Arrived after the last member here left (the unsubscribe was on its way): not
+    // followed, so that listening again starts afresh (see SequenceTracker.forget).
+    if (!this.members.has(channel)) return;
     const publisher = `${envelope.origin}/${envelope.run}`;
     let missing: number;
     if (envelope.kind === KIND_MESSAGE) {
