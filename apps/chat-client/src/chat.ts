@@ -4,6 +4,7 @@ import { createClient, type TaurusClient } from "@taurus/client";
 import { isTaurusError, type TaurusError } from "@taurus/core-conn";
 import type { Args } from "./args";
 import { type ChatCodec, type ChatMessage, HEARTBEAT, JOINED, LEFT, SYSTEM, USER } from "./codec";
+import { readLine } from "./line";
 import { PresenceTracker } from "./presence";
 import { reason } from "./reason";
 import { type Spoken, sniffing } from "./sniff";
@@ -122,29 +123,13 @@ export class ChatSession<M> {
    */
   say(line: string): void {
     if (line.length === 0) return;
-    if (line.startsWith("/msg")) {
-      const m = /^\/msg\s+(\S+)\s+(.+)$/s.exec(line);
-      if (!m) this.screen.show("*** usage: /msg <name> <text> ***");
-      else this.trySend(this.message(USER, m[2] as string, m[1] as string));
-      return;
+    const read = readLine(line, this.room);
+    if (read.kind === "local") this.screen.show(`*** ${read.text} ***`);
+    else if (read.kind === "say") this.trySend(this.message(USER, read.text, read.to));
+    else {
+      this.room = read.room;
+      this.trySend(this.message(SYSTEM, read.content));
     }
-    const [command, target] = line.trim().split(/\s+/);
-    if (command === "/leave") {
-      const left = target ?? this.room;
-      if (left === "") {
-        this.screen.show("*** you are in the main room ***");
-        return;
-      }
-      if (left === this.room) this.room = "";
-      this.trySend(this.message(SYSTEM, `/leave ${left}`));
-      return;
-    }
-    if (command === "/join" || command === "/rooms" || command === "/who") {
-      if (command === "/join" && target?.startsWith("#")) this.room = target;
-      this.trySend(this.message(SYSTEM, line.trim()));
-      return;
-    }
-    this.trySend(this.message(USER, line, this.room));
   }
 
   /** Sends the leave message (when connected), flushes, and closes. */
