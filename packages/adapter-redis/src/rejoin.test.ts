@@ -1,4 +1,5 @@
 // A room left and joined again: what was published meanwhile is not counted as lost.
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisAdapter, type RedisAdapter, type RedisAdapterMode } from "./index";
 import { startRedis, type TestRedis } from "./testing";
@@ -50,10 +51,44 @@ describe.each<RedisAdapterMode>(["pubsub", "sharded"])("%s: rejoining a channel"
           }
         }
       };
+      // b stays in a second channel: a message there, once it arrives, shows that b has
+      // read everything Redis sent it before (one subscriber connection, in order).
+      const control = a.join("taurus#control", () => undefined);
+      const synced: string[] = [];
+      b.join("taurus#control", (payload) => void synced.push(Buffer.from(payload).toString()));
+      const admin = new Redis(redis.url);
+      /** Subscribers of the room in Redis (the adapter prefixes channels with "taurus:"). */
+      const subscribers = async (): Promise<number> => {
+        const count = mode === "sharded" ? "SHARDNUMSUB" : "NUMSUB";
+        const reply = (await admin.call("PUBSUB", count, "taurus:taurus#lobby")) as [
+          string,
+          number,
+        ];
+        return Number(reply[1]);
+      };
+      /** Publishes on the control channel until b gets it (as `probe` does). */
+      const sync = async () => {
+        for (let n = 0; ; n++) {
+          control.publish(Buffer.from(`sync-${n}`));
+          try {
+            await until(() => synced.includes(`sync-${n}`), 500);
+            return;
+          } catch (err) {
+            if (n >= 20) throw err;
+          }
+        }
+      };
       let member = listen();
       await probe("first");
       member.leave();
+      // Away for real: Redis has taken b out of the room, and b has read all it sent before.
+      while ((await subscribers()) !== 1) await new Promise((r) => setTimeout(r, 10));
+      await sync();
+      await admin.quit();
+      const before = a.stats().published;
       for (let i = 0; i < 20; i++) publisher.publish(Buffer.from(`while away ${i}`));
+      // Published (acknowledged by Redis) before b listens again.
+      await until(() => a.stats().published === before + 20);
       member = listen();
       await probe("again");
       publisher.publish(Buffer.from("last"));
