@@ -10,6 +10,7 @@ import {
   TaurusError,
 } from "@taurus/core-conn";
 import { backoffDelay } from "./backoff";
+import { publishConnect, publishReconnect, traceRequest } from "./diagnostics";
 import type { ClientHandler } from "./handler";
 import { Heartbeat } from "./heartbeat";
 import { MessageIterator } from "./message-iterator";
@@ -271,7 +272,11 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    *   the client is closed; `TOO_MANY_PENDING` past `maxPendingRequests`;
    *   `INVALID_OPTION` for a bad timeout; and the errors of {@link TaurusClient.send}
    */
-  async request(message: M, options: RequestOptions = {}): Promise<M> {
+  request(message: M, options: RequestOptions = {}): Promise<M> {
+    return traceRequest(this, message, () => this.sendRequest(message, options));
+  }
+
+  private async sendRequest(message: M, options: RequestOptions): Promise<M> {
     this.assertOpen();
     const timeout = integerOption(
       "timeout",
@@ -561,6 +566,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       this.retryTimer = undefined;
       this.startAttempt();
     }, delay);
+    publishReconnect(this as TaurusClient<unknown>, this.attempt, delay, error);
     this.safeEmit("reconnecting", { attempt: this.attempt, delay, error });
   }
 
@@ -586,6 +592,11 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.everConnected = true;
     this.attempt = 0;
     this.setState("connected");
+    publishConnect(
+      this as TaurusClient<unknown>,
+      conn as Connection<unknown>,
+      this.counters.reconnects > 0,
+    );
     heartbeat?.start();
     // What onConnect sends synchronously (a handshake: login, join) goes out
     // before the offline queue; everything else keeps its order behind it.

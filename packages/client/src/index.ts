@@ -9,6 +9,12 @@
 export { backoffDelay } from "./backoff";
 export type { ClientConfig, ClientEvents, ReconnectingInfo, RequestOptions } from "./client";
 export { createClient, TaurusClient } from "./client";
+export type {
+  ClientConnectMessage,
+  ClientReconnectMessage,
+  ClientRequestContext,
+} from "./diagnostics";
+export { CLIENT_CHANNELS } from "./diagnostics";
 export type { ClientHandler } from "./handler";
 export type {
   ClientAddress,

@@ -18,6 +18,13 @@ export type {
 export { createInstanceId, DEFAULT_BACKPLANE_CHANNEL } from "./adapter";
 export type { ChannelMembersHooks } from "./channel-members";
 export { ChannelMembers } from "./channel-members";
+export type {
+  ServerCloseMessage,
+  ServerListeningMessage,
+  ServerMessageContext,
+  ServerRefusedMessage,
+} from "./diagnostics";
+export { SERVER_CHANNELS } from "./diagnostics";
 export type { ServerHandler } from "./handler";
 export { createLocalAdapter } from "./local-adapter";
 export type { RateLimitPolicy, ServerOptions } from "./options";

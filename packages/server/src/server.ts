@@ -20,6 +20,7 @@ import {
 } from "./adapter";
 import { AddressGuard, type AddressPass } from "./address-guard";
 import { drained, MAX_BACKPLANE_PACE } from "./backplane-pace";
+import { publishListening, publishRefused, publishServerClose } from "./diagnostics";
 import { FdWatch } from "./fd-watch";
 import { FrameMeter } from "./frame-meter";
 import type { ServerHandler } from "./handler";
@@ -213,6 +214,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         this.state = "listening";
         this.fds.start();
         this.listener.once("close", () => this.fds.stop());
+        publishListening(this as TaurusServer<unknown>, this.listener.address() as AddressInfo);
         resolve(this.listener.address() as AddressInfo);
       });
     });
@@ -407,6 +409,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     await stopped;
     this.state = "closed";
     const report = { closed: sessions.length - forced, forced, discarded };
+    publishServerClose(this as TaurusServer<unknown>, report);
     this.emit("close", report);
     return report;
   }
@@ -542,6 +545,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.metrics.connectionRefused();
     this.metrics.error("connection", "CONNECTION_LIMIT");
     const error = new TaurusError("CONNECTION_LIMIT", why);
+    publishRefused(this as TaurusServer<unknown>, socket, error);
     this.report(error, undefined);
     closeWithFarewell(
       socket,
