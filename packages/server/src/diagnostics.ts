@@ -31,6 +31,12 @@ export interface ServerMessageContext {
   connection: Connection<unknown>;
   /** The decoded message given to `onMessage`. */
   message: unknown;
+  /**
+   * Set to `true` before `end` is published when `onMessage` returned a
+   * promise: `asyncStart` and `asyncEnd` follow once it settles. Absent for a
+   * synchronous handler, whose trace ends with `end`.
+   */
+  async?: boolean;
   /** Set before `error` is published: what `onMessage` threw or rejected with. */
   error?: unknown;
   /** Set before `end` (sync) or `asyncStart` (async) is published: what `onMessage` returned. */
@@ -111,6 +117,7 @@ export function traceMessage(
       end.publish(context);
       return result;
     }
+    context.async = true;
     end.publish(context);
     return Promise.resolve(result).then(
       (value) => {
