@@ -9,6 +9,7 @@ import {
   type Protocol,
   TaurusError,
 } from "@taurus/core-conn";
+import { abortable, type ClientCloseOptions, type ConnectOptions } from "./abort";
 import { backoffDelay } from "./backoff";
 import { publishConnect, publishReconnect, traceRequest } from "./diagnostics";
 import type { ClientHandler } from "./handler";
@@ -221,13 +222,18 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * Connects, retrying with backoff as configured. Calling it again while
    * connecting returns the same wait; once connected it resolves at once.
    *
+   * @param options - `signal`, which gives up connecting and closes the client when aborted
+   *   (see {@link ConnectOptions})
    * @returns a promise that resolves once connected
    * @throws `TaurusError` (as a rejection) `CONNECT_TIMEOUT` or `SOCKET`
    *   (with the socket error as `cause`) once retries are exhausted;
-   *   `CONNECTION_CLOSED` when `close()` is called first or the client is closed
+   *   `CONNECTION_CLOSED` when `close()` is called first or the client is closed;
+   *   `ABORTED` (with the signal's reason as `cause`) when the signal aborts first
    */
-  connect(): Promise<void> {
+  connect(options: ConnectOptions = {}): Promise<void> {
     if (this.currentState === "connected") return Promise.resolve();
+    const signal = options.signal;
+    if (signal) return abortable(this.connect(), signal, "connect()", () => void this.close());
     if (this.currentState === "closed" || this.closing) {
       return Promise.reject(closedError("client is closed"));
     }
@@ -319,12 +325,25 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * `CONNECTION_CLOSED`, iterators end, and `close` is emitted. Calling it
    * again returns the same promise.
    *
+   * @param options - `signal`, which closes the connection at once when aborted (see {@link ClientCloseOptions})
    * @returns a promise that resolves once closed; it never rejects
    */
-  close(): Promise<void> {
+  close(options: ClientCloseOptions = {}): Promise<void> {
     if (!this.closing) this.closing = this.shutdown();
+    const signal = options.signal;
+    if (signal) void abortable(this.closing, signal, "close()", this.cutClose).catch(noop);
     return this.closing;
   }
+
+  /** For `await using`: the graceful {@link TaurusClient.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** A `close` signal aborted: the live connection closes now. */
+  private readonly cutClose = (): void => {
+    this.conn?.close(closedError("close() was aborted"));
+  };
 
   /**
    * Iterates over incoming messages (as the `message` event sees them), in

@@ -311,6 +311,21 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.finish();
   }
 
+  /**
+   * For `await using`: the graceful {@link Connection.end}, which resolves once
+   * the peer has closed its side too (or a deadline closed the connection).
+   *
+   * @returns a promise that resolves once the connection is closed; it never rejects
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.end();
+  }
+
+  /** For `using`: the immediate {@link Connection.close}, without an error. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   private farewellFrame(error: TaurusError): Uint8Array | undefined {
     const hook = this.options.farewell;
     if (!hook || error.code === "SOCKET") return undefined;

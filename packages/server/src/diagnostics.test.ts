@@ -59,6 +59,7 @@ describe("diagnostics channels of the server", () => {
     expect(events.map(([phase]) => phase)).toEqual(["start", "error", "end", "start", "end"]);
     expect((events[0]?.[1].message as BinaryMessage | undefined)?.sequence).toBe(1);
     expect(String(events[1]?.[1].error)).toContain("boom");
+    expect(events[2]?.[1].async).toBeUndefined();
     expect((events[3]?.[1].message as BinaryMessage | undefined)?.sequence).toBe(2);
     expect(events[3]?.[1].connection.id).toBeTypeOf("string");
   });
@@ -92,6 +93,7 @@ describe("diagnostics channels of the server", () => {
       "asyncStart",
       "asyncEnd",
     ]);
+    expect(events[1]?.[1].async).toBe(true);
     expect(String(events[2]?.[1].error)).toContain("late boom");
   });
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+export type { CloseOptions, ListenOptions } from "./abort";
 export { ACCEPTS_PER_TICK } from "./accept-queue";
 export type {
   AdapterStats,
