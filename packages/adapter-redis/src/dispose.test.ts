@@ -1,4 +1,5 @@
 // Real Redis (a redis-server of the test's own) on 127.0.0.1.
+import { until } from "@taurus/core-conn/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisAdapter, type RedisAdapter } from "./index";
@@ -29,18 +30,10 @@ describe("RedisAdapter disposal", () => {
       expect(scoped.stats().connected).toBe(true);
       expect(await clients()).toBeGreaterThan(0);
     }
-    await until(async () => (await clients()) === 0);
+    await until(async () => (await clients()) === 0, { timeout: 10_000, what: "no client" });
     await admin.quit();
     expect(() => adapter?.join("room", () => {})).toThrow(
       expect.objectContaining({ code: "CONNECTION_CLOSED" }),
     );
   });
 });
-
-async function until(check: () => Promise<boolean>, timeout = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeout) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

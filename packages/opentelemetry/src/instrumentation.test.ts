@@ -12,6 +12,7 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { createClient } from "@taurus/client";
+import { until } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createServer, reply } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
@@ -176,11 +177,3 @@ describe("TaurusInstrumentation", () => {
     expect(instrumentation.enabled).toBe(false);
   });
 });
-
-async function until(check: () => Promise<boolean>, timeout = 5000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeout) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -84,7 +84,7 @@ describe("per-address limits (defaults)", () => {
     // The legitimate user's address has its own budget and is answered at once.
     expect(await echo(port, 9)).toBe(9);
     // Paused, not dropped: every attacker message is handled in the end.
-    await until(() => handled.get(ATTACKER) === 200, 10_000);
+    await until(() => handled.get(ATTACKER) === 200, { timeout: 10_000 });
     expect(server.metrics.snapshot().errors_by_code.RATE_LIMITED).toBeUndefined();
   });
 
