@@ -3,18 +3,21 @@ import net from "node:net";
 import tls from "node:tls";
 import {
   Connection,
+  type ConnectionMetricsSink,
   type ConnectionSocket,
   integerOption,
   isTaurusError,
   type Protocol,
   TaurusError,
 } from "@taurus/core-conn";
+import { ClientMetrics } from "@taurus/metrics";
 import { abortable, type ClientCloseOptions, type ConnectOptions } from "./abort";
 import { backoffDelay } from "./backoff";
 import { publishConnect, publishReconnect, traceRequest } from "./diagnostics";
 import type { ClientHandler } from "./handler";
 import { Heartbeat } from "./heartbeat";
 import { MessageIterator } from "./message-iterator";
+import { clientMetricsSink } from "./metrics-sink";
 import { OfflineQueue } from "./offline-queue";
 import {
   type ClientAddress,
@@ -34,6 +37,13 @@ export interface ClientConfig<M> extends ClientOptions<M> {
   protocol: Protocol<M>;
   /** The application's callbacks. @defaultValue no callbacks */
   handler?: ClientHandler<M>;
+  /**
+   * Where to count messages, bytes and errors (of every connection of this
+   * client); pass one to share it or to bridge it to Prometheus
+   * (`registerPrometheus` of `@taurus/metrics`).
+   * @defaultValue a new `ClientMetrics`
+   */
+  metrics?: ClientMetrics;
 }
 
 /** What the `reconnecting` event reports. */
@@ -126,6 +136,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   readonly host: string;
   /** The server's port. */
   readonly port: number;
+  /** The client's counters (messages, bytes, errors); `metrics.snapshot()` reads them all. */
+  readonly metrics: ClientMetrics;
 
   private readonly options: ResolvedClientOptions<M>;
   private readonly handler: ClientHandler<M>;
@@ -136,6 +148,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   /** True while `onConnect` runs: its sends go ahead of the offline queue. */
   private inConnectHandler = false;
   private readonly counters = new StatsAccumulator();
+  private readonly sink: ConnectionMetricsSink;
   private readonly heartbeat: Heartbeat | undefined;
   /** The protocol's keepalive ping, when the default heartbeat is on. */
   private readonly keepalivePing: M | undefined;
@@ -167,6 +180,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.host = this.options.host;
     this.port = this.options.port;
     this.handler = config.handler ?? {};
+    this.metrics = config.metrics ?? new ClientMetrics();
+    this.sink = clientMetricsSink(this.metrics);
     this.offline = new OfflineQueue(this.options.sendBufferSize, this.options.sendBufferBytes);
     this.pending = new PendingRequests<M>(this.options.maxPendingRequests, (error) =>
       this.countError(error),
@@ -596,6 +611,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       sendQueueSize: o.sendBufferSize,
       sendQueueBytes: o.sendBufferBytes,
       idleTimeout: o.idleTimeout,
+      metrics: this.sink,
     });
     this.conn = conn;
     conn.on("message", (message) => this.onMessage(message));
@@ -746,6 +762,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
 
   private countError(error: TaurusError): void {
     this.counters.error(error.kind);
+    this.metrics.error(error.kind, error.code);
   }
 
   /** Reports a non-fatal error to `handler.onError` and the `error` event (when listened to). */

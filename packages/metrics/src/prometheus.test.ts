@@ -1,7 +1,7 @@
+import { TaurusError } from "@taurus/core-conn";
 import * as promClient from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClientMetrics } from "./client-metrics";
-import { InvalidOptionError } from "./errors";
 import { registerPrometheus } from "./prometheus";
 import { ServerMetrics } from "./server-metrics";
 
@@ -14,9 +14,9 @@ function optionOf(fn: () => unknown): unknown {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(InvalidOptionError);
-    expect((err as InvalidOptionError).code).toBe("INVALID_OPTION");
-    return (err as InvalidOptionError).option;
+    expect(err).toBeInstanceOf(TaurusError);
+    expect((err as TaurusError).code).toBe("INVALID_OPTION");
+    return (err as TaurusError).option;
   }
   throw new Error("expected a throw");
 }
@@ -178,5 +178,79 @@ describe("registerPrometheus", () => {
     const options = Object.freeze({ registry, labels: Object.freeze({ a: "b" }) });
     registerPrometheus(promClient, new ServerMetrics(), options);
     expect(options.labels).toEqual({ a: "b" });
+  });
+
+  it("lets several servers and clients share one registry, told apart by their labels", async () => {
+    const registry = new promClient.Registry();
+    const { metrics: json } = busyServer();
+    const binary = new ServerMetrics();
+    binary.connectionOpened();
+    const client = new ClientMetrics();
+    client.messageSent(7);
+    const offJson = registerPrometheus(promClient, json, {
+      registry,
+      labels: { side: "server", protocol: "json" },
+    });
+    const offBinary = registerPrometheus(promClient, binary, {
+      registry,
+      labels: { side: "server", protocol: "binary" },
+    });
+    const offClient = registerPrometheus(promClient, client, {
+      registry,
+      labels: { side: "client", protocol: "binary" },
+    });
+    let text = await registry.metrics();
+    expect(text).toContain('\ntaurus_connections_total{side="server",protocol="json"} 2\n');
+    expect(text).toContain('\ntaurus_connections_total{side="server",protocol="binary"} 1\n');
+    expect(text).toContain('\ntaurus_messages_sent_total{side="client",protocol="binary"} 1\n');
+    expect(text).toContain(
+      '\ntaurus_errors_total{side="server",protocol="json",kind="buffer"} 2\n',
+    );
+    expect(text.match(/# TYPE taurus_connections_total /g)).toHaveLength(1);
+    // The same labels twice, or other label names, are still refused, registering nothing.
+    const before = registry.getMetricsAsArray().length;
+    expect(
+      optionOf(() =>
+        registerPrometheus(promClient, new ServerMetrics(), {
+          registry,
+          labels: { side: "server", protocol: "json" },
+        }),
+      ),
+    ).toBe("prefix");
+    expect(
+      optionOf(() =>
+        registerPrometheus(promClient, new ServerMetrics(), { registry, labels: { x: "y" } }),
+      ),
+    ).toBe("prefix");
+    expect(registry.getMetricsAsArray().length).toBe(before);
+    // Each unregisters its own series; the metric goes with the last of them.
+    offJson();
+    text = await registry.metrics();
+    expect(text).not.toContain('protocol="json"');
+    expect(text).toContain('\ntaurus_connections_total{side="server",protocol="binary"} 1\n');
+    offBinary();
+    expect(await registry.metrics()).not.toContain("taurus_connections_total");
+    expect(await registry.metrics()).toContain("taurus_messages_sent_total");
+    offClient();
+    expect(registry.getMetricsAsArray()).toHaveLength(0);
+  });
+
+  it("starts afresh when the registry was cleared behind its back", async () => {
+    const registry = new promClient.Registry();
+    const first = registerPrometheus(promClient, new ServerMetrics(), {
+      registry,
+      labels: { protocol: "json" },
+    });
+    registry.clear();
+    const metrics = new ServerMetrics();
+    metrics.connectionOpened();
+    const second = registerPrometheus(promClient, metrics, {
+      registry,
+      labels: { protocol: "json" },
+    });
+    first(); // its metrics are gone already: removes nothing of the second
+    expect(await registry.metrics()).toContain('\ntaurus_connections_total{protocol="json"} 1\n');
+    second();
+    expect(registry.getMetricsAsArray()).toHaveLength(0);
   });
 });

@@ -1,6 +1,7 @@
 import type { ClientMetrics } from "./client-metrics";
 import { ERROR_KINDS } from "./error-counts";
 import { invalidOption } from "./errors";
+import { canRegister, registerSeries, type SeriesSpec } from "./prometheus-shared";
 import { ServerMetrics } from "./server-metrics";
 
 // prom-client is an optional peer: these declarations describe, structurally, the
@@ -31,6 +32,8 @@ export interface PromCounter {
 
 /** A `prom-client` `Gauge`, as its `collect` callback uses it. */
 export interface PromGauge {
+  /** Removes every series. */
+  reset(): void;
   /** Sets the series of `labels` to `value`. */
   set(labels: PromLabels, value: number): void;
 }
@@ -152,7 +155,7 @@ type Labels = Record<string, string>;
  * @param metrics - the metrics to expose
  * @param options - see {@link PrometheusOptions}; the object is not kept or modified
  * @returns a function that unregisters every metric it registered (idempotent)
- * @throws {@link InvalidOptionError} (`code: "INVALID_OPTION"`) when `prefix` or
+ * @throws `TaurusError` (`code: "INVALID_OPTION"`) when `prefix` or
  *   `labels` is invalid, or when a metric name is already registered in the
  *   registry (`option: "prefix"`)
  *
@@ -219,90 +222,84 @@ export function registerPrometheus<R extends PromRegistry>(
     );
   }
 
-  const names = [
-    ...counters.map(([name]) => prefix + name),
-    ...gauges.map(([name]) => prefix + name),
-    `${prefix}errors_total`,
-    `${prefix}error_codes_total`,
-    ...(server === undefined ? [] : [`${prefix}handler_latency_seconds`]),
-  ];
-  for (const name of names) {
-    if (registry.getSingleMetric(name) !== undefined) {
-      throw invalidOption(
-        "prefix",
-        `a prefix whose names are free in the registry (${name} is taken)`,
-        prefix,
-      );
-    }
-  }
-
-  const registers = [registry];
+  const specs: SeriesSpec[] = [];
   for (const [name, help, read] of counters) {
-    new promClient.Counter({
+    specs.push({
+      kind: "counter",
       name: prefix + name,
       help,
       labelNames,
-      registers,
-      collect() {
-        this.reset();
-        this.inc(labels, read());
-      },
+      labels,
+      write: (metric) => metric.inc(labels, read()),
     });
   }
   for (const [name, help, read] of gauges) {
-    new promClient.Gauge({
+    specs.push({
+      kind: "gauge",
       name: prefix + name,
       help,
       labelNames,
-      registers,
-      collect() {
-        this.set(labels, read());
-      },
+      labels,
+      write: (metric) => metric.set(labels, read()),
     });
   }
-  new promClient.Counter({
-    name: `${prefix}errors_total`,
-    help: "Errors by kind.",
-    labelNames: [...labelNames, "kind"],
-    registers,
-    collect() {
-      this.reset();
-      const byKind = metrics.errorsByKind();
-      for (const kind of ERROR_KINDS) this.inc({ ...labels, kind }, byKind[kind]);
+  specs.push(
+    {
+      kind: "counter",
+      name: `${prefix}errors_total`,
+      help: "Errors by kind.",
+      labelNames: [...labelNames, "kind"],
+      labels,
+      write: (metric) => {
+        const byKind = metrics.errorsByKind();
+        for (const kind of ERROR_KINDS) metric.inc({ ...labels, kind }, byKind[kind]);
+      },
     },
-  });
-  new promClient.Counter({
-    name: `${prefix}error_codes_total`,
-    help: "Errors by code (codes beyond the cap are counted as other).",
-    labelNames: [...labelNames, "code"],
-    registers,
-    collect() {
-      this.reset();
-      for (const [code, count] of Object.entries(metrics.errorsByCode())) {
-        this.inc({ ...labels, code }, count);
-      }
+    {
+      kind: "counter",
+      name: `${prefix}error_codes_total`,
+      help: "Errors by code (codes beyond the cap are counted as other).",
+      labelNames: [...labelNames, "code"],
+      labels,
+      write: (metric) => {
+        for (const [code, count] of Object.entries(metrics.errorsByCode())) {
+          metric.inc({ ...labels, code }, count);
+        }
+      },
     },
-  });
+  );
   if (server !== undefined) {
     const latency = server.handlerLatencyNs;
-    new promClient.Gauge({
+    specs.push({
+      kind: "gauge",
       name: `${prefix}handler_latency_seconds`,
       help: "Handler latency quantiles since start in seconds (quantile 1 is the max).",
       labelNames: [...labelNames, "quantile"],
-      registers,
-      collect() {
+      labels,
+      write: (metric) => {
         for (const [quantile, p] of QUANTILES) {
-          this.set({ ...labels, quantile }, latency.percentile(p) / 1e9);
+          metric.set({ ...labels, quantile }, latency.percentile(p) / 1e9);
         }
       },
     });
   }
 
+  for (const spec of specs) {
+    if (!canRegister(registry, spec)) {
+      throw invalidOption(
+        "prefix",
+        `a prefix whose names are free in the registry, or shared with other Taurus metrics under other labels (${spec.name} is taken)`,
+        prefix,
+      );
+    }
+  }
+  const removers = specs.map((spec) => registerSeries(promClient, registry, spec));
+
   let registered = true;
   return () => {
     if (!registered) return;
     registered = false;
-    for (const name of names) registry.removeSingleMetric(name);
+    for (const remove of removers) remove();
   };
 }
 

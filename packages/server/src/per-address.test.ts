@@ -125,4 +125,19 @@ describe("per-address limits (defaults)", () => {
     expect(optionOf({ trusted: ["10.0.0.0/33"] })).toBe("perAddress.trusted");
     expect(optionOf({ trusted: ["not an address"] })).toBe("perAddress.trusted");
   });
+
+  it("derives default bursts that the rate limiters accept, however large the rates", () => {
+    // A burst derived from a huge rate once reached @taurus/ratelimit as an infinite
+    // `perIpBurst`, an option the user never wrote: the default is now capped.
+    const server = createServer({
+      protocol: binary,
+      perAddress: { ratePerSecond: 1e308, messagesPerSecond: 1e308 },
+    });
+    expect(server.connectionCount).toBe(0);
+    try {
+      createServer({ protocol: binary, perAddress: { ratePerSecond: 0 } });
+    } catch (err) {
+      expect((err as TaurusError).option).toBe("perAddress.ratePerSecond");
+    }
+  });
 });
