@@ -51,8 +51,7 @@ describe("chat-server --workers", () => {
       };
       return detail.instances ?? [];
     };
-    const perWorker = async (): Promise<number[]> =>
-      (await instances()).map((i) => i.connections);
+    const perWorker = async (): Promise<number[]> => (await instances()).map((i) => i.connections);
     while ((await perWorker()).filter((n) => n > 0).length < 2 && all.length < 64) {
       all.push(...(await peers([server], 2)));
       await serving(server.metrics, all.length);
