@@ -44,6 +44,21 @@ describe("chat-client display", () => {
     expect(show({ ...base, type: 3, from: "server", content: "pong" })).toBeUndefined();
   });
 
+  it("marks private messages, and shows the server's errors", () => {
+    expect(show({ sequence: 1, type: 2, from: "bob", to: "alice", content: "psst" })).toBe(
+      "[bob → you] psst",
+    );
+    expect(
+      show({ sequence: 1, type: 2, from: "alice", to: "bob", content: "psst" }),
+    ).toBeUndefined();
+    expect(show({ sequence: 1, type: 2, from: "bob", to: "#dev", content: "ship it" })).toBe(
+      "[#dev bob] ship it",
+    );
+    expect(show({ ...base, type: 1, from: "server", content: "error: no user named zed" })).toBe(
+      "*** error: no user named zed ***",
+    );
+  });
+
   it("tells joins and leaves in the user's language, each leave once", () => {
     let now = 0;
     const presence = new PresenceTracker(() => now);

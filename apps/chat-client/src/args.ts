@@ -17,7 +17,10 @@ export class UsageError extends Error {}
 export const USAGE = `Usage: chat-client <host:port> <username> [--protocol json|binary]
 
 Joins the chat room of a Taurus (or Go taurus-pro-tcp) chat server.
-Type a line to send it; "quit", Ctrl+D or Ctrl+C leaves.
+Type a line to send it. "/msg <name> <text>" sends it to one user only;
+"/join #room" joins a room (typed lines then go there), "/leave" goes back to
+the main room, "/rooms" and "/who [#room]" ask the server (a Taurus one);
+"quit", Ctrl+D or Ctrl+C leaves.
 
 Options:
   --protocol json|binary   the wire protocol (default: binary for port 8081, json otherwise)

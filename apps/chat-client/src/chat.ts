@@ -15,6 +15,12 @@ export interface Screen {
 }
 
 /** Heartbeat every 5 s, as the Go client; a peer silent for 15 s is dead. */
+/** A join with this `to` asks a Taurus chat server for a reclaim token. */
+const TOKEN_REQUEST = "server";
+/** How the server hands the token out: a system message to us, never shown. */
+const TOKEN = "/token ";
+/** A join's content that takes our name back with the token. */
+const RECLAIM = "/reclaim ";
 const HEARTBEAT_INTERVAL = 5_000;
 const HEARTBEAT_TIMEOUT = 15_000;
 /** A chat server sends our own join back at once: silence this long is worth a look. */
@@ -40,6 +46,10 @@ export class ChatSession<M> {
   private readonly screen: Screen;
   private readonly presence = new PresenceTracker();
   private sequence = 0;
+  /** The token the server handed out at join: it takes the name back after a reconnect. */
+  private token: string | undefined;
+  /** The room typed lines go to (`/join #room`); "" for the main room. */
+  private room = "";
   private leaving = false;
   private answered = false;
   private dropped = false;
@@ -66,7 +76,11 @@ export class ChatSession<M> {
       handler: {
         onConnect: () => {
           this.screen.show(`*** connected to ${this.where} (${args.protocol}) ***`);
-          this.trySend(this.message(SYSTEM, JOINED));
+          // A join that asks for a reclaim token (to: "server"; Go servers ignore it), or
+          // takes the name back with the one we hold (a Taurus server may still hold our
+          // old connection).
+          const join = this.token === undefined ? JOINED : `${RECLAIM}${this.token}`;
+          this.trySend(this.message(SYSTEM, join, TOKEN_REQUEST));
           if (!this.answered) this.watchSilence();
         },
         onMessage: (m) => this.received(m),
@@ -101,10 +115,36 @@ export class ChatSession<M> {
     });
   }
 
-  /** Sends a line as a user message; says why when it cannot. */
+  /**
+   * Sends a line as a user message to the current room; `/msg name text` to one user;
+   * `/join #room` (then typed lines go there), `/leave` (back to the main room), `/rooms`
+   * and `/who [#room]` go to the server as commands. Says why when it cannot send.
+   */
   say(line: string): void {
     if (line.length === 0) return;
-    this.trySend(this.message(USER, line));
+    if (line.startsWith("/msg")) {
+      const m = /^\/msg\s+(\S+)\s+(.+)$/s.exec(line);
+      if (!m) this.screen.show("*** usage: /msg <name> <text> ***");
+      else this.trySend(this.message(USER, m[2] as string, m[1] as string));
+      return;
+    }
+    const [command, target] = line.trim().split(/\s+/);
+    if (command === "/leave") {
+      const left = target ?? this.room;
+      if (left === "") {
+        this.screen.show("*** you are in the main room ***");
+        return;
+      }
+      if (left === this.room) this.room = "";
+      this.trySend(this.message(SYSTEM, `/leave ${left}`));
+      return;
+    }
+    if (command === "/join" || command === "/rooms" || command === "/who") {
+      if (command === "/join" && target?.startsWith("#")) this.room = target;
+      this.trySend(this.message(SYSTEM, line.trim()));
+      return;
+    }
+    this.trySend(this.message(USER, line, this.room));
   }
 
   /** Sends the leave message (when connected), flushes, and closes. */
@@ -115,13 +155,13 @@ export class ChatSession<M> {
     await this.client.close();
   }
 
-  private message(type: number, content: string): M {
+  private message(type: number, content: string, to = ""): M {
     this.sequence = (this.sequence % 0xffffffff) + 1;
     return this.codec.wrap({
       type,
       sequence: this.sequence,
       from: this.args.username,
-      to: "",
+      to,
       content,
     });
   }
@@ -148,6 +188,10 @@ export class ChatSession<M> {
     this.heard();
     const chat = this.codec.unwrap(m);
     if (!chat) return;
+    if (chat.type === SYSTEM && chat.from === "server" && chat.content.startsWith(TOKEN)) {
+      this.token = chat.content.slice(TOKEN.length);
+      return;
+    }
     if (this.options.json) {
       if (chat.type !== HEARTBEAT) this.screen.show(JSON.stringify(chat));
       return;
@@ -198,7 +242,12 @@ export function format(
   presence: PresenceTracker,
   words: Words,
 ): string | undefined {
-  if (chat.type === USER) return chat.from === me ? undefined : `[${chat.from}] ${chat.content}`;
+  if (chat.type === USER) {
+    if (chat.from === me) return undefined;
+    if (chat.to === "") return `[${chat.from}] ${chat.content}`;
+    if (chat.to.startsWith("#")) return `[${chat.to} ${chat.from}] ${chat.content}`;
+    return `[${chat.from} → you] ${chat.content}`;
+  }
   if (chat.type === SYSTEM) {
     const seen = presence.classify(chat.from, chat.content);
     if (seen === "duplicate") return undefined;

@@ -143,7 +143,7 @@ describe("chat-client and chat-server", () => {
     expect(fromBob()).toHaveLength(1);
 
     const metrics = await (await fetch(`http://127.0.0.1:${second.ports.metrics}/metrics`)).text();
-    expect(metrics).toMatch(/taurus_messages_received_total [1-9]/);
+    expect(metrics).toMatch(/taurus_messages_received_total\{protocol="(json|binary)"\} [1-9]/);
 
     // quit sends the leave message and exits 0; the other side sees it.
     alice.type("quit");

@@ -2,13 +2,14 @@ import { readFileSync } from "node:fs";
 import { createBinaryProtocol } from "@taurus/protocol-binary";
 import { createJsonProtocol } from "@taurus/protocol-json";
 import { describe, expect, it } from "vitest";
-import { fromBinary, fromJson, toBinary, toJson } from "./chat";
+import { type ChatMessage, fromBinary, fromJson, toBinary, toJson } from "./chat";
 
 const vectors = JSON.parse(
   readFileSync(new URL("../../../fixtures/wire/vectors.json", import.meta.url), "utf8"),
 ) as {
   binary: Array<{ name: string; hex: string }>;
   json: Array<{ name: string; hex: string }>;
+  taurusChat: Record<"json" | "binary", Array<{ name: string; hex: string; chat: ChatMessage }>>;
 };
 const frame = (list: Array<{ name: string; hex: string }>, name: string) =>
   Buffer.from(list.find((v) => v.name === name)?.hex ?? "", "hex");
@@ -60,5 +61,31 @@ describe("chat messages", () => {
     expect(fromBinary(bin("[1,2]"))).toBeUndefined();
     expect(fromBinary(bin("not json"))).toBeUndefined();
     expect(fromBinary(bin('{"from":"x"}'))?.from).toBe("x");
+  });
+});
+
+describe("the chat's identity extensions (vectors produced by Taurus)", () => {
+  it("decodes each JSON vector to its chat message", () => {
+    const json = createJsonProtocol();
+    expect(vectors.taurusChat.json.map((v) => v.name)).toEqual(
+      vectors.taurusChat.binary.map((v) => v.name),
+    );
+    for (const v of vectors.taurusChat.json) {
+      const bytes = Buffer.from(v.hex, "hex");
+      const r = json.decode(bytes, 0, bytes.length, 1 << 20);
+      expect(r.kind, v.name).toBe("message");
+      if (r.kind === "message") expect(fromJson(r.message), v.name).toEqual(v.chat);
+    }
+  });
+
+  it("encodes each binary vector byte for byte, and decodes it back", () => {
+    const binary = createBinaryProtocol();
+    for (const v of vectors.taurusChat.binary) {
+      expect(Buffer.from(binary.encode(toBinary(v.chat))).toString("hex"), v.name).toBe(v.hex);
+      const bytes = Buffer.from(v.hex, "hex");
+      const r = binary.decode(bytes, 0, bytes.length, 1 << 20);
+      expect(r.kind, v.name).toBe("message");
+      if (r.kind === "message") expect(fromBinary(r.message), v.name).toEqual(v.chat);
+    }
   });
 });

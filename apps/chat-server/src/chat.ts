@@ -6,6 +6,11 @@ export const SYSTEM = 1;
 export const USER = 2;
 export const HEARTBEAT = 3;
 
+/** A join's content, as the Go client sends it and as the room announces it. */
+export const JOINED = "加入了聊天室";
+/** A leave's content, as the Go client sends it. */
+export const LEFT = "离开了聊天室";
+
 /** One chat message, whichever protocol carried it. */
 export interface ChatMessage {
   type: number;

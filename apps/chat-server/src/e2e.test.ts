@@ -1,5 +1,6 @@
 // End to end: the built chat-server as a real process, JSON and binary peers on 127.0.0.1.
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { Connection } from "@taurus/core-conn";
@@ -91,24 +92,31 @@ describe("chat-server process", () => {
     alice.conn.send(
       toJson({ type: 1, sequence: 1, from: "alice", to: "", content: "加入了聊天室" }),
     );
+    bob.conn.send(toBinary({ type: 1, sequence: 1, from: "bob", to: "", content: "加入了聊天室" }));
+    // Joins are announced (the second one within the notice interval, a little later).
+    await until(() => alice.inbox.length >= 2 && bob.inbox.length >= 2);
     bob.conn.send(toBinary({ type: 2, sequence: 2, from: "bob", to: "", content: "hi alice" }));
     bob.conn.send(toBinary({ type: 3, sequence: 3, from: "bob", to: "", content: "ping" }));
 
-    await until(() => alice.inbox.length >= 2 && bob.inbox.length >= 3);
-    expect(alice.inbox.map(fromJson)).toEqual([
+    await until(() => alice.inbox.length >= 3 && bob.inbox.length >= 4);
+    const joins = [
       { type: 1, sequence: 1, from: "alice", to: "", content: "加入了聊天室" },
+      { type: 1, sequence: 1, from: "bob", to: "", content: "加入了聊天室" },
+    ];
+    expect(alice.inbox.map(fromJson)).toEqual([
+      ...joins,
       { type: 2, sequence: 2, from: "bob", to: "", content: "hi alice" },
     ]);
     expect(bob.inbox.map(fromBinary)).toEqual([
-      { type: 1, sequence: 1, from: "alice", to: "", content: "加入了聊天室" },
+      ...joins,
       { type: 2, sequence: 2, from: "bob", to: "", content: "hi alice" },
       { type: 3, sequence: 3, from: "server", to: "bob", content: "pong" },
     ]);
 
     // A close is announced to the others, in their own protocol.
     alice.conn.close();
-    await until(() => bob.inbox.length === 4);
-    expect(fromBinary(bob.inbox[3]!)).toMatchObject({
+    await until(() => bob.inbox.length === 5);
+    expect(fromBinary(bob.inbox[4]!)).toMatchObject({
       type: 1,
       from: "server",
       content: "alice disconnected",
@@ -130,10 +138,22 @@ describe("chat-server process", () => {
       ],
     });
     const metrics = await (await fetch(`http://127.0.0.1:${server.metrics}/metrics`)).text();
-    expect(metrics).toMatch(/taurus_messages_received_total 3/);
-    expect(metrics).toMatch(/taurus_connections_total 2/);
-    expect(metrics).toMatch(/taurus_connections_current 1/);
+    // Each server's counters, labelled by protocol: alice sent 1 on JSON, bob 3 on binary.
+    expect(metrics).toContain('\ntaurus_messages_received_total{protocol="json"} 1\n');
+    expect(metrics).toContain('\ntaurus_messages_received_total{protocol="binary"} 3\n');
+    expect(metrics).toContain('\ntaurus_connections_total{protocol="json"} 1\n');
+    expect(metrics).toContain('\ntaurus_connections_total{protocol="binary"} 1\n');
+    expect(metrics).toContain('\ntaurus_connections_current{protocol="json"} 0\n');
+    expect(metrics).toContain('\ntaurus_connections_current{protocol="binary"} 1\n');
     expect(metrics).toContain("process_cpu_user_seconds_total");
+    // Every metric the Grafana dashboard queries is served.
+    const dashboard = readFileSync(
+      new URL("../../../docs/grafana/taurus-dashboard.json", import.meta.url),
+      "utf8",
+    );
+    const queried = new Set(dashboard.match(/\b(taurus|process|nodejs)_\w+/g));
+    expect(queried.size).toBeGreaterThan(10);
+    for (const name of queried) expect(metrics).toContain(`# TYPE ${name} `);
 
     const exited = new Promise<number | null>((r) => server.proc.once("exit", (code) => r(code)));
     server.proc.kill("SIGTERM");

@@ -10,13 +10,17 @@ export interface Readiness {
   detail: Record<string, unknown>;
 }
 
+/** Connections open on one instance, both protocols. */
+const connectionsOf = (s: InstanceSnapshot): number =>
+  s.metrics.json.current_connections + s.metrics.binary.current_connections;
+
 /** One instance, as the detail shows it. */
 function instanceOf(s: InstanceSnapshot): Record<string, unknown> {
   const b = s.backplane;
   return {
     instance: s.instance,
     pid: s.pid,
-    connections: s.metrics.current_connections,
+    connections: connectionsOf(s),
     backplane: { connected: b.connected ?? true, lost: b.lost ?? 0, dropped: b.dropped },
   };
 }
@@ -35,7 +39,7 @@ export function roomReadiness(room: ChatRoom, stopping: boolean): Readiness {
   const self = {
     instance: room.adapter.instanceId,
     pid: process.pid,
-    metrics: room.metrics.snapshot(),
+    metrics: room.snapshot(),
     backplane,
   };
   return answer(reasons, { connections: room.connectionCount, instances: [instanceOf(self)] });
@@ -61,7 +65,7 @@ export function clusterReadiness(state: {
     reasons.push(`backplane disconnected on ${disconnected.length} workers`);
   }
   return answer(reasons, {
-    connections: snapshots.reduce((n, s) => n + s.metrics.current_connections, 0),
+    connections: snapshots.reduce((n, s) => n + connectionsOf(s), 0),
     workers: { configured, listening, answering: snapshots.length, restarts: state.restarts },
     instances: snapshots.map(instanceOf),
   });

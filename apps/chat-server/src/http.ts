@@ -45,17 +45,19 @@ export interface HttpSource {
   readiness: () => Promise<Readiness>;
 }
 
-/** One process serving the room: its server counters, unlabelled, and its backplane's. */
+/** One process serving the room: its servers' counters (labelled by protocol), its backplane's. */
 export function roomSource(room: ChatRoom, stopping: () => boolean): HttpSource {
   const registry = new promClient.Registry();
   promClient.collectDefaultMetrics({ register: registry });
-  registerPrometheus(promClient, room.metrics, { registry });
+  for (const protocol of ["json", "binary"] as const) {
+    registerPrometheus(promClient, room.metrics[protocol], { registry, labels: { protocol } });
+  }
   registerInstanceMetrics(
     registry,
     () => [
       {
         instance: room.adapter.instanceId,
-        metrics: room.metrics.snapshot(),
+        metrics: room.snapshot(),
         backplane: room.adapter.stats(),
       },
     ],

@@ -1,8 +1,10 @@
-// Per-instance series for /metrics: each instance's server counters and its backplane
-// counters, labelled `instance`, read at scrape time from snapshots.
+// Per-instance series for /metrics: each instance's server counters, labelled `instance` and
+// `protocol`, and its backplane counters, labelled `instance`, read at scrape time from
+// snapshots.
 import type { ServerMetricsSnapshot } from "@taurus/metrics";
 import type { AdapterStats } from "@taurus/server";
 import promClient from "prom-client";
+import type { ChatProtocol, ChatSnapshot } from "./room";
 
 /** What the backplane of one instance counted (Redis adds queue and connection state). */
 export type BackplaneStats = AdapterStats & {
@@ -16,20 +18,26 @@ export interface InstanceSnapshot {
   instance: string;
   /** The process serving it (a worker's pid in a cluster). */
   pid?: number;
-  metrics: ServerMetricsSnapshot;
+  metrics: ChatSnapshot;
   backplane: BackplaneStats;
 }
 
 type Series = [name: string, help: string, read: (s: InstanceSnapshot) => number | undefined];
+type ServerSeries = [name: string, help: string, read: (m: ServerMetricsSnapshot) => number];
 
-const COUNTERS: Series[] = [
-  ["connections_total", "Connections accepted.", (s) => s.metrics.total_connections],
-  ["connections_refused_total", "Connections refused.", (s) => s.metrics.connection_refused],
-  ["messages_received_total", "Messages received.", (s) => s.metrics.messages_received],
-  ["messages_sent_total", "Messages sent.", (s) => s.metrics.messages_sent],
-  ["received_bytes_total", "Bytes received.", (s) => s.metrics.bytes_received],
-  ["sent_bytes_total", "Bytes sent.", (s) => s.metrics.bytes_sent],
-  ["errors_total", "Errors of every kind.", (s) => s.metrics.total_errors],
+const PROTOCOLS: ChatProtocol[] = ["json", "binary"];
+
+const SERVER_COUNTERS: ServerSeries[] = [
+  ["connections_total", "Connections accepted.", (m) => m.total_connections],
+  ["connections_refused_total", "Connections refused.", (m) => m.connection_refused],
+  ["messages_received_total", "Messages received.", (m) => m.messages_received],
+  ["messages_sent_total", "Messages sent.", (m) => m.messages_sent],
+  ["received_bytes_total", "Bytes received.", (m) => m.bytes_received],
+  ["sent_bytes_total", "Bytes sent.", (m) => m.bytes_sent],
+  ["errors_total", "Errors of every kind.", (m) => m.total_errors],
+];
+const SERVER_GAUGES: ServerSeries[] = [
+  ["connections_current", "Connections open now.", (m) => m.current_connections],
 ];
 const BACKPLANE_COUNTERS: Series[] = [
   [
@@ -64,7 +72,6 @@ const BACKPLANE_COUNTERS: Series[] = [
   ],
 ];
 const GAUGES: Series[] = [
-  ["connections_current", "Connections open now.", (s) => s.metrics.current_connections],
   ["backplane_queued", "Messages waiting for Redis to come back.", (s) => s.backplane.queued],
   [
     "backplane_connected",
@@ -75,16 +82,54 @@ const GAUGES: Series[] = [
 
 /**
  * Registers per-instance series in `registry`. `server` false: backplane series only
- * (a single process exposes its server counters unlabelled through registerPrometheus).
+ * (a single process exposes its server counters through registerPrometheus).
  */
 export function registerInstanceMetrics(
   registry: promClient.Registry,
   read: () => InstanceSnapshot[],
   server: boolean,
 ): void {
-  const counters = server ? [...COUNTERS, ...BACKPLANE_COUNTERS] : BACKPLANE_COUNTERS;
-  const gauges = server ? GAUGES : GAUGES.slice(1);
-  for (const [name, help, get] of counters) {
+  const each = (emit: (labels: Record<string, string>, value: number) => void, get: Series[2]) => {
+    for (const s of read()) {
+      const v = get(s);
+      if (v !== undefined) emit({ instance: s.instance }, v);
+    }
+  };
+  const eachServer = (
+    emit: (labels: Record<string, string>, value: number) => void,
+    get: ServerSeries[2],
+  ) => {
+    for (const s of read()) {
+      for (const protocol of PROTOCOLS)
+        emit({ instance: s.instance, protocol }, get(s.metrics[protocol]));
+    }
+  };
+  const serverLabels = ["instance", "protocol"];
+  for (const [name, help, get] of server ? SERVER_COUNTERS : []) {
+    new promClient.Counter({
+      name: `taurus_${name}`,
+      help,
+      labelNames: serverLabels,
+      registers: [registry],
+      collect() {
+        this.reset();
+        eachServer((l, v) => this.inc(l, v), get);
+      },
+    });
+  }
+  for (const [name, help, get] of server ? SERVER_GAUGES : []) {
+    new promClient.Gauge({
+      name: `taurus_${name}`,
+      help,
+      labelNames: serverLabels,
+      registers: [registry],
+      collect() {
+        this.reset();
+        eachServer((l, v) => this.set(l, v), get);
+      },
+    });
+  }
+  for (const [name, help, get] of BACKPLANE_COUNTERS) {
     new promClient.Counter({
       name: `taurus_${name}`,
       help,
@@ -92,14 +137,11 @@ export function registerInstanceMetrics(
       registers: [registry],
       collect() {
         this.reset();
-        for (const s of read()) {
-          const v = get(s);
-          if (v !== undefined) this.inc({ instance: s.instance }, v);
-        }
+        each((l, v) => this.inc(l, v), get);
       },
     });
   }
-  for (const [name, help, get] of gauges) {
+  for (const [name, help, get] of GAUGES) {
     new promClient.Gauge({
       name: `taurus_${name}`,
       help,
@@ -107,10 +149,7 @@ export function registerInstanceMetrics(
       registers: [registry],
       collect() {
         this.reset();
-        for (const s of read()) {
-          const v = get(s);
-          if (v !== undefined) this.set({ instance: s.instance }, v);
-        }
+        each((l, v) => this.set(l, v), get);
       },
     });
   }

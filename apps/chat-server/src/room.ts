@@ -4,7 +4,7 @@
 // workers, Redis across machines); a broadcast on either server reaches the other and
 // every other instance, each re-encoding the neutral JSON for its own protocol.
 import { type Connection, MemoryBudget, type TaurusError } from "@taurus/core-conn";
-import { ServerMetrics } from "@taurus/metrics";
+import { ServerMetrics, type ServerMetricsSnapshot } from "@taurus/metrics";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
 import { LogThrottle } from "@taurus/ratelimit";
@@ -19,31 +19,63 @@ import {
   fromBinary,
   fromJson,
   HEARTBEAT,
+  JOINED,
+  LEFT,
   SYSTEM,
   toBinary,
   toJson,
   USER,
 } from "./chat";
 import { binaryCodec, jsonCodec, ROOM_CHANNEL } from "./codec";
+import { isRoom, runCommand } from "./commands";
 import type { Config } from "./config";
 import { farewellMessage } from "./farewell";
+import { type Holder, Names, nameProblem } from "./identity";
 import type { Logger } from "./logger";
 import { Notices } from "./notices";
 
-const NAME = "name";
+/** The connection's attribute holding its bound name (a {@link Holder}). */
+const HOLDER = "holder";
+/** A join with this `to` asks for a reclaim token (Go clients send ""). */
+const TOKEN_REQUEST = "server";
+/** A join whose content is this and a token takes the name back from a held connection. */
+const RECLAIM = "/reclaim ";
+
+/** A joined connection, as private messages reach it. */
+interface Speaker {
+  conn: Connection<unknown>;
+  send(chat: ChatMessage): void;
+}
+
+/** The chat's two protocols, each served on its own port. */
+export type ChatProtocol = "json" | "binary";
+
+/** Both servers' counters at one moment. */
+export type ChatSnapshot = Record<ChatProtocol, ServerMetricsSnapshot>;
 
 export class ChatRoom {
-  readonly metrics = new ServerMetrics();
+  /** Each server's own counters, exposed labelled `protocol="json"|"binary"`. */
+  readonly metrics: Record<ChatProtocol, ServerMetrics> = {
+    json: new ServerMetrics(),
+    binary: new ServerMetrics(),
+  };
   readonly json: TaurusServer<JsonMessage>;
   readonly binary: TaurusServer<BinaryMessage>;
   /** Bytes held for peers, both protocols together. */
   readonly memoryBudget: MemoryBudget;
   private sequence = 0;
+  /** Names bound on this instance. */
+  readonly names = new Names<Speaker>();
   /** Join and leave notices, coalesced. */
   private readonly notices: Notices;
   /** Repeated log lines (per code and connection) are counted, then summarised. */
   private readonly throttle = new LogThrottle({ linesPerCode: 10 });
   private readonly summaryTimer: NodeJS.Timeout;
+
+  /** Both servers' counters, now. */
+  snapshot(): ChatSnapshot {
+    return { json: this.metrics.json.snapshot(), binary: this.metrics.binary.snapshot() };
+  }
 
   constructor(
     private readonly config: Config,
@@ -75,10 +107,10 @@ export class ChatRoom {
         trusted: config.trustedProxies,
       },
       shutdownTimeout: config.shutdownTimeout,
-      metrics: this.metrics,
     };
     this.json = createServer({
       ...options,
+      metrics: this.metrics.json,
       protocol: createJsonProtocol(),
       backplane: { adapter, codec: jsonCodec, channel: ROOM_CHANNEL },
       handler: {
@@ -92,6 +124,7 @@ export class ChatRoom {
     });
     this.binary = createServer({
       ...options,
+      metrics: this.metrics.binary,
       protocol: createBinaryProtocol(),
       backplane: { adapter, codec: binaryCodec, channel: ROOM_CHANNEL },
       handler: {
@@ -196,7 +229,14 @@ export class ChatRoom {
     encode: (c: ChatMessage) => M,
     server: TaurusServer<M>,
   ): void {
-    if (chat.from && !conn.attributes.has(NAME)) conn.attributes.set(NAME, chat.from);
+    const holder = conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
+    // `from`: the bound name, or the name claimed by a peer that has not joined.
+    this.log.debug("message", {
+      conn: conn.id,
+      type: chat.type,
+      from: holder?.name ?? chat.from,
+      joined: holder !== undefined,
+    });
     switch (chat.type) {
       case HEARTBEAT:
         conn.send(
@@ -204,43 +244,170 @@ export class ChatRoom {
             type: HEARTBEAT,
             sequence: chat.sequence,
             from: "server",
-            to: chat.from,
+            to: holder?.name ?? "",
             content: "pong",
           }),
         );
         return;
       case SYSTEM:
-        // Joins and leaves: coalesced, so a storm of them costs one broadcast per interval.
-        this.log.debug("message", { conn: conn.id, type: chat.type, from: chat.from });
-        this.notices.add(chat);
+        if (holder === undefined) this.join(conn, chat, encode);
+        else if (chat.content === LEFT) {
+          // Joins and leaves: coalesced, so a storm of them costs one broadcast per interval.
+          this.notices.add({ ...chat, from: holder.name, to: "", content: LEFT });
+        } else if (chat.content.startsWith("/")) {
+          this.command(conn, holder, chat.content, encode, server);
+        } else if (chat.content !== JOINED) {
+          this.tell(conn, encode, "system messages come from the server only");
+        }
         return;
-      case USER:
-        this.log.debug("message", { conn: conn.id, type: chat.type, from: chat.from });
-        // Encoded for the sender's protocol as the client sent it (the binary
-        // frame's JSON body stays as is); the other protocol and instances get it
-        // through the backplane.
-        server.broadcast(encode(chat));
+      case USER: {
+        if (holder === undefined) {
+          this.tell(conn, encode, "join first: send a system message with your name");
+          return;
+        }
+        const spoken = { ...chat, from: holder.name };
+        // Everyone: encoded once for the sender's protocol; the other protocol and the
+        // other instances get it through the backplane.
+        if (chat.to === "") server.broadcast(encode(spoken));
+        else if (isRoom(chat.to)) this.toRoom(conn, spoken, encode, server);
+        else this.whisper(conn, spoken, encode);
         return;
+      }
       default:
         this.warn("unknown message type", "UNKNOWN_TYPE", conn, { type: chat.type });
     }
   }
 
-  private closed<M>(conn: Connection<M>, protocol: string, error: TaurusError | undefined): void {
-    const name = conn.attributes.get(NAME) as string | undefined;
-    if (this.throttle.admit("disconnected")) {
-      this.log.info("disconnected", { conn: conn.id, protocol, name, reason: error?.code });
+  /** A first system message: binds its `from` as the connection's name, or says why not. */
+  private join<M>(conn: Connection<M>, chat: ChatMessage, encode: (c: ChatMessage) => M): void {
+    const name = chat.from;
+    const problem = nameProblem(name);
+    if (problem !== undefined) {
+      this.tell(conn, encode, `cannot join: ${problem}`);
+      return;
     }
-    // Only a peer that joined (said who it is) is announced; never an address.
-    // Announced even with nobody left here: other instances may have listeners.
-    if (name === undefined) return;
-    this.notices.add({
-      type: SYSTEM,
-      sequence: this.nextSequence(),
-      from: "server",
-      to: "",
-      content: `${name} disconnected`,
+    const speaker: Speaker = {
+      conn: conn as Connection<unknown>,
+      send: (c) => conn.send(encode(c)),
+    };
+    let holder = this.names.claim(name, speaker);
+    if (holder === undefined && chat.content.startsWith(RECLAIM)) {
+      const taken = this.names.reclaim(name, chat.content.slice(RECLAIM.length), speaker);
+      if (taken !== undefined) {
+        // The user is back on a new connection: the old one goes, quietly.
+        holder = taken.holder;
+        taken.replaced.peer.conn.attributes.delete(HOLDER);
+        taken.replaced.peer.conn.close();
+        this.log.info("name reclaimed", { conn: conn.id, old: taken.replaced.peer.conn.id });
+      }
+    } else if (holder !== undefined) {
+      this.notices.add({ ...chat, to: "", content: JOINED });
+    }
+    if (holder === undefined) {
+      this.tell(conn, encode, `cannot join: ${name} is taken`);
+      return;
+    }
+    conn.attributes.set(HOLDER, holder);
+    if (chat.to === TOKEN_REQUEST) {
+      conn.send(encode(this.notice(name, `/token ${holder.token}`)));
+    }
+  }
+
+  /** A command of a joined user (`/join #room`...), answered to it alone. */
+  private command<M>(
+    conn: Connection<M>,
+    holder: Holder<Speaker>,
+    line: string,
+    encode: (c: ChatMessage) => M,
+    server: TaurusServer<M>,
+  ): void {
+    const answer = runCommand(line, {
+      name: holder.name,
+      join: (room) => server.rooms.join(conn, room),
+      leave: (room) => server.rooms.leave(conn, room),
+      mine: () => server.rooms.of(conn),
+      rooms: () => this.roomMembers(),
+      names: () => this.names.list(),
+      announce: (room, content) => {
+        server.rooms.broadcast(room, encode(this.notice(room, content)));
+      },
     });
+    if (answer !== undefined) conn.send(encode(this.notice(holder.name, answer)));
+  }
+
+  /** Rooms with a member in this process (both protocols), with the members' names. */
+  private roomMembers(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const server of [this.json, this.binary] as Array<TaurusServer<unknown>>) {
+      for (const room of server.rooms.list()) {
+        const names = server.rooms
+          .members(room)
+          .map((c) => (c.attributes.get(HOLDER) as Holder<Speaker> | undefined)?.name)
+          .filter((n): n is string => n !== undefined);
+        out.set(room, [...(out.get(room) ?? []), ...names]);
+      }
+    }
+    return out;
+  }
+
+  /** A message to a room: its members everywhere get it, the sender included. */
+  private toRoom<M>(
+    conn: Connection<M>,
+    chat: ChatMessage,
+    encode: (c: ChatMessage) => M,
+    server: TaurusServer<M>,
+  ): void {
+    if (!server.rooms.of(conn).includes(chat.to)) {
+      this.tell(conn, encode, `join ${chat.to} first: /join ${chat.to}`);
+      return;
+    }
+    server.rooms.broadcast(chat.to, encode(chat));
+  }
+
+  /** A message to one user: only they (and the sender) get it. */
+  private whisper<M>(conn: Connection<M>, chat: ChatMessage, encode: (c: ChatMessage) => M): void {
+    const target = this.names.get(chat.to);
+    if (target === undefined) {
+      const where = this.isShared() ? " on this server" : "";
+      this.tell(conn, encode, `no user named ${chat.to}${where}`);
+      return;
+    }
+    const delivered = { ...chat, to: target.name };
+    target.peer.send(delivered);
+    if (target.peer.conn !== conn) conn.send(encode(delivered));
+  }
+
+  /** True when other instances share the room (private messages stay on one instance). */
+  private isShared(): boolean {
+    return this.config.workers > 0 || this.config.redis !== "";
+  }
+
+  /** A system message from the server to one connection. */
+  private notice(to: string, content: string): ChatMessage {
+    return { type: SYSTEM, sequence: this.nextSequence(), from: "server", to, content };
+  }
+
+  /** Tells one connection what went wrong with what it sent; nothing else hears it. */
+  private tell<M>(conn: Connection<M>, encode: (c: ChatMessage) => M, text: string): void {
+    const holder = conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
+    conn.send(encode(this.notice(holder?.name ?? "", `error: ${text}`)));
+  }
+
+  private closed<M>(conn: Connection<M>, protocol: string, error: TaurusError | undefined): void {
+    const holder = conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
+    if (this.throttle.admit("disconnected")) {
+      this.log.info("disconnected", {
+        conn: conn.id,
+        protocol,
+        name: holder?.name,
+        reason: error?.code,
+      });
+    }
+    // Only a peer that joined (holds a name) is announced; never an address; never one
+    // whose name was taken back by its user on a new connection.
+    // Announced even with nobody left here: other instances may have listeners.
+    if (holder === undefined || !this.names.release(holder)) return;
+    this.notices.add(this.notice("", `${holder.name} disconnected`));
   }
 
   private failed<M>(error: TaurusError, conn: Connection<M> | undefined, protocol: string): void {

@@ -60,9 +60,14 @@ describe("chat-server --workers", () => {
 
     const metrics = await scrape(server.metrics);
     // Both workers serve connections, labelled by instance.
-    const current = [...metrics.matchAll(/taurus_connections_current\{instance="(\w+)"\} (\d+)/g)];
-    expect(current).toHaveLength(2);
-    expect(current.every((m) => Number(m[2]) > 0)).toBe(true);
+    const current = new Map<string, number>();
+    for (const m of metrics.matchAll(
+      /taurus_connections_current\{instance="(\w+)",protocol="(json|binary)"\} (\d+)/g,
+    )) {
+      current.set(m[1]!, (current.get(m[1]!) ?? 0) + Number(m[3]));
+    }
+    expect(current.size).toBe(2);
+    expect([...current.values()].every((n) => n > 0)).toBe(true);
     expect(metrics).toMatch(/taurus_backplane_relayed_total [1-9]/);
     expect(metrics).toMatch(/taurus_backplane_published_total\{instance="\w+"\} [1-9]/);
     expect(metrics).toMatch(/taurus_backplane_received_total\{instance="\w+"\} [1-9]/);
@@ -97,22 +102,50 @@ describe("chat-server --redis", () => {
   });
 
   it("joins three instances (one of them two workers): exactly once; one killed, Redis restarted, they recover", async () => {
-    const a = await startChatServer(["--redis", redis.url], cleanups);
-    const b = await startChatServer(["--redis", redis.url], cleanups);
-    const c = await startChatServer(["--redis", redis.url, "--workers", "2"], cleanups);
+    // Each join announced at once (--notice-interval 0), so the backplane counts are exact.
+    const args = ["--redis", redis.url, "--notice-interval", "0"];
+    const a = await startChatServer(args, cleanups);
+    const b = await startChatServer(args, cleanups);
+    const c = await startChatServer([...args, "--workers", "2"], cleanups);
     const onA = await peers([a], 2);
     const onB = await peers([b], 2);
     const onC = await peers([c], 4);
     await serving(a.metrics, 2);
     await serving(b.metrics, 2);
     await serving(c.metrics, 4);
+    // a published its 2 joins and received the 6 of the others before anyone speaks.
+    const backplaneOfA = async () => {
+      const text = await scrape(a.metrics);
+      const count = (name: string) =>
+        Number(new RegExp(`${name}\\{instance="\\w+"\\} (\\d+)`).exec(text)?.[1] ?? -1);
+      return {
+        published: count("taurus_backplane_published_total"),
+        received: count("taurus_backplane_received_total"),
+      };
+    };
+    // /metrics is cached for a second: poll until the counts reach what is due, then check
+    // they stop there.
+    const settled = async (published: number, received: number) => {
+      const started = Date.now();
+      let seen = await backplaneOfA();
+      while (
+        (seen.published < published || seen.received < received) &&
+        Date.now() - started < 10_000
+      ) {
+        await new Promise((r) => setTimeout(r, 100));
+        seen = await backplaneOfA();
+      }
+      return seen;
+    };
+    expect(await settled(2, 6)).toEqual({ published: 2, received: 6 });
     await exchange([...onA, ...onB, ...onC], "redis");
 
+    expect(await settled(2 + 6, 6 + 18)).toEqual({ published: 2 + 6, received: 6 + 18 });
     const metricsA = await scrape(a.metrics);
-    expect(metricsA).toMatch(/taurus_backplane_published_total\{instance="\w+"\} 6/);
-    expect(metricsA).toMatch(/taurus_backplane_received_total\{instance="\w+"\} 18/);
     expect(metricsA).toMatch(/taurus_backplane_connected\{instance="\w+"\} 1/);
-    expect(metricsA).toMatch(/taurus_messages_received_total 6/);
+    // onA: one JSON peer and one binary peer, a join and 3 messages each.
+    expect(metricsA).toContain('\ntaurus_messages_received_total{protocol="json"} 4\n');
+    expect(metricsA).toContain('\ntaurus_messages_received_total{protocol="binary"} 4\n');
     const metricsC = await scrape(c.metrics);
     expect([...metricsC.matchAll(/taurus_backplane_connected\{instance="\w+"\} 1/g)]).toHaveLength(
       2,

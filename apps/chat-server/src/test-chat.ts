@@ -85,12 +85,24 @@ export interface Peer {
   close(): void;
 }
 
+let peers = 0;
+
+/**
+ * Connects a chat peer (from `options.localAddress`, default 127.0.0.1) and joins it as
+ * `options.name` (default `peerN`, unique in the test process); `name: null`: not joined.
+ */
 export async function peer(
   port: number,
   kind: "json" | "binary",
   cleanups: Array<() => unknown>,
+  options: { name?: string | null; localAddress?: string } = {},
 ): Promise<Peer> {
-  const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+  const socket = net.connect({
+    host: "127.0.0.1",
+    port,
+    localAddress: options.localAddress,
+    allowHalfOpen: true,
+  });
   await new Promise<void>((r, j) => {
     socket.once("connect", r);
     socket.once("error", j);
@@ -118,6 +130,8 @@ export async function peer(
     p.close = () => conn.close();
   }
   cleanups.push(() => p.close());
+  const name = options.name === undefined ? `peer${++peers}` : options.name;
+  if (name !== null) p.send({ type: 1, sequence: 1, from: name, to: "", content: "加入了聊天室" });
   return p;
 }
 

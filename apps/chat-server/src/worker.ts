@@ -64,7 +64,7 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
       snapshot: {
         instance: room.adapter.instanceId,
         pid: process.pid,
-        metrics: room.metrics.snapshot(),
+        metrics: room.snapshot(),
         backplane: room.adapter.stats(),
       },
     });

@@ -137,6 +137,16 @@ async function generate() {
   const receivers = await connectMany(port, count);
   const sender = await connect(port);
   sender.on("data", () => {}); // its own copies
+  // The chat relays nothing from a peer before it joins.
+  const join = { type: 1, sequence: 1, from: "bench", to: "", content: "加入了聊天室" };
+  sender.write(
+    createBinaryProtocol().encode({
+      version: 1,
+      type: 1,
+      sequence: 1,
+      data: Buffer.from(JSON.stringify(join)),
+    }),
+  );
   send({ type: "connected" });
   await new Promise((resolve) =>
     process.on("message", (m) => {

@@ -8,7 +8,8 @@ const cleanups: Array<() => unknown> = [];
 let chat: Running;
 
 beforeAll(async () => {
-  chat = await startChatServer(["--rate-limit", "inf"], cleanups);
+  // Every join and leave announced at once, with the sequence it came with.
+  chat = await startChatServer(["--rate-limit", "inf", "--notice-interval", "0"], cleanups);
 }, 30_000);
 
 afterAll(async () => {
@@ -60,13 +61,18 @@ describe("taurus send", () => {
     const [sent, reply] = binary.out.split("\n").map((l) => JSON.parse(l));
     expect(sent).toMatchObject({ event: "sent", protocol: "binary", count: 1 });
     expect(reply).toMatchObject({ event: "message", reply: true, message: { type: 2 } });
-    expect(JSON.parse(reply.message.data)).toMatchObject({ from: "taurus", content: "hi" });
+    // Joined first under a name of its own: the room relays it from that name.
+    expect(JSON.parse(reply.message.data)).toMatchObject({
+      from: expect.stringMatching(/^taurus-[0-9a-f]{4}$/),
+      content: "hi",
+    });
   });
 
   it("sends a whole message given as JSON, timestamp as digits", async () => {
+    // A whole join: the room binds the name and announces it with the join's sequence.
     const message = JSON.stringify({
-      type: 2,
-      data: { from: "raw", to: "", content: "whole" },
+      type: 1,
+      data: { from: "raw", to: "", content: "加入了聊天室" },
       timestamp: "1700000000000000001",
     });
     const { code, out } = await taurus(
@@ -79,7 +85,10 @@ describe("taurus send", () => {
     );
     expect(code).toBe(0);
     const reply = JSON.parse(out.split("\n")[1] as string);
-    expect(reply.message).toMatchObject({ data: { from: "raw", content: "whole" } });
+    expect(reply.message).toMatchObject({
+      type: 1,
+      data: { from: "raw", content: "加入了聊天室" },
+    });
   });
 
   it("refuses bad arguments with exit status 2, and names the reason of a failed connect", async () => {

@@ -103,7 +103,11 @@ describe("taurus as a process", () => {
     );
     expect(await client.exited).toBe(0);
     const reply = JSON.parse(client.out().trim().split("\n")[1] as string);
-    expect(reply.message).toMatchObject({ type: 2, content: "over lines", from: "taurus" });
+    expect(reply.message).toMatchObject({
+      type: 2,
+      content: "over lines",
+      from: expect.stringMatching(/^taurus-[0-9a-f]{4}$/),
+    });
     await server.line((l) => l.includes('"content":"over lines"'));
 
     // Ctrl+C ends the server quietly, with 0.

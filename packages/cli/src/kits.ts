@@ -32,6 +32,23 @@ export interface Kit<M = unknown> {
 export const SYSTEM = 1;
 export const USER = 2;
 export const HEARTBEAT = 3;
+/** A chat join's content (the Go client's). */
+export const JOINED = "加入了聊天室";
+
+/**
+ * A join as `from`: a chat server binds the name and relays nothing from a peer before
+ * one; an echo server echoes it (sequence 4294967295, answering nothing in flight).
+ */
+export function joinAs<M>(kit: Kit<M>, from: string): M {
+  return kit.chat(JOINED, { type: SYSTEM, sequence: 0xffffffff, from });
+}
+
+/** The default chat name: `taurus-` and 4 random hex digits (names are unique in a room). */
+export function defaultName(): string {
+  return `taurus-${Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, "0")}`;
+}
 
 const TYPE_NAMES: Record<number, string> = { 1: "system", 2: "user", 3: "heartbeat" };
 

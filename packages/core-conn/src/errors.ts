@@ -20,6 +20,8 @@ export const ErrorCodes = {
   MALFORMED_BODY: "protocol",
   /** A message given to `encode()`/`send()` that cannot be put on the wire. */
   INVALID_MESSAGE: "protocol",
+  /** A room name that is empty, too long (`rooms.maxNameLength` bytes) or has control characters. */
+  INVALID_ROOM: "protocol",
   /** The send queue is full (message count or byte limit). */
   SEND_QUEUE_FULL: "buffer",
   /**
@@ -34,6 +36,8 @@ export const ErrorCodes = {
   MEMORY_BUDGET: "buffer",
   /** Too many requests are waiting for their replies. */
   TOO_MANY_PENDING: "buffer",
+  /** A connection asked to join more rooms than the server's `rooms.maxPerConnection`. */
+  ROOM_LIMIT: "buffer",
   /** An operation on a connection that is closing or closed. */
   CONNECTION_CLOSED: "connection",
   /** No traffic for longer than the idle timeout. */

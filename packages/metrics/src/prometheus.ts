@@ -1,7 +1,7 @@
 import type { ClientMetrics } from "./client-metrics";
 import { ERROR_KINDS } from "./error-counts";
 import { invalidOption } from "./errors";
-import { canRegister, registerSeries, type SeriesSpec } from "./prometheus-shared";
+import { joinFamilies, type SeriesSpec } from "./prometheus-families";
 import { ServerMetrics } from "./server-metrics";
 
 // prom-client is an optional peer: these declarations describe, structurally, the
@@ -154,10 +154,19 @@ type Labels = Record<string, string>;
  * @param promClient - the `prom-client` module (>= 14)
  * @param metrics - the metrics to expose
  * @param options - see {@link PrometheusOptions}; the object is not kept or modified
- * @returns a function that unregisters every metric it registered (idempotent)
+ * Several sources share one registry and one prefix when their constant
+ * `labels` tell them apart (the same label names, other values): e.g. a JSON
+ * and a binary server registered with `{ protocol: "json" }` and
+ * `{ protocol: "binary" }` give one `taurus_messages_received_total` with two
+ * series. A metric only servers have carries only the servers' series.
+ *
+ * @returns a function that takes this source's series out again (idempotent);
+ *   a metric left without series is unregistered
  * @throws `TaurusError` (`code: "INVALID_OPTION"`) when `prefix` or
- *   `labels` is invalid, or when a metric name is already registered in the
- *   registry (`option: "prefix"`)
+ *   `labels` is invalid; `option: "prefix"` when a metric name is already
+ *   registered in the registry by someone else; `option: "labels"` when
+ *   another source under this prefix has other label names, or the same
+ *   label values. Nothing is registered when it throws.
  *
  * @example
  * ```ts
@@ -179,128 +188,89 @@ export function registerPrometheus<R extends PromRegistry>(
     throw invalidOption("prefix", "a valid Prometheus name prefix", prefix);
   }
   const labels = checkLabels(options.labels ?? {});
-  const labelNames = Object.keys(labels);
   const server = metrics instanceof ServerMetrics ? metrics : undefined;
 
-  const counters: [string, string, () => number][] = [
-    ["messages_received_total", "Messages received.", () => metrics.messagesReceived.value],
-    ["messages_sent_total", "Messages sent.", () => metrics.messagesSent.value],
-    ["received_bytes_total", "Bytes received.", () => metrics.bytesReceived.value],
-    ["sent_bytes_total", "Bytes sent.", () => metrics.bytesSent.value],
-  ];
-  const gauges: [string, string, () => number][] = [
-    ["uptime_seconds", "Seconds since the metrics were created.", () => metrics.uptime],
-  ];
-  if (server !== undefined) {
-    const latency = server.handlerLatencyNs;
-    counters.push(
-      ["connections_total", "Connections accepted.", () => server.connectionsTotal.value],
-      [
-        "connections_refused_total",
-        "Connections refused by a limit.",
-        () => server.connectionsRefused.value,
-      ],
-      ["handler_latency_observations_total", "Handler calls timed.", () => latency.count],
-      [
-        "handler_latency_seconds_total",
-        "Total handler latency in seconds.",
-        () => latency.sum / 1e9,
-      ],
-    );
-    gauges.push(
-      ["connections_current", "Connections open now.", () => server.connectionsCurrent.value],
-      [
-        "send_queue_depth",
-        "Send-queue depth reported by the server.",
-        () => server.sendQueueDepth.value,
-      ],
-      [
-        "last_latency_seconds",
-        "Latency of the last handled message in seconds.",
-        () => server.lastLatencyNs / 1e9,
-      ],
-    );
-  }
-
   const specs: SeriesSpec[] = [];
-  for (const [name, help, read] of counters) {
+  const counter = (name: string, help: string, read: () => number): void => {
     specs.push({
-      kind: "counter",
       name: prefix + name,
       help,
-      labelNames,
-      labels,
-      write: (metric) => metric.inc(labels, read()),
+      type: "counter",
+      extraLabels: [],
+      read: (emit) => emit({}, read()),
     });
-  }
-  for (const [name, help, read] of gauges) {
+  };
+  const gauge = (name: string, help: string, read: () => number): void => {
     specs.push({
-      kind: "gauge",
       name: prefix + name,
       help,
-      labelNames,
-      labels,
-      write: (metric) => metric.set(labels, read()),
+      type: "gauge",
+      extraLabels: [],
+      read: (emit) => emit({}, read()),
     });
-  }
+  };
+  counter("messages_received_total", "Messages received.", () => metrics.messagesReceived.value);
+  counter("messages_sent_total", "Messages sent.", () => metrics.messagesSent.value);
+  counter("received_bytes_total", "Bytes received.", () => metrics.bytesReceived.value);
+  counter("sent_bytes_total", "Bytes sent.", () => metrics.bytesSent.value);
+  gauge("uptime_seconds", "Seconds since the metrics were created.", () => metrics.uptime);
   specs.push(
     {
-      kind: "counter",
       name: `${prefix}errors_total`,
       help: "Errors by kind.",
-      labelNames: [...labelNames, "kind"],
-      labels,
-      write: (metric) => {
+      type: "counter",
+      extraLabels: ["kind"],
+      read(emit) {
         const byKind = metrics.errorsByKind();
-        for (const kind of ERROR_KINDS) metric.inc({ ...labels, kind }, byKind[kind]);
+        for (const kind of ERROR_KINDS) emit({ kind }, byKind[kind]);
       },
     },
     {
-      kind: "counter",
       name: `${prefix}error_codes_total`,
       help: "Errors by code (codes beyond the cap are counted as other).",
-      labelNames: [...labelNames, "code"],
-      labels,
-      write: (metric) => {
-        for (const [code, count] of Object.entries(metrics.errorsByCode())) {
-          metric.inc({ ...labels, code }, count);
-        }
+      type: "counter",
+      extraLabels: ["code"],
+      read(emit) {
+        for (const [code, count] of Object.entries(metrics.errorsByCode())) emit({ code }, count);
       },
     },
   );
   if (server !== undefined) {
     const latency = server.handlerLatencyNs;
+    counter("connections_total", "Connections accepted.", () => server.connectionsTotal.value);
+    counter(
+      "connections_refused_total",
+      "Connections refused by a limit.",
+      () => server.connectionsRefused.value,
+    );
+    counter("handler_latency_observations_total", "Handler calls timed.", () => latency.count);
+    counter(
+      "handler_latency_seconds_total",
+      "Total handler latency in seconds.",
+      () => latency.sum / 1e9,
+    );
+    gauge("connections_current", "Connections open now.", () => server.connectionsCurrent.value);
+    gauge(
+      "send_queue_depth",
+      "Send-queue depth reported by the server.",
+      () => server.sendQueueDepth.value,
+    );
+    gauge(
+      "last_latency_seconds",
+      "Latency of the last handled message in seconds.",
+      () => server.lastLatencyNs / 1e9,
+    );
     specs.push({
-      kind: "gauge",
       name: `${prefix}handler_latency_seconds`,
       help: "Handler latency quantiles since start in seconds (quantile 1 is the max).",
-      labelNames: [...labelNames, "quantile"],
-      labels,
-      write: (metric) => {
-        for (const [quantile, p] of QUANTILES) {
-          metric.set({ ...labels, quantile }, latency.percentile(p) / 1e9);
-        }
+      type: "gauge",
+      extraLabels: ["quantile"],
+      read(emit) {
+        for (const [quantile, p] of QUANTILES) emit({ quantile }, latency.percentile(p) / 1e9);
       },
     });
   }
-
-  for (const spec of specs) {
-    if (!canRegister(registry, spec)) {
-      throw invalidOption(
-        "prefix",
-        `a prefix whose names are free in the registry, or shared with other Taurus metrics under other labels (${spec.name} is taken)`,
-        prefix,
-      );
-    }
-  }
-  const removers = specs.map((spec) => registerSeries(promClient, registry, spec));
-
-  let registered = true;
-  return () => {
-    if (!registered) return;
-    registered = false;
-    for (const remove of removers) remove();
-  };
+  return joinFamilies(promClient, registry, specs, labels, prefix);
 }
 
 function checkLabels(labels: Labels): Labels {

@@ -47,6 +47,13 @@ export {
 } from "./per-address-options";
 export type { Sequenced } from "./reply";
 export { reply } from "./reply";
+export type {
+  RoomBroadcastOptions,
+  RoomBroadcastResult,
+  RoomHost,
+  RoomOptions,
+} from "./rooms";
+export { DEFAULT_MAX_ROOM_NAME_LENGTH, DEFAULT_MAX_ROOMS_PER_CONNECTION, Rooms } from "./rooms";
 export type { SequenceTrackerOptions } from "./sequence-tracker";
 export {
   DEFAULT_MAX_TRACKED_PUBLISHERS,

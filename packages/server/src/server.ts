@@ -27,6 +27,7 @@ import { FrameMeter } from "./frame-meter";
 import type { ServerHandler } from "./handler";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options";
 import { resetSocket } from "./reset-socket";
+import { type RoomOptions, Rooms } from "./rooms";
 import { Session } from "./session";
 
 /** Everything {@link createServer} takes: a protocol, a handler, and the options. */
@@ -45,6 +46,8 @@ export interface ServerConfig<M> extends ServerOptions {
    * @defaultValue none: broadcasts stay within this server
    */
   backplane?: BackplaneOptions<M>;
+  /** Limits on rooms (see {@link TaurusServer.rooms}). @defaultValue see {@link RoomOptions} */
+  rooms?: RoomOptions;
 }
 
 /** Options of {@link TaurusServer.broadcast}. */
@@ -120,6 +123,12 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   readonly metrics: ServerMetrics;
   /** The protocol every connection speaks. */
   readonly protocol: Protocol<M>;
+  /**
+   * Named groups of this server's connections: `server.rooms.join(conn, "lobby")`,
+   * `server.rooms.broadcast("lobby", message)`. With a `backplane`, rooms of the same
+   * name on every server sharing it are one room. See {@link Rooms}.
+   */
+  readonly rooms: Rooms<M>;
 
   private readonly options: ResolvedServerOptions;
   private readonly handler: ServerHandler<M>;
@@ -195,6 +204,20 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.membership = this.backplane?.adapter.join(
       this.backplane.channel ?? DEFAULT_BACKPLANE_CHANNEL,
       this.onBackplane,
+    );
+    const backplane = this.backplane;
+    this.rooms = new Rooms<M>(
+      {
+        encode: (message) => this.encodeFrame(message),
+        toNeutral: (message) => this.toNeutral(message),
+        fromNeutral: (payload) => this.fromNeutral(payload),
+        report: (error, conn) => this.report(error, conn),
+        backplane: backplane && {
+          adapter: backplane.adapter,
+          channel: backplane.channel ?? DEFAULT_BACKPLANE_CHANNEL,
+        },
+      },
+      config.rooms,
     );
   }
 
@@ -318,20 +341,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
    */
   private readonly onBackplane = (payload: Uint8Array): undefined | Promise<void> => {
     if (this.state === "closing" || this.state === "closed") return undefined;
-    let frame: Uint8Array;
-    try {
-      frame = this.encodeFrame((this.backplane as BackplaneOptions<M>).codec.decode(payload));
-    } catch (err) {
-      this.report(
-        err instanceof TaurusError
-          ? err
-          : new TaurusError("MALFORMED_BODY", `backplane message: ${String(err)}`, {
-              cause: err,
-            }),
-        undefined,
-      );
-      return undefined;
-    }
+    const frame = this.fromNeutral(payload);
+    if (frame === undefined) return undefined;
     if (this.pace) {
       this.fanOut(frame, undefined, undefined);
       return this.pace;
@@ -346,6 +357,23 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.pace = pace;
     return pace;
   };
+
+  /** Neutral backplane bytes as a frame of this protocol; `undefined` (reported) when they do not decode. */
+  private fromNeutral(payload: Uint8Array): Uint8Array | undefined {
+    try {
+      return this.encodeFrame((this.backplane as BackplaneOptions<M>).codec.decode(payload));
+    } catch (err) {
+      this.report(
+        err instanceof TaurusError
+          ? err
+          : new TaurusError("MALFORMED_BODY", `backplane message: ${String(err)}`, {
+              cause: err,
+            }),
+        undefined,
+      );
+      return undefined;
+    }
+  }
 
   /**
    * Sends already encoded frame bytes of this server's protocol to every
@@ -411,6 +439,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.state = "closing";
     this.unwatchListen?.();
     this.membership?.leave();
+    this.rooms.close();
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     const sessions = [...this.sessions.values()];
     let timer: NodeJS.Timeout | undefined;
@@ -565,6 +594,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     });
     conn.on("close", (error) => {
       this.sessions.delete(conn.id);
+      this.rooms.forget(conn);
       session.dispose();
       pass?.release();
       metrics.connectionClosed();

@@ -68,7 +68,7 @@ writeFileSync(
   fill(readFileSync(join(here, "guides/guides.md"), "utf8"), {
     list: [...docs.map((f) => `- ${link(f)}`), "- [Benchmarks](./benchmarks.md)"].join("\n"),
     delivery: [
-      reliability ? `${link(reliability)} (what was lost under faults: nothing)` : undefined,
+      reliability ? `${link(reliability)} (what each fault case lost, counted)` : undefined,
       repoLink("packages/client/README.md", "the client's README"),
       repoLink("packages/adapter-redis/README.md", "the Redis backplane's README"),
     ]

@@ -27,28 +27,49 @@ async function redisServer(options: TestRedisOptions): Promise<TestRedis> {
   return redis;
 }
 
-/** Two instances on one Redis, a reader on b and a writer on a. */
+/** The backplane counts before the load: the two joins' notices. */
+interface Base {
+  published: number;
+  received: number;
+}
+
+/**
+ * Two instances on one Redis, a reader on b and a writer on a; resolves once the writer's
+ * join notice has crossed (the base the accounting starts from).
+ */
 async function pair(redis: TestRedis, mode: Mode, extra: string[] = []) {
   const args = ["--redis", redis.url, "--redis-mode", mode, ...extra];
   const [a, b] = await Promise.all([startChat(args), startChat(args)]);
   const reader = await chatClient(b.json);
   const writer = await chatClient(a.json);
-  return { a, b, reader, writer };
+  await until(() => reader.notices.length >= 2, 10_000, "both joins announced to the reader");
+  const [ma, mb] = await Promise.all([metrics(a.metrics), metrics(b.metrics)]);
+  const base: Base = {
+    published: ma.taurus_backplane_published_total ?? 0,
+    received: mb.taurus_backplane_received_total ?? 0,
+  };
+  return { a, b, reader, writer, base };
 }
 
 /**
  * Waits until everything the writer sent is accounted for (delivered to the reader, or
  * counted as dropped by a, or as lost by b), then returns the figures.
  */
-async function account(a: ChatProcess, b: ChatProcess, reader: ChatClient, sent: number) {
+async function account(
+  a: ChatProcess,
+  b: ChatProcess,
+  reader: ChatClient,
+  sent: number,
+  base: Base,
+) {
   let ma: Record<string, number> = {};
   let mb: Record<string, number> = {};
   const deadline = Date.now() + 30_000;
   for (;;) {
     [ma, mb] = await Promise.all([metrics(a.metrics), metrics(b.metrics)]);
-    const published = ma.taurus_backplane_published_total ?? 0;
+    const published = (ma.taurus_backplane_published_total ?? 0) - base.published;
     const dropped = ma.taurus_backplane_dropped_total ?? 0;
-    const received = mb.taurus_backplane_received_total ?? 0;
+    const received = (mb.taurus_backplane_received_total ?? 0) - base.received;
     const lost = mb.taurus_backplane_lost_total ?? 0;
     const settled =
       (ma.taurus_backplane_queued ?? 0) === 0 &&
@@ -68,7 +89,7 @@ async function account(a: ChatProcess, b: ChatProcess, reader: ChatClient, sent:
     dropped: ma.taurus_backplane_dropped_total ?? 0,
     lost: mb.taurus_backplane_lost_total ?? 0,
     duplicates: mb.taurus_backplane_duplicates_total ?? 0,
-    published: ma.taurus_backplane_published_total ?? 0,
+    published: (ma.taurus_backplane_published_total ?? 0) - base.published,
   };
 }
 
@@ -82,7 +103,7 @@ function outageSuite(mode: Mode): void {
   const durable = mode === "streams";
   it(`${mode}: Redis killed (SIGKILL) and restarted mid-stream: ${durable ? "nothing lost" : "every loss counted"}`, async () => {
     const redis = await redisServer({ persistence: durable });
-    const { a, b, reader, writer } = await pair(redis, mode);
+    const { a, b, reader, writer, base } = await pair(redis, mode);
     const load = sender(writer, 2);
     const kills = scale(1, 5);
     const recoveries: number[] = [];
@@ -96,7 +117,7 @@ function outageSuite(mode: Mode): void {
       recoveries.push(await resumed(reader, sentAtRestart, Date.now()));
     }
     load.stop();
-    const figures = await account(a, b, reader, load.sent);
+    const figures = await account(a, b, reader, load.sent, base);
     for (const s of [a, b]) {
       await logged(s, "backplane down");
       await logged(s, "backplane back");
@@ -121,7 +142,7 @@ function outageSuite(mode: Mode): void {
 
   it(`${mode}: Redis down for ${STRESS ? 30 : 2} s: ${durable ? "nothing lost past what the publisher's queue could hold" : "every loss counted"}; back within a fraction of a second`, async () => {
     const redis = await redisServer({ persistence: durable });
-    const { a, b, reader, writer } = await pair(redis, mode);
+    const { a, b, reader, writer, base } = await pair(redis, mode);
     const load = sender(writer, 2);
     await until(() => reader.inbox.length > 200, 15_000, "traffic");
     const downFor = scale(2_000, 30_000);
@@ -134,7 +155,7 @@ function outageSuite(mode: Mode): void {
     const back = await logged(b, "backplane back");
     await sleep(500);
     load.stop();
-    const figures = await account(a, b, reader, load.sent);
+    const figures = await account(a, b, reader, load.sent, base);
     record(`redis-down-${mode}`, {
       group: "Scale-out",
       title: `${mode}: Redis down for ${downFor / 1000} s, two instances`,
@@ -159,7 +180,7 @@ function outageSuite(mode: Mode): void {
       persistence: durable,
       args: ["--client-output-buffer-limit", "pubsub 1mb 0 0"],
     });
-    const { a, b, reader, writer } = await pair(redis, mode);
+    const { a, b, reader, writer, base } = await pair(redis, mode);
     // 500 (stress: 200) messages of 16 KiB per second: far past the socket buffers.
     const every = scale(2, 5);
     const load = sender(writer, every, 16_384);
@@ -172,7 +193,7 @@ function outageSuite(mode: Mode): void {
     process.kill(pid, "SIGCONT");
     await resumed(reader, sentAtThaw, Date.now());
     load.stop();
-    const figures = await account(a, b, reader, load.sent);
+    const figures = await account(a, b, reader, load.sent, base);
     const cutOff = b.logs.find((l) => l.msg === "backplane down");
     record(`instance-stalled-${mode}`, {
       group: "Scale-out",

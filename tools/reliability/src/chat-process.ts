@@ -125,6 +125,8 @@ export interface ChatClient {
   send(content: string): boolean;
 }
 
+let clients = 0;
+
 /** Connects a chat client; `slow` reads one chunk per `slow` ms. */
 export async function chatClient(
   port: number,
@@ -177,12 +179,13 @@ export async function chatClient(
     socket.once("error", reject);
   });
   client.port = socket.localPort ?? 0;
-  // A heartbeat first: a client that never sends a byte is closed by the server's
-  // first-byte deadline, and these clients mostly read.
+  // A join first, under a name of its own: the room relays nothing from a peer before
+  // one, and a client that never sends a byte is closed by the server's first-byte
+  // deadline (these clients mostly read).
   conn.send({
-    type: 3,
+    type: 1,
     sequence: 1,
-    data: { from: "load", to: "", content: "ping" },
+    data: { from: `load${++clients}`, to: "", content: "加入了聊天室" },
     timestamp: 0n,
   });
   if (options.slow) {

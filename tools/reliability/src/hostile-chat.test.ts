@@ -269,6 +269,7 @@ describe("hostile: chat-server", () => {
     const third = await chatPeer(chat.json, "127.0.0.2");
     await until(() => third.conn.state === "closed", 5_000, "refused");
     const user = await chatPeer(chat.json, USER);
+    user.send(SYSTEM, "u", "加入了聊天室");
     user.send(USER_MESSAGE, "u", "still here");
     await until(() => user.inbox.some((m) => m.content === "still here"), 5_000, "user served");
     record("hostile-chat-farewell", {

@@ -5,7 +5,7 @@ import { COMMON, formatAddress, parse, parseAddress, parseCount, parseDuration }
 import { type Command, kitFor, PROTOCOL_HELP } from "../command";
 import { Failure, reason, UsageError } from "../errors";
 import type { Io } from "../io";
-import { HEARTBEAT, type Kit, USER } from "../kits";
+import { defaultName, HEARTBEAT, joinAs, type Kit, USER } from "../kits";
 import { mismatch } from "../mismatch";
 import { sniffing } from "../sniff";
 import { type BenchResult, formatTable, progressLine, summarize } from "./bench-report";
@@ -104,6 +104,9 @@ export const bench: Command = {
       throw new Failure(`cannot connect to ${where}: ${reason(err)}`);
     }
 
+    // Each connection joins under its own name first: a chat server relays nothing before.
+    const name = defaultName().replace("taurus", "bench");
+    for (const [i, client] of clients.entries()) client.send(joinAs(kit, `${name}-${i}`));
     const started = performance.now();
     for (const client of clients) run.fill(client);
     const live = setInterval(

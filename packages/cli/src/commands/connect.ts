@@ -6,7 +6,7 @@ import { COMMON, formatAddress, parse, parseAddress, parseCount } from "../args"
 import { type Command, emit, kitFor, PROTOCOL_HELP, showMessage } from "../command";
 import { Failure, reason, UsageError } from "../errors";
 import type { Io } from "../io";
-import { USER } from "../kits";
+import { defaultName, joinAs, USER } from "../kits";
 import { mismatch } from "../mismatch";
 import { sniffing } from "../sniff";
 
@@ -17,7 +17,8 @@ as a message. Ends at the end of input (Ctrl+D) or on Ctrl+C.
 
 Options:
 ${PROTOCOL_HELP}
-  --from NAME          the sender of chat messages (default: taurus)
+  --from NAME          the sender of chat messages, joined first unless --message
+                       (default: taurus-<4 hex digits>)
   --type N             the message type of each line (default: 2, a chat user message)
   --message            each line is a whole message as JSON, e.g. {"type":7,"data":{"k":1}}
   --json               print one JSON object per event instead of text
@@ -46,7 +47,7 @@ export const connect: Command = {
     const kit = await kitFor(values.protocol, address);
     const json = values.json === true;
     const type = values.type === undefined ? USER : parseCount("type", values.type, 0, 0xffffffff);
-    const from = values.from ?? "taurus";
+    const from = values.from ?? defaultName();
     const where = formatAddress(address);
 
     let foreign: string | undefined;
@@ -96,6 +97,7 @@ export const connect: Command = {
     const disconnected = new Promise<TaurusError | undefined>((resolve) =>
       client.once("disconnect", (error) => resolve(error)),
     );
+    if (!values.message) client.send(joinAs(kit, from));
     const lines = readline.createInterface({ input: io.stdin, terminal: false });
     const inputEnded = new Promise<void>((resolve) => lines.once("close", () => resolve()));
     lines.on("line", (line) => {

@@ -4,7 +4,7 @@ import { COMMON, formatAddress, parse, parseAddress, parseCount, parseDuration }
 import { type Command, emit, kitFor, PROTOCOL_HELP, showMessage } from "../command";
 import { Failure, reason, UsageError } from "../errors";
 import type { Io } from "../io";
-import { USER } from "../kits";
+import { defaultName, joinAs, USER } from "../kits";
 import { mismatch } from "../mismatch";
 import { sniffing } from "../sniff";
 import { parseObject } from "./connect";
@@ -16,7 +16,8 @@ Connects, sends one message, waits until it is written, and closes.
 
 Options:
 ${PROTOCOL_HELP}
-  --from NAME          the sender of the chat message (default: taurus)
+  --from NAME          the sender of the chat message, joined first (a chat server
+                       relays nothing before a join) (default: taurus-<4 hex digits>)
   --type N             the message type (default: 2, a chat user message)
   --message JSON       send this whole message instead of a chat message carrying text
   --count N            send it N times, sequences 1 to N (default: 1)
@@ -58,7 +59,7 @@ export const send: Command = {
     const count = values.count === undefined ? 1 : parseCount("count", values.count, 1, 1e7);
     const timeout = parseDuration("timeout", values.timeout ?? "5s");
     const body = values.message === undefined ? undefined : parseObject(values.message);
-    const from = values.from ?? "taurus";
+    const from = values.from ?? defaultName();
     const where = formatAddress(address);
     const make = (sequence: number) =>
       body
@@ -89,6 +90,7 @@ export const send: Command = {
     }
     let reply: unknown;
     try {
+      if (body === undefined) client.send(joinAs(kit, from));
       for (let i = 1; i < count; i++) client.send(make(i));
       const last = make(count);
       if (values.reply) reply = await client.request(last);
