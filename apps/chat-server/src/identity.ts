@@ -2,6 +2,7 @@
 // connections (case-insensitively), and a token handed to the joiner lets a reconnecting
 // user take the name back from a connection the server still holds.
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { nameKey } from "./directory";
 
 /** Longest name, in characters. */
 export const MAX_NAME_LENGTH = 32;
@@ -25,9 +26,10 @@ export interface Holder<P> {
   readonly peer: P;
 }
 
-const key = (name: string): string => name.normalize("NFC").toLowerCase();
+const key = nameKey;
 
-const sameToken = (a: string, b: string): boolean => {
+/** Whether two tokens are equal, in time independent of where they differ. */
+export const sameToken = (a: string, b: string): boolean => {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

@@ -30,6 +30,23 @@ export function isBackplaneMessage(m: unknown): m is IpcBackplaneMessage {
   return typeof m === "object" && m !== null && (m as { t?: unknown }).t === "backplane";
 }
 
+/**
+ * A worker tells the primary it listens to a channel (its first member there joined) or
+ * no longer does (the last left): the relay sends a worker only its channels' messages,
+ * so a worker gets the traffic of the rooms it has members in, and no other.
+ */
+export interface IpcListenMessage {
+  t: "listen" | "unlisten";
+  channel: string;
+}
+
+function isListenMessage(m: unknown): m is IpcListenMessage {
+  const t = typeof m === "object" && m !== null ? (m as { t?: unknown }).t : undefined;
+  return (
+    (t === "listen" || t === "unlisten") && typeof (m as IpcListenMessage).channel === "string"
+  );
+}
+
 /** Bytes an IPC message is taken to hold (its payload and a fixed allowance for the rest). */
 export function ipcSize(m: IpcBackplaneMessage): number {
   return m.payload.byteLength + m.channel.length + m.origin.length + 96;
@@ -85,6 +102,12 @@ export class IpcAdapter implements BroadcastAdapter {
     this.window = new Window(bounds);
     this.members = new ChannelMembers(this.instanceId, {
       forward: (name, payload) => this.forward(name, payload),
+      firstJoined: (name) => this.listen("listen", name),
+      lastLeft: (name) => {
+        this.listen("unlisten", name);
+        // Listening again later must not count what was published meanwhile as lost.
+        this.tracker.forget(name);
+      },
     });
     channel.on("message", this.onMessage);
     this.ticker = setInterval(() => this.tick(), TICK_INTERVAL);
@@ -130,10 +153,27 @@ export class IpcAdapter implements BroadcastAdapter {
     this.send(message, size, true);
   }
 
-  /** While nothing is waiting, tells the others the last number sent on each channel. */
+  /** Tells the primary which channels to relay here (control messages are never dropped). */
+  private listen(t: IpcListenMessage["t"], channel: string): void {
+    if (this.closed || !this.channel.connected) return;
+    const message: IpcListenMessage = { t, channel };
+    try {
+      this.channel.send?.(message, undefined, {}, () => {});
+    } catch {
+      // The primary is gone: nothing is relayed any more anyway.
+    }
+  }
+
+  /**
+   * While nothing is waiting, tells the others the last number sent on each channel that
+   * has a member here (as the Redis adapter does): a channel published on once, for a
+   * room or a user with no member here, is not ticked forever.
+   */
   private tick(): void {
     if (this.closed || this.window.messages > 0 || !this.channel.connected) return;
-    for (const [channel, seq] of this.sequences) {
+    for (const channel of this.members.names()) {
+      const seq = this.sequences.get(channel);
+      if (seq === undefined) continue;
       const message: IpcBackplaneMessage = {
         t: "backplane",
         channel,
@@ -165,6 +205,9 @@ export class IpcAdapter implements BroadcastAdapter {
 
   private readonly onMessage = (m: unknown): void => {
     if (!isBackplaneMessage(m) || m.origin === this.instanceId) return;
+    // Relayed before the primary heard that the last member here left: not followed, so
+    // that listening again starts afresh (see SequenceTracker.forget).
+    if (!this.members.has(m.channel)) return;
     const publisher = `${m.origin}/${m.run}`;
     if (m.tick) {
       this.tracker.tick(m.channel, publisher, m.seq);
@@ -191,7 +234,8 @@ export interface RelayStats {
 }
 
 /**
- * The primary's half: relays each worker's backplane message to every other worker,
+ * The primary's half: relays each worker's backplane message to every other worker that
+ * listens to its channel (see {@link IpcListenMessage}),
  * holding at most `bounds` (messages and bytes) not yet written for each worker: a
  * worker that stops reading (frozen, or swamped) misses messages, counted here as
  * `dropped` and there as `lost`, instead of growing the primary without bound.
@@ -199,17 +243,27 @@ export interface RelayStats {
 export class IpcRelay {
   private readonly counts = { relayed: 0, dropped: 0, failed: 0 };
   private readonly workers = new Map<Worker, Window>();
+  /** The channels each worker listens to. */
+  private readonly listening = new Map<Worker, Set<string>>();
 
   constructor(private readonly bounds: IpcBounds) {}
 
   add(worker: Worker): void {
     this.workers.set(worker, new Window(this.bounds));
+    const channels = new Set<string>();
+    this.listening.set(worker, channels);
     worker.on("message", (m: unknown) => {
+      if (isListenMessage(m)) {
+        if (m.t === "listen") channels.add(m.channel);
+        else channels.delete(m.channel);
+        return;
+      }
       if (!isBackplaneMessage(m)) return;
       if (!m.tick) this.counts.relayed++;
       const size = ipcSize(m);
       for (const [other, window] of this.workers) {
         if (other === worker || !other.isConnected()) continue;
+        if (!this.listening.get(other)?.has(m.channel)) continue;
         if (!window.take(size)) {
           if (!m.tick) this.counts.dropped++;
           continue;
@@ -220,7 +274,10 @@ export class IpcRelay {
         });
       }
     });
-    worker.once("exit", () => this.workers.delete(worker));
+    worker.once("exit", () => {
+      this.workers.delete(worker);
+      this.listening.delete(worker);
+    });
   }
 
   stats(): RelayStats {
@@ -231,5 +288,12 @@ export class IpcRelay {
       pendingMessages += window.messages;
     }
     return { ...this.counts, pendingBytes, pendingMessages };
+  }
+
+  /** How many workers listen to `channel` now. */
+  listeners(channel: string): number {
+    let n = 0;
+    for (const channels of this.listening.values()) if (channels.has(channel)) n++;
+    return n;
   }
 }

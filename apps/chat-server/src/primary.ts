@@ -13,6 +13,7 @@ import { type HttpServer, type HttpSource, startHttp, stopHttp } from "./http";
 import type { InstanceSnapshot } from "./instance-metrics";
 import { registerInstanceMetrics } from "./instance-metrics";
 import { IpcRelay } from "./ipc-adapter";
+import { NameBook } from "./ipc-directory";
 import { bindError } from "./lifecycle";
 import type { Logger } from "./logger";
 import { registerPrimaryMetrics } from "./primary-metrics";
@@ -31,6 +32,8 @@ export async function runPrimary(config: Config, log: Logger): Promise<number> {
   // leave accepting to the workers (the kernel spreads connections among them).
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ serialization: "advanced" });
+  // Names held across the workers (with --redis, Redis holds them).
+  const names = new NameBook();
   const relay = new IpcRelay({
     maxMessages: config.relayMaxMessages,
     maxBytes: config.relayMaxBytes,
@@ -41,7 +44,10 @@ export async function runPrimary(config: Config, log: Logger): Promise<number> {
   let stopping = false;
   const supervisor = new Supervisor(config, log, {
     forked: (worker) => {
-      if (!config.redis) relay.add(worker);
+      if (!config.redis) {
+        relay.add(worker);
+        names.add(worker);
+      }
     },
     snapshot: (reply) => pending.get(reply.id)?.(reply),
   });

@@ -29,6 +29,7 @@ import {
 import { binaryCodec, jsonCodec, ROOM_CHANNEL } from "./codec";
 import { isRoom, runCommand } from "./commands";
 import type { Config } from "./config";
+import { type NameDirectory, nameKey } from "./directory";
 import { farewellMessage } from "./farewell";
 import { type Holder, Names, nameProblem } from "./identity";
 import type { Logger } from "./logger";
@@ -81,7 +82,17 @@ export class ChatRoom {
     private readonly config: Config,
     private readonly log: Logger,
     readonly adapter: BroadcastAdapter = createLocalAdapter(),
+    /** Names across instances (workers, Redis); none for one process. */
+    private readonly directory?: NameDirectory,
   ) {
+    // Another instance took a name of ours back with its token: our connection goes, quietly.
+    directory?.onKick((key) => {
+      const holder = this.names.get(key);
+      if (holder === undefined || !this.names.release(holder)) return;
+      holder.peer.conn.attributes.delete(HOLDER);
+      holder.peer.conn.close();
+      this.log.info("name reclaimed elsewhere", { conn: holder.peer.conn.id });
+    });
     this.memoryBudget = new MemoryBudget(config.memoryBudget);
     this.notices = new Notices(
       config.noticeInterval,
@@ -137,7 +148,7 @@ export class ChatRoom {
             });
             return;
           }
-          this.received(conn, chat, (c) => toBinary(c), this.binary);
+          return this.received(conn, chat, (c) => toBinary(c), this.binary);
         },
         onClose: (conn, error) => this.closed(conn, "binary", error),
         onError: (error, conn) => this.failed(error, conn, "binary"),
@@ -172,9 +183,10 @@ export class ChatRoom {
     this.json.broadcast(toJson(chat));
   }
 
-  /** Closes both servers, then the adapter. */
+  /** Closes both servers, then the name directory and the adapter. */
   async close(): Promise<{ closed: number; forced: number }> {
     const [a, b] = await Promise.all([this.json.close(), this.binary.close()]);
+    await this.directory?.close();
     await this.adapter.close();
     this.notices.close();
     clearInterval(this.summaryTimer);
@@ -228,7 +240,7 @@ export class ChatRoom {
     chat: ChatMessage,
     encode: (c: ChatMessage) => M,
     server: TaurusServer<M>,
-  ): void {
+  ): undefined | Promise<void> {
     const holder = conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
     // `from`: the bound name, or the name claimed by a peer that has not joined.
     this.log.debug("message", {
@@ -250,8 +262,8 @@ export class ChatRoom {
         );
         return;
       case SYSTEM:
-        if (holder === undefined) this.join(conn, chat, encode);
-        else if (chat.content === LEFT) {
+        if (holder === undefined) return this.join(conn, chat, encode, server);
+        if (chat.content === LEFT) {
           // Joins and leaves: coalesced, so a storm of them costs one broadcast per interval.
           this.notices.add({ ...chat, from: holder.name, to: "", content: LEFT });
         } else if (chat.content.startsWith("/")) {
@@ -270,7 +282,7 @@ export class ChatRoom {
         // other instances get it through the backplane.
         if (chat.to === "") server.broadcast(encode(spoken));
         else if (isRoom(chat.to)) this.toRoom(conn, spoken, encode, server);
-        else this.whisper(conn, spoken, encode);
+        else return this.whisper(conn, spoken, encode, server);
         return;
       }
       default:
@@ -278,8 +290,17 @@ export class ChatRoom {
     }
   }
 
-  /** A first system message: binds its `from` as the connection's name, or says why not. */
-  private join<M>(conn: Connection<M>, chat: ChatMessage, encode: (c: ChatMessage) => M): void {
+  /**
+   * A first system message: binds its `from` as the connection's name, or says why not.
+   * With a directory (workers, Redis), the name is claimed there too: the connection reads
+   * nothing more until it answers.
+   */
+  private join<M>(
+    conn: Connection<M>,
+    chat: ChatMessage,
+    encode: (c: ChatMessage) => M,
+    server: TaurusServer<M>,
+  ): undefined | Promise<void> {
     const name = chat.from;
     const problem = nameProblem(name);
     if (problem !== undefined) {
@@ -290,26 +311,58 @@ export class ChatRoom {
       conn: conn as Connection<unknown>,
       send: (c) => conn.send(encode(c)),
     };
-    let holder = this.names.claim(name, speaker);
-    if (holder === undefined && chat.content.startsWith(RECLAIM)) {
-      const taken = this.names.reclaim(name, chat.content.slice(RECLAIM.length), speaker);
-      if (taken !== undefined) {
-        // The user is back on a new connection: the old one goes, quietly.
-        holder = taken.holder;
-        taken.replaced.peer.conn.attributes.delete(HOLDER);
-        taken.replaced.peer.conn.close();
-        this.log.info("name reclaimed", { conn: conn.id, old: taken.replaced.peer.conn.id });
+    const presented = chat.content.startsWith(RECLAIM)
+      ? chat.content.slice(RECLAIM.length)
+      : undefined;
+    const local = this.names.claim(name, speaker);
+    if (local === undefined) {
+      // Held here: only its holder's token takes it back.
+      const taken =
+        presented === undefined ? undefined : this.names.reclaim(name, presented, speaker);
+      if (taken === undefined) {
+        this.tell(conn, encode, `cannot join: ${name} is taken`);
+        return;
       }
-    } else if (holder !== undefined) {
-      this.notices.add({ ...chat, to: "", content: JOINED });
-    }
-    if (holder === undefined) {
-      this.tell(conn, encode, `cannot join: ${name} is taken`);
+      // The user is back on a new connection: the old one goes, quietly.
+      taken.replaced.peer.conn.attributes.delete(HOLDER);
+      taken.replaced.peer.conn.close();
+      this.log.info("name reclaimed", { conn: conn.id, old: taken.replaced.peer.conn.id });
+      // The directory learns the new token (the old connection was ours: nobody is kicked).
+      void this.directory?.claim(name, taken.holder.token, presented);
+      this.bind(conn, taken.holder, chat, encode, server, false);
       return;
     }
+    const directory = this.directory;
+    if (directory === undefined) {
+      this.bind(conn, local, chat, encode, server, true);
+      return;
+    }
+    return directory.claim(name, local.token, presented).then((result) => {
+      if (result === "taken" || conn.state !== "open") {
+        this.names.release(local);
+        if (result === "taken") this.tell(conn, encode, `cannot join: ${name} is taken`);
+        else directory.release(name, local.token);
+        return;
+      }
+      this.bind(conn, local, chat, encode, server, result === "claimed");
+    });
+  }
+
+  /** The name is the connection's: announce it (unless taken back), hand out a token. */
+  private bind<M>(
+    conn: Connection<M>,
+    holder: Holder<Speaker>,
+    chat: ChatMessage,
+    encode: (c: ChatMessage) => M,
+    server: TaurusServer<M>,
+    announce: boolean,
+  ): void {
     conn.attributes.set(HOLDER, holder);
+    if (announce) this.notices.add({ ...chat, to: "", content: JOINED });
+    // Private messages from other instances reach the user through a room of its own.
+    if (this.directory) server.rooms.join(conn, `@${nameKey(holder.name)}`);
     if (chat.to === TOKEN_REQUEST) {
-      conn.send(encode(this.notice(name, `/token ${holder.token}`)));
+      conn.send(encode(this.notice(holder.name, `/token ${holder.token}`)));
     }
   }
 
@@ -339,7 +392,7 @@ export class ChatRoom {
   private roomMembers(): Map<string, string[]> {
     const out = new Map<string, string[]>();
     for (const server of [this.json, this.binary] as Array<TaurusServer<unknown>>) {
-      for (const room of server.rooms.list()) {
+      for (const room of server.rooms.list().filter(isRoom)) {
         const names = server.rooms
           .members(room)
           .map((c) => (c.attributes.get(HOLDER) as Holder<Speaker> | undefined)?.name)
@@ -364,22 +417,33 @@ export class ChatRoom {
     server.rooms.broadcast(chat.to, encode(chat));
   }
 
-  /** A message to one user: only they (and the sender) get it. */
-  private whisper<M>(conn: Connection<M>, chat: ChatMessage, encode: (c: ChatMessage) => M): void {
+  /** A message to one user: only they (and the sender) get it, on whichever instance. */
+  private whisper<M>(
+    conn: Connection<M>,
+    chat: ChatMessage,
+    encode: (c: ChatMessage) => M,
+    server: TaurusServer<M>,
+  ): undefined | Promise<void> {
     const target = this.names.get(chat.to);
-    if (target === undefined) {
-      const where = this.isShared() ? " on this server" : "";
-      this.tell(conn, encode, `no user named ${chat.to}${where}`);
+    if (target !== undefined) {
+      const delivered = { ...chat, to: target.name };
+      target.peer.send(delivered);
+      if (target.peer.conn !== conn) conn.send(encode(delivered));
       return;
     }
-    const delivered = { ...chat, to: target.name };
-    target.peer.send(delivered);
-    if (target.peer.conn !== conn) conn.send(encode(delivered));
-  }
-
-  /** True when other instances share the room (private messages stay on one instance). */
-  private isShared(): boolean {
-    return this.config.workers > 0 || this.config.redis !== "";
+    const directory = this.directory;
+    if (directory === undefined) {
+      this.tell(conn, encode, `no user named ${chat.to}`);
+      return;
+    }
+    return directory.has(chat.to).then((held) => {
+      if (!held) {
+        this.tell(conn, encode, `no user named ${chat.to}`);
+        return;
+      }
+      server.rooms.broadcast(`@${nameKey(chat.to)}`, encode(chat));
+      conn.send(encode(chat));
+    });
   }
 
   /** A system message from the server to one connection. */
@@ -407,6 +471,7 @@ export class ChatRoom {
     // whose name was taken back by its user on a new connection.
     // Announced even with nobody left here: other instances may have listeners.
     if (holder === undefined || !this.names.release(holder)) return;
+    this.directory?.release(holder.name, holder.token);
     this.notices.add(this.notice("", `${holder.name} disconnected`));
   }
 

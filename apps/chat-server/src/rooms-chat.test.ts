@@ -74,7 +74,7 @@ describe("chat rooms, one process", () => {
     // Nobody outside the room heard its traffic.
     expect(carol.inbox.some((m) => m.to === "#dev")).toBe(false);
     expect(await server.stop()).toBe(0);
-  });
+  }, 30_000);
 
   it("bounds rooms and room names; an attacker's floods leave the room's users served", async () => {
     const server = await startChatServer(["--notice-interval", "0"], cleanups);
@@ -97,7 +97,7 @@ describe("chat rooms, one process", () => {
     await until(() => has(alice, { to: "#dev", content: "served" }));
     expect(has(mallory, { content: "served" })).toBe(false);
     expect(await server.stop()).toBe(0);
-  });
+  }, 30_000);
 });
 
 describe("chat rooms across workers (IPC)", () => {

@@ -2,6 +2,7 @@
 
 import { backplaneReady, createBackplane } from "./backplane";
 import type { Config } from "./config";
+import { createDirectory } from "./directories";
 import type { Logger } from "./logger";
 import { ChatRoom } from "./room";
 
@@ -13,7 +14,7 @@ export async function startRoom(
   ports: { json: number; binary: number };
 }> {
   const adapter = createBackplane(config, log);
-  const room = new ChatRoom(config, log, adapter);
+  const room = new ChatRoom(config, log, adapter, createDirectory(config, adapter, log));
   try {
     await backplaneReady(adapter, config, log);
     return { room, ports: await room.listen() };

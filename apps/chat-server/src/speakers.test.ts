@@ -42,7 +42,10 @@ describe.each<[Kind, Kind]>([
   it("relays only under the bound name, only from the server, only after a join", async () => {
     const server = await start();
     const alice = await join(server, other, "alice", "127.0.0.3");
+    // Joins on two sockets race: each is awaited, so the notices' order is the joins'.
+    await until(() => has(alice, { from: "alice", content: JOINED }));
     const bob = await join(server, evil, "bob", "127.0.0.4");
+    await until(() => has(alice, { from: "bob", content: JOINED }));
     const mallory = await join(server, evil, "mallory", ATTACKER);
     const eve = await join(server, evil, null, ATTACKER);
     await until(() => has(alice, { from: "mallory", content: JOINED }));

@@ -139,7 +139,11 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
     this.members = new ChannelMembers(this.instanceId, {
       forward: (channel, payload) => this.outbox.publish(channel, payload),
       firstJoined: (channel) => this.track(this.transport.listen(channel)),
-      lastLeft: (channel) => this.transport.unlisten(channel),
+      lastLeft: (channel) => {
+        this.transport.unlisten(channel);
+        // Listening again later must not count what was published meanwhile as lost.
+        this.tracker.forget(channel);
+      },
       listenerFailed: (err) =>
         this.options.onError(
           new TaurusError("HANDLER_FAILED", `backplane listener failed: ${String(err)}`, {
@@ -323,6 +327,9 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
       return;
     }
     if (envelope.origin === this.instanceId) return;
+    // Arrived after the last member here left (the unsubscribe was on its way): not
+    // followed, so that listening again starts afresh (see SequenceTracker.forget).
+    if (!this.members.has(channel)) return;
     const publisher = `${envelope.origin}/${envelope.run}`;
     let missing: number;
     if (envelope.kind === KIND_MESSAGE) {

@@ -52,6 +52,8 @@ export const ErrorCodes = {
   CONNECT_TIMEOUT: "connection",
   /** A new connection was refused because a connection limit was reached. */
   CONNECTION_LIMIT: "connection",
+  /** The server's `admit` hook refused the connection (its reason is the error's message). */
+  ADMISSION_REFUSED: "connection",
   /** A message was refused because the sender exceeded its rate limit. */
   RATE_LIMITED: "connection",
   /** A request received no reply in time. */

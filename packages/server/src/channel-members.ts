@@ -73,6 +73,11 @@ export class ChannelMembers {
     };
   }
 
+  /** Whether `channel` has a member here. */
+  has(channel: string): boolean {
+    return this.channels.has(channel);
+  }
+
   /**
    * Delivers a payload from another instance to every local member of the channel.
    *

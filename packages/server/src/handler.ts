@@ -1,4 +1,5 @@
 import type { Connection, TaurusError } from "@taurus/core-conn";
+import type { Admission } from "./admission";
 
 /**
  * The application's callbacks. Each is optional. Callbacks of one connection
@@ -12,6 +13,18 @@ import type { Connection, TaurusError } from "@taurus/core-conn";
 export interface ServerHandler<M> {
   /** A connection was accepted. Messages wait until a returned promise settles. */
   onConnect?(conn: Connection<M>): void | Promise<void>;
+  /**
+   * Admission: gets each connection's first message (with `conn.remoteAddress`, and over
+   * TLS `conn.socket`'s peer certificate) and decides: `{ accept: true, identity? }`
+   * (read it later with `identityOf(conn)`; `deliver: true` also hands the first message
+   * to `onMessage`), or `{ accept: false, reason }`: the connection is closed with
+   * `ADMISSION_REFUSED`, its reason given to `farewell` and `onError`. Until it decides,
+   * nothing reaches `onMessage` and the connection reads no further; a connection not
+   * admitted within `handshakeTimeout` is closed with `HANDSHAKE_TIMEOUT`. A throw or
+   * rejection refuses the connection (and is reported as `HANDLER_FAILED`).
+   * @defaultValue none: every connection is admitted
+   */
+  admit?(conn: Connection<M>, first: M): Admission | Promise<Admission>;
   /** A message arrived on `conn`. */
   onMessage?(conn: Connection<M>, message: M): void | Promise<void>;
   /** `conn` closed; `error` is what closed it, if anything did. */

@@ -29,6 +29,19 @@ describe("SequenceTracker", () => {
     expect(t.size).toBe(4);
   });
 
+  it("forgets a channel left, so what was published meanwhile is not counted lost", () => {
+    const t = new SequenceTracker();
+    t.observe("room#a", "p/1", 1);
+    t.observe("room#a", "q/1", 1);
+    t.observe("room#ab", "p/1", 1);
+    expect(t.forget("room#a")).toBe(2);
+    expect(t.size).toBe(1);
+    // Listening again later: p published 2..9 meanwhile, to nobody here.
+    expect(t.observe("room#a", "p/1", 10)).toBe(0);
+    expect(t.observe("room#ab", "p/1", 3)).toBe(1); // another channel keeps its count
+    expect(t.lost).toBe(1);
+  });
+
   it("a tick counts what was lost at the end of a burst, once", () => {
     const t = new SequenceTracker();
     t.observe("c", "p/1", 1);

@@ -122,6 +122,24 @@ export class SequenceTracker {
     return forgotten;
   }
 
+  /**
+   * Forgets every publisher of `channel`: call it when this instance stops listening to
+   * the channel (its last member left), so that what was published meanwhile is not
+   * counted as lost when it listens again.
+   *
+   * @returns how many (channel, publisher) pairs were forgotten
+   */
+  forget(channel: string): number {
+    const prefix = `${channel}\n`;
+    let forgotten = 0;
+    for (const key of this.positions.keys()) {
+      if (!key.startsWith(prefix)) continue;
+      this.positions.delete(key);
+      forgotten++;
+    }
+    return forgotten;
+  }
+
   /** How many (channel, publisher) pairs are followed now. */
   get size(): number {
     return this.positions.size;

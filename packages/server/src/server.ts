@@ -585,6 +585,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       pausing ? undefined : own,
       o.rateLimitPolicy,
       this.report,
+      o.handshakeTimeout,
     );
     this.sessions.set(conn.id, session);
     metrics.connectionOpened();

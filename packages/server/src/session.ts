@@ -1,6 +1,7 @@
 import { type Connection, TaurusError } from "@taurus/core-conn";
 import type { ServerMetrics } from "@taurus/metrics";
 import type { TokenBucket } from "@taurus/ratelimit";
+import { type AdmissionState, applyAdmission } from "./admission";
 import { traceMessage, tracingMessages } from "./diagnostics";
 import type { ServerHandler } from "./handler";
 import type { RateLimitPolicy } from "./options";
@@ -24,6 +25,8 @@ export class Session<M> {
   /** Settles when no handler of this connection is running. */
   private running: Promise<void> | undefined;
   private calls = 0;
+  private admission: AdmissionState;
+  private admissionTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly conn: Connection<M>,
@@ -32,12 +35,27 @@ export class Session<M> {
     private readonly limiter: TokenBucket | undefined,
     private readonly policy: RateLimitPolicy,
     private readonly report: (error: TaurusError, conn: Connection<M> | undefined) => void,
+    private readonly admissionTimeout = 0,
   ) {
+    this.admission = handler.admit ? "waiting" : "admitted";
     conn.on("message", this.onMessage);
   }
 
-  /** Runs `onConnect`; messages wait for it. */
+  /** Runs `onConnect`; messages wait for it. With `admit`, starts the admission deadline. */
   start(): void {
+    if (this.admission === "waiting" && this.admissionTimeout > 0) {
+      const timeout = this.admissionTimeout;
+      this.admissionTimer = setTimeout(() => {
+        if (this.admission === "admitted" || this.admission === "refused") return;
+        this.admission = "refused";
+        this.conn.close(
+          new TaurusError(
+            "HANDSHAKE_TIMEOUT",
+            `not admitted within ${timeout} ms (handshakeTimeout)`,
+          ),
+        );
+      }, timeout).unref();
+    }
     const onConnect = this.handler.onConnect;
     if (!onConnect) return;
     let result: unknown;
@@ -56,15 +74,59 @@ export class Session<M> {
   }
 
   /** The connection is gone. */
-  dispose(): void {}
+  dispose(): void {
+    clearTimeout(this.admissionTimer);
+  }
 
   private readonly onMessage = (message: M): void => {
     if (this.limiter && !this.limiter.tryTake()) {
       this.overLimit();
       return;
     }
+    if (this.admission !== "admitted") {
+      this.admit(message);
+      return;
+    }
     this.handle(message);
   };
+
+  /** The first message goes to `admit`; until it decides, nothing reaches `onMessage`. */
+  private admit(message: M): void {
+    if (this.admission !== "waiting") return; // deciding (paused) or refused (closing)
+    this.admission = "deciding";
+    const decide = (decision: unknown): void => {
+      if (this.admission !== "deciding") return; // timed out meanwhile
+      clearTimeout(this.admissionTimer);
+      if (!applyAdmission(this.conn, decision)) {
+        this.admission = "refused";
+        return;
+      }
+      this.admission = "admitted";
+      if ((decision as { deliver?: boolean }).deliver === true) this.handle(message);
+    };
+    const refuse = (err: unknown): void => {
+      this.failed(err);
+      decide({ accept: false, reason: "admission failed" });
+    };
+    let result: unknown;
+    try {
+      result = this.handler.admit?.call(this.handler, this.conn, message);
+    } catch (err) {
+      refuse(err);
+      return;
+    }
+    if (!isPromiseLike(result)) {
+      decide(result);
+      return;
+    }
+    this.conn.pause();
+    this.running = Promise.resolve(result)
+      .then(decide, refuse)
+      .then(() => {
+        this.running = undefined;
+        if (this.admission === "admitted") this.conn.resume();
+      });
+  }
 
   private overLimit(): void {
     const error = new TaurusError(

@@ -9,7 +9,9 @@ describe("shutdown deadline", () => {
     const server = createServer({
       protocol: binary,
       rateLimit: Infinity,
-      shutdownTimeout: 300,
+      // Long enough for the fast reader to take 20 MB on a loaded machine; the slow one
+      // (a chunk per 20 ms, about 3 MB/s) needs several seconds more.
+      shutdownTimeout: 2000,
       sendQueueSize: 100_000,
       sendQueueBytes: 64 * 2 ** 20,
     });

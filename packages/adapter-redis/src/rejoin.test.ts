@@ -1,0 +1,69 @@
+// A room left and joined again: what was published meanwhile is not counted as lost.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedisAdapter, type RedisAdapter, type RedisAdapterMode } from "./index";
+import { startRedis, type TestRedis } from "./testing";
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+async function until(predicate: () => boolean, timeout = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeout) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.each<RedisAdapterMode>(["pubsub", "sharded"])("%s: rejoining a channel", (mode) => {
+  it("counts nothing lost for what was published while this instance had no member", async () => {
+    const adapters: RedisAdapter[] = [];
+    const make = async () => {
+      const adapter = createRedisAdapter({ url: redis.url, mode, maxRetryDelay: 100 });
+      adapters.push(adapter);
+      await adapter.ready();
+      return adapter;
+    };
+    try {
+      const [a, b] = [await make(), await make()];
+      const publisher = a.join("taurus#lobby", () => undefined);
+      const got: string[] = [];
+      const listen = () =>
+        b.join("taurus#lobby", (payload) => void got.push(Buffer.from(payload).toString()));
+      /**
+       * Publishes a probe, waits for it, and publishes another when it does not come (it
+       * went out before b's subscription was live): b's subscription is live, and no probe
+       * is left on its way to arrive after the next leave.
+       */
+      const probe = async (tag: string) => {
+        for (let n = 0; ; n++) {
+          publisher.publish(Buffer.from(`${tag}-${n}`));
+          try {
+            await until(() => got.some((g) => g.startsWith(`${tag}-`)), 500);
+            return;
+          } catch (err) {
+            if (n >= 20) throw err;
+          }
+        }
+      };
+      let member = listen();
+      await probe("first");
+      member.leave();
+      for (let i = 0; i < 20; i++) publisher.publish(Buffer.from(`while away ${i}`));
+      member = listen();
+      await probe("again");
+      publisher.publish(Buffer.from("last"));
+      await until(() => got.includes("last"));
+      expect(got.some((g) => g.startsWith("while away"))).toBe(false);
+      expect(b.stats().lost).toBe(0);
+      expect(b.stats().duplicates).toBe(0);
+      member.leave();
+    } finally {
+      for (const adapter of adapters) await adapter.close();
+    }
+  }, 30_000);
+});
