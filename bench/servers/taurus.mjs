@@ -2,6 +2,8 @@
 import { createServer } from "@taurus/server";
 import { countError, mode, serve } from "./harness.mjs";
 
+if (process.env.TAURUS_BENCH_DIAGNOSTICS === "1") await import("./diagnostics-subscriber.mjs");
+
 /**
  * @template M
  * @param {import("@taurus/server").ServerConfig<M>["protocol"]} protocol

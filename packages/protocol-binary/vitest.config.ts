@@ -1,3 +1,3 @@
-import { taurusVitest } from "../../vitest.shared";
+import { taurusVitest } from "../../vitest.shared.mts";
 
 export default taurusVitest(import.meta.url);

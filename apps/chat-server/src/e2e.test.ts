@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { Connection } from "@taurus/core-conn";
+import { until as waitUntil } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
 import { afterEach, describe, expect, it } from "vitest";
@@ -75,13 +76,9 @@ async function connect<M>(
   return { conn, inbox };
 }
 
-async function until(predicate: () => boolean, timeout = 5000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeout) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The shared `until` of `@taurus/core-conn/testing`, with this file's default timeout. */
+const until = (predicate: () => boolean, timeout = 5000): Promise<void> =>
+  waitUntil(predicate, { timeout });
 
 describe("chat-server process", () => {
   it("joins JSON and binary clients in one room, answers heartbeats, announces closes, and counts it all", async () => {

@@ -1,5 +1,6 @@
 import type { Worker } from "node:cluster";
 import { EventEmitter } from "node:events";
+import { until as waitUntil } from "@taurus/core-conn/testing";
 import { describe, expect, it } from "vitest";
 import { IpcAdapter, IpcRelay } from "./ipc-adapter";
 
@@ -43,13 +44,9 @@ function pipe() {
   };
 }
 
-async function until(predicate: () => boolean, timeout = 5000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeout) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** The shared `until` of `@taurus/core-conn/testing`, with this file's default timeout. */
+const until = (predicate: () => boolean, timeout = 5000): Promise<void> =>
+  waitUntil(predicate, { timeout });
 
 describe("IPC relay with per-room channels", () => {
   it("sends a worker only the channels it has members in; a rejoin counts nothing lost", async () => {

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { Connection, type Protocol } from "@taurus/core-conn";
+import { until as waitUntil } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
 import { type ChatMessage, fromBinary, fromJson, toBinary, toJson } from "./chat";
@@ -135,13 +136,9 @@ export async function peer(
   return p;
 }
 
-export async function until(predicate: () => boolean, timeout = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeout) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The shared `until` of `@taurus/core-conn/testing`, with the longer timeout these tests want. */
+export const until = (predicate: () => boolean, timeout = 10_000): Promise<void> =>
+  waitUntil(predicate, { timeout });
 
 /** Each peer sends `n` user messages tagged `tag`; every peer must see each exactly once. */
 export async function exchange(peers: Peer[], tag: string, n = 3): Promise<void> {

@@ -1,6 +1,7 @@
 // What crosses Redis and what is lost on the way, counted exactly: two adapters on a real
 // redis-server, one publishing numbered payloads, the other collecting them, while Redis is
 // killed, an instance is cut off at its output-buffer limit, or falls behind a stream's cap.
+import { until as waitUntil } from "@taurus/core-conn/testing";
 import type { BackplaneMembership } from "@taurus/server";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
@@ -19,17 +20,9 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-async function until(
-  predicate: () => boolean,
-  timeout = 15_000,
-  what = "condition",
-): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeout) throw new Error(`${what} not met in time`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The shared `until`, with the longer timeout that Redis restarts want here. */
+const until = (predicate: () => boolean, timeout = 15_000, what = "condition"): Promise<void> =>
+  waitUntil(predicate, { timeout, what });
 
 async function redisServer(options: TestRedisOptions = {}): Promise<TestRedis> {
   const redis = await startRedis(options);

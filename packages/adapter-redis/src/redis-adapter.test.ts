@@ -1,6 +1,7 @@
 // Real Redis (a redis-server of the test's own), real servers and sockets on 127.0.0.1.
 import net from "node:net";
 import { Connection, type TaurusError } from "@taurus/core-conn";
+import { until as waitUntil } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { type BackplaneCodec, createServer, type TaurusServer } from "@taurus/server";
 import { Redis } from "ioredis";
@@ -39,13 +40,9 @@ afterEach(async () => {
   await redis.restart();
 });
 
-async function until(predicate: () => boolean, timeout = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeout) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The shared `until`, with the longer timeout that Redis round trips want here. */
+const until = (predicate: () => boolean): Promise<void> =>
+  waitUntil(predicate, { timeout: 10_000 });
 
 interface Instance {
   server: TaurusServer<BinaryMessage>;

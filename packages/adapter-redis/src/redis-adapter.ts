@@ -258,6 +258,11 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
     return this.closed;
   }
 
+  /** For `await using`: {@link RedisAdapter.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   private createTransport(): Transport {
     const { mode, prefix, maxRetryDelay } = this.options;
     const common: RedisOptions = {

@@ -1,4 +1,5 @@
 // A room left and joined again: what was published meanwhile is not counted as lost.
+import { until as waitUntil } from "@taurus/core-conn/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisAdapter, type RedisAdapter, type RedisAdapterMode } from "./index";
@@ -12,13 +13,9 @@ afterAll(async () => {
   await redis.stop();
 });
 
-async function until(predicate: () => boolean, timeout = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeout) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The shared `until` of `@taurus/core-conn/testing`, with this file's default timeout. */
+const until = (predicate: () => boolean, timeout = 10_000): Promise<void> =>
+  waitUntil(predicate, { timeout });
 
 describe.each<RedisAdapterMode>(["pubsub", "sharded"])("%s: rejoining a channel", (mode) => {
   it("counts nothing lost for what was published while this instance had no member", async () => {

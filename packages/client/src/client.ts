@@ -3,16 +3,21 @@ import net from "node:net";
 import tls from "node:tls";
 import {
   Connection,
+  type ConnectionMetricsSink,
   type ConnectionSocket,
   integerOption,
   isTaurusError,
   type Protocol,
   TaurusError,
 } from "@taurus/core-conn";
+import { ClientMetrics } from "@taurus/metrics";
+import { abortable, type ClientCloseOptions, type ConnectOptions } from "./abort";
 import { backoffDelay } from "./backoff";
+import { publishConnect, publishReconnect, traceRequest } from "./diagnostics";
 import type { ClientHandler } from "./handler";
 import { Heartbeat } from "./heartbeat";
 import { MessageIterator } from "./message-iterator";
+import { clientMetricsSink } from "./metrics-sink";
 import { OfflineQueue } from "./offline-queue";
 import {
   type ClientAddress,
@@ -32,6 +37,13 @@ export interface ClientConfig<M> extends ClientOptions<M> {
   protocol: Protocol<M>;
   /** The application's callbacks. @defaultValue no callbacks */
   handler?: ClientHandler<M>;
+  /**
+   * Where to count messages, bytes and errors (of every connection of this
+   * client); pass one to share it or to bridge it to Prometheus
+   * (`registerPrometheus` of `@taurus/metrics`).
+   * @defaultValue a new `ClientMetrics`
+   */
+  metrics?: ClientMetrics;
 }
 
 /** What the `reconnecting` event reports. */
@@ -124,6 +136,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   readonly host: string;
   /** The server's port. */
   readonly port: number;
+  /** The client's counters (messages, bytes, errors); `metrics.snapshot()` reads them all. */
+  readonly metrics: ClientMetrics;
 
   private readonly options: ResolvedClientOptions<M>;
   private readonly handler: ClientHandler<M>;
@@ -134,6 +148,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   /** True while `onConnect` runs: its sends go ahead of the offline queue. */
   private inConnectHandler = false;
   private readonly counters = new StatsAccumulator();
+  private readonly sink: ConnectionMetricsSink;
   private readonly heartbeat: Heartbeat | undefined;
   /** The protocol's keepalive ping, when the default heartbeat is on. */
   private readonly keepalivePing: M | undefined;
@@ -165,6 +180,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.host = this.options.host;
     this.port = this.options.port;
     this.handler = config.handler ?? {};
+    this.metrics = config.metrics ?? new ClientMetrics();
+    this.sink = clientMetricsSink(this.metrics);
     this.offline = new OfflineQueue(this.options.sendBufferSize, this.options.sendBufferBytes);
     this.pending = new PendingRequests<M>(this.options.maxPendingRequests, (error) =>
       this.countError(error),
@@ -220,13 +237,18 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * Connects, retrying with backoff as configured. Calling it again while
    * connecting returns the same wait; once connected it resolves at once.
    *
+   * @param options - `signal`, which gives up connecting and closes the client when aborted
+   *   (see {@link ConnectOptions})
    * @returns a promise that resolves once connected
    * @throws `TaurusError` (as a rejection) `CONNECT_TIMEOUT` or `SOCKET`
    *   (with the socket error as `cause`) once retries are exhausted;
-   *   `CONNECTION_CLOSED` when `close()` is called first or the client is closed
+   *   `CONNECTION_CLOSED` when `close()` is called first or the client is closed;
+   *   `ABORTED` (with the signal's reason as `cause`) when the signal aborts first
    */
-  connect(): Promise<void> {
+  connect(options: ConnectOptions = {}): Promise<void> {
     if (this.currentState === "connected") return Promise.resolve();
+    const signal = options.signal;
+    if (signal) return abortable(this.connect(), signal, "connect()", () => void this.close());
     if (this.currentState === "closed" || this.closing) {
       return Promise.reject(closedError("client is closed"));
     }
@@ -271,7 +293,11 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    *   the client is closed; `TOO_MANY_PENDING` past `maxPendingRequests`;
    *   `INVALID_OPTION` for a bad timeout; and the errors of {@link TaurusClient.send}
    */
-  async request(message: M, options: RequestOptions = {}): Promise<M> {
+  request(message: M, options: RequestOptions = {}): Promise<M> {
+    return traceRequest(this, message, () => this.sendRequest(message, options));
+  }
+
+  private async sendRequest(message: M, options: RequestOptions): Promise<M> {
     this.assertOpen();
     const timeout = integerOption(
       "timeout",
@@ -314,12 +340,25 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * `CONNECTION_CLOSED`, iterators end, and `close` is emitted. Calling it
    * again returns the same promise.
    *
+   * @param options - `signal`, which closes the connection at once when aborted (see {@link ClientCloseOptions})
    * @returns a promise that resolves once closed; it never rejects
    */
-  close(): Promise<void> {
+  close(options: ClientCloseOptions = {}): Promise<void> {
     if (!this.closing) this.closing = this.shutdown();
+    const signal = options.signal;
+    if (signal) void abortable(this.closing, signal, "close()", this.cutClose).catch(noop);
     return this.closing;
   }
+
+  /** For `await using`: the graceful {@link TaurusClient.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** A `close` signal aborted: the live connection closes now. */
+  private readonly cutClose = (): void => {
+    this.conn?.close(closedError("close() was aborted"));
+  };
 
   /**
    * Iterates over incoming messages (as the `message` event sees them), in
@@ -561,6 +600,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       this.retryTimer = undefined;
       this.startAttempt();
     }, delay);
+    publishReconnect(this as TaurusClient<unknown>, this.attempt, delay, error);
     this.safeEmit("reconnecting", { attempt: this.attempt, delay, error });
   }
 
@@ -571,6 +611,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       sendQueueSize: o.sendBufferSize,
       sendQueueBytes: o.sendBufferBytes,
       idleTimeout: o.idleTimeout,
+      metrics: this.sink,
     });
     this.conn = conn;
     conn.on("message", (message) => this.onMessage(message));
@@ -586,6 +627,11 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.everConnected = true;
     this.attempt = 0;
     this.setState("connected");
+    publishConnect(
+      this as TaurusClient<unknown>,
+      conn as Connection<unknown>,
+      this.counters.reconnects > 0,
+    );
     heartbeat?.start();
     // What onConnect sends synchronously (a handshake: login, join) goes out
     // before the offline queue; everything else keeps its order behind it.
@@ -716,6 +762,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
 
   private countError(error: TaurusError): void {
     this.counters.error(error.kind);
+    this.metrics.error(error.kind, error.code);
   }
 
   /** Reports a non-fatal error to `handler.onError` and the `error` event (when listened to). */

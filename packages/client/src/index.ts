@@ -6,9 +6,16 @@
  * @module
  */
 
+export type { ClientCloseOptions, ConnectOptions } from "./abort";
 export { backoffDelay } from "./backoff";
 export type { ClientConfig, ClientEvents, ReconnectingInfo, RequestOptions } from "./client";
 export { createClient, TaurusClient } from "./client";
+export type {
+  ClientConnectMessage,
+  ClientReconnectMessage,
+  ClientRequestContext,
+} from "./diagnostics";
+export { CLIENT_CHANNELS } from "./diagnostics";
 export type { ClientHandler } from "./handler";
 export type {
   ClientAddress,

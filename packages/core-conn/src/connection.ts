@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { ConnectionEvents, ConnectionSocket, ConnectionState } from "./connection-types";
+import { publishClose, publishDrop, publishOpen } from "./diagnostics";
 import { type ErrorCode, ErrorCodes, TaurusError } from "./errors";
 import { closeWithFarewell } from "./farewell";
 import { FrameReader } from "./frame-reader";
@@ -144,6 +145,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       this.swept = true;
       sweeper.add(this, shortest);
     }
+    publishOpen(this as Connection<unknown>);
   }
 
   /** Free-form per-connection attributes for the application (user name, session...), created on first use. */
@@ -307,6 +309,21 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     closeWithFarewell(this.socket, farewell);
     // Some Duplex implementations emit no 'close' after destroy(); finish here.
     this.finish();
+  }
+
+  /**
+   * For `await using`: the graceful {@link Connection.end}, which resolves once
+   * the peer has closed its side too (or a deadline closed the connection).
+   *
+   * @returns a promise that resolves once the connection is closed; it never rejects
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.end();
+  }
+
+  /** For `using`: the immediate {@link Connection.close}, without an error. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   private farewellFrame(error: TaurusError): Uint8Array | undefined {
@@ -516,6 +533,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.stats.drops[drop.reason]++;
     this.stats.errors.protocol++;
     this.options.metrics?.error("protocol", code);
+    publishDrop(this as Connection<unknown>, drop.reason, code, drop.consumed);
     if (this.listenerCount("drop") > 0) {
       const detail = drop.detail ? `: ${drop.detail}` : "";
       this.emit(
@@ -626,6 +644,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.unsent = this.queue.take();
     if (pending > 0) this.options.metrics?.queueDepthChanged?.(-pending);
     this.reader.clear();
+    publishClose(this as Connection<unknown>, this.closeError);
     this.emit("close", this.closeError);
     const waiters = this.endWaiters;
     this.endWaiters = undefined;

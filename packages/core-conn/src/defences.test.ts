@@ -13,6 +13,7 @@ import type { InboundLimiter } from "./options";
 import type { Protocol } from "./protocol";
 import { sweeper } from "./sweeper";
 import { createSocketPair } from "./testing/socket-pair";
+import { until } from "./testing/wait";
 
 const tiny = createTinyProtocol(1024);
 /** The tiny protocol with a keepalive: "\x01ping" and "\x01pong". */
@@ -32,14 +33,6 @@ afterEach(() => {
 
 function closed<M>(conn: Connection<M>): Promise<TaurusError | undefined> {
   return new Promise((resolve) => conn.once("close", resolve));
-}
-
-async function until(predicate: () => boolean, timeout = 5000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeout) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** A TCP pair on 127.0.0.1: `client` connects, `accepted` is the server side. */
@@ -123,7 +116,7 @@ describe("deadlines", () => {
     const got: string[] = [];
     conn.on("message", (m) => got.push(m));
     a.write(tiny.encode("held"));
-    await until(() => got.length === 1, 5000);
+    await until(() => got.length === 1, { timeout: 5000 });
     expect(conn.state).toBe("open");
     allowedAt = 0;
     expect((await closed(conn))?.code).toBe("IDLE_TIMEOUT");
@@ -237,7 +230,7 @@ describe("backpressure on the connection's own queue", () => {
     });
     const all = Buffer.concat(Array.from({ length: 10_000 }, (_, i) => tiny.encode(`r${i}`)));
     client.write(all);
-    await until(() => replies === 10_000, 20_000);
+    await until(() => replies === 10_000, { timeout: 20_000 });
     expect(errors).toEqual([]);
     expect(inOrder).toBe(true);
     expect(echo.stats.errors.buffer).toBe(0);
@@ -290,7 +283,7 @@ describe("farewell", () => {
     const conn = new Connection(accepted, tiny, { farewell: () => tiny.encode("bye") });
     conn.close(new TaurusError("RATE_LIMITED", "test"));
     expect(lingeringSockets()).toBeGreaterThanOrEqual(1);
-    await until(() => accepted.destroyed, 3000);
+    await until(() => accepted.destroyed, { timeout: 3000 });
     await until(() => lingeringSockets() === 0);
   });
 });

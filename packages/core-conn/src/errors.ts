@@ -81,6 +81,8 @@ export type ErrorCode = keyof typeof ErrorCodes;
 export interface TaurusErrorOptions {
   /** The error that caused this one, if any. */
   cause?: unknown;
+  /** For `INVALID_OPTION`: the option or argument as the user wrote it (`"perAddress.burst"`). */
+  option?: string;
 }
 
 /**
@@ -115,17 +117,23 @@ export class TaurusError<C extends ErrorCode = ErrorCode> extends Error {
   readonly code: C;
   /** The kind of error: connection, protocol, system or buffer. */
   readonly kind: (typeof ErrorCodes)[C];
+  /**
+   * For `INVALID_OPTION`: the name of the offending option or argument, as
+   * the user wrote it (`"rate"`, `"perAddress.burst"`), when the thrower set it.
+   */
+  declare readonly option?: string;
 
   /**
    * @param code - a stable code from {@link ErrorCodes}
    * @param message - a human-readable description (not stable)
-   * @param options - `cause`: the underlying error, if any
+   * @param options - `cause`: the underlying error, if any; `option`: the offending option
    */
   constructor(code: C, message: string, options?: TaurusErrorOptions) {
     super(message, options);
     this.name = "TaurusError";
     this.code = code;
     this.kind = ErrorCodes[code];
+    if (options?.option !== undefined) this.option = options.option;
   }
 
   /** The brand checked by `instanceof` and {@link isTaurusError}, on the prototype (no per-error cost). */

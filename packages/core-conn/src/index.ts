@@ -10,6 +10,12 @@ export { Connection } from "./connection";
 export type { ConnectionEvents, ConnectionSocket, ConnectionState } from "./connection-types";
 export { copyBytes } from "./copy-bytes";
 export { decoderFor } from "./decoder-for";
+export type {
+  ConnectionCloseMessage,
+  ConnectionOpenMessage,
+  FrameDroppedMessage,
+} from "./diagnostics";
+export { CONNECTION_CHANNELS } from "./diagnostics";
 export type { ErrorCode, ErrorKind, TaurusErrorOptions } from "./errors";
 export { ErrorCodes, isTaurusError, TaurusError } from "./errors";
 export { closeWithFarewell, DEFAULT_FAREWELL_GRACE, MAX_LINGERING } from "./farewell";

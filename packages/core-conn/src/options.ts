@@ -226,6 +226,7 @@ export function integerOption(
     throw new TaurusError(
       "INVALID_OPTION",
       `option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+      { option: name },
     );
   }
   return value;
@@ -310,6 +311,7 @@ export function oneOf<const T extends readonly string[]>(
     throw new TaurusError(
       "INVALID_OPTION",
       `option ${name} must be one of ${allowed.join(", ")}, got ${value}`,
+      { option: name },
     );
   }
   return value as T[number];

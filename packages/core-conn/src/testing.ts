@@ -1,7 +1,8 @@
 /**
  * Test helpers for protocol authors and for code built on `Connection`:
  * the protocol conformance kit (as a vitest suite, or as plain checks for any
- * test runner), a checked stream decoder, and an in-memory socket pair.
+ * test runner), a checked stream decoder, an in-memory socket pair, and the
+ * waiting helpers every Taurus test uses (`until`, `nextEvent`, `connectFrom`).
  * Requires `fast-check`, and `vitest` for `runProtocolConformance`
  * (optional peer dependencies).
  *
@@ -30,3 +31,5 @@ export type {
 } from "./testing/decode-stream";
 export { decodeStream } from "./testing/decode-stream";
 export { createSocketPair, MemorySocket } from "./testing/socket-pair";
+export type { ConnectFromOptions, NextEventOptions, UntilOptions } from "./testing/wait";
+export { connectFrom, nextEvent, until } from "./testing/wait";

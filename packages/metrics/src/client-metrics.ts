@@ -73,7 +73,7 @@ export class ClientMetrics {
 
   /**
    * @param options - see {@link MetricsOptions}; the object is not kept or modified
-   * @throws {@link InvalidOptionError} (`code: "INVALID_OPTION"`) naming the
+   * @throws `TaurusError` (`code: "INVALID_OPTION"`) naming the
    *   option when `now` is not a function or `maxErrorCodes` not an integer >= 0
    */
   constructor(options: MetricsOptions = {}) {

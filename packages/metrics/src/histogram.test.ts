@@ -1,5 +1,5 @@
+import { TaurusError } from "@taurus/core-conn";
 import { describe, expect, it } from "vitest";
-import { InvalidOptionError } from "./errors";
 import { Histogram } from "./histogram";
 import {
   BUCKET_COUNT,
@@ -140,9 +140,9 @@ describe("Histogram", () => {
         h.percentile(p);
         expect.unreachable();
       } catch (err) {
-        expect(err).toBeInstanceOf(InvalidOptionError);
-        expect((err as InvalidOptionError).code).toBe("INVALID_OPTION");
-        expect((err as InvalidOptionError).option).toBe("p");
+        expect(err).toBeInstanceOf(TaurusError);
+        expect((err as TaurusError).code).toBe("INVALID_OPTION");
+        expect((err as TaurusError).option).toBe("p");
       }
     }
   });

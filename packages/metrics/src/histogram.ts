@@ -73,7 +73,7 @@ export class Histogram {
    *
    * @param p - the percentile, a number in `[0, 100]`
    * @returns the estimate in ns; 0 when empty
-   * @throws {@link InvalidOptionError} (`option: "p"`) when `p` is not in `[0, 100]`
+   * @throws `TaurusError` (`option: "p"`) when `p` is not in `[0, 100]`
    */
   percentile(p: number): number {
     if (!(p >= 0 && p <= 100)) throw invalidOption("p", "a number in [0, 100]", p);

@@ -5,7 +5,6 @@ export { DEFAULT_CLOCK } from "./clock";
 export { Counter } from "./counter";
 export type { ErrorKind, ErrorsByKind } from "./error-counts";
 export { DEFAULT_MAX_ERROR_CODES, ERROR_KINDS, OTHER_ERROR_CODE } from "./error-counts";
-export { InvalidOptionError } from "./errors";
 export { Gauge } from "./gauge";
 export { Histogram } from "./histogram";
 export {

@@ -44,7 +44,7 @@ const sameValues = (a: PromLabels, b: PromLabels): boolean =>
  *
  * @returns a function that takes the source's series out again (idempotent); a family left
  *   without sources is unregistered
- * @throws {@link InvalidOptionError} (`option: "prefix"`) when a name is taken by a metric
+ * @throws `TaurusError` (`option: "prefix"`) when a name is taken by a metric
  *   of someone else; (`option: "labels"`) when the family's label names differ, or another
  *   source already has the same label values
  */

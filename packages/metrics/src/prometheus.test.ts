@@ -1,7 +1,7 @@
+import { TaurusError } from "@taurus/core-conn";
 import * as promClient from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClientMetrics } from "./client-metrics";
-import { InvalidOptionError } from "./errors";
 import { registerPrometheus } from "./prometheus";
 import { ServerMetrics } from "./server-metrics";
 
@@ -14,9 +14,9 @@ function optionOf(fn: () => unknown): unknown {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(InvalidOptionError);
-    expect((err as InvalidOptionError).code).toBe("INVALID_OPTION");
-    return (err as InvalidOptionError).option;
+    expect(err).toBeInstanceOf(TaurusError);
+    expect((err as TaurusError).code).toBe("INVALID_OPTION");
+    return (err as TaurusError).option;
   }
   throw new Error("expected a throw");
 }

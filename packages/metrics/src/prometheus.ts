@@ -162,7 +162,7 @@ type Labels = Record<string, string>;
  *
  * @returns a function that takes this source's series out again (idempotent);
  *   a metric left without series is unregistered
- * @throws {@link InvalidOptionError} (`code: "INVALID_OPTION"`) when `prefix` or
+ * @throws `TaurusError` (`code: "INVALID_OPTION"`) when `prefix` or
  *   `labels` is invalid; `option: "prefix"` when a metric name is already
  *   registered in the registry by someone else; `option: "labels"` when
  *   another source under this prefix has other label names, or the same

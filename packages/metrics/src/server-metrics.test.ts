@@ -1,6 +1,6 @@
+import { TaurusError } from "@taurus/core-conn";
 import { describe, expect, it } from "vitest";
 import { ClientMetrics } from "./client-metrics";
-import { InvalidOptionError } from "./errors";
 import { ServerMetrics } from "./server-metrics";
 
 const GO_KEYS = [
@@ -147,9 +147,9 @@ describe("ServerMetrics", () => {
         new ServerMetrics(options);
         expect.unreachable();
       } catch (err) {
-        expect(err).toBeInstanceOf(InvalidOptionError);
-        expect((err as InvalidOptionError).code).toBe("INVALID_OPTION");
-        expect((err as InvalidOptionError).option).toBe(option);
+        expect(err).toBeInstanceOf(TaurusError);
+        expect((err as TaurusError).code).toBe("INVALID_OPTION");
+        expect((err as TaurusError).option).toBe(option);
       }
     }
   });

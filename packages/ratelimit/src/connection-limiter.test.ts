@@ -1,6 +1,6 @@
+import { TaurusError } from "@taurus/core-conn";
 import { describe, expect, it } from "vitest";
 import { ConnectionLimiter, type ConnectionPermit } from "./connection-limiter";
-import { InvalidOptionError } from "./errors";
 
 function fakeClock(start = 1000) {
   const clock = { t: start, now: () => clock.t };
@@ -17,9 +17,9 @@ function optionOf(fn: () => unknown): unknown {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(InvalidOptionError);
-    expect((err as InvalidOptionError).code).toBe("INVALID_OPTION");
-    return (err as InvalidOptionError).option;
+    expect(err).toBeInstanceOf(TaurusError);
+    expect((err as TaurusError).code).toBe("INVALID_OPTION");
+    return (err as TaurusError).option;
   }
   throw new Error("expected a throw");
 }

@@ -136,7 +136,7 @@ export class ConnectionLimiter {
 
   /**
    * @param options - see {@link ConnectionLimiterOptions}; the object is not kept or modified
-   * @throws {@link InvalidOptionError} (`code: "INVALID_OPTION"`) naming the
+   * @throws `TaurusError` (`code: "INVALID_OPTION"`) naming the
    *   offending option when a value is out of range
    */
   constructor(options: ConnectionLimiterOptions = {}) {

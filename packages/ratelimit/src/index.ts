@@ -12,7 +12,6 @@ export {
   DEFAULT_MAX_TRACKED_IPS,
   DEFAULT_PER_IP_RATE,
 } from "./connection-limiter";
-export { InvalidOptionError } from "./errors";
 export type { LogSummary, LogThrottleOptions } from "./log-throttle";
 export { DEFAULT_LINES_PER_CODE, DEFAULT_MAX_LOG_KEYS, LogThrottle } from "./log-throttle";
 export type { SharedBucket, SharedBucketsOptions } from "./shared-buckets";

@@ -1,5 +1,5 @@
+import { TaurusError } from "@taurus/core-conn";
 import { describe, expect, it } from "vitest";
-import { InvalidOptionError } from "./errors";
 import { LogThrottle } from "./log-throttle";
 
 describe("LogThrottle", () => {
@@ -33,7 +33,7 @@ describe("LogThrottle", () => {
   });
 
   it("validates options, naming the option", () => {
-    expect(() => new LogThrottle({ linesPerCode: 0 })).toThrow(InvalidOptionError);
+    expect(() => new LogThrottle({ linesPerCode: 0 })).toThrow(TaurusError);
     expect(() => new LogThrottle({ maxKeys: 1.5 })).toThrow(
       expect.objectContaining({ option: "maxKeys" }),
     );

@@ -67,7 +67,7 @@ export class LogThrottle {
 
   /**
    * @param options - see {@link LogThrottleOptions}; the object is not kept or modified
-   * @throws {@link InvalidOptionError} (`code: "INVALID_OPTION"`) naming the offending option
+   * @throws `TaurusError` (`code: "INVALID_OPTION"`) naming the offending option
    */
   constructor(options: LogThrottleOptions = {}) {
     this.linesPerCode = checkCount(

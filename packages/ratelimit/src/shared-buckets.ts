@@ -51,7 +51,7 @@ export class SharedBuckets {
 
   /**
    * @param options - see {@link SharedBucketsOptions}; the object is not kept or modified
-   * @throws {@link InvalidOptionError} (`code: "INVALID_OPTION"`) naming the offending option
+   * @throws `TaurusError` (`code: "INVALID_OPTION"`) naming the offending option
    */
   constructor(options: SharedBucketsOptions = {}) {
     this.maxKeys = checkCount("maxKeys", options.maxKeys ?? DEFAULT_MAX_SHARED_KEYS, false);

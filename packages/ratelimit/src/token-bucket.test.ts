@@ -1,5 +1,5 @@
+import { TaurusError } from "@taurus/core-conn";
 import { describe, expect, it } from "vitest";
-import { InvalidOptionError } from "./errors";
 import { createMessageLimiter, DEFAULT_RATE, TokenBucket } from "./token-bucket";
 
 function fakeClock(start = 1000) {
@@ -11,9 +11,9 @@ function codeOf(fn: () => unknown): { code: unknown; option: unknown } {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(InvalidOptionError);
-    expect(err).toBeInstanceOf(RangeError);
-    const e = err as InvalidOptionError;
+    expect(err).toBeInstanceOf(TaurusError);
+    expect((err as TaurusError).kind).toBe("system");
+    const e = err as TaurusError;
     return { code: e.code, option: e.option };
   }
   throw new Error("expected a throw");

@@ -59,7 +59,7 @@ export class TokenBucket {
 
   /**
    * @param options - see {@link TokenBucketOptions}; the object is not kept or modified
-   * @throws {@link InvalidOptionError} (`code: "INVALID_OPTION"`) when `rate` is
+   * @throws `TaurusError` (`code: "INVALID_OPTION"`) when `rate` is
    *   not > 0, `burst` is not an integer >= 1, or `now` is not a function
    */
   constructor(options: TokenBucketOptions = {}) {
@@ -92,7 +92,7 @@ export class TokenBucket {
    * @param n - tokens to take, a number in `[0, burst]`
    * @defaultValue `n`: 1
    * @returns `true` when the tokens were taken, `false` (nothing taken) otherwise
-   * @throws {@link InvalidOptionError} (`option: "n"`) when `n` is not in `[0, burst]`
+   * @throws `TaurusError` (`option: "n"`) when `n` is not in `[0, burst]`
    */
   tryTake(n = 1): boolean {
     if (!(n >= 0 && n <= this.burst)) throw invalidOption("n", `a number in [0, ${this.burst}]`, n);
@@ -110,7 +110,7 @@ export class TokenBucket {
    * {@link TokenBucket.delayUntilAvailable} counts the debt.
    *
    * @param n - tokens to take, a number >= 0 (may exceed `burst`)
-   * @throws {@link InvalidOptionError} (`option: "n"`) when `n` is not a number >= 0
+   * @throws `TaurusError` (`option: "n"`) when `n` is not a number >= 0
    */
   charge(n: number): void {
     if (!(n >= 0)) throw invalidOption("n", "a number >= 0", n);
@@ -126,7 +126,7 @@ export class TokenBucket {
    * @param n - tokens wanted, a number in `[0, burst]`
    * @defaultValue `n`: 1
    * @returns 0 when `n` tokens are available now, otherwise the wait in ms
-   * @throws {@link InvalidOptionError} (`option: "n"`) when `n` is not in `[0, burst]`
+   * @throws `TaurusError` (`option: "n"`) when `n` is not in `[0, burst]`
    */
   delayUntilAvailable(n = 1): number {
     if (!(n >= 0 && n <= this.burst)) throw invalidOption("n", `a number in [0, ${this.burst}]`, n);
@@ -157,7 +157,7 @@ export class TokenBucket {
  * @param now - the clock in milliseconds
  * @defaultValue `rate`: {@link DEFAULT_RATE} (100); `now`: `() => performance.now()`
  * @returns a full {@link TokenBucket}
- * @throws {@link InvalidOptionError} (`option: "rate"`) when `rate` is not > 0
+ * @throws `TaurusError` (`option: "rate"`) when `rate` is not > 0
  */
 export function createMessageLimiter(rate: number = DEFAULT_RATE, now?: Clock): TokenBucket {
   return new TokenBucket(now === undefined ? { rate } : { rate, now });

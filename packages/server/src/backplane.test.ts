@@ -30,11 +30,14 @@ describe("backplane", () => {
     expect((await gotA).map((m) => [m.type, m.sequence])).toEqual([[1, 7]]);
     expect((await gotB).map((m) => [m.type, m.sequence])).toEqual([[2, 7]]);
 
-    // local: this server only.
+    // local: this server only (a broadcast to both after it is the sentinel).
+    const laterOnB: number[] = [];
+    onB.on("message", (m) => laterOnB.push(m.sequence));
     a.server.broadcast(msg(8, "local"), { local: true });
     await until(() => onA.stats.messagesIn === 2);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(onB.stats.messagesIn).toBe(1);
+    a.server.broadcast(msg(9, "sentinel"));
+    await until(() => onB.stats.messagesIn === 2);
+    expect(laterOnB).toEqual([9]);
     expect(adapter.stats()).toEqual({
       published: 0,
       received: 0,
@@ -81,8 +84,11 @@ describe("backplane", () => {
     expect(() => a.server.broadcast(msg(1, "x"))).toThrow(
       expect.objectContaining({ code: "INVALID_MESSAGE" }),
     );
-    await new Promise((r) => setTimeout(r, 20));
-    expect(client.stats.messagesIn).toBe(0);
+    // A local broadcast (no codec) is the sentinel: it must be the first message to arrive.
+    const first = collect(client, 1);
+    a.server.broadcast(msg(2, "sentinel"), { local: true });
+    expect((await first).map((m) => m.sequence)).toEqual([2]);
+    expect(client.stats.messagesIn).toBe(1);
     await adapter.close();
   });
 });

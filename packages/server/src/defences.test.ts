@@ -44,7 +44,7 @@ describe("farewell", () => {
       handler: { farewell: (error) => msg(0, `bye: ${error.code}`, 1) },
     });
     const first = await rawFrom(port, USER);
-    await until(() => first.chunks.length > 0 || first.socket.destroyed, 5000);
+    await until(() => first.chunks.length > 0 || first.socket.destroyed, { timeout: 5000 });
     await first.closed;
     expect(frames(Buffer.concat(first.chunks)).map((m) => Buffer.from(m.data).toString())).toEqual([
       "bye: HANDSHAKE_TIMEOUT",
@@ -80,7 +80,7 @@ describe("memory budget", () => {
       await new Promise((r) => setTimeout(r, 5));
       peak = Math.max(peak, server.memoryBudget.used);
     }
-    await until(() => closes.filter((c) => c === "MEMORY_BUDGET").length > 0, 5000);
+    await until(() => closes.filter((c) => c === "MEMORY_BUDGET").length > 0, { timeout: 5000 });
     const user = await connectRaw(port, USER);
     const got = collect(user, 1);
     user.send(msg(42, "hello"));
@@ -113,7 +113,7 @@ describe("write deadline", () => {
     expect((await got).map((m) => m.sequence)).toEqual(
       Array.from({ length: total }, (_, i) => i + 1),
     );
-    await until(() => closes.includes("SLOW_CONSUMER"), 5000);
+    await until(() => closes.includes("SLOW_CONSUMER"), { timeout: 5000 });
     expect(server.metrics.snapshot().errors_by_code.SLOW_CONSUMER).toBe(1);
     expect(server.connectionCount).toBe(1);
   });
@@ -133,7 +133,9 @@ describe("pipelining", () => {
     );
     client.socket.write(all);
     const size = binary.encode(msg(1)).length;
-    await until(() => client.chunks.reduce((n, c) => n + c.length, 0) >= size * 10_000, 20_000);
+    await until(() => client.chunks.reduce((n, c) => n + c.length, 0) >= size * 10_000, {
+      timeout: 20_000,
+    });
     const replies = frames(Buffer.concat(client.chunks));
     expect(replies.length).toBe(10_000);
     expect(replies.every((m, i) => m.sequence === i + 1)).toBe(true);

@@ -6,6 +6,7 @@
  * @module
  */
 
+export type { CloseOptions, ListenOptions } from "./abort";
 export { ACCEPTS_PER_TICK } from "./accept-queue";
 export type {
   AdapterStats,
@@ -20,6 +21,13 @@ export type { Admission } from "./admission";
 export { IDENTITY, identityOf } from "./admission";
 export type { ChannelMembersHooks } from "./channel-members";
 export { ChannelMembers } from "./channel-members";
+export type {
+  ServerCloseMessage,
+  ServerListeningMessage,
+  ServerMessageContext,
+  ServerRefusedMessage,
+} from "./diagnostics";
+export { SERVER_CHANNELS } from "./diagnostics";
 export type { ServerHandler } from "./handler";
 export { createLocalAdapter } from "./local-adapter";
 export type { RateLimitPolicy, ServerOptions } from "./options";

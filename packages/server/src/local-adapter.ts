@@ -34,6 +34,10 @@ class LocalAdapter implements BroadcastAdapter {
     this.members.clear();
     return Promise.resolve();
   }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }
 
 /**
@@ -41,7 +45,7 @@ class LocalAdapter implements BroadcastAdapter {
  * channel get each other's broadcasts (each re-encoded for its own protocol);
  * nothing crosses processes.
  *
- * @returns a new adapter with a random instance id
+ * @returns a new adapter with a random instance id; `await using` closes it
  *
  * @example
  * ```ts
@@ -51,6 +55,6 @@ class LocalAdapter implements BroadcastAdapter {
  * json.broadcast(message); // JSON clients, then binary clients, each in their protocol
  * ```
  */
-export function createLocalAdapter(): BroadcastAdapter {
+export function createLocalAdapter(): BroadcastAdapter & AsyncDisposable {
   return new LocalAdapter();
 }

@@ -75,6 +75,7 @@ function invalid(name: string, requirement: string, value: unknown): TaurusError
   return new TaurusError(
     "INVALID_OPTION",
     `option perAddress.${name} must be ${requirement}, got ${String(value)}`,
+    { option: `perAddress.${name}` },
   );
 }
 
@@ -93,6 +94,11 @@ function rate(name: string, value: number | undefined, fallback: number): number
     throw invalid(name, "a number > 0 or Infinity", value);
   }
   return value;
+}
+
+/** A default burst for `tokens` per second: at least 1, at most the largest safe integer. */
+function defaultBurst(tokens: number): number {
+  return Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, Math.ceil(tokens)));
 }
 
 function burst(name: string, value: number | undefined, fallback: number): number {
@@ -164,13 +170,13 @@ export function resolvePerAddress(
     burst: burst(
       "burst",
       o.burst,
-      Number.isFinite(ratePerSecond) ? Math.max(1, Math.ceil(ratePerSecond * 2)) : 1,
+      Number.isFinite(ratePerSecond) ? defaultBurst(ratePerSecond * 2) : 1,
     ),
     messagesPerSecond,
     messageBurst: burst(
       "messageBurst",
       o.messageBurst,
-      Number.isFinite(messagesPerSecond) ? Math.max(1, Math.ceil(messagesPerSecond)) : 1,
+      Number.isFinite(messagesPerSecond) ? defaultBurst(messagesPerSecond) : 1,
     ),
     trusted: trustedBlockList(trustedList),
     trustedList: [...trustedList],

@@ -84,7 +84,7 @@ describe("per-address limits (defaults)", () => {
     // The legitimate user's address has its own budget and is answered at once.
     expect(await echo(port, 9)).toBe(9);
     // Paused, not dropped: every attacker message is handled in the end.
-    await until(() => handled.get(ATTACKER) === 200, 10_000);
+    await until(() => handled.get(ATTACKER) === 200, { timeout: 10_000 });
     expect(server.metrics.snapshot().errors_by_code.RATE_LIMITED).toBeUndefined();
   });
 
@@ -124,5 +124,20 @@ describe("per-address limits (defaults)", () => {
     expect(optionOf({ messageBurst: 0 })).toBe("perAddress.messageBurst");
     expect(optionOf({ trusted: ["10.0.0.0/33"] })).toBe("perAddress.trusted");
     expect(optionOf({ trusted: ["not an address"] })).toBe("perAddress.trusted");
+  });
+
+  it("derives default bursts that the rate limiters accept, however large the rates", () => {
+    // A burst derived from a huge rate once reached @taurus/ratelimit as an infinite
+    // `perIpBurst`, an option the user never wrote: the default is now capped.
+    const server = createServer({
+      protocol: binary,
+      perAddress: { ratePerSecond: 1e308, messagesPerSecond: 1e308 },
+    });
+    expect(server.connectionCount).toBe(0);
+    try {
+      createServer({ protocol: binary, perAddress: { ratePerSecond: 0 } });
+    } catch (err) {
+      expect((err as TaurusError).option).toBe("perAddress.ratePerSecond");
+    }
   });
 });

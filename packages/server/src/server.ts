@@ -12,6 +12,7 @@ import {
 } from "@taurus/core-conn";
 import { ServerMetrics } from "@taurus/metrics";
 import { TokenBucket } from "@taurus/ratelimit";
+import { abortedError, type CloseOptions, type ListenOptions, onAbort } from "./abort";
 import { AcceptQueue } from "./accept-queue";
 import {
   type BackplaneMembership,
@@ -20,6 +21,7 @@ import {
 } from "./adapter";
 import { AddressGuard, type AddressPass } from "./address-guard";
 import { drained, MAX_BACKPLANE_PACE } from "./backplane-pace";
+import { publishListening, publishRefused, publishServerClose } from "./diagnostics";
 import { FdWatch } from "./fd-watch";
 import { FrameMeter } from "./frame-meter";
 import type { ServerHandler } from "./handler";
@@ -155,6 +157,10 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   private readonly membership: BackplaneMembership | undefined;
   /** Settles once the connections a backplane delivery congested have drained. */
   private pace: Promise<void> | undefined;
+  /** Ends the shutdown's wait at once (a `close` signal aborted); set while it waits. */
+  private cutShort: (() => void) | undefined;
+  /** Stops watching the `listen` signal. */
+  private unwatchListen: (() => void) | undefined;
 
   /** @internal use {@link createServer} */
   constructor(config: ServerConfig<M>) {
@@ -220,22 +226,38 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
    *
    * @param port - the TCP port; `0` picks a free one (read it from {@link TaurusServer.address})
    * @param host - the address to bind; when omitted, every interface (as `net.Server.listen`)
+   * @param options - `signal`, which closes the server when aborted (see {@link ListenOptions})
    * @returns the bound address
-   * @throws `TaurusError` `SOCKET` when the port cannot be bound; `CONNECTION_CLOSED` once closed
+   * @throws `TaurusError` `SOCKET` when the port cannot be bound; `CONNECTION_CLOSED` once closed;
+   *   `ABORTED` when the signal aborts before the server listens
    */
-  listen(port: number, host?: string): Promise<AddressInfo> {
+  listen(port: number, host?: string, options: ListenOptions = {}): Promise<AddressInfo> {
     if (this.state !== "idle") {
       return Promise.reject(new TaurusError("CONNECTION_CLOSED", `server is ${this.state}`));
+    }
+    const signal = options.signal;
+    if (signal?.aborted) {
+      void this.close();
+      return Promise.reject(abortedError("listen()", signal));
     }
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void =>
         reject(new TaurusError("SOCKET", err.message, { cause: err }));
       this.listener.once("error", onError);
+      if (signal) {
+        this.unwatchListen = onAbort(signal, () => {
+          if (this.state === "idle") reject(abortedError("listen()", signal));
+          void this.close();
+        });
+      }
       this.listener.listen(port, host, () => {
+        // Closed (aborted) before the port was bound: let it go again.
+        if (this.state !== "idle") return void this.listener.close();
         this.listener.off("error", onError);
         this.state = "listening";
         this.fds.start();
         this.listener.once("close", () => this.fds.stop());
+        publishListening(this as TaurusServer<unknown>, this.listener.address() as AddressInfo);
         resolve(this.listener.address() as AddressInfo);
       });
     });
@@ -394,15 +416,28 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
    * Connections keep reading while they close, so what a peer sent before
    * it saw the close is still handled. Calling it again returns the same promise.
    *
+   * @param options - `signal`, which cuts the shutdown short when aborted (see {@link CloseOptions})
    * @returns how many connections closed cleanly, how many were forced, and what the forced ones lost
    */
-  close(): Promise<ShutdownReport> {
+  close(options: CloseOptions = {}): Promise<ShutdownReport> {
     if (!this.closing) this.closing = this.shutdown();
+    const signal = options.signal;
+    if (signal?.aborted) this.cutShort?.();
+    else if (signal) {
+      const unwatch = onAbort(signal, () => this.cutShort?.());
+      void this.closing.finally(unwatch);
+    }
     return this.closing;
+  }
+
+  /** For `await using`: the graceful {@link TaurusServer.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   private async shutdown(): Promise<ShutdownReport> {
     this.state = "closing";
+    this.unwatchListen?.();
     this.membership?.leave();
     this.rooms.close();
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
@@ -410,9 +445,11 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), this.options.shutdownTimeout);
+      this.cutShort = () => resolve("timeout");
     });
     const finished = Promise.all(sessions.map((s) => s.idle().then(() => s.conn.end())));
     const outcome = await Promise.race([finished, deadline]);
+    this.cutShort = undefined;
     clearTimeout(timer);
     let forced = 0;
     const discarded: DiscardedAtShutdown[] = [];
@@ -436,6 +473,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     await stopped;
     this.state = "closed";
     const report = { closed: sessions.length - forced, forced, discarded };
+    publishServerClose(this as TaurusServer<unknown>, report);
     this.emit("close", report);
     return report;
   }
@@ -573,6 +611,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.metrics.connectionRefused();
     this.metrics.error("connection", "CONNECTION_LIMIT");
     const error = new TaurusError("CONNECTION_LIMIT", why);
+    publishRefused(this as TaurusServer<unknown>, socket, error);
     this.report(error, undefined);
     closeWithFarewell(
       socket,

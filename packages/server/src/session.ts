@@ -2,6 +2,7 @@ import { type Connection, TaurusError } from "@taurus/core-conn";
 import type { ServerMetrics } from "@taurus/metrics";
 import type { TokenBucket } from "@taurus/ratelimit";
 import { type AdmissionState, applyAdmission } from "./admission";
+import { traceMessage, tracingMessages } from "./diagnostics";
 import type { ServerHandler } from "./handler";
 import type { RateLimitPolicy } from "./options";
 
@@ -149,7 +150,9 @@ export class Session<M> {
     const started = timed ? performance.now() : 0;
     let result: unknown;
     try {
-      result = onMessage.call(this.handler, this.conn, message);
+      result = tracingMessages()
+        ? traceMessage(this.conn, message, () => onMessage.call(this.handler, this.conn, message))
+        : onMessage.call(this.handler, this.conn, message);
     } catch (err) {
       this.failed(err);
       if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);

@@ -46,16 +46,22 @@ describe("graceful shutdown", () => {
   });
 
   it("destroys what is left after shutdownTimeout and says so", async () => {
+    let handling = 0;
     const server = createServer({
       protocol: binary,
       shutdownTimeout: 100,
-      handler: { onMessage: () => new Promise<void>(() => {}) }, // never settles
+      handler: {
+        onMessage: () => {
+          handling++;
+          return new Promise<void>(() => {}); // never settles
+        },
+      },
     });
     const { port } = await server.listen(0, "127.0.0.1");
     const client = await connectRaw(port);
     client.send(msg(1));
     await until(() => server.connectionCount === 1);
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => handling === 1, { what: "the handler to be running" });
     const report = await server.close();
     expect(report).toEqual({
       closed: 0,

@@ -72,14 +72,8 @@ export function collect(conn: Connection<BinaryMessage>, n: number): Promise<Bin
   });
 }
 
-/** Resolves when `predicate` holds, polling every few ms; rejects after `timeout` ms. */
-export async function until(predicate: () => boolean, timeout = 5000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeout) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Resolves when `predicate` holds (the shared test toolkit of `@taurus/core-conn/testing`). */
+export { until } from "@taurus/core-conn/testing";
 
 /** A self-signed certificate for 127.0.0.1, made with openssl at test time. */
 export function selfSignedCert(): { key: string; cert: string } {

@@ -6,6 +6,7 @@ import net from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Connection, type ConnectionOptions, type Protocol, TaurusError } from "@taurus/core-conn";
+import { until as waitUntil } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
 import { createServer, type ServerConfig, type TaurusServer } from "@taurus/server";
@@ -46,18 +47,12 @@ export function sleep(ms: number): Promise<void> {
   });
 }
 
-/** Resolves when `predicate` holds, polling; rejects after `timeout` ms naming `what`. */
-export async function until(
+/** Resolves when `predicate` holds (the shared `until` of `@taurus/core-conn/testing`); rejects after `timeout` ms naming `what`. */
+export const until = (
   predicate: () => boolean,
   timeout = 10_000,
   what = "condition",
-): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeout) throw new Error(`${what} not met within ${timeout} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+): Promise<void> => waitUntil(predicate, { timeout, what });
 
 /** Runs `tasks` with at most `limit` in flight; resolves with their results in order. */
 export async function pool<T>(
