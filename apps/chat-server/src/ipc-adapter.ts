@@ -119,6 +119,11 @@ export class IpcAdapter implements BroadcastAdapter {
     return this.members.join(channel, listener);
   }
 
+  /** Publishes on `channel` without listening to it (the primary is not asked to send it here). */
+  publish(channel: string, payload: Uint8Array): void {
+    if (!this.closed) this.members.publish(channel, payload);
+  }
+
   stats(): AdapterStats {
     return { ...this.counts, lost: this.tracker.lost, duplicates: this.tracker.duplicates };
   }

@@ -190,6 +190,15 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
   }
 
   /**
+   * Publishes `payload` on `channel` without joining it (no subscription is made): the
+   * members here and on every other instance get it, numbered like any publication.
+   * Ignored once the adapter is closed; never throws.
+   */
+  publish(channel: string, payload: Uint8Array): void {
+    if (!this.closed) this.members.publish(channel, payload);
+  }
+
+  /**
    * Resolves once every connection is up and every channel joined so far is
    * subscribed (or read) in Redis. Optional: the adapter works (and queues)
    * without it.

@@ -77,6 +77,13 @@ export interface BroadcastAdapter {
    * @throws `TaurusError` `CONNECTION_CLOSED` once the adapter is closed
    */
   join(channel: string, listener: BackplaneListener): BackplaneMembership;
+  /**
+   * Publishes `payload` on `channel` without joining it (a server sending to a room it has
+   * no member in): every member here and on the other instances gets it. Optional: without
+   * it, a server joins the channel for the one message and leaves it again.
+   * Never throws: what the adapter cannot deliver it counts as `dropped`.
+   */
+  publish?(channel: string, payload: Uint8Array): void;
   /** What the adapter counted: published, received, dropped. */
   stats(): AdapterStats;
   /** Leaves every channel and releases the adapter's resources; idempotent. */

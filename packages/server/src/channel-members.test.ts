@@ -19,4 +19,24 @@ describe("ChannelMembers", () => {
     expect(members.has("room#a")).toBe(false);
     expect(events).toEqual(["first room#a", "last room#a"]);
   });
+
+  it("publishes without a membership: to every member here, then forwarded, joining nothing", () => {
+    const forwarded: string[] = [];
+    const events: string[] = [];
+    const members = new ChannelMembers("me", {
+      forward: (channel, payload) => void forwarded.push(`${channel}:${Buffer.from(payload)}`),
+      firstJoined: (c) => void events.push(`first ${c}`),
+    });
+    const got: string[] = [];
+    members.join(
+      "room#a",
+      (payload, origin) => void got.push(`${Buffer.from(payload)} from ${origin}`),
+    );
+    members.publish("room#a", Buffer.from("hello"));
+    members.publish("room#b", Buffer.from("nobody here"));
+    expect(got).toEqual(["hello from me"]);
+    expect(forwarded).toEqual(["room#a:hello", "room#b:nobody here"]);
+    expect(members.has("room#b")).toBe(false);
+    expect(events).toEqual(["first room#a"]);
+  });
 });

@@ -73,6 +73,16 @@ export class ChannelMembers {
     };
   }
 
+  /**
+   * Publishes `payload` on `channel` without a membership: every local member gets it,
+   * then `forward` hands it to the other instances.
+   */
+  publish(channel: string, payload: Uint8Array): void {
+    for (const member of this.channels.get(channel) ?? [])
+      this.call(member, payload, this.instanceId);
+    this.hooks.forward(channel, payload);
+  }
+
   /** Whether `channel` has a member here. */
   has(channel: string): boolean {
     return this.channels.has(channel);

@@ -20,6 +20,10 @@ class LocalAdapter implements BroadcastAdapter {
   private readonly members = new ChannelMembers(this.instanceId, { forward: () => {} });
   private closed = false;
 
+  publish(channel: string, payload: Uint8Array): void {
+    if (!this.closed) this.members.publish(channel, payload);
+  }
+
   join(channel: string, listener: BackplaneListener): BackplaneMembership {
     if (this.closed) throw new TaurusError("CONNECTION_CLOSED", "adapter is closed");
     return this.members.join(channel, listener);

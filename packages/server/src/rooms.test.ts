@@ -167,8 +167,13 @@ const codec: BackplaneCodec<BinaryMessage> = {
 /** An adapter that counts the channels joined and left through it. */
 function countingAdapter(inner: BroadcastAdapter) {
   const joined = new Map<string, number>();
+  const published: string[] = [];
   const adapter: BroadcastAdapter = {
     instanceId: inner.instanceId,
+    publish(channel, payload) {
+      published.push(channel);
+      inner.publish?.(channel, payload);
+    },
     stats: () => inner.stats(),
     close: () => inner.close(),
     join(channel, listener) {
@@ -183,14 +188,14 @@ function countingAdapter(inner: BroadcastAdapter) {
       };
     },
   };
-  return { adapter, joined };
+  return { adapter, joined, published };
 }
 
 describe("rooms across servers sharing a backplane", () => {
   it("are one room; a server holds a room's channel only while it has members in it", async () => {
     const local = createLocalAdapter();
     onCleanup(() => local.close());
-    const { adapter, joined } = countingAdapter(local);
+    const { adapter, joined, published } = countingAdapter(local);
     const a = await roomServer({ backplane: { adapter, codec } });
     const b = await roomServer({ backplane: { adapter, codec } });
     const onA = await client(a.port);
@@ -212,13 +217,15 @@ describe("rooms across servers sharing a backplane", () => {
     a.server.rooms.broadcast("lobby", msg(4, "after b left", SAY));
     await until(() => onA.said("after b left"));
     expect(onB.said("after b left")).toBe(false);
-    // A server without members in a room still reaches the room's members elsewhere.
+    // A server without members in a room still reaches the room's members elsewhere, by
+    // publishing without joining the room's channel.
     expect(b.server.rooms.broadcast("lobby", msg(5, "from b, no member", SAY))).toEqual({
       sent: 0,
       failed: 0,
     });
     await until(() => onA.said("from b, no member"));
     expect(joined.get("taurus#lobby")).toBe(1);
+    expect(published).toEqual(["taurus#lobby"]);
     // Closing a server leaves every room channel it held.
     await a.server.close();
     expect(joined.get("taurus#lobby")).toBe(0);

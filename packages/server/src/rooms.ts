@@ -197,10 +197,13 @@ export class Rooms<M> {
     const except = typeof options.except === "string" ? options.except : options.except?.id;
     const result = entry ? this.fanOut(entry, frame, except) : { sent: 0, failed: 0 };
     if (neutral !== undefined && backplane !== undefined) {
+      const channel = `${backplane.channel}#${room}`;
       if (entry?.membership) entry.membership.publish(neutral);
+      else if (backplane.adapter.publish) backplane.adapter.publish(channel, neutral);
       else {
-        // No member here: publish through a membership held just for this message.
-        const once = backplane.adapter.join(`${backplane.channel}#${room}`, () => undefined);
+        // No member here and an adapter that cannot publish alone: a membership held just
+        // for this message.
+        const once = backplane.adapter.join(channel, () => undefined);
         once.publish(neutral);
         once.leave();
       }
