@@ -82,6 +82,8 @@ export class ChatSession<M> {
           // old connection).
           const join = this.token === undefined ? JOINED : `${RECLAIM}${this.token}`;
           this.trySend(this.message(SYSTEM, join, TOKEN_REQUEST));
+          // Rooms are per connection: back in the room we were in.
+          if (this.room !== "") this.trySend(this.message(SYSTEM, `/join ${this.room}`));
           if (!this.answered) this.watchSilence();
         },
         onMessage: (m) => this.received(m),
