@@ -14,7 +14,19 @@ interface Discarded {
 describe("graceful shutdown of chat-server with slow readers", () => {
   it("fast readers get everything and a clean end; slow ones are reset at the deadline and reported", async () => {
     const deadline = scale(1_000, 10_000);
-    const server = await startChat(["--shutdown-timeout", `${deadline}ms`]);
+    // The write deadline (5 s by default) would evict the slow readers as slow consumers
+    // before the shutdown deadline (10 s at stress scale): here the shutdown deadline cuts.
+    const server = await startChat([
+      "--shutdown-timeout",
+      `${deadline}ms`,
+      "--write-timeout",
+      `${deadline * 10}ms`,
+      // 50 slow readers from one address at stress scale: past the per-address defaults.
+      "--max-connections-per-address",
+      "1000",
+      "--connection-rate-per-address",
+      "inf",
+    ]);
     const slowCount = scale(5, 50);
     const fastCount = scale(5, 10);
     // 127.0.0.2: slow readers (one chunk every few hundred ms); 127.0.0.3: fast ones.
