@@ -171,8 +171,9 @@ function outageSuite(mode: Mode): void {
     // Streams: whatever the publisher queued (1,000 by default) arrives; only the overflow
     // was dropped, and counted.
     if (durable) expect(figures.lost).toBe(0);
-    expect(await a.stop()).toBe(0);
-    expect(await b.stop()).toBe(0);
+    const [codeA, codeB] = [await a.stop(), await b.stop()];
+    const crash = [...a.logs, ...b.logs].filter((l) => l.level === "stderr").map((l) => l.line);
+    expect({ codeA, codeB, crash }).toEqual({ codeA: 0, codeB: 0, crash: [] });
   }, 180_000);
 
   it(`${mode}: an instance frozen (SIGSTOP) past Redis's output-buffer limit: ${durable ? "nothing lost" : "cut off, noticed at once, every loss counted"}`, async () => {

@@ -58,8 +58,15 @@ export function startChat(
     proc.stderr?.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
       for (let nl = buffered.indexOf("\n"); nl !== -1; nl = buffered.indexOf("\n")) {
-        const entry = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
+        const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
+        // Not a log line: a crash's stack trace (kept, so a failing case can show it).
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          entry = { level: "stderr", msg: "not a log line", line };
+        }
         logs.push(entry);
         onLog?.(logs);
         if (entry.msg === "listening") {
