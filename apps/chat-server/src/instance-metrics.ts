@@ -89,68 +89,56 @@ export function registerInstanceMetrics(
   read: () => InstanceSnapshot[],
   server: boolean,
 ): void {
-  const each = (emit: (labels: Record<string, string>, value: number) => void, get: Series[2]) => {
+  type Emit = (labels: Record<string, string>, value: number) => void;
+  const perInstance = (get: Series[2]) => (emit: Emit) => {
     for (const s of read()) {
       const v = get(s);
       if (v !== undefined) emit({ instance: s.instance }, v);
     }
   };
-  const eachServer = (
-    emit: (labels: Record<string, string>, value: number) => void,
-    get: ServerSeries[2],
-  ) => {
+  const perProtocol = (get: ServerSeries[2]) => (emit: Emit) => {
     for (const s of read()) {
-      for (const protocol of PROTOCOLS)
+      for (const protocol of PROTOCOLS) {
         emit({ instance: s.instance, protocol }, get(s.metrics[protocol]));
+      }
     }
   };
-  const serverLabels = ["instance", "protocol"];
-  for (const [name, help, get] of server ? SERVER_COUNTERS : []) {
-    new promClient.Counter({
-      name: `taurus_${name}`,
-      help,
-      labelNames: serverLabels,
-      registers: [registry],
-      collect() {
-        this.reset();
-        eachServer((l, v) => this.inc(l, v), get);
-      },
-    });
-  }
-  for (const [name, help, get] of server ? SERVER_GAUGES : []) {
-    new promClient.Gauge({
-      name: `taurus_${name}`,
-      help,
-      labelNames: serverLabels,
-      registers: [registry],
-      collect() {
-        this.reset();
-        eachServer((l, v) => this.set(l, v), get);
-      },
-    });
-  }
-  for (const [name, help, get] of BACKPLANE_COUNTERS) {
-    new promClient.Counter({
-      name: `taurus_${name}`,
-      help,
-      labelNames: ["instance"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        each((l, v) => this.inc(l, v), get);
-      },
-    });
-  }
-  for (const [name, help, get] of GAUGES) {
-    new promClient.Gauge({
-      name: `taurus_${name}`,
-      help,
-      labelNames: ["instance"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        each((l, v) => this.set(l, v), get);
-      },
-    });
+  type Family = [
+    counter: boolean,
+    name: string,
+    help: string,
+    labels: string[],
+    collect: (emit: Emit) => void,
+  ];
+  const byProtocol = ["instance", "protocol"];
+  const families: Family[] = [
+    ...(server ? SERVER_COUNTERS : []).map(
+      ([n, h, g]): Family => [true, n, h, byProtocol, perProtocol(g)],
+    ),
+    ...(server ? SERVER_GAUGES : []).map(
+      ([n, h, g]): Family => [false, n, h, byProtocol, perProtocol(g)],
+    ),
+    ...BACKPLANE_COUNTERS.map(([n, h, g]): Family => [true, n, h, ["instance"], perInstance(g)]),
+    ...GAUGES.map(([n, h, g]): Family => [false, n, h, ["instance"], perInstance(g)]),
+  ];
+  for (const [counter, name, help, labelNames, collect] of families) {
+    const configuration = { name: `taurus_${name}`, help, labelNames, registers: [registry] };
+    if (counter) {
+      new promClient.Counter({
+        ...configuration,
+        collect() {
+          this.reset();
+          collect((l, v) => this.inc(l, v));
+        },
+      });
+    } else {
+      new promClient.Gauge({
+        ...configuration,
+        collect() {
+          this.reset();
+          collect((l, v) => this.set(l, v));
+        },
+      });
+    }
   }
 }

@@ -48,6 +48,10 @@ interface Speaker {
   send(chat: ChatMessage): void;
 }
 
+/** The name `conn` holds, once it joined. */
+const holderOf = (conn: Connection<unknown>): Holder<Speaker> | undefined =>
+  conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
+
 /** The chat's two protocols, each served on its own port. */
 export type ChatProtocol = "json" | "binary";
 
@@ -241,7 +245,7 @@ export class ChatRoom {
     encode: (c: ChatMessage) => M,
     server: TaurusServer<M>,
   ): undefined | Promise<void> {
-    const holder = conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
+    const holder = holderOf(conn);
     // `from`: the bound name, or the name claimed by a peer that has not joined.
     this.log.debug("message", {
       conn: conn.id,
@@ -395,7 +399,7 @@ export class ChatRoom {
       for (const room of server.rooms.list().filter(isRoom)) {
         const names = server.rooms
           .members(room)
-          .map((c) => (c.attributes.get(HOLDER) as Holder<Speaker> | undefined)?.name)
+          .map((c) => holderOf(c)?.name)
           .filter((n): n is string => n !== undefined);
         out.set(room, [...(out.get(room) ?? []), ...names]);
       }
@@ -453,12 +457,12 @@ export class ChatRoom {
 
   /** Tells one connection what went wrong with what it sent; nothing else hears it. */
   private tell<M>(conn: Connection<M>, encode: (c: ChatMessage) => M, text: string): void {
-    const holder = conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
+    const holder = holderOf(conn);
     conn.send(encode(this.notice(holder?.name ?? "", `error: ${text}`)));
   }
 
   private closed<M>(conn: Connection<M>, protocol: string, error: TaurusError | undefined): void {
-    const holder = conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
+    const holder = holderOf(conn);
     if (this.throttle.admit("disconnected")) {
       this.log.info("disconnected", {
         conn: conn.id,

@@ -20,22 +20,35 @@ export const BINARY_DATA_AT = 15;
 const JSON_TIMESTAMP = "1700000000000000000";
 
 /**
- * One binary frame: magic CA FE, version 1, type, sequence, length, data, CRC-32.
+ * One binary frame: magic CA FE, version 1, type (2, a chat user message, unless given),
+ * sequence, length, data, CRC-32.
  * @param {Uint8Array} data
  * @param {number} [sequence]
+ * @param {number} [type]
  * @returns {Buffer}
  */
-export function binaryFrame(data, sequence = 1) {
+export function binaryFrame(data, sequence = 1, type = 2) {
   const frame = Buffer.allocUnsafe(19 + data.length);
   frame[0] = 0xca;
   frame[1] = 0xfe;
   frame[2] = 1;
-  frame.writeUInt32BE(2, 3);
+  frame.writeUInt32BE(type, 3);
   frame.writeUInt32BE(sequence, 7);
   frame.writeUInt32BE(data.length, 11);
   frame.set(data, 15);
   frame.writeUInt32BE(crc32(frame.subarray(0, 15 + data.length)) >>> 0, 15 + data.length);
   return frame;
+}
+
+/**
+ * A chat join from `name` as a binary frame (type 1): a chat server relays nothing from a
+ * peer before it joins.
+ * @param {string} name
+ * @returns {Buffer}
+ */
+export function chatJoinFrame(name) {
+  const join = { type: 1, sequence: 1, from: name, to: "", content: "加入了聊天室" };
+  return binaryFrame(Buffer.from(JSON.stringify(join)), 1, 1);
 }
 
 /**

@@ -146,7 +146,7 @@ async function generate() {
   const { config, connect, connectMany, finish, send, window } = await import(
     "../../generators/common.mjs"
   );
-  const { FrameCounter } = await import("../lib/wire.mjs");
+  const { chatJoinFrame, FrameCounter } = await import("../lib/wire.mjs");
   const { createBinaryProtocol } = await import("@taurus/protocol-binary");
   const c = config();
   const ports = /** @type {number[]} */ (c.ports);
@@ -164,16 +164,7 @@ async function generate() {
   for (const port of ports) receivers.push(...(await connectMany(port, count / ports.length)));
   const sender = await connect(/** @type {number} */ (ports[0]));
   sender.on("data", () => {}); // its own copies
-  // The chat relays nothing from a peer before it joins.
-  const join = { type: 1, sequence: 1, from: "bench", to: "", content: "加入了聊天室" };
-  sender.write(
-    createBinaryProtocol().encode({
-      version: 1,
-      type: 1,
-      sequence: 1,
-      data: Buffer.from(JSON.stringify(join)),
-    }),
-  );
+  sender.write(chatJoinFrame("bench"));
   send({ type: "connected" });
   await new Promise((resolve) =>
     process.on("message", (m) => {
