@@ -12,8 +12,18 @@ afterEach(async () => {
 });
 
 type Kind = "json" | "binary";
-const connect = (server: Running, kind: Kind, name: string, localAddress = "127.0.0.3") =>
-  peer(kind === "json" ? server.json : server.binary, kind, cleanups, { name, localAddress });
+/**
+ * A peer joined as `name`, once the server has announced the join (joins on two sockets
+ * race; `/who` lists names in the order they were bound).
+ */
+async function connect(server: Running, kind: Kind, name: string, localAddress = "127.0.0.3") {
+  const p = await peer(kind === "json" ? server.json : server.binary, kind, cleanups, {
+    name,
+    localAddress,
+  });
+  await until(() => has(p, { from: name, content: "加入了聊天室" }));
+  return p;
+}
 
 const command = (p: Peer, line: string) =>
   p.send({ type: 1, sequence: 1, from: "", to: "", content: line });
