@@ -8,6 +8,8 @@ import {
   integerOption,
   isTaurusError,
   type Protocol,
+  type SessionInfo,
+  type SessionLostInfo,
   TaurusError,
 } from "@taurus/core-conn";
 import { ClientMetrics } from "@taurus/metrics";
@@ -27,6 +29,7 @@ import {
   resolveClientOptions,
 } from "./options";
 import { PendingRequests } from "./requests";
+import { type ResolvedClientSessionOptions, resolveClientSessionOptions } from "./session/options";
 import { type ClientState, type ClientStats, StatsAccumulator } from "./stats";
 
 /** Everything {@link createClient} takes: where to connect, the protocol, the handler, and the options. */
@@ -87,6 +90,16 @@ export interface ClientEvents<M> {
   error: [error: TaurusError];
   /** The client is closed for good: by `close()` (no error) or after giving up reconnecting (the last error). */
   close: [error: TaurusError | undefined];
+  /** The server granted a session (new, or resumed with `info.replayed` messages sent again). */
+  session: [info: SessionInfo];
+  /** The session could not be resumed: what may be lost is counted, never silent. */
+  sessionLost: [info: SessionLostInfo];
+  /**
+   * The client asked for a session and carries on without one: the server
+   * refused (`"refused"`, a Taurus server without sessions, or at its limit)
+   * or said nothing within `helloTimeout` (`"silent"`, such as a Go server).
+   */
+  sessionUnavailable: [reason: "refused" | "silent"];
 }
 
 interface Deferred {
@@ -132,6 +145,8 @@ function closedError(what: string, cause?: unknown): TaurusError {
 export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   /** The protocol spoken with the server. */
   readonly protocol: Protocol<M>;
+  /** The resolved `session` option; `undefined` without sessions. */
+  private readonly sessionOptions: ResolvedClientSessionOptions | undefined;
   /** The server's host. */
   readonly host: string;
   /** The server's port. */
@@ -177,6 +192,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     }
     this.protocol = config.protocol;
     this.options = resolveClientOptions(config.address, config, config.protocol.maxMessageSize);
+    this.sessionOptions = resolveClientSessionOptions(config.session, config.protocol);
     this.host = this.options.host;
     this.port = this.options.port;
     this.handler = config.handler ?? {};

@@ -13,6 +13,7 @@ import {
 } from "./options";
 import { type Drop, dropReasonCode, type Fatal, type Keepalive, type Protocol } from "./protocol";
 import { SendQueue } from "./send-queue";
+import type { SessionLink } from "./session/link";
 import { type ConnectionStats, newConnectionStats } from "./stats";
 import { sweeper } from "./sweeper";
 
@@ -105,6 +106,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private closeError: TaurusError | undefined;
   private endWaiters: Array<() => void> | undefined;
   private unsent: Uint8Array[] = NO_FRAMES;
+  private link: SessionLink<M> | undefined;
 
   /**
    * @param socket - a connected (or connecting) socket, or any Duplex
@@ -215,6 +217,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    *   the protocol's encoder
    */
   send(message: M): boolean {
+    if (this.link !== undefined) return this.sendOnSession(message, this.link);
     this.assertOpen();
     const protocol = this.protocol;
     if (protocol.encodeInto !== undefined && protocol.encodedLength !== undefined) {
@@ -222,6 +225,35 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     }
     const frame = protocol.encode(message);
     return this.sendFrame(frame.length, frame);
+  }
+
+  /**
+   * Attaches a session layer (used by `@taurus/server` and `@taurus/client`):
+   * it sees every data message sent and every control frame received, and may
+   * take messages sent after the close for replay elsewhere.
+   *
+   * @param link - the session's hooks; `undefined` detaches
+   */
+  attachSession(link: SessionLink<M> | undefined): void {
+    this.link = link;
+  }
+
+  /** Sends a control frame (keepalive or session) of the protocol's control facet. */
+  sendControl(frame: M): void {
+    if (this.currentState !== "open") return;
+    const bytes = this.protocol.encode(frame);
+    this.sendFrame(bytes.length, bytes);
+  }
+
+  private sendOnSession(message: M, link: SessionLink<M>): boolean {
+    if (this.currentState !== "open") {
+      if (link.sendAfterClose(message)) return true;
+      this.assertOpen();
+    }
+    const frame = this.protocol.encode(message);
+    const result = this.sendFrame(frame.length, frame);
+    link.sent(message, frame);
+    return result;
   }
 
   /**
@@ -492,6 +524,12 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (kind !== undefined) {
       this.stats.keepalivesIn++;
       if (kind === "ping") this.answerPing(keepalive as Keepalive<M>);
+      return;
+    }
+    const control = this.protocol.control?.decode(message);
+    if (control !== undefined) {
+      this.stats.keepalivesIn++;
+      this.link?.control(control);
       return;
     }
     this.stats.messagesIn++;

@@ -8,6 +8,8 @@ import {
   type FarewellHook,
   type MemoryBudget,
   type Protocol,
+  type SessionInfo,
+  type SessionLostInfo,
   TaurusError,
 } from "@taurus/core-conn";
 import { ServerMetrics } from "@taurus/metrics";
@@ -29,6 +31,7 @@ import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } 
 import { resetSocket } from "./reset-socket";
 import { type RoomOptions, Rooms } from "./rooms";
 import { Session } from "./session";
+import { type ResolvedSessionOptions, resolveSessionOptions } from "./session/options";
 
 /** Everything {@link createServer} takes: a protocol, a handler, and the options. */
 export interface ServerConfig<M> extends ServerOptions {
@@ -109,6 +112,12 @@ export interface ServerEvents<M> {
   acceptPaused: [error: TaurusError];
   /** File descriptors are available again (a connection was accepted, or the check passed). */
   acceptResumed: [];
+  /** A session started on `conn` (with the `sessions` option). */
+  sessionStarted: [info: SessionInfo, conn: Connection<M>];
+  /** A session was resumed on `conn`; `info.replayed` messages were sent again. */
+  sessionResumed: [info: SessionInfo, conn: Connection<M>];
+  /** A session cannot be resumed: what may be lost is counted, never silent. */
+  sessionLost: [info: SessionLostInfo];
 }
 
 type ServerState = "idle" | "listening" | "closing" | "closed";
@@ -123,6 +132,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   readonly metrics: ServerMetrics;
   /** The protocol every connection speaks. */
   readonly protocol: Protocol<M>;
+  /** The resolved `sessions` option; `undefined` when sessions are off. */
+  private readonly sessionOptions: ResolvedSessionOptions | undefined;
   /**
    * Named groups of this server's connections: `server.rooms.join(conn, "lobby")`,
    * `server.rooms.broadcast("lobby", message)`. With a `backplane`, rooms of the same
@@ -167,6 +178,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     super();
     this.protocol = config.protocol;
     this.options = resolveServerOptions(config, config.protocol.maxMessageSize);
+    this.sessionOptions = resolveSessionOptions(config.sessions);
     this.handler = config.handler ?? {};
     this.metrics = config.metrics ?? new ServerMetrics();
     this.sink = metricsSink(this.metrics);
