@@ -13,6 +13,7 @@ import {
 } from "./options";
 import { type Drop, dropReasonCode, type Fatal, type Keepalive, type Protocol } from "./protocol";
 import { SendQueue } from "./send-queue";
+import { CONTROL_KIND } from "./session/control";
 import type { SessionLink } from "./session/link";
 import { type ConnectionStats, newConnectionStats } from "./stats";
 import { sweeper } from "./sweeper";
@@ -238,11 +239,21 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.link = link;
   }
 
-  /** Sends a control frame (keepalive or session) of the protocol's control facet. */
-  sendControl(frame: M): void {
-    if (this.currentState !== "open") return;
-    const bytes = this.protocol.encode(frame);
-    this.sendFrame(bytes.length, bytes);
+  /**
+   * Queues a control frame (keepalive or session) that the attached session
+   * does not count. Never throws: a closed connection or a full queue drops it.
+   *
+   * @returns `true` when the frame was queued
+   */
+  sendControl(frame: M): boolean {
+    if (this.currentState !== "open") return false;
+    try {
+      const bytes = this.protocol.encode(frame);
+      this.sendFrame(bytes.length, bytes);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private sendOnSession(message: M, link: SessionLink<M>): boolean {
@@ -252,7 +263,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     }
     const frame = this.protocol.encode(message);
     const result = this.sendFrame(frame.length, frame);
-    link.sent(message, frame);
+    link.sent(frame);
     return result;
   }
 
@@ -266,7 +277,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    */
   sendEncoded(frame: Uint8Array): boolean {
     this.assertOpen();
-    return this.sendFrame(frame.length, frame);
+    const result = this.sendFrame(frame.length, frame);
+    this.link?.sent(frame);
+    return result;
   }
 
   /**
@@ -529,7 +542,13 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     const control = this.protocol.control?.decode(message);
     if (control !== undefined) {
       this.stats.keepalivesIn++;
-      this.link?.control(control);
+      if (this.link !== undefined) this.link.control(control);
+      else if (control.kind === CONTROL_KIND.hello) {
+        // A Taurus peer without sessions says so at once (the Go peers never send a hello).
+        this.sendControl(
+          this.protocol.control?.encode(CONTROL_KIND.refuse, { reason: "unsupported" }) as M,
+        );
+      }
       return;
     }
     this.stats.messagesIn++;

@@ -65,4 +65,5 @@ export {
 } from "./session/control";
 export type { SessionInfo, SessionLostInfo, SessionLostReason } from "./session/events";
 export type { SessionLink } from "./session/link";
+export { Inbox, Outbox } from "./session/outbox";
 export type { ConnectionStats } from "./stats";

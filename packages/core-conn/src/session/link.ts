@@ -9,10 +9,10 @@ import type { ControlFrame } from "./control";
  */
 export interface SessionLink<M> {
   /**
-   * A data message was queued on the connection; `frame` is its encoded
-   * bytes (the session keeps them for replay).
+   * A data frame was queued on the connection by `send` or `sendEncoded`
+   * (control frames excepted); the session keeps the bytes for replay.
    */
-  sent(message: M, frame: Uint8Array): void;
+  sent(frame: Uint8Array): void;
   /**
    * `send` was called once the connection was closed or closing: return
    * `true` when the session took the message (it is replayed on the next
