@@ -14,6 +14,7 @@ import { IDENTITY } from "../admission";
 import type { Session as Runner } from "../session";
 import type { ResolvedSessionOptions } from "./options";
 import { setSessionOf } from "./session-of";
+import { MemorySessionStore } from "./store";
 
 /** What the manager tells the server. @internal */
 export interface SessionEvents<M> {
@@ -109,13 +110,23 @@ export class SessionManager<M> {
     }
   }
 
-  /** Ends every session (the server closed). */
+  /**
+   * The server closed. Sessions in a shared store stay there (another
+   * instance, or this one restarted, resumes them); those of the in-memory
+   * store die with it, and each is reported lost (reason `"closed"`).
+   */
   dispose(): void {
+    const dies = this.o.store instanceof MemorySessionStore;
     for (const live of [...this.live.values()]) {
       clearTimeout(live.expiry);
       clearTimeout(live.ackTimer);
-      this.forget(live);
+      if (dies) this.end(live, "closed", false);
+      else {
+        live.ended = true;
+        this.live.delete(live.id);
+      }
     }
+    this.perAddress.clear();
   }
 
   private control(conn: Connection<M>, kind: number, payload?: ControlPayload): M {
