@@ -16,8 +16,12 @@ export const DEFAULT_CONNECT_TIMEOUT = 5_000;
 export const DEFAULT_CLIENT_IDLE_TIMEOUT = DEFAULT_IDLE_TIMEOUT;
 /** Default largest frame sent or accepted: 1 MiB (the Go original's default), or the protocol's limit when lower. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
-/** Default reconnection attempts after a failure, before giving up (3, the Go original's default). */
-export const DEFAULT_MAX_RETRIES = 3;
+/**
+ * Default reconnection attempts after a failure, before giving up: no limit
+ * (issue 13: a 10 s deploy must not close clients for good). The Go original
+ * gives up after 3; pass `maxRetries: 3` for that.
+ */
+export const DEFAULT_MAX_RETRIES = Number.POSITIVE_INFINITY;
 /** Default base delay of the exponential backoff, in milliseconds (1 s, the Go original's default). */
 export const DEFAULT_RETRY_DELAY = 1_000;
 /** Default cap of the exponential backoff, in milliseconds (10 s, the Go original's default). */
@@ -133,7 +137,7 @@ export interface ClientOptions<M> {
   /**
    * Reconnection attempts after a failed connect or a dropped connection,
    * before the client gives up; an integer, or `Infinity`. `0` never retries.
-   * @defaultValue {@link DEFAULT_MAX_RETRIES} (3)
+   * @defaultValue {@link DEFAULT_MAX_RETRIES} (`Infinity`: never gives up)
    */
   maxRetries?: number;
   /**

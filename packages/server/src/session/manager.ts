@@ -23,6 +23,8 @@ export interface SessionEvents<M> {
   lost(info: SessionLostInfo): void;
 }
 
+const noop = (): void => undefined;
+
 /** One live server session. @internal */
 class Live<M> {
   conn: Connection<M> | undefined;
@@ -56,10 +58,18 @@ export class SessionManager<M> {
   private readonly live = new Map<string, Live<M>>();
   private readonly perAddress = new Map<string, number>();
 
+  /**
+   * Whether the store is shared (not the in-memory one): only then are frames
+   * and acknowledgements written through (the live session holds them anyway).
+   */
+  private readonly shared: boolean;
+
   constructor(
     private readonly o: ResolvedSessionOptions,
     private readonly events: SessionEvents<M>,
-  ) {}
+  ) {
+    this.shared = !(o.store instanceof MemorySessionStore);
+  }
 
   /** Sessions held (attached or waiting for their client). */
   get size(): number {
@@ -73,6 +83,8 @@ export class SessionManager<M> {
       sent: (frame) => {
         if (live === undefined || live.conn !== conn) return;
         if (!live.outbox.push(frame)) this.end(live, "overflow", true);
+        else if (this.shared)
+          void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
       },
       sendAfterClose: (message) => {
         if (live === undefined || live.ended) return false;
@@ -82,6 +94,8 @@ export class SessionManager<M> {
           return true;
         }
         if (!live.outbox.push(frame)) this.end(live, "overflow", false);
+        else if (this.shared)
+          void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
         return true;
       },
       control: (frame) => {
@@ -90,9 +104,8 @@ export class SessionManager<M> {
           live = this.hello(conn, runner, frame);
         } else if (frame.kind === CONTROL_KIND.ack && live !== undefined && live.conn === conn) {
           const count = frame.payload.received;
-          if (typeof count !== "number" || !live.outbox.acknowledge(count)) {
-            conn.close();
-          }
+          if (typeof count !== "number" || !live.outbox.acknowledge(count)) conn.close();
+          else if (this.shared) void this.o.store.acknowledge(live.id, count).catch(noop);
         }
       },
     });
@@ -168,7 +181,7 @@ export class SessionManager<M> {
         address,
         expiresAt: 0,
       })
-      .catch(() => undefined);
+      .catch(noop);
     this.bind(live, conn, runner);
     conn.sendControl(
       this.control(conn, CONTROL_KIND.welcome, { id: live.id, received: 0, resumed: false }),
@@ -217,7 +230,7 @@ export class SessionManager<M> {
       live.conn = undefined;
       for (const f of frames) conn.sendEncoded(f);
       live.conn = conn;
-      void this.o.store.attach(live.id).catch(() => undefined);
+      void this.o.store.attach(live.id).catch(noop);
       conn.resume();
       this.events.resumed({ id: live.id, resumed: true, replayed: frames.length }, conn);
     });
@@ -232,7 +245,7 @@ export class SessionManager<M> {
       before: () => setSessionOf(conn, live.id, live.inbox.received + 1),
       after: () => {
         const due = live.inbox.processed();
-        void this.o.store.received(live.id, live.inbox.received).catch(() => undefined);
+        void this.o.store.received(live.id, live.inbox.received).catch(noop);
         if (due) this.ack(live);
         else if (live.ackTimer === undefined) {
           live.ackTimer = setTimeout(() => this.ack(live), this.o.ackInterval);
@@ -265,7 +278,7 @@ export class SessionManager<M> {
     live.ackTimer = undefined;
     if (live.ended) return;
     const expiresAt = Date.now() + this.o.resumeWindow;
-    void this.o.store.detach(live.id, expiresAt).catch(() => undefined);
+    void this.o.store.detach(live.id, expiresAt).catch(noop);
     live.expiry = setTimeout(() => this.end(live, "expired", false), this.o.resumeWindow);
     live.expiry.unref();
   }
@@ -298,6 +311,6 @@ export class SessionManager<M> {
     const n = (this.perAddress.get(live.address) ?? 1) - 1;
     if (n <= 0) this.perAddress.delete(live.address);
     else this.perAddress.set(live.address, n);
-    void this.o.store.delete(live.id).catch(() => undefined);
+    void this.o.store.delete(live.id).catch(noop);
   }
 }
