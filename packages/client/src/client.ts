@@ -170,6 +170,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private readonly heartbeat: Heartbeat | undefined;
   /** The protocol's keepalive ping, when the default heartbeat is on. */
   private readonly keepalivePing: M | undefined;
+  /** The connection that got its one keepalive probe (see `sendKeepalive`). */
+  private probedOn: Connection<M> | undefined;
   /** Messages sent on the connection at the last keepalive beat. */
   private sentAtBeat = 0;
   private currentState: ClientState = "idle";
@@ -507,6 +509,9 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private readonly sendKeepalive = (): void => {
     const conn = this.conn;
     if (conn?.state !== "open" || this.keepalivePing === undefined) return;
+    // One probe per connection to a server that never proved it speaks the
+    // control space (no pong, no session): a Go server hands pings to its handler.
+    if (conn.stats.keepalivesIn === 0 && this.probedOn === conn) return;
     const sent = conn.stats.messagesOut + conn.queuedMessages;
     if (sent !== this.sentAtBeat) {
       this.sentAtBeat = sent;
@@ -514,6 +519,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     }
     try {
       conn.send(this.keepalivePing);
+      this.probedOn = conn;
       this.sentAtBeat = sent + 1;
     } catch {
       // A full queue: what waits in it will reach the server, which is all a ping is for.
@@ -679,6 +685,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private established(conn: Connection<M>, resumed = false): void {
     if (conn.state !== "open") return;
     this.conn = conn;
+    // A session client's hello was this connection's probe of the control space.
+    if (this.session) this.probedOn = conn;
     if (this.fullIterators > 0) conn.pause();
     const heartbeat = this.heartbeat;
     this.sentAtBeat = 0;

@@ -4,7 +4,7 @@ import { createLineProtocol } from "../fixtures/lines";
 import type { Protocol } from "../protocol";
 import { createSocketPair } from "../testing/socket-pair";
 import { until } from "../testing/wait";
-import { type ControlFrame, type ControlPayload, CONTROL_KIND } from "./control";
+import { CONTROL_KIND, type ControlFrame, type ControlPayload } from "./control";
 
 /** Lines; a line "!<kind> <json>" is a control frame. */
 function controlLines(): Protocol<string> {
@@ -12,11 +12,15 @@ function controlLines(): Protocol<string> {
   return {
     ...base,
     control: {
-      encode: (kind: number, payload?: ControlPayload) => `!${kind} ${JSON.stringify(payload ?? {})}`,
+      encode: (kind: number, payload?: ControlPayload) =>
+        `!${kind} ${JSON.stringify(payload ?? {})}`,
       decode(message: string) {
         if (!message.startsWith("!")) return undefined;
         const space = message.indexOf(" ");
-        return { kind: Number(message.slice(1, space)), payload: JSON.parse(message.slice(space + 1)) };
+        return {
+          kind: Number(message.slice(1, space)),
+          payload: JSON.parse(message.slice(space + 1)),
+        };
       },
     },
   };
@@ -30,7 +34,10 @@ afterEach(() => {
 function pair(): [Connection<string>, Connection<string>] {
   const [a, b] = createSocketPair();
   const p = controlLines();
-  const conns: [Connection<string>, Connection<string>] = [new Connection(a, p), new Connection(b, p)];
+  const conns: [Connection<string>, Connection<string>] = [
+    new Connection(a, p),
+    new Connection(b, p),
+  ];
   open.push(...conns);
   return conns;
 }
@@ -43,7 +50,11 @@ describe("Connection session hooks", () => {
     server.on("message", (m) => delivered.push(m));
     client.on("message", (m) => got.push(m));
     const controls: ControlFrame[] = [];
-    client.attachSession({ sent: () => undefined, sendAfterClose: () => false, control: (f) => void controls.push(f) });
+    client.attachSession({
+      sent: () => undefined,
+      sendAfterClose: () => false,
+      control: (f) => void controls.push(f),
+    });
     client.sendControl(`!${CONTROL_KIND.hello} {"v":1}`);
     client.send("data");
     await until(() => controls.length === 1 && delivered.length === 1);

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { connectRaw, msg, startServer } from "../test-helpers";
 import { resolveSessionOptions } from "./options";
 import { sessionOf } from "./session-of";
-import { MemorySessionStore } from "./store";
+import { MemorySessionStore, type SessionStore } from "./store";
 
 /** A raw session peer: records the control frames and data it gets. */
 function watch(conn: Connection<BinaryMessage>) {
@@ -129,5 +129,55 @@ describe("server sessions (raw peers)", () => {
     await store.acknowledge("zz", 1);
     await store.received("zz", 1);
     expect(await store.count()).toBe(0);
+  });
+
+  it("ends a session whose buffer overflows, writes through a shared store, and says goodbye at shutdown", async () => {
+    const inner = new MemorySessionStore();
+    const calls: string[] = [];
+    const shared: SessionStore = {
+      create: (r) => (calls.push("create"), inner.create(r)),
+      load: (id) => inner.load(id),
+      append: (id, f, n) => (calls.push("append"), inner.append(id, f, n)),
+      acknowledge: (id, n) => (calls.push("acknowledge"), inner.acknowledge(id, n)),
+      received: (id, n) => inner.received(id, n),
+      detach: (id, at) => inner.detach(id, at),
+      attach: (id) => inner.attach(id),
+      delete: (id) => (calls.push("delete"), inner.delete(id)),
+      count: () => inner.count(),
+      expire: (now) => inner.expire(now),
+    };
+    const lost: unknown[] = [];
+    let current: Connection<BinaryMessage> | undefined;
+    const { port, server } = await startServer({
+      sessions: { store: shared, maxBufferedMessages: 3 },
+    });
+    server.on("sessionLost", (info) => lost.push(info));
+    server.on("sessionStarted", (_i, c) => {
+      current = c;
+    });
+    server.on("sessionStarted", () => {
+      throw new Error("a throwing listener is reported, not thrown");
+    });
+    const peer = watch(await connectRaw(port));
+    peer.say(3, { v: 1 });
+    await until(() => peer.controls.length === 1 && current !== undefined);
+    const conn = current as Connection<BinaryMessage>;
+    conn.send(msg(1));
+    peer.say(5, { received: 1 });
+    await until(() => calls.includes("acknowledge"));
+    for (let i = 2; i <= 5; i++) if (conn.state === "open") conn.send(msg(i));
+    await until(() => lost.length === 1 && peer.controls.length === 2);
+    expect(lost[0]).toMatchObject({ reason: "overflow", unacknowledged: 4 });
+    expect(peer.controls[1]).toMatchObject({ kind: 8, payload: { reason: "overflow" } });
+    expect(calls).toEqual(expect.arrayContaining(["create", "append", "acknowledge", "delete"]));
+    // A second session sees the server go: goodbye, then the end; a shared store keeps it.
+    const other = watch(await connectRaw(port));
+    other.say(3, { v: 1 });
+    await until(() => other.controls.length === 1);
+    const deletes = calls.filter((c) => c === "delete").length;
+    await server.close();
+    expect(other.controls[1]).toMatchObject({ kind: 7, payload: { reason: "resume-elsewhere" } });
+    expect(calls.filter((c) => c === "delete").length).toBe(deletes);
+    expect(await inner.count()).toBe(1);
   });
 });

@@ -299,7 +299,7 @@ export class SessionManager<M> {
           received: live.inbox.received,
         }),
       );
-      conn.close();
+      void conn.end(); // graceful: the lost frame goes out first
     }
     this.forget(live);
     this.events.lost({ id: live.id, reason, unacknowledged, received: live.inbox.received });
