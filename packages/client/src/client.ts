@@ -207,7 +207,14 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
               this.established(conn);
               this.safeEmit("sessionUnavailable", reason);
             },
-            lost: (info) => this.safeEmit("sessionLost", info),
+            lost: (info) => {
+              // Requests sent on the lost session may never be answered: their callers learn it.
+              this.pending.rejectSentOn(
+                undefined,
+                closedError(`session ${info.id} lost (${info.reason}) before the reply`),
+              );
+              this.safeEmit("sessionLost", info);
+            },
           });
     this.host = this.options.host;
     this.port = this.options.port;
@@ -446,7 +453,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   }
 
   private sendFrame(frame: Uint8Array, sequence: number | undefined): void {
-    this.session?.accepted(frame);
+    this.session?.accepted(frame, sequence);
     const conn = this.conn;
     if (conn && conn.state === "open" && (this.offline.length === 0 || this.inConnectHandler)) {
       conn.sendEncoded(frame); // SEND_QUEUE_FULL is counted by the connection
@@ -468,7 +475,12 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     const offline = this.offline;
     for (let frame = offline.peek(); frame !== undefined; frame = offline.peek()) {
       const sequence = this.requestFrames.get(frame);
-      if (sequence !== undefined && !this.pending.isPending(sequence, frame)) {
+      // With a session every accepted frame is counted, and goes out.
+      if (
+        sequence !== undefined &&
+        !this.session?.active &&
+        !this.pending.isPending(sequence, frame)
+      ) {
         // Its request already timed out or was aborted: the caller knows; do not send it.
         offline.shift();
         continue;
@@ -734,7 +746,10 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.heartbeat?.stop();
     this.counters.add(conn.stats);
     const unsent = conn.takeUnsent();
-    this.pending.rejectSentOn(conn, closedError("the connection closed before the reply", error));
+    // A session sends its requests again on the next connection: they stay pending (item 6).
+    if (!this.session?.held) {
+      this.pending.rejectSentOn(conn, closedError("the connection closed before the reply", error));
+    }
     // Frames of requests rejected above (or timed out) are not sent again: their callers know.
     const keep = unsent.filter((frame) => {
       const sequence = this.requestFrames.get(frame);
@@ -802,19 +817,17 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   // -------------------------------------------------------------- receiving
 
   private onMessage(message: M): void {
-    let sequence: number | undefined;
-    try {
-      sequence = this.options.correlation.get(message);
-    } catch (err) {
-      this.report(
-        new TaurusError("HANDLER_FAILED", `correlation.get failed: ${String(err)}`, { cause: err }),
-      );
+    if (this.isReply(message)) {
+      this.session?.delivered();
+      return;
     }
-    if (sequence !== undefined && sequence !== 0 && this.pending.resolve(sequence, message)) return;
     const isReply = this.options.heartbeat?.isReply;
     if (isReply) {
       try {
-        if (isReply(message)) return;
+        if (isReply(message)) {
+          this.session?.delivered();
+          return;
+        }
       } catch (err) {
         this.report(
           new TaurusError("HANDLER_FAILED", `heartbeat.isReply failed: ${String(err)}`, {
@@ -827,6 +840,28 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.callHandler(() => this.handler.onMessage?.(message, this));
     for (const iterator of this.iterators) iterator.push(message);
     this.session?.delivered();
+  }
+
+  /**
+   * Settles the request `message` answers, if any. With a session held, only
+   * a frame the server marked as the reply to that request's frame does
+   * (item 6); without one, the first message carrying its correlation does.
+   */
+  private isReply(message: M): boolean {
+    const session = this.session;
+    if (session?.held) {
+      const sequence = session.takeReply();
+      return sequence !== undefined && this.pending.resolve(sequence, message);
+    }
+    let sequence: number | undefined;
+    try {
+      sequence = this.options.correlation.get(message);
+    } catch (err) {
+      this.report(
+        new TaurusError("HANDLER_FAILED", `correlation.get failed: ${String(err)}`, { cause: err }),
+      );
+    }
+    return sequence !== undefined && sequence !== 0 && this.pending.resolve(sequence, message);
   }
 
   private readonly onIteratorFull = (): void => {

@@ -262,6 +262,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       this.assertOpen();
     }
     const frame = this.protocol.encode(message);
+    link.beforeSend?.(message);
     const result = this.sendFrame(frame.length, frame);
     link.sent(frame);
     return result;

@@ -27,7 +27,14 @@ export class Session<M> {
   private calls = 0;
   private admission: AdmissionState;
   /** Session hooks (issue 13): around each message's handling. */
-  delivery: { before(): void; after(): void } | undefined;
+  delivery:
+    | {
+        before(): void;
+        after(): void;
+        /** Runs the handler of `message` in the session's reply scope (item 6). */
+        around?(message: M, run: () => boolean): boolean;
+      }
+    | undefined;
   private admissionTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -165,7 +172,11 @@ export class Session<M> {
       return;
     }
     delivery.before();
-    if (this.run(message)) return; // async: `settled` calls after()
+    const async =
+      delivery.around === undefined
+        ? this.run(message)
+        : delivery.around(message, () => this.run(message));
+    if (async) return; // async: `settled` calls after()
     delivery.after();
   }
 

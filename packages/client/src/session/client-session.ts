@@ -37,6 +37,10 @@ export class ClientSession<M> {
   private helloTimer: NodeJS.Timeout | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
   private conn: Connection<M> | undefined;
+  /** Requests by the client frame number that carried them: number -> correlation (item 6). */
+  private readonly requests = new Map<number, number>();
+  /** The client frame number the next data frame answers (a `reply` marker came first). */
+  private nextReply: number | undefined;
 
   constructor(
     private readonly o: ResolvedClientSessionOptions,
@@ -80,10 +84,33 @@ export class ClientSession<M> {
    * The client accepted `frame` for sending while a session is (being) held.
    * @returns `false` when the retransmit buffer overflowed (the session was reported lost)
    */
-  accepted(frame: Uint8Array): boolean {
-    if (this.outbox.push(frame)) return true;
+  accepted(frame: Uint8Array, request?: number): boolean {
+    const ok = this.outbox.push(frame);
+    if (request !== undefined && this.id !== undefined)
+      this.requests.set(this.outbox.sent, request);
+    if (ok) return true;
     this.end("overflow");
     return false;
+  }
+
+  /** Whether the session is granted: replies are matched by their `reply` markers only. */
+  get held(): boolean {
+    return this.id !== undefined;
+  }
+
+  /**
+   * Called for each data frame of the session before it is delivered.
+   *
+   * @returns the correlation of the request it answers, when a `reply` marker
+   *   preceded it and that request was sent on this session
+   */
+  takeReply(): number | undefined {
+    const to = this.nextReply;
+    if (to === undefined) return undefined;
+    this.nextReply = undefined;
+    const sequence = this.requests.get(to);
+    this.requests.delete(to);
+    return sequence;
   }
 
   /** A data message from the server was delivered. */
@@ -98,6 +125,7 @@ export class ClientSession<M> {
 
   /** The connection closed. */
   closed(conn: Connection<M>): void {
+    if (this.conn === conn) this.nextReply = undefined;
     if (this.pending === conn) this.stopWaiting();
     if (this.conn === conn) this.conn = undefined;
     clearTimeout(this.ackTimer);
@@ -135,6 +163,8 @@ export class ClientSession<M> {
 
   private end(reason: SessionLostReason): void {
     const id = this.id;
+    this.requests.clear();
+    this.nextReply = undefined;
     const unacknowledged = this.outbox.clear();
     const received = this.inbox.received;
     this.id = undefined;
@@ -174,13 +204,18 @@ export class ClientSession<M> {
         this.host.unavailable(conn, "refused");
         return;
       case CONTROL_KIND.ack:
-        if (
-          this.conn === conn &&
-          typeof p.received === "number" &&
-          !this.outbox.acknowledge(p.received)
-        ) {
-          conn.close();
+        if (this.conn !== conn || typeof p.received !== "number") return;
+        if (!this.outbox.acknowledge(p.received)) conn.close();
+        else {
+          // Replies travel before the ack that covers their request: forget the rest.
+          for (const index of this.requests.keys()) {
+            if (index > p.received) break;
+            this.requests.delete(index);
+          }
         }
+        return;
+      case CONTROL_KIND.reply:
+        if (this.conn === conn && typeof p.to === "number") this.nextReply = p.to;
         return;
       default:
         return; // goodbye: the server ends the connection; the client resumes on the next one

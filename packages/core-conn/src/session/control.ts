@@ -21,7 +21,10 @@ export const CONTROL_TYPE = 0xffffffff;
  * - `goodbye` (7): server to client, `{ reason: "resume-elsewhere" }`: the
  *   server is going away, resume the session on a new connection;
  * - `lost` (8): server to client, the session asked for cannot be resumed
- *   (`{ id, reason, received }`); a `welcome` for a new session follows.
+ *   (`{ id, reason, received }`); a `welcome` for a new session follows;
+ * - `reply` (9): server to client, `{ to }`: the next data frame of the
+ *   session is the reply to the client's data frame number `to` (a request,
+ *   issue 13 item 6); sent again before that frame when it is replayed.
  */
 export const CONTROL_KIND = Object.freeze({
   ping: 1,
@@ -32,6 +35,7 @@ export const CONTROL_KIND = Object.freeze({
   refuse: 6,
   goodbye: 7,
   lost: 8,
+  reply: 9,
 } as const);
 
 /** A control kind's number (see {@link CONTROL_KIND}). */

@@ -14,6 +14,12 @@ export interface SessionLink<M> {
    */
   sent(frame: Uint8Array): void;
   /**
+   * Optional: `send(message)` is about to queue `message` as a data frame on
+   * an open connection. The session may queue control frames first (such as
+   * the `reply` marker of a request's reply).
+   */
+  beforeSend?(message: M): void;
+  /**
    * `send` was called once the connection was closed or closing: return
    * `true` when the session took the message (it is replayed on the next
    * connection of the session), `false` to let `send` throw as usual.

@@ -13,6 +13,7 @@ import {
 import { IDENTITY } from "../admission";
 import type { Session as Runner } from "../session";
 import type { ResolvedSessionOptions } from "./options";
+import { ReplyMarks, replyScope, sequenceOf } from "./replies";
 import { setSessionOf } from "./session-of";
 import { MemorySessionStore } from "./store";
 
@@ -36,6 +37,8 @@ class Live<M> {
   ended = false;
   admitted = false;
   identity: unknown;
+  /** Which sent frames are replies to requests (item 6). */
+  readonly replies = new ReplyMarks();
 
   constructor(
     readonly id: string,
@@ -80,9 +83,16 @@ export class SessionManager<M> {
   watch(conn: Connection<M>, runner: Runner<M>): void {
     let live: Live<M> | undefined;
     conn.attachSession({
+      beforeSend: (message) => {
+        if (live === undefined || live.conn !== conn) return;
+        const to = this.replyTo(live, message);
+        if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
+      },
       sent: (frame) => {
         if (live === undefined || live.conn !== conn) return;
-        if (!live.outbox.push(frame)) this.end(live, "overflow", true);
+        const full = !live.outbox.push(frame);
+        live.replies.sent(live.outbox.sent);
+        if (full) this.end(live, "overflow", true);
         else if (this.shared)
           void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
       },
@@ -93,7 +103,10 @@ export class SessionManager<M> {
           live.conn.send(message);
           return true;
         }
-        if (!live.outbox.push(frame)) this.end(live, "overflow", false);
+        this.replyTo(live, message);
+        const full = !live.outbox.push(frame);
+        live.replies.sent(live.outbox.sent);
+        if (full) this.end(live, "overflow", false);
         else if (this.shared)
           void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
         return true;
@@ -105,13 +118,37 @@ export class SessionManager<M> {
         } else if (frame.kind === CONTROL_KIND.ack && live !== undefined && live.conn === conn) {
           const count = frame.payload.received;
           if (typeof count !== "number" || !live.outbox.acknowledge(count)) conn.close();
-          else if (this.shared) void this.o.store.acknowledge(live.id, count).catch(noop);
+          else {
+            live.replies.acknowledge(count);
+            if (this.shared) void this.o.store.acknowledge(live.id, count).catch(noop);
+          }
         }
       },
     });
     conn.once("close", () => {
       if (live !== undefined && live.conn === conn) this.detach(live);
     });
+  }
+
+  /**
+   * Whether `message`, about to be sent on `live`, is the reply to the request
+   * whose handler runs now (item 6): if so, marks the next sent frame.
+   *
+   * @returns the client frame number it answers
+   */
+  private replyTo(live: Live<M>, message: M): number | undefined {
+    const scope = replyScope.getStore();
+    if (
+      scope === undefined ||
+      scope.owner !== live ||
+      scope.replied ||
+      scope.sequence === undefined ||
+      sequenceOf(message) !== scope.sequence
+    )
+      return undefined;
+    scope.replied = true;
+    live.replies.expect(scope.index);
+    return scope.index;
   }
 
   /** Tells every session client to resume elsewhere (graceful shutdown). */
@@ -226,9 +263,15 @@ export class SessionManager<M> {
         }),
       );
       const frames = live.outbox.unacknowledged();
+      live.replies.acknowledge(live.outbox.acknowledged);
       // Replayed frames are already counted: send them around the link.
       live.conn = undefined;
-      for (const f of frames) conn.sendEncoded(f);
+      let index = live.outbox.acknowledged;
+      for (const f of frames) {
+        const to = live.replies.replyTo(++index);
+        if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
+        conn.sendEncoded(f);
+      }
       live.conn = conn;
       void this.o.store.attach(live.id).catch(noop);
       conn.resume();
@@ -243,6 +286,16 @@ export class SessionManager<M> {
     live.runner = runner;
     runner.delivery = {
       before: () => setSessionOf(conn, live.id, live.inbox.received + 1),
+      around: (message, run) =>
+        replyScope.run(
+          {
+            owner: live,
+            index: live.inbox.received + 1,
+            sequence: sequenceOf(message),
+            replied: false,
+          },
+          run,
+        ),
       after: () => {
         const due = live.inbox.processed();
         void this.o.store.received(live.id, live.inbox.received).catch(noop);
