@@ -79,7 +79,7 @@ describe("requests within a session (issue 13 item 6)", () => {
     expect(seen).toEqual(["hello everyone"]);
   }, 20_000);
 
-  it("a request whose connection is cut mid-handler is handled once and answered once", async () => {
+  it("a request whose connection is cut mid-handler is handled once and answered once, also after a second cut", async () => {
     const inHandler = gate();
     let handled = 0;
     const release = gate();
@@ -123,6 +123,10 @@ describe("requests within a session (issue 13 item 6)", () => {
     expect(read(answer)).toBe("answer 1");
     expect(handled).toBe(1);
     expect(resumed.length).toBeGreaterThanOrEqual(1);
+    // The reply counts as delivered: a second cut does not bring it back.
+    const resumes = resumed.length;
+    expect(proxy.cut()).toBeGreaterThan(0);
+    await until(() => resumed.length > resumes, "resumed after the second cut");
     // A sentinel: everything before it was delivered, and the reply was not delivered twice.
     client.send(msg(REQUEST, 0, "second"));
     await until(() => handled === 2, "second request handled");
