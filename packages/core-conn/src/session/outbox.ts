@@ -59,6 +59,19 @@ export class Outbox {
     return true;
   }
 
+  /**
+   * Loads a session's state from a store (a session resumed from a shared
+   * store): `frames` are the frames after `acknowledged`, up to `sent`.
+   */
+  restore(sent: number, acknowledged: number, frames: readonly Uint8Array[]): void {
+    this.frames = [...frames];
+    this.head = 0;
+    this.sent = sent;
+    this.acknowledged = acknowledged;
+    this.bytes = 0;
+    for (const frame of frames) this.bytes += frame.length;
+  }
+
   /** The frames not acknowledged, oldest first (to send again on a new connection). */
   unacknowledged(): Uint8Array[] {
     return this.frames.slice(this.head);

@@ -15,7 +15,7 @@ import type { Session as Runner } from "../session";
 import type { ResolvedSessionOptions } from "./options";
 import { ReplyMarks, replyScope, sequenceOf } from "./replies";
 import { setSessionOf } from "./session-of";
-import { MemorySessionStore } from "./store";
+import { MemorySessionStore, type SessionRecord } from "./store";
 
 /** What the manager tells the server. @internal */
 export interface SessionEvents<M> {
@@ -37,6 +37,10 @@ class Live<M> {
   ended = false;
   admitted = false;
   identity: unknown;
+  /** The received count the store holds (a shared store); acks never pass it. */
+  durable = 0;
+  /** The store's last received-count write (a resume waits for it). */
+  storing: Promise<void> = Promise.resolve();
   /** Which sent frames are replies to requests (item 6). */
   readonly replies = new ReplyMarks();
 
@@ -82,6 +86,7 @@ export class SessionManager<M> {
   /** Watches a new connection: its hello, if any, starts or resumes a session. */
   watch(conn: Connection<M>, runner: Runner<M>): void {
     let live: Live<M> | undefined;
+    let greeted = false;
     conn.attachSession({
       beforeSend: (message) => {
         if (live === undefined || live.conn !== conn) return;
@@ -113,8 +118,14 @@ export class SessionManager<M> {
       },
       control: (frame) => {
         if (frame.kind === CONTROL_KIND.hello) {
-          if (live !== undefined) return; // one hello per connection
-          live = this.hello(conn, runner, frame);
+          if (greeted) return; // one hello per connection
+          greeted = true;
+          const result = this.hello(conn, runner, frame);
+          if (result instanceof Promise) {
+            void result.then((restored) => {
+              live = restored;
+            });
+          } else live = result;
         } else if (frame.kind === CONTROL_KIND.ack && live !== undefined && live.conn === conn) {
           const count = frame.payload.received;
           if (typeof count !== "number" || !live.outbox.acknowledge(count)) conn.close();
@@ -186,17 +197,77 @@ export class SessionManager<M> {
     );
   }
 
-  private hello(conn: Connection<M>, runner: Runner<M>, frame: ControlFrame): Live<M> | undefined {
+  private hello(
+    conn: Connection<M>,
+    runner: Runner<M>,
+    frame: ControlFrame,
+  ): Live<M> | undefined | Promise<Live<M> | undefined> {
     const { id, received } = frame.payload;
     if (typeof id === "string") {
       const live = this.live.get(id);
       if (live !== undefined && !live.ended && typeof received === "number") {
         return this.resume(live, conn, runner, received);
       }
+      if (live === undefined && this.shared && typeof received === "number") {
+        return this.restore(conn, runner, id, received);
+      }
       conn.sendControl(
         this.control(conn, CONTROL_KIND.lost, { id, reason: "unknown", received: 0 }),
       );
     }
+    return this.fresh(conn, runner);
+  }
+
+  /**
+   * A resume of a session this process does not hold, with a shared store:
+   * loads it (written by this process before a restart, or by another
+   * instance) and resumes it, or answers `lost` when the store has no
+   * usable record. The connection delivers nothing meanwhile.
+   */
+  private async restore(
+    conn: Connection<M>,
+    runner: Runner<M>,
+    id: string,
+    received: number,
+  ): Promise<Live<M> | undefined> {
+    conn.pause();
+    let record: SessionRecord | undefined;
+    try {
+      record = await this.o.store.load(id);
+    } catch {
+      record = undefined;
+    }
+    if (conn.state !== "open") return undefined;
+    const held = this.live.get(id);
+    if (held !== undefined && !held.ended) return this.resume(held, conn, runner, received);
+    const consistent =
+      record !== undefined &&
+      record.pending.length === record.sent - record.acknowledged &&
+      received >= record.acknowledged;
+    if (record === undefined || !consistent) {
+      conn.sendControl(
+        this.control(conn, CONTROL_KIND.lost, { id, reason: "unknown", received: 0 }),
+      );
+      const live = this.fresh(conn, runner);
+      conn.resume();
+      return live;
+    }
+    const live = new Live<M>(id, record.address, this.o);
+    if (received > record.sent) {
+      // The client got frames whose store write had not landed: nothing to send again.
+      live.outbox.restore(received, received, []);
+    } else live.outbox.restore(record.sent, record.acknowledged, record.pending);
+    live.inbox.received = record.received;
+    live.inbox.acknowledged = record.received;
+    live.durable = record.received;
+    // Admission is not carried over from another process: the connection is admitted again.
+    this.live.set(id, live);
+    this.perAddress.set(live.address, (this.perAddress.get(live.address) ?? 0) + 1);
+    return this.resume(live, conn, runner, received);
+  }
+
+  /** Starts a new session on `conn`, within the bounds (refused past them). */
+  private fresh(conn: Connection<M>, runner: Runner<M>): Live<M> | undefined {
     const address = conn.remoteAddress ?? "";
     if (
       this.live.size >= this.o.maxSessions ||
@@ -246,37 +317,40 @@ export class SessionManager<M> {
     // The old connection stops delivering now; its handler in flight completes
     // (and is counted) before the new connection is served.
     if (old !== undefined && old.state !== "closed") old.close();
-    const ready = (oldRunner?.idle() ?? Promise.resolve()).then(() => {
-      if (live.ended || conn.state !== "open") return;
-      // The session keeps the connection's admission and identity (issue 14).
-      if (old !== undefined) this.remember(live, old, oldRunner);
-      if (live.admitted) {
-        if (live.identity !== undefined) conn.attributes.set(IDENTITY, live.identity);
-        runner.admitted();
-      }
-      this.bind(live, conn, runner);
-      conn.sendControl(
-        this.control(conn, CONTROL_KIND.welcome, {
-          id: live.id,
-          received: live.inbox.received,
-          resumed: true,
-        }),
-      );
-      const frames = live.outbox.unacknowledged();
-      live.replies.acknowledge(live.outbox.acknowledged);
-      // Replayed frames are already counted: send them around the link.
-      live.conn = undefined;
-      let index = live.outbox.acknowledged;
-      for (const f of frames) {
-        const to = live.replies.replyTo(++index);
-        if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
-        conn.sendEncoded(f);
-      }
-      live.conn = conn;
-      void this.o.store.attach(live.id).catch(noop);
-      conn.resume();
-      this.events.resumed({ id: live.id, resumed: true, replayed: frames.length }, conn);
-    });
+    const idle = oldRunner?.idle() ?? Promise.resolve();
+    const ready = idle
+      .then(() => live.storing)
+      .then(() => {
+        if (live.ended || conn.state !== "open") return;
+        // The session keeps the connection's admission and identity (issue 14).
+        if (old !== undefined) this.remember(live, old, oldRunner);
+        if (live.admitted) {
+          if (live.identity !== undefined) conn.attributes.set(IDENTITY, live.identity);
+          runner.admitted();
+        }
+        this.bind(live, conn, runner);
+        conn.sendControl(
+          this.control(conn, CONTROL_KIND.welcome, {
+            id: live.id,
+            received: this.shared ? live.durable : live.inbox.received,
+            resumed: true,
+          }),
+        );
+        const frames = live.outbox.unacknowledged();
+        live.replies.acknowledge(live.outbox.acknowledged);
+        // Replayed frames are already counted: send them around the link.
+        live.conn = undefined;
+        let index = live.outbox.acknowledged;
+        for (const f of frames) {
+          const to = live.replies.replyTo(++index);
+          if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
+          conn.sendEncoded(f);
+        }
+        live.conn = conn;
+        void this.o.store.attach(live.id).catch(noop);
+        conn.resume();
+        this.events.resumed({ id: live.id, resumed: true, replayed: frames.length }, conn);
+      });
     void ready;
     return live;
   }
@@ -298,23 +372,38 @@ export class SessionManager<M> {
         ),
       after: () => {
         const due = live.inbox.processed();
+        if (this.shared) {
+          // Acknowledge only what the store holds: a restart must not forget an acked count.
+          const count = live.inbox.received;
+          live.storing = this.o.store.received(live.id, count).then(() => {
+            if (count > live.durable) live.durable = count;
+            if (due) this.ack(live);
+            else this.ackLater(live);
+          }, noop);
+          return;
+        }
         void this.o.store.received(live.id, live.inbox.received).catch(noop);
         if (due) this.ack(live);
-        else if (live.ackTimer === undefined) {
-          live.ackTimer = setTimeout(() => this.ack(live), this.o.ackInterval);
-          live.ackTimer.unref();
-        }
+        else this.ackLater(live);
       },
     };
+  }
+
+  /** Acknowledges within `ackInterval` ms, unless a timer runs already. */
+  private ackLater(live: Live<M>): void {
+    if (live.ackTimer !== undefined || live.ended) return;
+    live.ackTimer = setTimeout(() => this.ack(live), this.o.ackInterval);
+    live.ackTimer.unref();
   }
 
   private ack(live: Live<M>): void {
     clearTimeout(live.ackTimer);
     live.ackTimer = undefined;
     const conn = live.conn;
-    if (conn === undefined || live.inbox.acknowledged === live.inbox.received) return;
-    if (conn.sendControl(this.control(conn, CONTROL_KIND.ack, { received: live.inbox.received }))) {
-      live.inbox.acknowledged = live.inbox.received;
+    const count = this.shared ? live.durable : live.inbox.received;
+    if (conn === undefined || live.inbox.acknowledged >= count) return;
+    if (conn.sendControl(this.control(conn, CONTROL_KIND.ack, { received: count }))) {
+      live.inbox.acknowledged = count;
     }
   }
 
