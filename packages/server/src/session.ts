@@ -127,6 +127,7 @@ export class Session<M> {
       }
       this.admission = "admitted";
       if ((decision as { deliver?: boolean }).deliver === true) this.handle(message);
+      else this.consumed(); // a session counts the admission message as processed
     };
     const refuse = (err: unknown): void => {
       this.failed(err);
@@ -163,6 +164,15 @@ export class Session<M> {
     }
     this.metrics.error(error.kind, error.code);
     this.report(error, this.conn);
+    this.consumed(); // dropped by policy: a session still counts it (at most once, by choice)
+  }
+
+  /** A message processed without the handler (admission, a rate-limit drop): counted by a session. */
+  private consumed(): void {
+    const delivery = this.delivery;
+    if (delivery === undefined) return;
+    delivery.before();
+    delivery.after();
   }
 
   private handle(message: M): void {

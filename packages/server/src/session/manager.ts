@@ -41,6 +41,8 @@ class Live<M> {
   durable = 0;
   /** The store's last received-count write (a resume waits for it). */
   storing: Promise<void> = Promise.resolve();
+  /** Whether the store has this session's admission (a shared store). */
+  admissionStored = false;
   /** Which sent frames are replies to requests (item 6). */
   readonly replies = new ReplyMarks();
 
@@ -260,7 +262,16 @@ export class SessionManager<M> {
     live.inbox.received = record.received;
     live.inbox.acknowledged = record.received;
     live.durable = record.received;
-    // Admission is not carried over from another process: the connection is admitted again.
+    if (record.identity !== undefined) {
+      // Admitted by the process that stored it: the session keeps its admission and identity.
+      live.admitted = true;
+      live.admissionStored = true;
+      try {
+        live.identity = JSON.parse(record.identity) ?? undefined;
+      } catch {
+        live.identity = undefined;
+      }
+    }
     this.live.set(id, live);
     this.perAddress.set(live.address, (this.perAddress.get(live.address) ?? 0) + 1);
     return this.resume(live, conn, runner, received);
@@ -372,6 +383,9 @@ export class SessionManager<M> {
         ),
       after: () => {
         const due = live.inbox.processed();
+        if (this.shared && !live.admissionStored && runner.isAdmitted) {
+          this.storeAdmission(live, conn);
+        }
         if (this.shared) {
           // Acknowledge only what the store holds: a restart must not forget an acked count.
           const count = live.inbox.received;
@@ -387,6 +401,33 @@ export class SessionManager<M> {
         else this.ackLater(live);
       },
     };
+  }
+
+  /**
+   * Writes the session's admission and identity (as JSON text) to the shared
+   * store, with its state, so that another process resumes it admitted. An
+   * identity that is not JSON is not stored: that session is admitted again.
+   */
+  private storeAdmission(live: Live<M>, conn: Connection<M>): void {
+    live.admissionStored = true;
+    let identity: string;
+    try {
+      identity = JSON.stringify(conn.attributes.get(IDENTITY) ?? null);
+    } catch {
+      return;
+    }
+    void this.o.store
+      .create({
+        id: live.id,
+        received: live.inbox.received,
+        sent: live.outbox.sent,
+        acknowledged: live.outbox.acknowledged,
+        pending: live.outbox.unacknowledged(),
+        address: live.address,
+        identity,
+        expiresAt: 0,
+      })
+      .catch(noop);
   }
 
   /** Acknowledges within `ackInterval` ms, unless a timer runs already. */
