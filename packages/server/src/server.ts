@@ -275,6 +275,11 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     return this.sessions.size;
   }
 
+  /** The largest frame, header included, a connection of this server accepts (the resolved `maxMessageSize`). */
+  get maxMessageSize(): number {
+    return this.options.maxMessageSize;
+  }
+
   /** The budget of bytes held for peers (shared with other servers when one was given). */
   get memoryBudget(): MemoryBudget {
     return this.options.memoryBudget;
