@@ -110,6 +110,25 @@ describe("WebSocket defences", () => {
     expect(transport.pendingHandshakes).toBe(0);
   });
 
+  it("exempts trusted addresses from the per-address cap, not from the global one", async () => {
+    const codes: string[] = [];
+    const { transport, wsPort } = await startEcho(
+      {},
+      { maxHandshakesPerAddress: 2, maxHandshakes: 6, onError: (e) => codes.push(e.code) },
+    );
+    const open = (localAddress: string): void => {
+      const s = net.connect({ host: "127.0.0.1", port: wsPort, localAddress });
+      s.on("error", () => {});
+      onCleanup(() => s.destroy());
+    };
+    for (let i = 0; i < 5; i++) open("127.0.0.1");
+    await until(() => transport.pendingHandshakes === 5);
+    expect(codes).toEqual([]);
+    for (let i = 0; i < 3; i++) open(ATTACKER);
+    await until(() => codes.length === 2);
+    expect(transport.pendingHandshakes).toBe(6);
+  });
+
   it("a peer that stops reading is closed by the write timeout; another peer is served", async () => {
     const { server, wsPort } = await startEcho({ writeTimeout: 500 });
     const attacker = await wsClient(wsPort, ATTACKER);

@@ -10,6 +10,8 @@ import type { ResolvedTransportOptions } from "./options";
 export class Handshakes {
   private readonly timers = new Map<Socket, NodeJS.Timeout>();
   private readonly byAddress = new Map<string, number>();
+  /** The key each socket is counted under ("" for trusted). */
+  private readonly addresses = new Map<Socket, string>();
 
   constructor(
     private readonly options: ResolvedTransportOptions,
@@ -23,9 +25,12 @@ export class Handshakes {
   /** Starts timing `socket`; `false` (and refused) when a limit is reached. */
   begin(socket: Socket): boolean {
     if (this.timers.has(socket)) return true;
-    const address = socket.remoteAddress ?? "";
-    const fromAddress = this.byAddress.get(address) ?? 0;
+    const raw = socket.remoteAddress ?? "";
     const o = this.options;
+    const plain = raw.startsWith("::ffff:") ? raw.slice(7) : raw;
+    // A trusted address is counted under no address: only the global cap applies.
+    const address = o.trustedAddresses.has(plain) ? "" : raw;
+    const fromAddress = address === "" ? 0 : (this.byAddress.get(address) ?? 0);
     if (this.timers.size >= o.maxHandshakes || fromAddress >= o.maxHandshakesPerAddress) {
       const which =
         fromAddress >= o.maxHandshakesPerAddress
@@ -34,7 +39,8 @@ export class Handshakes {
       this.refuse(socket, new TaurusError("CONNECTION_LIMIT", `WebSocket: ${which} in progress`));
       return false;
     }
-    this.byAddress.set(address, fromAddress + 1);
+    if (address !== "") this.byAddress.set(address, fromAddress + 1);
+    this.addresses.set(socket, address);
     const timer = setTimeout(() => {
       this.end(socket);
       this.refuse(
@@ -57,7 +63,9 @@ export class Handshakes {
     if (timer === undefined) return;
     clearTimeout(timer);
     this.timers.delete(socket);
-    const address = socket.remoteAddress ?? "";
+    const address = this.addresses.get(socket) ?? "";
+    this.addresses.delete(socket);
+    if (address === "") return;
     const left = (this.byAddress.get(address) ?? 1) - 1;
     if (left > 0) this.byAddress.set(address, left);
     else this.byAddress.delete(address);

@@ -53,6 +53,12 @@ export interface WebSocketTransportOptions {
   /** Most handshakes in progress at once from one address. @defaultValue {@link DEFAULT_MAX_HANDSHAKES_PER_ADDRESS} (16) */
   maxHandshakesPerAddress?: number;
   /**
+   * Addresses exempt from `maxHandshakesPerAddress` (still counted in
+   * `maxHandshakes`), as the server's `perAddress.trusted` are from its limits.
+   * @defaultValue `["127.0.0.1", "::1"]` (the server's default trusted addresses)
+   */
+  trustedAddresses?: readonly string[];
+  /**
    * Per-message deflate. Off by default: it costs memory and CPU per
    * connection, and compressed messages open the door to decompression bombs.
    * @defaultValue `false`
@@ -76,6 +82,7 @@ export interface ResolvedTransportOptions {
   handshakeTimeout: number;
   maxHandshakes: number;
   maxHandshakesPerAddress: number;
+  trustedAddresses: ReadonlySet<string>;
   perMessageDeflate: boolean;
 }
 
@@ -119,6 +126,7 @@ export function resolveTransportOptions(o: WebSocketTransportOptions): ResolvedT
       DEFAULT_MAX_HANDSHAKES_PER_ADDRESS,
       1,
     ),
+    trustedAddresses: new Set(o.trustedAddresses ?? ["127.0.0.1", "::1"]),
     perMessageDeflate: o.perMessageDeflate ?? false,
   };
 }
