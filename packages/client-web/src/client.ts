@@ -11,6 +11,16 @@ import {
 /** Where a {@link WebClient} is in its life. */
 export type WebClientState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
+/** What a `reconnecting` event tells. */
+export interface ReconnectInfo {
+  /** The retry number, from 1. */
+  attempt: number;
+  /** Milliseconds before this retry. */
+  delay: number;
+  /** Why the connection was lost, when known. */
+  error: TaurusError | undefined;
+}
+
 /** The events of a {@link WebClient}. */
 export interface WebClientEvents<M> {
   /** A connection is open (the first, or a reconnection); the offline queue was sent. */
@@ -20,7 +30,7 @@ export interface WebClientEvents<M> {
   /** Inbound bytes were dropped (bad frame); the connection stays open. */
   drop: [error: TaurusError];
   /** The connection was lost; a retry comes after `delay` ms. */
-  reconnecting: [info: { attempt: number; delay: number; error: TaurusError | undefined }];
+  reconnecting: [info: ReconnectInfo];
   /** The client is closed for good (by `close()`, or lost with `reconnect: false`). */
   close: [error: TaurusError | undefined];
 }

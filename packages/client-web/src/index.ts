@@ -6,7 +6,7 @@
  * @module
  */
 
-export type { WebClientEvents, WebClientState } from "./client";
+export type { ReconnectInfo, WebClientEvents, WebClientState } from "./client";
 export { createWebClient, WebClient } from "./client";
 export { Emitter } from "./emitter";
 export type {

@@ -60,10 +60,12 @@ export class WebSocketDuplex extends Duplex {
     this.destroy(err);
   };
 
+  /** Resumes the WebSocket when the reader wants more. */
   override _read(): void {
     this.ws.resume();
   }
 
+  /** Sends the frames of `chunk`, one binary message each. */
   override _write(
     chunk: Buffer,
     _encoding: BufferEncoding,
@@ -72,6 +74,7 @@ export class WebSocketDuplex extends Duplex {
     this.sendAll([chunk], callback);
   }
 
+  /** Sends the frames of every chunk, one binary message each. */
   override _writev(
     chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
     callback: (error?: Error | null) => void,
@@ -91,11 +94,13 @@ export class WebSocketDuplex extends Duplex {
     });
   }
 
+  /** Closes the WebSocket normally (1000) once everything written was sent. */
   override _final(callback: (error?: Error | null) => void): void {
     this.ws.close(1000);
     callback();
   }
 
+  /** Terminates the WebSocket (after an error) or closes it (1000). */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.ws.off("message", this.onMessage);
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {

@@ -16,7 +16,7 @@ import {
 } from "./options";
 
 /**
- * WebSocket connections fed into a {@link TaurusServer}: see {@link attachWebSocket}.
+ * WebSocket connections fed into a `TaurusServer`: see {@link attachWebSocket}.
  */
 export class WebSocketTransport {
   private readonly options: ResolvedTransportOptions;
