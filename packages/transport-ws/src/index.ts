@@ -6,7 +6,7 @@
  * @module
  */
 
-export { CLOSE_UNSUPPORTED_DATA, WebSocketDuplex } from "./duplex";
+export { CLOSE_UNSUPPORTED_DATA } from "./duplex";
 export type { FrameLength } from "./frames";
 export { binaryFrameLength, frameLengthFor, jsonFrameLength, splitFrames } from "./frames";
 export type { WebSocketTransportOptions } from "./options";
