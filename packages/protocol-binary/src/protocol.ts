@@ -5,7 +5,7 @@ import {
   type Keepalive,
   type Protocol,
   TaurusError,
-} from "@taurus/core-conn";
+} from "@taurus/core-conn/codec";
 import { BINARY_FRAME_OVERHEAD, DEFAULT_BINARY_MAX_MESSAGE_SIZE } from "./constants";
 import { decodeBinary } from "./decode";
 import { binaryFrameSize, encodeBinary, writeBinaryFrame } from "./encode";

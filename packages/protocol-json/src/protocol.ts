@@ -5,7 +5,7 @@ import {
   type Keepalive,
   type Protocol,
   TaurusError,
-} from "@taurus/core-conn";
+} from "@taurus/core-conn/codec";
 import { DEFAULT_JSON_MAX_MESSAGE_SIZE, JSON_HEADER_SIZE } from "./constants";
 import { decodeJson } from "./decode";
 import { DEFAULT_JSON_MAX_DEPTH } from "./depth";
