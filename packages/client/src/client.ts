@@ -804,6 +804,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.retryTimer = undefined;
     this.heartbeat?.stop();
     this.counters.discarded += this.offline.clear();
+    const sessionId = this.session?.id;
+    const unacknowledged = this.session?.dispose() ?? 0;
     this.setState("closed");
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
@@ -811,6 +813,11 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.pending.rejectSentOn(undefined, closedError("client closed before the reply", error));
     for (const iterator of [...this.iterators]) iterator.end();
     this.iterators.clear();
+    if (sessionId !== undefined) {
+      // The session ends with the client: say what the server never confirmed.
+      const received = this.session?.inbox.received ?? 0;
+      this.safeEmit("sessionLost", { id: sessionId, reason: "closed", unacknowledged, received });
+    }
     this.safeEmit("close", error);
   }
 

@@ -197,6 +197,9 @@ export interface ClientOptions<M> {
    * within a server's first-byte and idle deadlines (a Taurus server answers
    * with a pong, which counts as inbound traffic here too). `0` disables it;
    * do so against a Go server, which does not know keepalives.
+   * At most one ping goes to a server that has not proved it speaks the
+   * control space (a pong, or a session's answer): a Go server hands pings to
+   * its handler, so it sees one per connection at most.
    * @defaultValue {@link DEFAULT_HEARTBEAT_INTERVAL} (5 s)
    */
   keepaliveInterval?: number;

@@ -3,7 +3,7 @@ import {
   type Control,
   type ControlPayload,
   parseControlPayload,
-} from "@taurus/core-conn";
+} from "@taurus/core-conn/codec";
 import type { BinaryMessage } from "./message";
 
 const EMPTY = new Uint8Array(0);

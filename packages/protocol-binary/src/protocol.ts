@@ -6,7 +6,7 @@ import {
   type Keepalive,
   type Protocol,
   TaurusError,
-} from "@taurus/core-conn";
+} from "@taurus/core-conn/codec";
 import { BINARY_FRAME_OVERHEAD, DEFAULT_BINARY_MAX_MESSAGE_SIZE } from "./constants";
 import { binaryControl } from "./control";
 import { decodeBinary } from "./decode";

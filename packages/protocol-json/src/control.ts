@@ -3,7 +3,7 @@ import {
   CONTROL_TYPE,
   type Control,
   type ControlPayload,
-} from "@taurus/core-conn";
+} from "@taurus/core-conn/codec";
 import type { JsonMessage } from "./message";
 
 /**

@@ -6,7 +6,7 @@ import {
   type Keepalive,
   type Protocol,
   TaurusError,
-} from "@taurus/core-conn";
+} from "@taurus/core-conn/codec";
 import { DEFAULT_JSON_MAX_MESSAGE_SIZE, JSON_HEADER_SIZE } from "./constants";
 import { jsonControl } from "./control";
 import { decodeJson } from "./decode";

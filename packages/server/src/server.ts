@@ -4,6 +4,7 @@ import tls from "node:tls";
 import {
   Connection,
   type ConnectionMetricsSink,
+  type ConnectionSocket,
   closeWithFarewell,
   type FarewellHook,
   type MemoryBudget,
@@ -297,6 +298,11 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     return this.sessions.size;
   }
 
+  /** The largest frame, header included, a connection of this server accepts (the resolved `maxMessageSize`). */
+  get maxMessageSize(): number {
+    return this.options.maxMessageSize;
+  }
+
   /** The budget of bytes held for peers (shared with other servers when one was given). */
   get memoryBudget(): MemoryBudget {
     return this.options.memoryBudget;
@@ -558,6 +564,39 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.report(new TaurusError("SOCKET", err.message, { cause: err }), undefined);
   };
 
+  /**
+   * Serves a connection that arrived some other way than this server's own
+   * listener (a WebSocket, see `@taurus/transport-ws`; any Duplex): the same
+   * protocol, handler, rooms, metrics and limits apply as to a TCP socket:
+   * `maxConnections`, the per-address limits (by `remoteAddress`), rate
+   * limits, timeouts and the memory budget. A refused one is counted,
+   * reported, told why (with a farewell) and closed, as a TCP socket is.
+   * Works whether or not {@link TaurusServer.listen} was called; a server
+   * that is closing or closed destroys the stream at once.
+   *
+   * @param socket - a connected Duplex; its `remoteAddress`/`remotePort` are used when present
+   * @param peer - the peer's address and port, when `socket` does not carry them
+   *   (set on the socket); the per-address limits key on `remoteAddress`
+   * @defaultValue `peer`: the socket's own fields
+   * @returns `true` when the connection was let in (set up now or later this turn), `false` when refused
+   */
+  accept(
+    socket: ConnectionSocket,
+    peer: { remoteAddress?: string; remotePort?: number } = {},
+  ): boolean {
+    if (peer.remoteAddress !== undefined) {
+      Object.defineProperty(socket, "remoteAddress", { value: peer.remoteAddress });
+    }
+    if (peer.remotePort !== undefined) {
+      Object.defineProperty(socket, "remotePort", { value: peer.remotePort });
+    }
+    if (this.state === "closing" || this.state === "closed") {
+      socket.destroy();
+      return false;
+    }
+    return this.admit(socket);
+  }
+
   /** Cheap checks at once (refusals close fast); the set-up of what is let in, a bounded batch per tick. */
   private readonly onSocket = (socket: net.Socket): void => {
     if (this.options.tls) this.handshakeDone(`${socket.remoteAddress}:${socket.remotePort}`);
@@ -566,9 +605,14 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       return;
     }
     this.fds.accepted();
+    this.admit(socket);
+  };
+
+  /** The connection and per-address limits; what passes waits in the accept queue. */
+  private admit(socket: ConnectionSocket): boolean {
     if (this.sessions.size + this.accepts.length >= this.options.maxConnections) {
       this.refuse(socket, `max connections (${this.options.maxConnections}) reached`);
-      return;
+      return false;
     }
     let pass: AddressPass | undefined;
     if (this.guard) {
@@ -578,15 +622,16 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
           socket,
           `per-address limit (${verdict.reason}) reached for ${socket.remoteAddress}`,
         );
-        return;
+        return false;
       }
       pass = verdict;
     }
     this.accepts.push(socket, pass);
-  };
+    return true;
+  }
 
-  private readonly setUp = (socket: net.Socket, pass: AddressPass | undefined): void => {
-    if (this.state !== "listening" || socket.destroyed) {
+  private readonly setUp = (socket: ConnectionSocket, pass: AddressPass | undefined): void => {
+    if (this.state === "closing" || this.state === "closed" || socket.destroyed) {
       socket.destroy();
       pass?.release();
       return;
@@ -650,7 +695,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   };
 
   /** Refuses a socket: counted, reported, told why (when the handler has a farewell), closed at once. */
-  private refuse(socket: net.Socket, why: string): void {
+  private refuse(socket: ConnectionSocket, why: string): void {
     this.metrics.connectionRefused();
     this.metrics.error("connection", "CONNECTION_LIMIT");
     const error = new TaurusError("CONNECTION_LIMIT", why);

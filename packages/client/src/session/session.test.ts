@@ -141,11 +141,16 @@ describe("sessions across cut connections", () => {
     });
     let got = 0;
     client.on("message", () => got++);
+    const clientLost: unknown[] = [];
+    client.on("sessionLost", (info) => clientLost.push(info));
     await client.connect();
     await until(() => conn !== undefined, "session");
     for (let i = 0; i < 3; i++) conn?.send(data(i));
     await until(() => got === 3, "delivered");
+    client.send(data(9));
     await client.close();
+    // close() says what it ends: the session, with what the server never confirmed.
+    expect(clientLost).toEqual([expect.objectContaining({ reason: "closed", received: 3 })]);
     await until(() => serverLost.length === 1, "server sessionLost");
     expect(serverLost[0]).toMatchObject({ reason: "expired", unacknowledged: 3 });
   });

@@ -180,4 +180,32 @@ describe("server sessions (raw peers)", () => {
     expect(calls.filter((c) => c === "delete").length).toBe(deletes);
     expect(await inner.count()).toBe(1);
   });
+
+  it("closes a peer that acknowledges or resumes past what was sent, ignores a second hello, and forwards sends on a replaced connection", async () => {
+    const conns: Connection<BinaryMessage>[] = [];
+    const { port, server } = await startServer({ sessions: true });
+    server.on("sessionStarted", (_i, c) => void conns.push(c));
+    server.on("sessionResumed", (_i, c) => void conns.push(c));
+    const liar = watch(await connectRaw(port));
+    liar.say(3, { v: 1 });
+    await until(() => liar.controls.length === 1);
+    liar.say(3, { v: 1 }); // a second hello on the connection: ignored
+    liar.say(5, { received: 9 });
+    await until(() => liar.conn.state === "closed");
+    const peer = watch(await connectRaw(port));
+    peer.say(3, { v: 1 });
+    await until(() => peer.controls.length === 1);
+    const id = peer.controls[0]?.payload.id as string;
+    const greedy = watch(await connectRaw(port));
+    greedy.say(3, { v: 1, id, received: 5 });
+    await until(() => greedy.conn.state === "closed");
+    // A resume while the first connection is still open replaces it.
+    const old = conns[1] as Connection<BinaryMessage>;
+    const next = watch(await connectRaw(port));
+    next.say(3, { v: 1, id, received: 0 });
+    await until(() => next.controls.length === 1 && old.state === "closed");
+    expect(old.send(msg(42))).toBe(true);
+    await until(() => next.data.length === 1);
+    expect(next.data).toEqual([42]);
+  });
 });

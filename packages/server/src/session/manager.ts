@@ -80,11 +80,6 @@ export class SessionManager<M> {
     this.shared = !(o.store instanceof MemorySessionStore);
   }
 
-  /** Sessions held (attached or waiting for their client). */
-  get size(): number {
-    return this.live.size;
-  }
-
   /** Watches a new connection: its hello, if any, starts or resumes a session. */
   watch(conn: Connection<M>, runner: Runner<M>): void {
     let live: Live<M> | undefined;
