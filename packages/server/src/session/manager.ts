@@ -26,6 +26,9 @@ export interface SessionEvents<M> {
 
 const noop = (): void => undefined;
 
+/** Most milliseconds between two sweeps of a shared store's expired sessions: 10 s. */
+const SWEEP_INTERVAL = 10_000;
+
 /** One live server session. @internal */
 class Live<M> {
   conn: Connection<M> | undefined;
@@ -78,6 +81,34 @@ export class SessionManager<M> {
     private readonly events: SessionEvents<M>,
   ) {
     this.shared = !(o.store instanceof MemorySessionStore);
+    if (this.shared) {
+      // Sessions detached in the shared store that nobody resumed (their server died): report them.
+      this.sweeper = setInterval(() => this.sweep(), Math.min(o.resumeWindow, SWEEP_INTERVAL));
+      this.sweeper.unref();
+    }
+  }
+
+  /** Timer of {@link SessionManager.sweep}, with a shared store. */
+  private sweeper: NodeJS.Timeout | undefined;
+
+  /**
+   * Takes the sessions of the shared store whose resume window passed and
+   * that this process does not hold (a process holding one reports it
+   * itself): each is reported lost, `"expired"`, by the one instance that
+   * took it.
+   */
+  private sweep(): void {
+    this.o.store.expire(Date.now()).then((records) => {
+      for (const r of records) {
+        if (this.live.has(r.id)) continue;
+        this.events.lost({
+          id: r.id,
+          reason: "expired",
+          unacknowledged: r.sent - r.acknowledged,
+          received: r.received,
+        });
+      }
+    }, noop);
   }
 
   /** Watches a new connection: its hello, if any, starts or resumes a session. */
@@ -174,6 +205,7 @@ export class SessionManager<M> {
    * store die with it, and each is reported lost (reason `"closed"`).
    */
   dispose(): void {
+    clearInterval(this.sweeper);
     const dies = this.o.store instanceof MemorySessionStore;
     for (const live of [...this.live.values()]) {
       clearTimeout(live.expiry);
