@@ -86,10 +86,11 @@ export class ClientSession<M> {
    */
   accepted(frame: Uint8Array, request?: number): boolean {
     const ok = this.outbox.push(frame);
-    if (request !== undefined && this.id !== undefined)
-      this.requests.set(this.outbox.sent, request);
+    if (request !== undefined) this.requests.set(this.outbox.sent, request);
     if (ok) return true;
     this.end("overflow");
+    // The server still counts this connection's frames for the lost session: start afresh.
+    this.conn?.close();
     return false;
   }
 
@@ -161,6 +162,22 @@ export class ClientSession<M> {
     }
   }
 
+  /**
+   * A new session: the frames held (accepted since the last one ended, or
+   * before any) are its frames 1, 2, 3..., as the server counts them.
+   */
+  private renumber(): void {
+    const offset = this.outbox.acknowledged;
+    if (offset === 0) return;
+    const held = this.outbox.unacknowledged();
+    this.outbox.restore(held.length, 0, held);
+    const requests = [...this.requests];
+    this.requests.clear();
+    for (const [index, sequence] of requests) {
+      if (index > offset) this.requests.set(index - offset, sequence);
+    }
+  }
+
   private end(reason: SessionLostReason): void {
     const id = this.id;
     this.requests.clear();
@@ -180,6 +197,7 @@ export class ClientSession<M> {
           return;
         this.stopWaiting();
         if (this.id !== undefined && this.id !== p.id) this.end("unknown");
+        if (p.resumed !== true) this.renumber();
         if (!this.outbox.acknowledge(p.received)) {
           conn.close();
           return;

@@ -24,7 +24,9 @@ describe("sessions across cut connections", () => {
     let current: Connection<BinaryMessage> | undefined;
     const server = createServer<BinaryMessage>({
       protocol: binary,
-      sessions: true,
+      // Under load a reconnect can take a while, and this loop sends on regardless:
+      // the buffers hold the whole run, so a slow machine never overflows them.
+      sessions: { maxBufferedMessages: 2 * N },
       perAddress: false,
       rateLimit: Number.POSITIVE_INFINITY,
       handler: {
@@ -48,7 +50,7 @@ describe("sessions across cut connections", () => {
     const client = createClient<BinaryMessage>({
       address: { host: "127.0.0.1", port: proxy.port },
       protocol: binary,
-      session: true,
+      session: { maxBufferedMessages: 2 * N },
       retryDelay: 10,
       maxRetryDelay: 50,
       maxRetries: 1_000_000,
