@@ -321,7 +321,10 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * still pending) and the first message carrying that number back is the
    * reply. Replies are not delivered to the handler, events or iterators.
    * A reply arriving after its request timed out or was aborted is delivered
-   * as an ordinary message.
+   * as an ordinary message. With a session held, only the frame the server
+   * marked as this request's reply settles it (never an ordinary message
+   * with a colliding sequence), and the request stays pending across
+   * reconnects until the session is lost (see docs/DELIVERY.md).
    *
    * @param message - the request; it is not modified
    * @param options - `timeout` and `signal`

@@ -39,7 +39,7 @@ describe("a shared store's abandoned sessions", () => {
     server.on("sessionLost", (info) => lost.push(info));
     await server.listen(0, "127.0.0.1");
     onCleanup(() => server.close());
-    await until(() => lost.length > 0, "the orphan reported", 5_000);
+    await until(() => lost.length > 0, { what: "the orphan reported", timeout: 5_000 });
     expect(lost).toEqual([{ id: "orphan", reason: "expired", unacknowledged: 3, received: 5 }]);
     expect(await store.count()).toBe(0);
   });
