@@ -1,5 +1,6 @@
 // The Taurus server under test: createServer of @taurus/server, no rate limit, echo or broadcast.
 import { createServer } from "@taurus/server";
+import { attachWebSocket } from "@taurus/transport-ws";
 import { countError, mode, serve } from "./harness.mjs";
 
 if (process.env.TAURUS_BENCH_DIAGNOSTICS === "1") await import("./diagnostics-subscriber.mjs");
@@ -7,8 +8,9 @@ if (process.env.TAURUS_BENCH_DIAGNOSTICS === "1") await import("./diagnostics-su
 /**
  * @template M
  * @param {import("@taurus/server").ServerConfig<M>["protocol"]} protocol
+ * @param {{ websocket?: boolean }} [options] `websocket`: serve over @taurus/transport-ws only
  */
-export async function runTaurus(protocol) {
+export async function runTaurus(protocol, options = {}) {
   const broadcast = mode() === "broadcast";
   /** @type {import("@taurus/server").TaurusServer<M>} */
   const server = createServer({
@@ -36,7 +38,10 @@ export async function runTaurus(protocol) {
     },
   });
   await serve({
-    listen: async () => (await server.listen(0, "127.0.0.1")).port,
+    listen: async () =>
+      options.websocket
+        ? (await attachWebSocket(server).listen(0, "127.0.0.1")).port
+        : (await server.listen(0, "127.0.0.1")).port,
     connections: () => server.connectionCount,
     close: async () => {
       await server.close();

@@ -39,6 +39,8 @@ export function report(results, machine, quick) {
         taurusBinaryVsRaw: ratio(eps("taurus-binary", size, n), eps("raw-binary", size, n)),
         taurusBinaryVsWs: ratio(eps("taurus-binary", size, n), eps("ws", size, n)),
         taurusJsonVsRawJson: ratio(eps("taurus-json", size, n), eps("raw-json", size, n)),
+        taurusWsVsTaurusTcp: ratio(eps("taurus-ws-binary", size, n), eps("taurus-binary", size, n)),
+        taurusWsVsWs: ratio(eps("taurus-ws-binary", size, n), eps("ws", size, n)),
       });
     }
   }
@@ -165,6 +167,9 @@ export function report(results, machine, quick) {
           "taurus-json",
           "raw-json",
           "T/raw json",
+          "taurus-ws",
+          "Tws/T",
+          "Tws/ws",
         ],
         ratios.echo.map((/** @type {Row} */ r) => {
           const cell = (/** @type {string} */ s) => {
@@ -188,6 +193,9 @@ export function report(results, machine, quick) {
             cell("taurus-json"),
             cell("raw-json"),
             r.taurusJsonVsRawJson ?? "-",
+            cell("taurus-ws-binary"),
+            r.taurusWsVsTaurusTcp ?? "-",
+            r.taurusWsVsWs ?? "-",
           ];
         }),
       ),

@@ -7,6 +7,8 @@ export interface Config {
   jsonPort: number;
   binaryPort: number;
   metricsPort: number;
+  /** Port of the web chat page and its WebSocket (/ws, the JSON protocol); `undefined`: no page. */
+  webPort: number | undefined;
   maxConnections: number;
   rateLimit: number;
   idleTimeout: number;
@@ -80,6 +82,12 @@ const SETTINGS = {
     def: "8081",
     help: "port of the binary protocol",
     parse: port,
+  },
+  "web-port": {
+    env: "CHAT_WEB_PORT",
+    def: "",
+    help: "port of the web chat page and its WebSocket at /ws (empty: no page)",
+    parse: (v: string) => (v === "" ? undefined : port(v)),
   },
   "metrics-port": {
     env: "CHAT_METRICS_PORT",
@@ -415,6 +423,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "h
     jsonPort: read("json-port"),
     binaryPort: read("binary-port"),
     metricsPort: read("metrics-port"),
+    webPort: read("web-port"),
     maxConnections: read("max-connections"),
     rateLimit: read("rate-limit"),
     idleTimeout: read("idle-timeout"),

@@ -16,7 +16,7 @@ export function connectHost(host: string): string {
 /** "chat: <client> 127.0.0.1:8080 <name> (JSON), ...:8081 (binary); metrics: http://..." */
 export function connectHint(
   host: string,
-  ports: { json: number; binary: number; metrics: number },
+  ports: { json: number; binary: number; metrics: number; web?: number },
   client = existsSync(siblingClient)
     ? `node ${relative(process.cwd(), siblingClient) || siblingClient}`
     : "chat-client",
@@ -24,6 +24,7 @@ export function connectHint(
   const at = connectHost(host);
   return (
     `chat: ${client} ${at}:${ports.json} <name>  (JSON; ${at}:${ports.binary} for binary)` +
+    (ports.web === undefined ? "" : `  web: http://${at}:${ports.web}/`) +
     `  metrics: http://${at}:${ports.metrics}/metrics  stop: Ctrl+C`
   );
 }

@@ -58,7 +58,7 @@ export function bindError(
 export async function startInstance(
   config: Config,
   log: Logger,
-): Promise<{ room: ChatRoom; ports: { json: number; binary: number } }> {
+): Promise<{ room: ChatRoom; ports: { json: number; binary: number; web?: number } }> {
   try {
     return await startRoom(config, log);
   } catch (err) {

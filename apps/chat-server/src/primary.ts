@@ -122,7 +122,12 @@ export async function runPrimary(config: Config, log: Logger): Promise<number> {
     metrics: http.port,
     workers: config.workers,
     backplane: config.redis ? `redis ${config.redisMode}` : "ipc",
-    hint: connectHint(config.host, { json: first.json, binary: first.binary, metrics: http.port }),
+    hint: connectHint(config.host, {
+      json: first.json,
+      binary: first.binary,
+      web: first.web,
+      metrics: http.port,
+    }),
   });
 
   const outcome = await Promise.race([stopSignal().then(() => "stop" as const), supervisor.gaveUp]);

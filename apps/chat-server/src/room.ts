@@ -34,6 +34,7 @@ import { farewellMessage } from "./farewell";
 import { type Holder, Names, nameProblem } from "./identity";
 import type { Logger } from "./logger";
 import { Notices } from "./notices";
+import { startWeb, type WebServer } from "./web";
 
 /** The connection's attribute holding its bound name (a {@link Holder}). */
 const HOLDER = "holder";
@@ -66,6 +67,8 @@ export class ChatRoom {
   };
   readonly json: TaurusServer<JsonMessage>;
   readonly binary: TaurusServer<BinaryMessage>;
+  /** The web chat page and its WebSocket (the JSON server's), with --web-port. */
+  private web: WebServer | undefined;
   /** Bytes held for peers, both protocols together. */
   readonly memoryBudget: MemoryBudget;
   private sequence = 0;
@@ -167,11 +170,13 @@ export class ChatRoom {
     }
   }
 
-  async listen(): Promise<{ json: number; binary: number }> {
-    const { host, jsonPort, binaryPort } = this.config;
+  async listen(): Promise<{ json: number; binary: number; web?: number }> {
+    const { host, jsonPort, binaryPort, webPort } = this.config;
     const json = await this.json.listen(jsonPort, host);
     const binary = await this.binary.listen(binaryPort, host);
-    return { json: json.port, binary: binary.port };
+    if (webPort === undefined) return { json: json.port, binary: binary.port };
+    this.web = await startWeb(this.json as TaurusServer<unknown>, host, webPort, this.log);
+    return { json: json.port, binary: binary.port, web: this.web.port };
   }
 
   get connectionCount(): number {
@@ -190,6 +195,7 @@ export class ChatRoom {
   /** Closes both servers, then the name directory and the adapter. */
   async close(): Promise<{ closed: number; forced: number }> {
     const [a, b] = await Promise.all([this.json.close(), this.binary.close()]);
+    await this.web?.close();
     await this.directory?.close();
     await this.adapter.close();
     this.notices.close();

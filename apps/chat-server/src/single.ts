@@ -36,6 +36,7 @@ export async function runSingle(config: Config, log: Logger): Promise<number> {
     host: config.host,
     json: ports.json,
     binary: ports.binary,
+    web: ports.web,
     metrics: http.port,
     backplane: backplaneKind(config),
     instance: room.adapter.instanceId,

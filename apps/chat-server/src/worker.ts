@@ -24,6 +24,8 @@ export interface ListeningNotice {
   t: "listening";
   json: number;
   binary: number;
+  /** The web page's port, with --web-port. */
+  web?: number;
   instance: string;
 }
 /** A worker could not start; it exits next. */

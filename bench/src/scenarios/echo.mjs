@@ -9,6 +9,7 @@ const SERVERS = [
   { server: "taurus-binary", format: "binary", transport: "tcp" },
   { server: "raw-binary", format: "binary", transport: "tcp" },
   { server: "ws", format: "binary", transport: "ws" },
+  { server: "taurus-ws-binary", format: "binary", transport: "ws" },
   { server: "taurus-json", format: "json", transport: "tcp" },
   { server: "raw-json", format: "json", transport: "tcp" },
 ];

@@ -20,6 +20,11 @@ export const ErrorCodes = {
   MALFORMED_BODY: "protocol",
   /** A message given to `encode()`/`send()` that cannot be put on the wire. */
   INVALID_MESSAGE: "protocol",
+  /**
+   * A WebSocket text message: Taurus frames travel only in binary WebSocket
+   * messages (`@taurus/transport-ws` closes the connection with code 1003).
+   */
+  TEXT_MESSAGE: "protocol",
   /** A room name that is empty, too long (`rooms.maxNameLength` bytes) or has control characters. */
   INVALID_ROOM: "protocol",
   /** The send queue is full (message count or byte limit). */
@@ -52,6 +57,11 @@ export const ErrorCodes = {
   CONNECT_TIMEOUT: "connection",
   /** A new connection was refused because a connection limit was reached. */
   CONNECTION_LIMIT: "connection",
+  /**
+   * A WebSocket handshake whose `Origin` is not allowed (`@taurus/transport-ws`
+   * answers 403): by default only a page of the same origin may connect.
+   */
+  ORIGIN_REFUSED: "connection",
   /** The server's `admit` hook refused the connection (its reason is the error's message). */
   ADMISSION_REFUSED: "connection",
   /** A message was refused because the sender exceeded its rate limit. */

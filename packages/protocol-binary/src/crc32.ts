@@ -1,4 +1,15 @@
-import { crc32 as zlibCrc32 } from "node:zlib";
+/**
+ * `zlib.crc32` when the runtime is Node (found without a static import, so the
+ * browser build has no `node:zlib`); `undefined` elsewhere, where the table serves all sizes.
+ */
+const zlibCrc32: ((data: Uint8Array) => number) | undefined =
+  typeof process === "object"
+    ? (
+        process as {
+          getBuiltinModule?: (id: "zlib") => { crc32?: (data: Uint8Array) => number } | undefined;
+        }
+      ).getBuiltinModule?.("zlib")?.crc32
+    : undefined;
 
 /**
  * Below this many bytes, the table CRC in JavaScript beats `zlib.crc32`, whose per-call
@@ -65,7 +76,7 @@ export function crc32Table(bytes: Uint8Array, start: number, end: number): numbe
 }
 
 /**
- * CRC-32/IEEE of `bytes[start, end)` with `zlib.crc32`.
+ * CRC-32/IEEE of `bytes[start, end)` with `zlib.crc32` (the table where there is no zlib).
  *
  * @param bytes - the bytes
  * @param start - the first index
@@ -73,6 +84,7 @@ export function crc32Table(bytes: Uint8Array, start: number, end: number): numbe
  * @returns the CRC as an unsigned 32-bit integer
  */
 export function crc32Native(bytes: Uint8Array, start: number, end: number): number {
+  if (zlibCrc32 === undefined) return crc32Table(bytes, start, end);
   return zlibCrc32(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start)) >>> 0;
 }
 

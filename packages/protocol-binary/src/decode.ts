@@ -4,7 +4,7 @@ import {
   type Drop,
   NEED_MORE,
   resyncToMagic,
-} from "@taurus/core-conn";
+} from "@taurus/core-conn/codec";
 import { BINARY_FRAME_OVERHEAD, BINARY_HEADER_SIZE, MAGIC_0, MAGIC_1 } from "./constants";
 import { crc32 } from "./crc32";
 import type { BinaryMessage } from "./message";

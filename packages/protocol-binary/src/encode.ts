@@ -1,4 +1,4 @@
-import { TaurusError } from "@taurus/core-conn";
+import { allocBytes, TaurusError, writeU32 } from "@taurus/core-conn/codec";
 import { BINARY_FRAME_OVERHEAD, BINARY_HEADER_SIZE, MAGIC_0, MAGIC_1 } from "./constants";
 import { crc32 } from "./crc32";
 import type { BinaryMessage } from "./message";
@@ -56,12 +56,12 @@ export function writeBinaryFrame(message: BinaryMessage, target: Buffer, offset:
   target[offset] = MAGIC_0;
   target[offset + 1] = MAGIC_1;
   target[offset + 2] = message.version;
-  target.writeUInt32BE(message.type, offset + 3);
-  target.writeUInt32BE(message.sequence, offset + 7);
-  target.writeUInt32BE(length, offset + 11);
+  writeU32(target, message.type, offset + 3);
+  writeU32(target, message.sequence, offset + 7);
+  writeU32(target, length, offset + 11);
   target.set(data, offset + BINARY_HEADER_SIZE);
   const crcAt = offset + BINARY_HEADER_SIZE + length;
-  target.writeUInt32BE(crc32(target, offset, crcAt), crcAt);
+  writeU32(target, crc32(target, offset, crcAt), crcAt);
   return BINARY_FRAME_OVERHEAD + length;
 }
 
@@ -74,7 +74,7 @@ export function writeBinaryFrame(message: BinaryMessage, target: Buffer, offset:
  * @throws as {@link binaryFrameSize}. Nothing is produced in either case.
  */
 export function encodeBinary(message: BinaryMessage, maxMessageSize: number): Buffer {
-  const frame = Buffer.allocUnsafe(binaryFrameSize(message, maxMessageSize));
+  const frame = allocBytes(binaryFrameSize(message, maxMessageSize));
   writeBinaryFrame(message, frame, 0);
   return frame;
 }

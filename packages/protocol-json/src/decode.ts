@@ -1,4 +1,10 @@
-import { type DecodeResult, type Drop, NEED_MORE, resyncToMagic } from "@taurus/core-conn";
+import {
+  type DecodeResult,
+  type Drop,
+  NEED_MORE,
+  resyncToMagic,
+  utf8Read,
+} from "@taurus/core-conn/codec";
 import { INT64_MAX, INT64_MIN, JSON_HEADER_SIZE, MAGIC_0, MAGIC_1, U32_MAX } from "./constants";
 import { DEFAULT_JSON_MAX_DEPTH, exceedsJsonDepth } from "./depth";
 import type { JsonMessage } from "./message";
@@ -22,7 +28,7 @@ function u32Field(value: unknown): number | undefined {
  * Decodes the first JSON frame of `buffer[start, end)`, following the Go original's steps
  * (see `fixtures/wire/FORMAT.md`). Never throws.
  *
- * The body is decoded as UTF-8 with `Buffer#toString`: invalid sequences become U+FFFD, as
+ * The body is decoded as UTF-8 (`Buffer#toString` in Node, `TextDecoder` elsewhere): invalid sequences become U+FFFD, as
  * Go's `encoding/json` does for strings. Keys are matched exactly (Go also matches them
  * case-insensitively: `"Type"` is a Go-only spelling that Taurus treats as absent).
  *
@@ -63,7 +69,7 @@ export function decodeJson(
   const bodyEnd = start + frameSize;
   if (exceedsJsonDepth(buffer, bodyStart, bodyEnd, maxDepth))
     return drop(frameSize, "malformed_body", `body nested deeper than ${maxDepth}`);
-  const text = buffer.toString("utf8", bodyStart, bodyEnd);
+  const text = utf8Read(buffer, bodyStart, bodyEnd);
   let body: unknown;
   try {
     body = JSON.parse(text);

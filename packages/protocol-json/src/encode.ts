@@ -1,4 +1,4 @@
-import { TaurusError } from "@taurus/core-conn";
+import { allocBytes, TaurusError, utf8Length, utf8Write, writeU32 } from "@taurus/core-conn/codec";
 import { INT64_MAX, INT64_MIN, JSON_HEADER_SIZE, MAGIC_0, MAGIC_1, U32_MAX } from "./constants";
 import type { JsonMessage } from "./message";
 
@@ -66,7 +66,7 @@ export function jsonBody(message: JsonMessage): string {
  * @throws `TaurusError` `MESSAGE_TOO_LARGE` when the frame would exceed `maxMessageSize`
  */
 export function jsonBodyLength(body: string, maxMessageSize: number): number {
-  const length = Buffer.byteLength(body, "utf8");
+  const length = utf8Length(body);
   const frameSize = JSON_HEADER_SIZE + length;
   if (frameSize > maxMessageSize) {
     throw new TaurusError(
@@ -91,8 +91,8 @@ export function writeJsonFrame(
 ): number {
   target[offset] = MAGIC_0;
   target[offset + 1] = MAGIC_1;
-  target.writeUInt32BE(length, offset + 2);
-  target.write(body, offset + JSON_HEADER_SIZE, length, "utf8");
+  writeU32(target, length, offset + 2);
+  utf8Write(target, body, offset + JSON_HEADER_SIZE, length);
   return JSON_HEADER_SIZE + length;
 }
 
@@ -108,7 +108,7 @@ export function writeJsonFrame(
 export function encodeJson(message: JsonMessage, maxMessageSize: number): Buffer {
   const body = jsonBody(message);
   const length = jsonBodyLength(body, maxMessageSize);
-  const frame = Buffer.allocUnsafe(JSON_HEADER_SIZE + length);
+  const frame = allocBytes(JSON_HEADER_SIZE + length);
   writeJsonFrame(frame, 0, body, length);
   return frame;
 }

@@ -1,4 +1,4 @@
-import type { Keepalive } from "@taurus/core-conn";
+import type { Keepalive } from "@taurus/core-conn/codec";
 import type { JsonMessage } from "./message";
 
 /**

@@ -1,4 +1,4 @@
-import type net from "node:net";
+import type { Duplex } from "node:stream";
 
 /**
  * Most connections set up per turn of the event loop. Past it, accepted
@@ -16,20 +16,20 @@ const ignore = (): void => {};
  * @internal
  */
 export class AcceptQueue<P> {
-  private sockets: net.Socket[] = [];
+  private sockets: Duplex[] = [];
   private passes: P[] = [];
   private head = 0;
   private thisTick = 0;
   private scheduled = false;
 
-  constructor(private readonly setUp: (socket: net.Socket, pass: P) => void) {}
+  constructor(private readonly setUp: (socket: Duplex, pass: P) => void) {}
 
   /** Sockets waiting. */
   get length(): number {
     return this.sockets.length - this.head;
   }
 
-  push(socket: net.Socket, pass: P): void {
+  push(socket: Duplex, pass: P): void {
     this.schedule();
     if (this.length === 0 && this.thisTick < ACCEPTS_PER_TICK) {
       this.thisTick++;
@@ -52,7 +52,7 @@ export class AcceptQueue<P> {
     this.scheduled = false;
     this.thisTick = 0;
     while (this.head < this.sockets.length && this.thisTick < ACCEPTS_PER_TICK) {
-      const socket = this.sockets[this.head] as net.Socket;
+      const socket = this.sockets[this.head] as Duplex;
       const pass = this.passes[this.head] as P;
       this.head++;
       this.thisTick++;

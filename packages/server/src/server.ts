@@ -4,10 +4,13 @@ import tls from "node:tls";
 import {
   Connection,
   type ConnectionMetricsSink,
+  type ConnectionSocket,
   closeWithFarewell,
   type FarewellHook,
   type MemoryBudget,
   type Protocol,
+  type SessionInfo,
+  type SessionLostInfo,
   TaurusError,
 } from "@taurus/core-conn";
 import { ServerMetrics } from "@taurus/metrics";
@@ -29,6 +32,8 @@ import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } 
 import { resetSocket } from "./reset-socket";
 import { type RoomOptions, Rooms } from "./rooms";
 import { Session } from "./session";
+import { SessionManager } from "./session/manager";
+import { type ResolvedSessionOptions, resolveSessionOptions } from "./session/options";
 
 /** Everything {@link createServer} takes: a protocol, a handler, and the options. */
 export interface ServerConfig<M> extends ServerOptions {
@@ -109,6 +114,12 @@ export interface ServerEvents<M> {
   acceptPaused: [error: TaurusError];
   /** File descriptors are available again (a connection was accepted, or the check passed). */
   acceptResumed: [];
+  /** A session started on `conn` (with the `sessions` option). */
+  sessionStarted: [info: SessionInfo, conn: Connection<M>];
+  /** A session was resumed on `conn`; `info.replayed` messages were sent again. */
+  sessionResumed: [info: SessionInfo, conn: Connection<M>];
+  /** A session cannot be resumed: what may be lost is counted, never silent. */
+  sessionLost: [info: SessionLostInfo];
 }
 
 type ServerState = "idle" | "listening" | "closing" | "closed";
@@ -123,6 +134,10 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   readonly metrics: ServerMetrics;
   /** The protocol every connection speaks. */
   readonly protocol: Protocol<M>;
+  /** The resolved `sessions` option; `undefined` when sessions are off. */
+  private readonly sessionOptions: ResolvedSessionOptions | undefined;
+  /** The live sessions, with the `sessions` option. */
+  private readonly sessionManager: SessionManager<M> | undefined;
   /**
    * Named groups of this server's connections: `server.rooms.join(conn, "lobby")`,
    * `server.rooms.broadcast("lobby", message)`. With a `backplane`, rooms of the same
@@ -167,6 +182,15 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     super();
     this.protocol = config.protocol;
     this.options = resolveServerOptions(config, config.protocol.maxMessageSize);
+    this.sessionOptions = resolveSessionOptions(config.sessions);
+    this.sessionManager =
+      this.sessionOptions === undefined
+        ? undefined
+        : new SessionManager<M>(this.sessionOptions, {
+            started: (info, conn) => this.safeEmitSession("sessionStarted", info, conn),
+            resumed: (info, conn) => this.safeEmitSession("sessionResumed", info, conn),
+            lost: (info) => this.safeEmitSession("sessionLost", info),
+          });
     this.handler = config.handler ?? {};
     this.metrics = config.metrics ?? new ServerMetrics();
     this.sink = metricsSink(this.metrics);
@@ -272,6 +296,11 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   /** Number of live connections. */
   get connectionCount(): number {
     return this.sessions.size;
+  }
+
+  /** The largest frame, header included, a connection of this server accepts (the resolved `maxMessageSize`). */
+  get maxMessageSize(): number {
+    return this.options.maxMessageSize;
   }
 
   /** The budget of bytes held for peers (shared with other servers when one was given). */
@@ -435,6 +464,23 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     await this.close();
   }
 
+  /** Emits a session event; a throwing listener is reported, never thrown into the session layer. */
+  private safeEmitSession<E extends "sessionStarted" | "sessionResumed" | "sessionLost">(
+    event: E,
+    ...args: ServerEvents<M>[E]
+  ): void {
+    try {
+      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    } catch (err) {
+      this.report(
+        new TaurusError("HANDLER_FAILED", `${event} listener failed: ${String(err)}`, {
+          cause: err,
+        }),
+        undefined,
+      );
+    }
+  }
+
   private async shutdown(): Promise<ShutdownReport> {
     this.state = "closing";
     this.unwatchListen?.();
@@ -442,6 +488,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.rooms.close();
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     const sessions = [...this.sessions.values()];
+    this.sessionManager?.goodbye();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), this.options.shutdownTimeout);
@@ -474,6 +521,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.state = "closed";
     const report = { closed: sessions.length - forced, forced, discarded };
     publishServerClose(this as TaurusServer<unknown>, report);
+    this.sessionManager?.dispose();
     this.emit("close", report);
     return report;
   }
@@ -516,6 +564,39 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.report(new TaurusError("SOCKET", err.message, { cause: err }), undefined);
   };
 
+  /**
+   * Serves a connection that arrived some other way than this server's own
+   * listener (a WebSocket, see `@taurus/transport-ws`; any Duplex): the same
+   * protocol, handler, rooms, metrics and limits apply as to a TCP socket:
+   * `maxConnections`, the per-address limits (by `remoteAddress`), rate
+   * limits, timeouts and the memory budget. A refused one is counted,
+   * reported, told why (with a farewell) and closed, as a TCP socket is.
+   * Works whether or not {@link TaurusServer.listen} was called; a server
+   * that is closing or closed destroys the stream at once.
+   *
+   * @param socket - a connected Duplex; its `remoteAddress`/`remotePort` are used when present
+   * @param peer - the peer's address and port, when `socket` does not carry them
+   *   (set on the socket); the per-address limits key on `remoteAddress`
+   * @defaultValue `peer`: the socket's own fields
+   * @returns `true` when the connection was let in (set up now or later this turn), `false` when refused
+   */
+  accept(
+    socket: ConnectionSocket,
+    peer: { remoteAddress?: string; remotePort?: number } = {},
+  ): boolean {
+    if (peer.remoteAddress !== undefined) {
+      Object.defineProperty(socket, "remoteAddress", { value: peer.remoteAddress });
+    }
+    if (peer.remotePort !== undefined) {
+      Object.defineProperty(socket, "remotePort", { value: peer.remotePort });
+    }
+    if (this.state === "closing" || this.state === "closed") {
+      socket.destroy();
+      return false;
+    }
+    return this.admit(socket);
+  }
+
   /** Cheap checks at once (refusals close fast); the set-up of what is let in, a bounded batch per tick. */
   private readonly onSocket = (socket: net.Socket): void => {
     if (this.options.tls) this.handshakeDone(`${socket.remoteAddress}:${socket.remotePort}`);
@@ -524,9 +605,14 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       return;
     }
     this.fds.accepted();
+    this.admit(socket);
+  };
+
+  /** The connection and per-address limits; what passes waits in the accept queue. */
+  private admit(socket: ConnectionSocket): boolean {
     if (this.sessions.size + this.accepts.length >= this.options.maxConnections) {
       this.refuse(socket, `max connections (${this.options.maxConnections}) reached`);
-      return;
+      return false;
     }
     let pass: AddressPass | undefined;
     if (this.guard) {
@@ -536,15 +622,16 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
           socket,
           `per-address limit (${verdict.reason}) reached for ${socket.remoteAddress}`,
         );
-        return;
+        return false;
       }
       pass = verdict;
     }
     this.accepts.push(socket, pass);
-  };
+    return true;
+  }
 
-  private readonly setUp = (socket: net.Socket, pass: AddressPass | undefined): void => {
-    if (this.state !== "listening" || socket.destroyed) {
+  private readonly setUp = (socket: ConnectionSocket, pass: AddressPass | undefined): void => {
+    if (this.state === "closing" || this.state === "closed" || socket.destroyed) {
       socket.destroy();
       pass?.release();
       return;
@@ -588,6 +675,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       o.handshakeTimeout,
     );
     this.sessions.set(conn.id, session);
+    this.sessionManager?.watch(conn, session);
     metrics.connectionOpened();
     conn.on("drop", (error) => this.report(error, conn));
     conn.on("end", () => {
@@ -607,7 +695,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   };
 
   /** Refuses a socket: counted, reported, told why (when the handler has a farewell), closed at once. */
-  private refuse(socket: net.Socket, why: string): void {
+  private refuse(socket: ConnectionSocket, why: string): void {
     this.metrics.connectionRefused();
     this.metrics.error("connection", "CONNECTION_LIMIT");
     const error = new TaurusError("CONNECTION_LIMIT", why);

@@ -1,0 +1,35 @@
+/**
+ * The part of `@taurus/core-conn` a wire protocol needs to encode and
+ * decode, and nothing else: it imports no Node built-in, so a protocol built
+ * on it runs in a browser (see `@taurus/client-web`). The same exports are
+ * also in the main entry, except the byte helpers.
+ *
+ * @module
+ */
+
+export { allocBytes, utf8Length, utf8Read, utf8Write, writeU32 } from "./bytes";
+export { copyBytes } from "./copy-bytes";
+export { decoderFor } from "./decoder-for";
+export type { ErrorCode, ErrorKind, TaurusErrorOptions } from "./errors";
+export { ErrorCodes, isTaurusError, TaurusError } from "./errors";
+export { resyncToMagic } from "./magic";
+export type {
+  DecodedMessage,
+  DecodeResult,
+  Decoder,
+  DecoderOptions,
+  Drop,
+  DropReason,
+  Fatal,
+  Keepalive,
+  NeedMore,
+  Protocol,
+} from "./protocol";
+export { dropReasonCode, NEED_MORE } from "./protocol";
+export type { Control, ControlFrame, ControlKind, ControlPayload } from "./session/control";
+export {
+  asControlPayload,
+  CONTROL_KIND,
+  CONTROL_TYPE,
+  parseControlPayload,
+} from "./session/control";

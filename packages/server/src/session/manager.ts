@@ -1,0 +1,526 @@
+import { randomBytes } from "node:crypto";
+import {
+  CONTROL_KIND,
+  type Connection,
+  type ControlFrame,
+  type ControlPayload,
+  Inbox,
+  Outbox,
+  type SessionInfo,
+  type SessionLostInfo,
+  type SessionLostReason,
+} from "@taurus/core-conn";
+import { IDENTITY } from "../admission";
+import type { Session as Runner } from "../session";
+import type { ResolvedSessionOptions } from "./options";
+import { ReplyMarks, replyScope, sequenceOf } from "./replies";
+import { setSessionOf } from "./session-of";
+import { MemorySessionStore, type SessionRecord } from "./store";
+
+/** What the manager tells the server. @internal */
+export interface SessionEvents<M> {
+  started(info: SessionInfo, conn: Connection<M>): void;
+  resumed(info: SessionInfo, conn: Connection<M>): void;
+  lost(info: SessionLostInfo): void;
+}
+
+const noop = (): void => undefined;
+
+/** Most milliseconds between two sweeps of a shared store's expired sessions: 10 s. */
+const SWEEP_INTERVAL = 10_000;
+
+/** One live server session. @internal */
+class Live<M> {
+  conn: Connection<M> | undefined;
+  runner: Runner<M> | undefined;
+  readonly outbox: Outbox;
+  readonly inbox: Inbox;
+  ackTimer: NodeJS.Timeout | undefined;
+  expiry: NodeJS.Timeout | undefined;
+  ended = false;
+  admitted = false;
+  identity: unknown;
+  /** The received count the store holds (a shared store); acks never pass it. */
+  durable = 0;
+  /** The store's last received-count write (a resume waits for it). */
+  storing: Promise<void> = Promise.resolve();
+  /** Whether the store has this session's admission (a shared store). */
+  admissionStored = false;
+  /** Which sent frames are replies to requests (item 6). */
+  readonly replies = new ReplyMarks();
+
+  constructor(
+    readonly id: string,
+    readonly address: string,
+    o: ResolvedSessionOptions,
+  ) {
+    this.outbox = new Outbox(o.maxBufferedMessages, o.maxBufferedBytes);
+    this.inbox = new Inbox(o.ackEvery);
+  }
+}
+
+/**
+ * The server's sessions: answers hellos, counts both directions, replays on
+ * resume, expires detached sessions after the resume window, and reports
+ * every session that cannot be resumed. See docs/DELIVERY.md.
+ *
+ * @internal
+ */
+export class SessionManager<M> {
+  private readonly live = new Map<string, Live<M>>();
+  private readonly perAddress = new Map<string, number>();
+
+  /**
+   * Whether the store is shared (not the in-memory one): only then are frames
+   * and acknowledgements written through (the live session holds them anyway).
+   */
+  private readonly shared: boolean;
+
+  constructor(
+    private readonly o: ResolvedSessionOptions,
+    private readonly events: SessionEvents<M>,
+  ) {
+    this.shared = !(o.store instanceof MemorySessionStore);
+    if (this.shared) {
+      // Sessions detached in the shared store that nobody resumed (their server died): report them.
+      this.sweeper = setInterval(() => this.sweep(), Math.min(o.resumeWindow, SWEEP_INTERVAL));
+      this.sweeper.unref();
+    }
+  }
+
+  /** Timer of {@link SessionManager.sweep}, with a shared store. */
+  private sweeper: NodeJS.Timeout | undefined;
+
+  /**
+   * Takes the sessions of the shared store whose resume window passed and
+   * that this process does not hold (a process holding one reports it
+   * itself): each is reported lost, `"expired"`, by the one instance that
+   * took it.
+   */
+  private sweep(): void {
+    this.o.store.expire(Date.now()).then((records) => {
+      for (const r of records) {
+        if (this.live.has(r.id)) continue;
+        this.events.lost({
+          id: r.id,
+          reason: "expired",
+          unacknowledged: r.sent - r.acknowledged,
+          received: r.received,
+        });
+      }
+    }, noop);
+  }
+
+  /** Watches a new connection: its hello, if any, starts or resumes a session. */
+  watch(conn: Connection<M>, runner: Runner<M>): void {
+    let live: Live<M> | undefined;
+    let greeted = false;
+    conn.attachSession({
+      beforeSend: (message) => {
+        if (live === undefined || live.conn !== conn) return;
+        const to = this.replyTo(live, message);
+        if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
+      },
+      sent: (frame) => {
+        if (live === undefined || live.conn !== conn) return;
+        const full = !live.outbox.push(frame);
+        live.replies.sent(live.outbox.sent);
+        if (full) this.end(live, "overflow", true);
+        else if (this.shared)
+          void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
+      },
+      sendAfterClose: (message) => {
+        if (live === undefined || live.ended) return false;
+        const frame = conn.protocol.encode(message);
+        if (live.conn !== undefined && live.conn !== conn && live.conn.state === "open") {
+          live.conn.send(message);
+          return true;
+        }
+        this.replyTo(live, message);
+        const full = !live.outbox.push(frame);
+        live.replies.sent(live.outbox.sent);
+        if (full) this.end(live, "overflow", false);
+        else if (this.shared)
+          void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
+        return true;
+      },
+      control: (frame) => {
+        if (frame.kind === CONTROL_KIND.hello) {
+          if (greeted) return; // one hello per connection
+          greeted = true;
+          const result = this.hello(conn, runner, frame);
+          if (result instanceof Promise) {
+            void result.then((restored) => {
+              live = restored;
+            });
+          } else live = result;
+        } else if (frame.kind === CONTROL_KIND.ack && live !== undefined && live.conn === conn) {
+          const count = frame.payload.received;
+          if (typeof count !== "number" || !live.outbox.acknowledge(count)) conn.close();
+          else {
+            live.replies.acknowledge(count);
+            if (this.shared) void this.o.store.acknowledge(live.id, count).catch(noop);
+          }
+        }
+      },
+    });
+    conn.once("close", () => {
+      if (live !== undefined && live.conn === conn) this.detach(live);
+    });
+  }
+
+  /**
+   * Whether `message`, about to be sent on `live`, is the reply to the request
+   * whose handler runs now (item 6): if so, marks the next sent frame.
+   *
+   * @returns the client frame number it answers
+   */
+  private replyTo(live: Live<M>, message: M): number | undefined {
+    const scope = replyScope.getStore();
+    if (
+      scope === undefined ||
+      scope.owner !== live ||
+      scope.replied ||
+      scope.sequence === undefined ||
+      sequenceOf(message) !== scope.sequence
+    )
+      return undefined;
+    scope.replied = true;
+    live.replies.expect(scope.index);
+    return scope.index;
+  }
+
+  /** Tells every session client to resume elsewhere (graceful shutdown). */
+  goodbye(): void {
+    for (const live of this.live.values()) {
+      live.conn?.sendControl(
+        this.control(live.conn, CONTROL_KIND.goodbye, { reason: "resume-elsewhere" }),
+      );
+    }
+  }
+
+  /**
+   * The server closed. Sessions in a shared store stay there (another
+   * instance, or this one restarted, resumes them); those of the in-memory
+   * store die with it, and each is reported lost (reason `"closed"`).
+   */
+  dispose(): void {
+    clearInterval(this.sweeper);
+    const dies = this.o.store instanceof MemorySessionStore;
+    for (const live of [...this.live.values()]) {
+      clearTimeout(live.expiry);
+      clearTimeout(live.ackTimer);
+      if (dies) this.end(live, "closed", false);
+      else {
+        live.ended = true;
+        this.live.delete(live.id);
+      }
+    }
+    this.perAddress.clear();
+  }
+
+  private control(conn: Connection<M>, kind: number, payload?: ControlPayload): M {
+    return (conn.protocol.control as NonNullable<typeof conn.protocol.control>).encode(
+      kind,
+      payload,
+    );
+  }
+
+  private hello(
+    conn: Connection<M>,
+    runner: Runner<M>,
+    frame: ControlFrame,
+  ): Live<M> | undefined | Promise<Live<M> | undefined> {
+    const { id, received } = frame.payload;
+    if (typeof id === "string") {
+      const live = this.live.get(id);
+      if (live !== undefined && !live.ended && typeof received === "number") {
+        return this.resume(live, conn, runner, received);
+      }
+      if (live === undefined && this.shared && typeof received === "number") {
+        return this.restore(conn, runner, id, received);
+      }
+      conn.sendControl(
+        this.control(conn, CONTROL_KIND.lost, { id, reason: "unknown", received: 0 }),
+      );
+    }
+    return this.fresh(conn, runner);
+  }
+
+  /**
+   * A resume of a session this process does not hold, with a shared store:
+   * loads it (written by this process before a restart, or by another
+   * instance) and resumes it, or answers `lost` when the store has no
+   * usable record. The connection delivers nothing meanwhile.
+   */
+  private async restore(
+    conn: Connection<M>,
+    runner: Runner<M>,
+    id: string,
+    received: number,
+  ): Promise<Live<M> | undefined> {
+    conn.pause();
+    let record: SessionRecord | undefined;
+    try {
+      record = await this.o.store.load(id);
+    } catch {
+      record = undefined;
+    }
+    if (conn.state !== "open") return undefined;
+    const held = this.live.get(id);
+    if (held !== undefined && !held.ended) return this.resume(held, conn, runner, received);
+    const consistent =
+      record !== undefined &&
+      record.pending.length === record.sent - record.acknowledged &&
+      received >= record.acknowledged;
+    if (record === undefined || !consistent) {
+      conn.sendControl(
+        this.control(conn, CONTROL_KIND.lost, { id, reason: "unknown", received: 0 }),
+      );
+      const live = this.fresh(conn, runner);
+      conn.resume();
+      return live;
+    }
+    const live = new Live<M>(id, record.address, this.o);
+    if (received > record.sent) {
+      // The client got frames whose store write had not landed: nothing to send again.
+      live.outbox.restore(received, received, []);
+    } else live.outbox.restore(record.sent, record.acknowledged, record.pending);
+    live.inbox.received = record.received;
+    live.inbox.acknowledged = record.received;
+    live.durable = record.received;
+    if (record.identity !== undefined) {
+      // Admitted by the process that stored it: the session keeps its admission and identity.
+      live.admitted = true;
+      live.admissionStored = true;
+      try {
+        live.identity = JSON.parse(record.identity) ?? undefined;
+      } catch {
+        live.identity = undefined;
+      }
+    }
+    this.live.set(id, live);
+    this.perAddress.set(live.address, (this.perAddress.get(live.address) ?? 0) + 1);
+    return this.resume(live, conn, runner, received);
+  }
+
+  /** Starts a new session on `conn`, within the bounds (refused past them). */
+  private fresh(conn: Connection<M>, runner: Runner<M>): Live<M> | undefined {
+    const address = conn.remoteAddress ?? "";
+    if (
+      this.live.size >= this.o.maxSessions ||
+      (this.perAddress.get(address) ?? 0) >= this.o.maxSessionsPerAddress
+    ) {
+      conn.sendControl(this.control(conn, CONTROL_KIND.refuse, { reason: "limit" }));
+      return undefined;
+    }
+    const live = new Live<M>(randomBytes(16).toString("base64url"), address, this.o);
+    this.live.set(live.id, live);
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    void this.o.store
+      .create({
+        id: live.id,
+        received: 0,
+        sent: 0,
+        acknowledged: 0,
+        pending: [],
+        address,
+        expiresAt: 0,
+      })
+      .catch(noop);
+    this.bind(live, conn, runner);
+    conn.sendControl(
+      this.control(conn, CONTROL_KIND.welcome, { id: live.id, received: 0, resumed: false }),
+    );
+    this.events.started({ id: live.id, resumed: false, replayed: 0 }, conn);
+    return live;
+  }
+
+  private resume(
+    live: Live<M>,
+    conn: Connection<M>,
+    runner: Runner<M>,
+    received: number,
+  ): Live<M> | undefined {
+    if (!live.outbox.acknowledge(received)) {
+      conn.close();
+      return undefined;
+    }
+    clearTimeout(live.expiry);
+    live.expiry = undefined;
+    const old = live.conn;
+    const oldRunner = live.runner;
+    live.conn = undefined;
+    conn.pause();
+    // The old connection stops delivering now; its handler in flight completes
+    // (and is counted) before the new connection is served.
+    if (old !== undefined && old.state !== "closed") old.close();
+    const idle = oldRunner?.idle() ?? Promise.resolve();
+    const ready = idle
+      .then(() => live.storing)
+      .then(() => {
+        if (live.ended || conn.state !== "open") return;
+        // The session keeps the connection's admission and identity (issue 14).
+        if (old !== undefined) this.remember(live, old, oldRunner);
+        if (live.admitted) {
+          if (live.identity !== undefined) conn.attributes.set(IDENTITY, live.identity);
+          runner.admitted();
+        }
+        this.bind(live, conn, runner);
+        conn.sendControl(
+          this.control(conn, CONTROL_KIND.welcome, {
+            id: live.id,
+            received: this.shared ? live.durable : live.inbox.received,
+            resumed: true,
+          }),
+        );
+        const frames = live.outbox.unacknowledged();
+        live.replies.acknowledge(live.outbox.acknowledged);
+        // Replayed frames are already counted: send them around the link.
+        live.conn = undefined;
+        let index = live.outbox.acknowledged;
+        for (const f of frames) {
+          const to = live.replies.replyTo(++index);
+          if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
+          conn.sendEncoded(f);
+        }
+        live.conn = conn;
+        void this.o.store.attach(live.id).catch(noop);
+        conn.resume();
+        this.events.resumed({ id: live.id, resumed: true, replayed: frames.length }, conn);
+      });
+    void ready;
+    return live;
+  }
+
+  private bind(live: Live<M>, conn: Connection<M>, runner: Runner<M>): void {
+    live.conn = conn;
+    live.runner = runner;
+    runner.delivery = {
+      before: () => setSessionOf(conn, live.id, live.inbox.received + 1),
+      around: (message, run) =>
+        replyScope.run(
+          {
+            owner: live,
+            index: live.inbox.received + 1,
+            sequence: sequenceOf(message),
+            replied: false,
+          },
+          run,
+        ),
+      after: () => {
+        const due = live.inbox.processed();
+        if (this.shared && !live.admissionStored && runner.isAdmitted) {
+          this.storeAdmission(live, conn);
+        }
+        if (this.shared) {
+          // Acknowledge only what the store holds: a restart must not forget an acked count.
+          const count = live.inbox.received;
+          live.storing = this.o.store.received(live.id, count).then(() => {
+            if (count > live.durable) live.durable = count;
+            if (due) this.ack(live);
+            else this.ackLater(live);
+          }, noop);
+          return;
+        }
+        void this.o.store.received(live.id, live.inbox.received).catch(noop);
+        if (due) this.ack(live);
+        else this.ackLater(live);
+      },
+    };
+  }
+
+  /**
+   * Writes the session's admission and identity (as JSON text) to the shared
+   * store, with its state, so that another process resumes it admitted. An
+   * identity that is not JSON is not stored: that session is admitted again.
+   */
+  private storeAdmission(live: Live<M>, conn: Connection<M>): void {
+    live.admissionStored = true;
+    let identity: string;
+    try {
+      identity = JSON.stringify(conn.attributes.get(IDENTITY) ?? null);
+    } catch {
+      return;
+    }
+    void this.o.store
+      .create({
+        id: live.id,
+        received: live.inbox.received,
+        sent: live.outbox.sent,
+        acknowledged: live.outbox.acknowledged,
+        pending: live.outbox.unacknowledged(),
+        address: live.address,
+        identity,
+        expiresAt: 0,
+      })
+      .catch(noop);
+  }
+
+  /** Acknowledges within `ackInterval` ms, unless a timer runs already. */
+  private ackLater(live: Live<M>): void {
+    if (live.ackTimer !== undefined || live.ended) return;
+    live.ackTimer = setTimeout(() => this.ack(live), this.o.ackInterval);
+    live.ackTimer.unref();
+  }
+
+  private ack(live: Live<M>): void {
+    clearTimeout(live.ackTimer);
+    live.ackTimer = undefined;
+    const conn = live.conn;
+    const count = this.shared ? live.durable : live.inbox.received;
+    if (conn === undefined || live.inbox.acknowledged >= count) return;
+    if (conn.sendControl(this.control(conn, CONTROL_KIND.ack, { received: count }))) {
+      live.inbox.acknowledged = count;
+    }
+  }
+
+  /** Keeps what the session carries over to its next connection: admission and identity. */
+  private remember(live: Live<M>, conn: Connection<M>, runner: Runner<M> | undefined): void {
+    live.admitted = runner?.isAdmitted === true;
+    live.identity = conn.attributes.get(IDENTITY);
+  }
+
+  private detach(live: Live<M>): void {
+    if (live.conn !== undefined) this.remember(live, live.conn, live.runner);
+    live.conn = undefined;
+    clearTimeout(live.ackTimer);
+    live.ackTimer = undefined;
+    if (live.ended) return;
+    const expiresAt = Date.now() + this.o.resumeWindow;
+    void this.o.store.detach(live.id, expiresAt).catch(noop);
+    live.expiry = setTimeout(() => this.end(live, "expired", false), this.o.resumeWindow);
+    live.expiry.unref();
+  }
+
+  /** The session cannot be resumed: report it, tell the client when connected, forget it. */
+  private end(live: Live<M>, reason: SessionLostReason, tell: boolean): void {
+    if (live.ended) return;
+    live.ended = true;
+    clearTimeout(live.expiry);
+    clearTimeout(live.ackTimer);
+    const unacknowledged = live.outbox.clear();
+    const conn = live.conn;
+    if (tell && conn !== undefined) {
+      conn.sendControl(
+        this.control(conn, CONTROL_KIND.lost, {
+          id: live.id,
+          reason,
+          received: live.inbox.received,
+        }),
+      );
+      void conn.end(); // graceful: the lost frame goes out first
+    }
+    this.forget(live);
+    this.events.lost({ id: live.id, reason, unacknowledged, received: live.inbox.received });
+  }
+
+  private forget(live: Live<M>): void {
+    live.ended = true;
+    this.live.delete(live.id);
+    const n = (this.perAddress.get(live.address) ?? 1) - 1;
+    if (n <= 0) this.perAddress.delete(live.address);
+    else this.perAddress.set(live.address, n);
+    void this.o.store.delete(live.id).catch(noop);
+  }
+}

@@ -1,0 +1,3 @@
+import { taurusVitest } from "../../vitest.shared.mts";
+
+export default taurusVitest(import.meta.url);
