@@ -7,8 +7,9 @@ if (process.env.TAURUS_BENCH_DIAGNOSTICS === "1") await import("./diagnostics-su
 /**
  * @template M
  * @param {import("@taurus/server").ServerConfig<M>["protocol"]} protocol
+ * @param {Record<string, unknown>} [extra] more server options (the sessions scenario's `sessions`)
  */
-export async function runTaurus(protocol) {
+export async function runTaurus(protocol, extra = {}) {
   const broadcast = mode() === "broadcast";
   /** @type {import("@taurus/server").TaurusServer<M>} */
   const server = createServer({
@@ -22,6 +23,7 @@ export async function runTaurus(protocol) {
     sendQueueBytes: 16 * 1024 * 1024,
     maxConnections: 100_000,
     shutdownTimeout: 1000,
+    ...extra,
     // Broadcast receivers only read: no first-byte deadline for them.
     handshakeTimeout: broadcast ? 0 : undefined,
     handler: {
