@@ -24,15 +24,20 @@ function faults(r: CutTrafficResult): number {
   return [r.c2s, r.s2c].reduce((n, d) => n + d.lost + d.duplicated + d.reordered + d.unexpected, 0);
 }
 
-function expectDelivery(r: CutTrafficResult, sessions: boolean): void {
+function expectDelivery(r: CutTrafficResult, sessions: boolean, slowMs: number): void {
   expect(r.cuts.total).toBeGreaterThan(0);
   for (const d of [r.c2s, r.s2c]) {
-    // Plain TCP delivery may lose what was on the wire at a cut, but never doubles or reorders.
+    // Plain TCP delivery may lose what was on the wire at a cut, but never doubles a message.
     expect(d.duplicated).toBe(0);
-    expect(d.reordered).toBe(0);
     expect(d.unexpected).toBe(0);
-    if (sessions) expect(d).toMatchObject({ lost: 0, firstLost: [] });
+    if (sessions) expect(d).toMatchObject({ lost: 0, reordered: 0, firstLost: [] });
   }
+  // Without sessions it may reorder client-to-server messages at the handler: an async
+  // handler still works through a cut connection's backlog while the reconnected one is
+  // served (measured, and recorded, with the 2 ms handler). Server to client, one
+  // connection at a time reaches the client's handler, in order.
+  expect(r.s2c.reordered).toBe(0);
+  if (slowMs === 0) expect(r.c2s.reordered).toBe(0);
 }
 
 /** Byte budgets in units of 100 B of JSON frame: the same number of frames per cut in either format. */
@@ -65,7 +70,7 @@ function cutSuite<M>(kit: Kit<M>, sessions: boolean): void {
       lostUnit: "lost + duplicated + reordered, both directions, in flight at a cut included",
       observed: summarize(r),
     });
-    expectDelivery(r, sessions);
+    expectDelivery(r, sessions, 0);
   });
 
   it(`${kit.name}, ${modeName(sessions)}: a slow handler (2 ms, a database write) across random cuts`, async () => {
@@ -90,7 +95,7 @@ function cutSuite<M>(kit: Kit<M>, sessions: boolean): void {
       lostUnit: "lost + duplicated + reordered, both directions, in flight at a cut included",
       observed: summarize(r),
     });
-    expectDelivery(r, sessions);
+    expectDelivery(r, sessions, 2);
   });
 }
 
