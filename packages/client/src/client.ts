@@ -8,6 +8,8 @@ import {
   integerOption,
   isTaurusError,
   type Protocol,
+  type SessionInfo,
+  type SessionLostInfo,
   TaurusError,
 } from "@taurus/core-conn";
 import { ClientMetrics } from "@taurus/metrics";
@@ -27,6 +29,8 @@ import {
   resolveClientOptions,
 } from "./options";
 import { PendingRequests } from "./requests";
+import { ClientSession } from "./session/client-session";
+import { type ResolvedClientSessionOptions, resolveClientSessionOptions } from "./session/options";
 import { type ClientState, type ClientStats, StatsAccumulator } from "./stats";
 
 /** Everything {@link createClient} takes: where to connect, the protocol, the handler, and the options. */
@@ -87,6 +91,16 @@ export interface ClientEvents<M> {
   error: [error: TaurusError];
   /** The client is closed for good: by `close()` (no error) or after giving up reconnecting (the last error). */
   close: [error: TaurusError | undefined];
+  /** The server granted a session (new, or resumed with `info.replayed` messages sent again). */
+  session: [info: SessionInfo];
+  /** The session could not be resumed: what may be lost is counted, never silent. */
+  sessionLost: [info: SessionLostInfo];
+  /**
+   * The client asked for a session and carries on without one: the server
+   * refused (`"refused"`, a Taurus server without sessions, or at its limit)
+   * or said nothing within `helloTimeout` (`"silent"`, such as a Go server).
+   */
+  sessionUnavailable: [reason: "refused" | "silent"];
 }
 
 interface Deferred {
@@ -132,6 +146,10 @@ function closedError(what: string, cause?: unknown): TaurusError {
 export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   /** The protocol spoken with the server. */
   readonly protocol: Protocol<M>;
+  /** The resolved `session` option; `undefined` without sessions. */
+  private readonly sessionOptions: ResolvedClientSessionOptions | undefined;
+  /** The session, with the `session` option. */
+  private readonly session: ClientSession<M> | undefined;
   /** The server's host. */
   readonly host: string;
   /** The server's port. */
@@ -177,6 +195,18 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     }
     this.protocol = config.protocol;
     this.options = resolveClientOptions(config.address, config, config.protocol.maxMessageSize);
+    this.sessionOptions = resolveClientSessionOptions(config.session, config.protocol);
+    this.session =
+      this.sessionOptions === undefined
+        ? undefined
+        : new ClientSession<M>(this.sessionOptions, {
+            granted: (conn, id, resumed, resend) => this.sessionGranted(conn, id, resumed, resend),
+            unavailable: (conn, reason) => {
+              this.established(conn);
+              this.safeEmit("sessionUnavailable", reason);
+            },
+            lost: (info) => this.safeEmit("sessionLost", info),
+          });
     this.host = this.options.host;
     this.port = this.options.port;
     this.handler = config.handler ?? {};
@@ -414,6 +444,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   }
 
   private sendFrame(frame: Uint8Array, sequence: number | undefined): void {
+    this.session?.accepted(frame);
     const conn = this.conn;
     if (conn && conn.state === "open" && (this.offline.length === 0 || this.inConnectHandler)) {
       conn.sendEncoded(frame); // SEND_QUEUE_FULL is counted by the connection
@@ -613,15 +644,43 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       idleTimeout: o.idleTimeout,
       metrics: this.sink,
     });
-    this.conn = conn;
-    conn.on("message", (message) => this.onMessage(message));
+    conn.on("message", (message) => {
+      if (this.session?.waiting(conn)) this.session.silent(conn);
+      this.onMessage(message);
+    });
     conn.on("drop", (error) => this.report(error));
     conn.on("drain", () => this.flushOffline());
     conn.on("end", () => void conn.end());
     conn.on("close", (error) => this.onConnectionClose(conn, error));
     const heartbeat = this.heartbeat;
     if (heartbeat) socket.on("data", () => heartbeat.touch());
+    if (this.session) {
+      // Up only once the server answered the hello (or stayed silent for helloTimeout).
+      this.session.start(conn);
+      return;
+    }
+    this.established(conn);
+  }
+
+  /** The session was granted on `conn`: what the server did not process goes first. */
+  private sessionGranted(
+    conn: Connection<M>,
+    id: string,
+    resumed: boolean,
+    resend: Uint8Array[],
+  ): void {
+    this.offline.clear();
+    this.offline.unshift(resend);
+    this.established(conn, resumed);
+    this.safeEmit("session", { id, resumed, replayed: resend.length });
+  }
+
+  /** The connection is up: the server answered (or sessions are off). */
+  private established(conn: Connection<M>, resumed = false): void {
+    if (conn.state !== "open") return;
+    this.conn = conn;
     if (this.fullIterators > 0) conn.pause();
+    const heartbeat = this.heartbeat;
     this.sentAtBeat = 0;
     if (this.everConnected) this.counters.reconnects++;
     this.everConnected = true;
@@ -635,11 +694,15 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     heartbeat?.start();
     // What onConnect sends synchronously (a handshake: login, join) goes out
     // before the offline queue; everything else keeps its order behind it.
-    this.inConnectHandler = true;
-    try {
-      this.callHandler(() => this.handler.onConnect?.(this));
-    } finally {
-      this.inConnectHandler = false;
+    // With a session, frames keep the order they were accepted in (the
+    // session counts them so), and a resumed session needs no new handshake.
+    if (!resumed) {
+      this.inConnectHandler = this.session?.id === undefined;
+      try {
+        this.callHandler(() => this.handler.onConnect?.(this));
+      } finally {
+        this.inConnectHandler = false;
+      }
     }
     this.flushOffline();
     this.safeEmit("connect");
@@ -649,7 +712,16 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   }
 
   private onConnectionClose(conn: Connection<M>, error: TaurusError | undefined): void {
-    if (this.conn !== conn) return;
+    this.session?.closed(conn);
+    if (this.conn !== conn) {
+      // A session connection closed before the server answered its hello: retry.
+      if (this.conn === undefined && !this.closing && this.currentState !== "closed") {
+        this.attemptFailed(
+          error ?? closedError(`${this.host}:${this.port} closed before answering`),
+        );
+      }
+      return;
+    }
     this.conn = undefined;
     this.heartbeat?.stop();
     this.counters.add(conn.stats);
@@ -746,6 +818,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.safeEmit("message", message);
     this.callHandler(() => this.handler.onMessage?.(message, this));
     for (const iterator of this.iterators) iterator.push(message);
+    this.session?.delivered();
   }
 
   private readonly onIteratorFull = (): void => {

@@ -8,6 +8,7 @@ import {
   integerOption,
   TaurusError,
 } from "@taurus/core-conn";
+import type { ClientSessionOptions } from "./session/options";
 
 /** Default milliseconds a connection attempt may take, TLS handshake included (5 s, the Go original's default). */
 export const DEFAULT_CONNECT_TIMEOUT = 5_000;
@@ -195,6 +196,18 @@ export interface ClientOptions<M> {
    * @defaultValue {@link DEFAULT_HEARTBEAT_INTERVAL} (5 s)
    */
   keepaliveInterval?: number;
+  /**
+   * Ask the server for a session (issue 13): every message delivered exactly
+   * once and in order, both ways, across broken connections within the
+   * server's resume window; `true` for the defaults. A server without
+   * sessions (or a Go server, which stays silent for `helloTimeout`) leaves
+   * the client without one: the `sessionUnavailable` event says so.
+   * See docs/DELIVERY.md.
+   * @defaultValue `false`
+   * @throws `INVALID_OPTION` (option `session`, from `createClient`) when the
+   *   protocol has no control frames (`Protocol.control`) or a field is bad
+   */
+  session?: boolean | ClientSessionOptions;
   /**
    * How requests and replies are matched.
    * @defaultValue the message's numeric `sequence` field

@@ -71,3 +71,17 @@ export type {
   ShutdownReport,
 } from "./server";
 export { createServer, TaurusServer } from "./server";
+export type { ServerSessionOptions } from "./session/options";
+export {
+  DEFAULT_ACK_EVERY,
+  DEFAULT_ACK_INTERVAL,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  DEFAULT_RESUME_WINDOW,
+  DEFAULT_SESSION_BUFFER_BYTES,
+  DEFAULT_SESSION_BUFFER_MESSAGES,
+} from "./session/options";
+export type { MessageSession } from "./session/session-of";
+export { sessionOf } from "./session/session-of";
+export type { SessionRecord, SessionStore } from "./session/store";
+export { MemorySessionStore } from "./session/store";

@@ -8,6 +8,8 @@ import {
   type FarewellHook,
   type MemoryBudget,
   type Protocol,
+  type SessionInfo,
+  type SessionLostInfo,
   TaurusError,
 } from "@taurus/core-conn";
 import { ServerMetrics } from "@taurus/metrics";
@@ -29,6 +31,8 @@ import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } 
 import { resetSocket } from "./reset-socket";
 import { type RoomOptions, Rooms } from "./rooms";
 import { Session } from "./session";
+import { SessionManager } from "./session/manager";
+import { type ResolvedSessionOptions, resolveSessionOptions } from "./session/options";
 
 /** Everything {@link createServer} takes: a protocol, a handler, and the options. */
 export interface ServerConfig<M> extends ServerOptions {
@@ -109,6 +113,12 @@ export interface ServerEvents<M> {
   acceptPaused: [error: TaurusError];
   /** File descriptors are available again (a connection was accepted, or the check passed). */
   acceptResumed: [];
+  /** A session started on `conn` (with the `sessions` option). */
+  sessionStarted: [info: SessionInfo, conn: Connection<M>];
+  /** A session was resumed on `conn`; `info.replayed` messages were sent again. */
+  sessionResumed: [info: SessionInfo, conn: Connection<M>];
+  /** A session cannot be resumed: what may be lost is counted, never silent. */
+  sessionLost: [info: SessionLostInfo];
 }
 
 type ServerState = "idle" | "listening" | "closing" | "closed";
@@ -123,6 +133,10 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   readonly metrics: ServerMetrics;
   /** The protocol every connection speaks. */
   readonly protocol: Protocol<M>;
+  /** The resolved `sessions` option; `undefined` when sessions are off. */
+  private readonly sessionOptions: ResolvedSessionOptions | undefined;
+  /** The live sessions, with the `sessions` option. */
+  private readonly sessionManager: SessionManager<M> | undefined;
   /**
    * Named groups of this server's connections: `server.rooms.join(conn, "lobby")`,
    * `server.rooms.broadcast("lobby", message)`. With a `backplane`, rooms of the same
@@ -167,6 +181,15 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     super();
     this.protocol = config.protocol;
     this.options = resolveServerOptions(config, config.protocol.maxMessageSize);
+    this.sessionOptions = resolveSessionOptions(config.sessions);
+    this.sessionManager =
+      this.sessionOptions === undefined
+        ? undefined
+        : new SessionManager<M>(this.sessionOptions, {
+            started: (info, conn) => this.safeEmitSession("sessionStarted", info, conn),
+            resumed: (info, conn) => this.safeEmitSession("sessionResumed", info, conn),
+            lost: (info) => this.safeEmitSession("sessionLost", info),
+          });
     this.handler = config.handler ?? {};
     this.metrics = config.metrics ?? new ServerMetrics();
     this.sink = metricsSink(this.metrics);
@@ -435,6 +458,23 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     await this.close();
   }
 
+  /** Emits a session event; a throwing listener is reported, never thrown into the session layer. */
+  private safeEmitSession<E extends "sessionStarted" | "sessionResumed" | "sessionLost">(
+    event: E,
+    ...args: ServerEvents<M>[E]
+  ): void {
+    try {
+      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    } catch (err) {
+      this.report(
+        new TaurusError("HANDLER_FAILED", `${event} listener failed: ${String(err)}`, {
+          cause: err,
+        }),
+        undefined,
+      );
+    }
+  }
+
   private async shutdown(): Promise<ShutdownReport> {
     this.state = "closing";
     this.unwatchListen?.();
@@ -442,6 +482,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.rooms.close();
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     const sessions = [...this.sessions.values()];
+    this.sessionManager?.goodbye();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), this.options.shutdownTimeout);
@@ -474,6 +515,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.state = "closed";
     const report = { closed: sessions.length - forced, forced, discarded };
     publishServerClose(this as TaurusServer<unknown>, report);
+    this.sessionManager?.dispose();
     this.emit("close", report);
     return report;
   }
@@ -588,6 +630,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       o.handshakeTimeout,
     );
     this.sessions.set(conn.id, session);
+    this.sessionManager?.watch(conn, session);
     metrics.connectionOpened();
     conn.on("drop", (error) => this.report(error, conn));
     conn.on("end", () => {

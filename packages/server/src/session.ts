@@ -26,6 +26,8 @@ export class Session<M> {
   private running: Promise<void> | undefined;
   private calls = 0;
   private admission: AdmissionState;
+  /** Session hooks (issue 13): around each message's handling. */
+  delivery: { before(): void; after(): void } | undefined;
   private admissionTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -66,6 +68,21 @@ export class Session<M> {
       return;
     }
     if (isPromiseLike(result)) this.wait(result, 0);
+  }
+
+  /**
+   * A resumed session carries its admission over: this connection is
+   * admitted without calling `admit` again (issue 13).
+   */
+  get isAdmitted(): boolean {
+    return this.admission === "admitted";
+  }
+
+  /** Admits without calling `admit` (a resumed, already admitted session). */
+  admitted(): void {
+    if (this.admission !== "waiting") return;
+    clearTimeout(this.admissionTimer);
+    this.admission = "admitted";
   }
 
   /** Resolves once the handler in flight, if any, has settled. */
@@ -142,8 +159,20 @@ export class Session<M> {
   }
 
   private handle(message: M): void {
+    const delivery = this.delivery;
+    if (delivery === undefined) {
+      this.run(message);
+      return;
+    }
+    delivery.before();
+    if (this.run(message)) return; // async: `settled` calls after()
+    delivery.after();
+  }
+
+  /** Runs the handler; `true` when it went async. */
+  private run(message: M): boolean {
     const onMessage = this.handler.onMessage;
-    if (!onMessage) return;
+    if (!onMessage) return false;
     // Latency is timed for every async handler and every SAMPLE-th sync one:
     // two clock reads per message would cost more than a small handler.
     const timed = (this.calls++ & (SAMPLE - 1)) === 0;
@@ -156,13 +185,14 @@ export class Session<M> {
     } catch (err) {
       this.failed(err);
       if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);
-      return;
+      return false;
     }
     if (isPromiseLike(result)) {
       this.wait(result, started || performance.now());
-      return;
+      return true;
     }
     if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);
+    return false;
   }
 
   /** An async handler is running: stop reading until it settles. */
@@ -179,7 +209,10 @@ export class Session<M> {
 
   /** `started` is 0 for `onConnect`, which is not timed. */
   private settled(started: number): void {
-    if (started > 0) this.metrics.handlerLatency((performance.now() - started) * 1e6);
+    if (started > 0) {
+      this.metrics.handlerLatency((performance.now() - started) * 1e6);
+      this.delivery?.after();
+    }
     this.running = undefined;
     this.conn.resume();
   }

@@ -1,0 +1,196 @@
+import {
+  CONTROL_KIND,
+  type Connection,
+  type ControlFrame,
+  type ControlPayload,
+  Inbox,
+  Outbox,
+  type SessionLostInfo,
+  type SessionLostReason,
+} from "@taurus/core-conn";
+import type { ResolvedClientSessionOptions } from "./options";
+
+/** What the session tells the client. @internal */
+export interface ClientSessionHost<M> {
+  /** The server granted the session on `conn`: `resend` are the frames to write first. */
+  granted(conn: Connection<M>, id: string, resumed: boolean, resend: Uint8Array[]): void;
+  /** No session on `conn` (refused, or the server is silent). */
+  unavailable(conn: Connection<M>, reason: "refused" | "silent"): void;
+  /** The session ended and cannot be resumed. */
+  lost(info: SessionLostInfo): void;
+}
+
+const REASONS: readonly SessionLostReason[] = ["expired", "overflow", "unknown", "limit", "closed"];
+
+/**
+ * The client's half of a session: asks for it on each connection (one hello,
+ * the only probe a silent server ever gets), counts what the client accepted
+ * and what it delivered, acknowledges, and hands back what to send again.
+ *
+ * @internal
+ */
+export class ClientSession<M> {
+  id: string | undefined;
+  readonly outbox: Outbox;
+  inbox: Inbox;
+  private pending: Connection<M> | undefined;
+  private helloTimer: NodeJS.Timeout | undefined;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private conn: Connection<M> | undefined;
+
+  constructor(
+    private readonly o: ResolvedClientSessionOptions,
+    private readonly host: ClientSessionHost<M>,
+  ) {
+    this.outbox = new Outbox(o.maxBufferedMessages, o.maxBufferedBytes);
+    this.inbox = new Inbox(o.ackEvery);
+  }
+
+  /** Whether `conn` still waits for the server's answer to the hello. */
+  waiting(conn: Connection<M>): boolean {
+    return this.pending === conn;
+  }
+
+  /** A new connection: attach, say hello, wait for the answer (at most `helloTimeout`). */
+  start(conn: Connection<M>): void {
+    this.conn = undefined;
+    this.pending = conn;
+    conn.attachSession({
+      sent: () => undefined, // the client counts what it accepts, in `accepted`
+      sendAfterClose: () => false,
+      control: (frame) => this.control(conn, frame),
+    });
+    const hello: ControlPayload =
+      this.id === undefined ? { v: 1 } : { v: 1, id: this.id, received: this.inbox.received };
+    conn.sendControl(this.encode(conn, CONTROL_KIND.hello, hello));
+    this.helloTimer = setTimeout(() => this.silent(conn), this.o.helloTimeout);
+    this.helloTimer.unref();
+  }
+
+  /** A data frame arrived on `conn` before any answer: the server does not speak sessions. */
+  silent(conn: Connection<M>): void {
+    if (this.pending !== conn) return;
+    this.stopWaiting();
+    this.outbox.clear();
+    this.id = undefined;
+    this.host.unavailable(conn, "silent");
+  }
+
+  /**
+   * The client accepted `frame` for sending while a session is (being) held.
+   * @returns `false` when the retransmit buffer overflowed (the session was reported lost)
+   */
+  accepted(frame: Uint8Array): boolean {
+    if (this.outbox.push(frame)) return true;
+    this.end("overflow");
+    return false;
+  }
+
+  /** A data message from the server was delivered. */
+  delivered(): void {
+    if (this.id === undefined) return;
+    if (this.inbox.processed()) this.ack();
+    else if (this.ackTimer === undefined) {
+      this.ackTimer = setTimeout(() => this.ack(), this.o.ackInterval);
+      this.ackTimer.unref();
+    }
+  }
+
+  /** The connection closed. */
+  closed(conn: Connection<M>): void {
+    if (this.pending === conn) this.stopWaiting();
+    if (this.conn === conn) this.conn = undefined;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+  }
+
+  /** The client closes for good: what the session held is reported. @returns the count */
+  dispose(): number {
+    this.stopWaiting();
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    return this.outbox.clear();
+  }
+
+  /** The session is held: frames accepted now are counted. */
+  get active(): boolean {
+    return this.id !== undefined || this.pending !== undefined;
+  }
+
+  private stopWaiting(): void {
+    clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
+    this.pending = undefined;
+  }
+
+  private ack(): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const conn = this.conn;
+    if (conn === undefined || this.inbox.acknowledged === this.inbox.received) return;
+    if (conn.sendControl(this.encode(conn, CONTROL_KIND.ack, { received: this.inbox.received }))) {
+      this.inbox.acknowledged = this.inbox.received;
+    }
+  }
+
+  private end(reason: SessionLostReason): void {
+    const id = this.id;
+    const unacknowledged = this.outbox.clear();
+    const received = this.inbox.received;
+    this.id = undefined;
+    this.inbox = new Inbox(this.o.ackEvery);
+    if (id !== undefined) this.host.lost({ id, reason, unacknowledged, received });
+  }
+
+  private control(conn: Connection<M>, frame: ControlFrame): void {
+    const p = frame.payload;
+    switch (frame.kind) {
+      case CONTROL_KIND.welcome: {
+        if (this.pending !== conn || typeof p.id !== "string" || typeof p.received !== "number")
+          return;
+        this.stopWaiting();
+        if (this.id !== undefined && this.id !== p.id) this.end("unknown");
+        if (!this.outbox.acknowledge(p.received)) {
+          conn.close();
+          return;
+        }
+        this.id = p.id;
+        this.conn = conn;
+        this.host.granted(conn, p.id, p.resumed === true, this.outbox.unacknowledged());
+        return;
+      }
+      case CONTROL_KIND.lost: {
+        if (typeof p.id === "string" && p.id === this.id) {
+          const reason = REASONS.find((r) => r === p.reason) ?? "unknown";
+          this.end(reason);
+        }
+        return;
+      }
+      case CONTROL_KIND.refuse:
+        if (this.pending !== conn) return;
+        this.stopWaiting();
+        this.end("limit");
+        this.outbox.clear();
+        this.host.unavailable(conn, "refused");
+        return;
+      case CONTROL_KIND.ack:
+        if (
+          this.conn === conn &&
+          typeof p.received === "number" &&
+          !this.outbox.acknowledge(p.received)
+        ) {
+          conn.close();
+        }
+        return;
+      default:
+        return; // goodbye: the server ends the connection; the client resumes on the next one
+    }
+  }
+
+  private encode(conn: Connection<M>, kind: number, payload: ControlPayload): M {
+    return (conn.protocol.control as NonNullable<typeof conn.protocol.control>).encode(
+      kind,
+      payload,
+    );
+  }
+}
