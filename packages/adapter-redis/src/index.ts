@@ -24,7 +24,7 @@ export type {
   RedisAdapterStats,
 } from "./redis-adapter";
 export { createRedisAdapter, DEFAULT_READY_TIMEOUT, RedisAdapter } from "./redis-adapter";
-export type { RedisSessionStoreOptions, StoredSession } from "./session-store";
+export type { RedisSessionStoreOptions } from "./session-store";
 export {
   createRedisSessionStore,
   DEFAULT_SESSION_MAX_BYTES,

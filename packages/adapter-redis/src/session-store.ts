@@ -1,17 +1,33 @@
 import { integerOption, TaurusError } from "@taurus/core-conn";
+import type { SessionRecord, SessionStore } from "@taurus/server";
 import { Redis } from "ioredis";
 import { isReplyError } from "./reply-error";
-import { ACKNOWLEDGE, APPEND, CREATE, LOAD, RECEIVED } from "./session-scripts";
+import {
+  ACKNOWLEDGE,
+  APPEND,
+  CREATE,
+  DELETE,
+  DETACH,
+  EXPIRE,
+  LOAD,
+  RECEIVED,
+} from "./session-scripts";
 import { quit } from "./transport";
 
 /** Default prefix of the session keys: `"taurus:session:"`. */
 export const DEFAULT_SESSION_PREFIX = "taurus:session:";
-/** Default time a session is kept after its last write, in ms: 2 minutes (the resume window). */
-export const DEFAULT_SESSION_TTL = 120_000;
-/** Default most unacknowledged outbound frames a session keeps: 1024. */
-export const DEFAULT_SESSION_MAX_MESSAGES = 1024;
-/** Default most bytes of unacknowledged outbound frames a session keeps: 16 MiB. */
+/**
+ * Default time Redis keeps a session that a connection holds after its last
+ * write, in ms: 1 hour. A safety net for the sessions of a server that died
+ * and never came back; a detached session expires at its own `expiresAt`.
+ */
+export const DEFAULT_SESSION_TTL = 3_600_000;
+/** Default most unacknowledged frames a session keeps in Redis: 4096 (the server bounds it first). */
+export const DEFAULT_SESSION_MAX_MESSAGES = 4096;
+/** Default most bytes of unacknowledged frames a session keeps in Redis: 16 MiB (the server bounds it first). */
 export const DEFAULT_SESSION_MAX_BYTES = 16 * 1024 * 1024;
+/** How long past its `expiresAt` Redis keeps a detached session, for `expire()` to report it: 60 s. */
+const EXPIRY_GRACE = 60_000;
 
 /** Options of {@link createRedisSessionStore}. Every field is optional. */
 export interface RedisSessionStoreOptions {
@@ -26,86 +42,78 @@ export interface RedisSessionStoreOptions {
   /** Prefix of every key. @defaultValue {@link DEFAULT_SESSION_PREFIX} */
   prefix?: string;
   /**
-   * Milliseconds a session is kept after its last write: the resume window.
-   * Every write renews it. An integer, at least 1.
-   * @defaultValue {@link DEFAULT_SESSION_TTL} (2 minutes)
+   * Milliseconds Redis keeps a session held by a connection after its last
+   * write; an integer, at least 1.
+   * @defaultValue {@link DEFAULT_SESSION_TTL} (1 hour)
    */
   ttl?: number;
-  /** Most unacknowledged outbound frames per session; an integer, at least 1. @defaultValue {@link DEFAULT_SESSION_MAX_MESSAGES} (1024) */
+  /** Most unacknowledged frames per session; an integer, at least 1. @defaultValue {@link DEFAULT_SESSION_MAX_MESSAGES} (4096) */
   maxMessages?: number;
-  /** Most bytes of unacknowledged outbound frames per session; an integer, at least 1. @defaultValue {@link DEFAULT_SESSION_MAX_BYTES} (16 MiB) */
+  /** Most bytes of unacknowledged frames per session; an integer, at least 1. @defaultValue {@link DEFAULT_SESSION_MAX_BYTES} (16 MiB) */
   maxBytes?: number;
 }
 
-/** A session as the store keeps it. */
-export interface StoredSession {
-  /** Data frames received from the peer and processed (what this side acknowledges). */
-  received: number;
-  /** Data frames sent to the peer on this session. */
-  sent: number;
-  /** Of those, acknowledged by the peer. */
-  acked: number;
-  /** The unacknowledged frames, numbers `acked + 1` to `sent`, oldest first. */
-  unacked: Uint8Array[];
-}
-
-type Reply = number | null;
+type Fields = [Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer[]];
 interface SessionCommands {
-  taurusSessionCreate(meta: string, out: string, ttl: number): Promise<Reply>;
-  taurusSessionAppend(
-    meta: string,
-    out: string,
-    ttl: number,
-    maxMessages: number,
-    maxBytes: number,
-    ...frames: Buffer[]
-  ): Promise<Reply>;
-  taurusSessionAcknowledge(meta: string, out: string, ttl: number, acked: number): Promise<Reply>;
-  taurusSessionReceived(meta: string, out: string, ttl: number, received: number): Promise<Reply>;
-  taurusSessionLoadBuffer(
-    meta: string,
-    out: string,
-    ttl: number,
-  ): Promise<[Buffer, Buffer, Buffer, Buffer[]] | null>;
+  taurusSessionCreate(...args: Array<string | number | Buffer>): Promise<number>;
+  taurusSessionAppend(...args: Array<string | number | Buffer>): Promise<number>;
+  taurusSessionAcknowledge(...args: Array<string | number>): Promise<number>;
+  taurusSessionReceived(...args: Array<string | number>): Promise<number>;
+  taurusSessionDetach(...args: Array<string | number>): Promise<number>;
+  taurusSessionDelete(...args: string[]): Promise<number>;
+  taurusSessionLoadBuffer(...args: string[]): Promise<Fields | null>;
+  taurusSessionExpireBuffer(...args: Array<string | number>): Promise<Array<[Buffer, ...Fields]>>;
 }
 
-const SCRIPTS = {
+const FOUR_KEYS = {
   taurusSessionCreate: CREATE,
   taurusSessionAppend: APPEND,
   taurusSessionAcknowledge: ACKNOWLEDGE,
   taurusSessionReceived: RECEIVED,
+  taurusSessionDetach: DETACH,
+  taurusSessionDelete: DELETE,
   taurusSessionLoad: LOAD,
 };
 
-function unknownSession(id: string): TaurusError {
-  return new TaurusError(
-    "CONNECTION_CLOSED",
-    `session ${id} is unknown to the store (expired, deleted or never created)`,
-  );
+function toRecord(id: string, f: Fields): SessionRecord {
+  const identity = f[5].toString();
+  return {
+    id,
+    received: Number(f[0].toString()),
+    sent: Number(f[1].toString()),
+    acknowledged: Number(f[2].toString()),
+    expiresAt: Number(f[3].toString()),
+    address: f[4].toString(),
+    ...(identity === "" ? {} : { identity }),
+    pending: f[6].map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
+  };
 }
 
+const buffer = (f: Uint8Array): Buffer => Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+
 /**
- * Keeps sessions (issue 13) in Redis: each session's counts and its buffer of
- * unacknowledged outbound frames, so that a session survives a server
- * restart or resumes on another instance behind a load balancer. Every
- * change is one atomic Lua script; every write renews the session's time to
- * live (the resume window), after which Redis drops it. Each method resolves
- * once Redis has applied the write (and, with `appendfsync always`, written
- * it to disk): the session layer awaits `received()` before it acknowledges
- * to the peer, and `append()` before a frame goes on the wire.
+ * A `SessionStore` of `@taurus/server` in Redis (issue 13): each session's
+ * counts and its unacknowledged frames, so that a session survives a server
+ * restart or resumes on another instance behind a load balancer. Every change
+ * is one atomic Lua script; each method resolves once Redis has applied the
+ * write (and, with `appendfsync always`, written it to disk), so the server
+ * acknowledges only what Redis holds. A write to an unknown session changes
+ * nothing. Detached sessions are kept until their `expiresAt` and taken by
+ * the first instance whose `expire()` asks (each reported lost once).
  *
- * Keys: `<prefix>{<id>}` (a hash of the counts) and `<prefix>{<id>}:out` (a
- * list of frames); the hash tag keeps both in one slot of a Redis Cluster.
+ * Keys: `<prefix>{<id>}` (a hash), `<prefix>{<id>}:out` (a list of frames),
+ * `<prefix>detached` (a sorted set by expiry) and `<prefix>all` (a set).
+ * Meant for one Redis (with replicas), not Redis Cluster.
  */
-export class RedisSessionStore {
+export class RedisSessionStore implements SessionStore {
   private readonly redis: Redis & SessionCommands;
   private readonly owned: boolean;
   private readonly prefix: string;
-  /** Milliseconds a session is kept after its last write. */
+  /** Milliseconds Redis keeps a held session after its last write. */
   readonly ttl: number;
-  /** Most unacknowledged outbound frames per session. */
+  /** Most unacknowledged frames per session. */
   readonly maxMessages: number;
-  /** Most bytes of unacknowledged outbound frames per session. */
+  /** Most bytes of unacknowledged frames per session. */
   readonly maxBytes: number;
 
   /**
@@ -130,124 +138,146 @@ export class RedisSessionStore {
         retryStrategy: (times: number) => Math.min(25 * 2 ** Math.min(times - 1, 16), 1_000),
       });
     if (this.owned) redis.on("error", () => {}); // each failed command rejects with its own error
-    for (const [name, lua] of Object.entries(SCRIPTS)) {
-      redis.defineCommand(name, { numberOfKeys: 2, lua });
+    for (const [name, lua] of Object.entries(FOUR_KEYS)) {
+      redis.defineCommand(name, { numberOfKeys: 4, lua });
     }
+    redis.defineCommand("taurusSessionExpire", { numberOfKeys: 2, lua: EXPIRE });
     this.redis = redis as Redis & SessionCommands;
   }
 
   /**
-   * Starts session `id` afresh (counts at 0, nothing buffered), replacing
-   * whatever the store kept under that id.
-   *
+   * Stores a new session (replacing one of the same id).
    * @throws `TaurusError` `SOCKET` (as a rejection) when Redis cannot be reached or refuses
    */
-  async create(id: string): Promise<void> {
-    await this.run(() => this.redis.taurusSessionCreate(...this.keys(id), this.ttl));
-  }
-
-  /**
-   * Reads session `id` and renews its time to live.
-   *
-   * @returns the session, or `undefined` when the store does not have it (expired, deleted, never created)
-   * @throws `TaurusError` `SOCKET` (as a rejection) when Redis cannot be reached or refuses
-   */
-  async load(id: string): Promise<StoredSession | undefined> {
-    const reply = await this.run(() =>
-      this.redis.taurusSessionLoadBuffer(...this.keys(id), this.ttl),
+  async create(record: SessionRecord): Promise<void> {
+    const r = record;
+    await this.run(() =>
+      this.redis.taurusSessionCreate(
+        ...this.keys(r.id),
+        r.id,
+        this.ttl,
+        r.received,
+        r.sent,
+        r.acknowledged,
+        r.expiresAt,
+        r.address,
+        r.identity ?? "",
+        ...r.pending.map(buffer),
+      ),
     );
-    if (reply === null) return undefined;
-    const [received, sent, acked, frames] = reply;
-    return {
-      received: Number(received.toString()),
-      sent: Number(sent.toString()),
-      acked: Number(acked.toString()),
-      unacked: frames.map((f) => new Uint8Array(f.buffer, f.byteOffset, f.byteLength)),
-    };
   }
 
   /**
-   * Appends outbound frames to the session's buffer, in order; they take the
-   * numbers after the session's `sent` count. All of them or none.
-   *
-   * @returns the session's new `sent` count
-   * @throws `TaurusError` (as a rejection) `SEND_QUEUE_FULL` when the buffer would pass
-   *   `maxMessages` or `maxBytes` (nothing appended); `CONNECTION_CLOSED` when the session
-   *   is unknown; `SOCKET` when Redis cannot be reached or refuses
+   * Reads a session.
+   * @returns the session; `undefined` when unknown or expired
+   * @throws `TaurusError` `SOCKET` (as a rejection) when Redis cannot be reached or refuses
    */
-  async append(id: string, frames: readonly Uint8Array[]): Promise<number> {
-    if (frames.length === 0) {
-      const session = await this.load(id);
-      if (!session) throw unknownSession(id);
-      return session.sent;
-    }
-    const buffers = frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+  async load(id: string): Promise<SessionRecord | undefined> {
+    const reply = await this.run(() => this.redis.taurusSessionLoadBuffer(...this.keys(id), id));
+    if (reply === null) return undefined;
+    const record = toRecord(id, reply);
+    if (record.expiresAt !== 0 && record.expiresAt <= Date.now()) return undefined;
+    return record;
+  }
+
+  /**
+   * Appends frames the server sent; `sent` is the new total. All of them or none.
+   * @throws `TaurusError` (as a rejection) `SEND_QUEUE_FULL` past `maxMessages` or
+   *   `maxBytes` (nothing appended); `SOCKET` when Redis cannot be reached or refuses
+   */
+  async append(id: string, frames: readonly Uint8Array[], sent: number): Promise<void> {
     const reply = await this.run(() =>
       this.redis.taurusSessionAppend(
         ...this.keys(id),
+        id,
         this.ttl,
         this.maxMessages,
         this.maxBytes,
-        ...buffers,
+        sent,
+        ...frames.map(buffer),
       ),
     );
-    if (reply === -1) throw unknownSession(id);
     if (reply === -2) {
       throw new TaurusError(
         "SEND_QUEUE_FULL",
-        `session ${id}: ${frames.length} more frames would pass its buffer's bounds (${this.maxMessages} frames, ${this.maxBytes} bytes)`,
+        `session ${id}: ${frames.length} more frames would pass the store's bounds (${this.maxMessages} frames, ${this.maxBytes} bytes)`,
       );
     }
-    return Number(reply);
   }
 
   /**
-   * The peer acknowledged the session's outbound frames up to `acked` (a
-   * cumulative count): they are dropped from the buffer. A count at or below
-   * the last one changes nothing.
-   *
-   * @returns the session's `acked` count
-   * @throws `TaurusError` (as a rejection) `INVALID_MESSAGE` when `acked` passes the
-   *   session's `sent` count; `CONNECTION_CLOSED` when the session is unknown; `SOCKET`
-   *   when Redis cannot be reached or refuses
+   * The client confirmed `acknowledged` server frames: drops them.
+   * @throws `TaurusError` `SOCKET` (as a rejection) when Redis cannot be reached or refuses
    */
-  async acknowledge(id: string, acked: number): Promise<number> {
-    const reply = await this.run(() =>
-      this.redis.taurusSessionAcknowledge(...this.keys(id), this.ttl, acked),
+  async acknowledge(id: string, acknowledged: number): Promise<void> {
+    await this.run(() =>
+      this.redis.taurusSessionAcknowledge(...this.keys(id), id, this.ttl, acknowledged),
     );
-    if (reply === -1) throw unknownSession(id);
-    if (reply === -3) {
-      throw new TaurusError(
-        "INVALID_MESSAGE",
-        `session ${id}: acknowledgement of ${acked} frames passes what was sent`,
-      );
-    }
-    return Number(reply);
   }
 
   /**
-   * The session processed the peer's frames up to `received` (a cumulative
-   * count, never lowered): awaited before the acknowledgement goes to the peer.
-   *
-   * @returns the session's `received` count
-   * @throws `TaurusError` (as a rejection) `CONNECTION_CLOSED` when the session is unknown;
-   *   `SOCKET` when Redis cannot be reached or refuses
+   * The server processed `received` client frames (cumulative, never lowered).
+   * @throws `TaurusError` `SOCKET` (as a rejection) when Redis cannot be reached or refuses
    */
-  async received(id: string, received: number): Promise<number> {
-    const reply = await this.run(() =>
-      this.redis.taurusSessionReceived(...this.keys(id), this.ttl, received),
+  async received(id: string, received: number): Promise<void> {
+    await this.run(() =>
+      this.redis.taurusSessionReceived(...this.keys(id), id, this.ttl, received),
     );
-    if (reply === -1) throw unknownSession(id);
-    return Number(reply);
   }
 
   /**
-   * Forgets session `id` (ended by either side).
-   *
+   * No connection holds the session: it expires at `expiresAt` (ms since the epoch).
+   * @throws `TaurusError` `SOCKET` (as a rejection) when Redis cannot be reached or refuses
+   */
+  async detach(id: string, expiresAt: number): Promise<void> {
+    await this.run(() =>
+      this.redis.taurusSessionDetach(...this.keys(id), id, this.ttl, expiresAt, EXPIRY_GRACE),
+    );
+  }
+
+  /**
+   * A connection holds the session again.
+   * @throws `TaurusError` `SOCKET` (as a rejection) when Redis cannot be reached or refuses
+   */
+  async attach(id: string): Promise<void> {
+    await this.run(() =>
+      this.redis.taurusSessionDetach(...this.keys(id), id, this.ttl, 0, EXPIRY_GRACE),
+    );
+  }
+
+  /**
+   * Forgets a session.
    * @throws `TaurusError` `SOCKET` (as a rejection) when Redis cannot be reached or refuses
    */
   async delete(id: string): Promise<void> {
-    await this.run(() => this.redis.del(...this.keys(id)));
+    await this.run(() => this.redis.taurusSessionDelete(...this.keys(id), id));
+  }
+
+  /**
+   * Sessions in the store, of every instance sharing it (one that Redis dropped by its
+   * time to live counts until deleted).
+   * @throws `TaurusError` `SOCKET` (as a rejection) when Redis cannot be reached or refuses
+   */
+  async count(): Promise<number> {
+    return this.run(() => this.redis.scard(`${this.prefix}all`));
+  }
+
+  /**
+   * Takes the detached sessions whose `expiresAt` is past `now`; each is
+   * returned to one caller only, whichever instance asks first.
+   * @returns the expired records
+   * @throws `TaurusError` `SOCKET` (as a rejection) when Redis cannot be reached or refuses
+   */
+  async expire(now: number): Promise<SessionRecord[]> {
+    const reply = await this.run(() =>
+      this.redis.taurusSessionExpireBuffer(
+        `${this.prefix}detached`,
+        `${this.prefix}all`,
+        now,
+        this.prefix,
+      ),
+    );
+    return reply.map(([id, ...fields]) => toRecord(id.toString(), fields as Fields));
   }
 
   /** Closes the store's own connection (not one given as `redis`). */
@@ -255,9 +285,9 @@ export class RedisSessionStore {
     if (this.owned) await quit(this.redis);
   }
 
-  private keys(id: string): [string, string] {
+  private keys(id: string): [string, string, string, string] {
     const meta = `${this.prefix}{${id}}`;
-    return [meta, `${meta}:out`];
+    return [meta, `${meta}:out`, `${this.prefix}detached`, `${this.prefix}all`];
   }
 
   private async run<T>(command: () => Promise<T>): Promise<T> {
@@ -271,7 +301,7 @@ export class RedisSessionStore {
 }
 
 /**
- * Creates a {@link RedisSessionStore}.
+ * Creates a {@link RedisSessionStore}, to pass as the server's `sessions.store`.
  *
  * @param options - see {@link RedisSessionStoreOptions}; @defaultValue all defaults
  * @returns the store; close it with `close()` after the servers that use it
@@ -279,7 +309,8 @@ export class RedisSessionStore {
  *
  * @example
  * ```ts
- * const store = createRedisSessionStore({ url: "redis://10.0.0.5:6379", ttl: 120_000 });
+ * const store = createRedisSessionStore({ url: "redis://10.0.0.5:6379" });
+ * const server = createServer({ protocol, handler, sessions: { store } });
  * ```
  */
 export function createRedisSessionStore(options: RedisSessionStoreOptions = {}): RedisSessionStore {
