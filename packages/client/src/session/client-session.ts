@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   CONTROL_KIND,
   type Connection,
@@ -31,6 +32,13 @@ const REASONS: readonly SessionLostReason[] = ["expired", "overflow", "unknown",
  */
 export class ClientSession<M> {
   id: string | undefined;
+  /**
+   * The id this client proposes for its next new session, kept until a
+   * welcome or a refusal answers it: when a cut takes the welcome, the next
+   * hello proposes the same id, so the server goes on with the session it
+   * started (and whatever it sent on it) instead of orphaning it.
+   */
+  private proposed: string | undefined;
   readonly outbox: Outbox;
   inbox: Inbox;
   private pending: Connection<M> | undefined;
@@ -64,8 +72,13 @@ export class ClientSession<M> {
       sendAfterClose: () => false,
       control: (frame) => this.control(conn, frame),
     });
+    if (this.id === undefined && this.proposed === undefined) {
+      this.proposed = randomBytes(16).toString("base64url");
+    }
     const hello: ControlPayload =
-      this.id === undefined ? { v: 1 } : { v: 1, id: this.id, received: this.inbox.received };
+      this.id === undefined
+        ? { v: 1, id: this.proposed ?? "", received: 0, fresh: true }
+        : { v: 1, id: this.id, received: this.inbox.received };
     conn.sendControl(this.encode(conn, CONTROL_KIND.hello, hello));
     this.helloTimer = setTimeout(() => this.silent(conn), this.o.helloTimeout);
     this.helloTimer.unref();
@@ -77,6 +90,7 @@ export class ClientSession<M> {
     this.stopWaiting();
     this.outbox.clear();
     this.id = undefined;
+    this.proposed = undefined;
     this.host.unavailable(conn, "silent");
   }
 
@@ -203,6 +217,7 @@ export class ClientSession<M> {
           return;
         }
         this.id = p.id;
+        this.proposed = undefined;
         this.conn = conn;
         this.host.granted(conn, p.id, p.resumed === true, this.outbox.unacknowledged());
         return;
@@ -218,6 +233,7 @@ export class ClientSession<M> {
         if (this.pending !== conn) return;
         this.stopWaiting();
         this.end("limit");
+        this.proposed = undefined;
         this.outbox.clear();
         this.host.unavailable(conn, "refused");
         return;

@@ -51,6 +51,8 @@ describe("sessions across cut connections", () => {
       address: { host: "127.0.0.1", port: proxy.port },
       protocol: binary,
       session: { maxBufferedMessages: 2 * N },
+      // The loop sends on while disconnected too: the offline queue holds the whole run.
+      sendBufferSize: 2 * N,
       retryDelay: 10,
       maxRetryDelay: 50,
       maxRetries: 1_000_000,
@@ -190,7 +192,10 @@ describe("sessions across cut connections", () => {
     quiet.send(data(1));
     await quiet.connect();
     expect(why).toEqual(["refused", "silent"]);
-    await until(() => Buffer.concat(frames).length >= 2 * 19 + 9, "hello and data written");
+    await until(() => {
+      const b = Buffer.concat(frames);
+      return b.length >= 19 && b.length >= 19 + b.readUInt32BE(11) + 19 + 8;
+    }, "hello and data written");
     const bytes = Buffer.concat(frames);
     // One control frame (the hello), then the data frame queued while waiting.
     expect(bytes.readUInt32BE(3)).toBe(0xffffffff);

@@ -60,6 +60,12 @@ class Live<M> {
 }
 
 /**
+ * A session id a client may propose: 22 to 64 base64url characters (16 random
+ * bytes make 22). Shorter ones are refused: the id is the session's only secret.
+ */
+const PROPOSED_ID = /^[A-Za-z0-9_-]{22,64}$/;
+
+/**
  * The server's sessions: answers hellos, counts both directions, replays on
  * resume, expires detached sessions after the resume window, and reports
  * every session that cannot be resumed. See docs/DELIVERY.md.
@@ -231,7 +237,15 @@ export class SessionManager<M> {
     runner: Runner<M>,
     frame: ControlFrame,
   ): Live<M> | undefined | Promise<Live<M> | undefined> {
-    const { id, received } = frame.payload;
+    const { id, received, fresh } = frame.payload;
+    if (fresh === true && typeof id === "string" && PROPOSED_ID.test(id)) {
+      // A new session under the id the client proposed. Held already: its
+      // welcome was lost in a cut, and the client saw nothing of it yet, so
+      // the session goes on from the start (resumed: false for the client).
+      const live = this.live.get(id);
+      if (live !== undefined && !live.ended) return this.resume(live, conn, runner, 0, true);
+      if (live === undefined) return this.fresh(conn, runner, id);
+    }
     if (typeof id === "string") {
       const live = this.live.get(id);
       if (live !== undefined && !live.ended && typeof received === "number") {
@@ -305,7 +319,7 @@ export class SessionManager<M> {
   }
 
   /** Starts a new session on `conn`, within the bounds (refused past them). */
-  private fresh(conn: Connection<M>, runner: Runner<M>): Live<M> | undefined {
+  private fresh(conn: Connection<M>, runner: Runner<M>, proposed?: string): Live<M> | undefined {
     const address = conn.remoteAddress ?? "";
     if (
       this.live.size >= this.o.maxSessions ||
@@ -314,7 +328,7 @@ export class SessionManager<M> {
       conn.sendControl(this.control(conn, CONTROL_KIND.refuse, { reason: "limit" }));
       return undefined;
     }
-    const live = new Live<M>(randomBytes(16).toString("base64url"), address, this.o);
+    const live = new Live<M>(proposed ?? randomBytes(16).toString("base64url"), address, this.o);
     this.live.set(live.id, live);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     void this.o.store
@@ -341,6 +355,7 @@ export class SessionManager<M> {
     conn: Connection<M>,
     runner: Runner<M>,
     received: number,
+    fresh = false,
   ): Live<M> | undefined {
     if (!live.outbox.acknowledge(received)) {
       conn.close();
@@ -371,7 +386,7 @@ export class SessionManager<M> {
           this.control(conn, CONTROL_KIND.welcome, {
             id: live.id,
             received: this.shared ? live.durable : live.inbox.received,
-            resumed: true,
+            resumed: !fresh,
           }),
         );
         const frames = live.outbox.unacknowledged();
