@@ -49,7 +49,7 @@ describe("server sessions: replies and shared stores (raw peers)", () => {
       handler: {
         admit: (_c: Connection<BinaryMessage>, first: BinaryMessage) => {
           admitted.push(first.sequence);
-          return { accept: true, identity: { user: "ann" } };
+          return { accept: true as const, identity: { user: "ann" } };
         },
         async onMessage(conn: Connection<BinaryMessage>, m: BinaryMessage) {
           await Promise.resolve();
