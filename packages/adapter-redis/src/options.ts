@@ -99,17 +99,30 @@ export interface ResolvedRedisAdapterOptions {
 
 const MODES: readonly RedisAdapterMode[] = ["pubsub", "sharded", "streams"];
 
+/** The error of a bad option, naming it as the user wrote it. */
+function invalid(option: string, requirement: string, value: unknown): TaurusError {
+  return new TaurusError(
+    "INVALID_OPTION",
+    `option ${option} ${requirement}, got ${String(value)}`,
+    { option },
+  );
+}
+
 /** @internal Applies defaults and validates. */
 export function resolveRedisAdapterOptions(o: RedisAdapterOptions): ResolvedRedisAdapterOptions {
   if (o.instanceId !== undefined) {
-    const bytes = Buffer.byteLength(o.instanceId);
+    const bytes = typeof o.instanceId === "string" ? Buffer.byteLength(o.instanceId) : 0;
     if (bytes < 1 || bytes > 255) {
-      throw new TaurusError("INVALID_OPTION", "option instanceId must be 1 to 255 bytes");
+      throw invalid("instanceId", "must be a string of 1 to 255 bytes", o.instanceId);
     }
   }
   const mode = o.mode ?? DEFAULT_MODE;
-  if (!MODES.includes(mode)) {
-    throw new TaurusError("INVALID_OPTION", `option mode must be one of ${MODES.join(", ")}`);
+  if (!MODES.includes(mode)) throw invalid("mode", `must be one of ${MODES.join(", ")}`, mode);
+  if (o.url !== undefined && typeof o.url !== "string") {
+    throw invalid("url", "must be a redis:// URL string", o.url);
+  }
+  if (o.prefix !== undefined && typeof o.prefix !== "string") {
+    throw invalid("prefix", "must be a string", o.prefix);
   }
   return {
     url: o.url ?? DEFAULT_REDIS_URL,

@@ -173,7 +173,9 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       (typeof config.protocol.decode !== "function" &&
         typeof config.protocol.createDecoder !== "function")
     ) {
-      throw new TaurusError("INVALID_OPTION", "option protocol must be a Protocol");
+      throw new TaurusError("INVALID_OPTION", "option protocol must be a Protocol", {
+        option: "protocol",
+      });
     }
     this.protocol = config.protocol;
     this.options = resolveClientOptions(config.address, config, config.protocol.maxMessageSize);

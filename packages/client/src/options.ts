@@ -246,7 +246,9 @@ export interface ResolvedClientOptions<M> {
 export const MAX_TIMER = 2 ** 31 - 1;
 
 function invalid(name: string, why: string, value: unknown): TaurusError {
-  return new TaurusError("INVALID_OPTION", `option ${name} ${why}, got ${String(value)}`);
+  return new TaurusError("INVALID_OPTION", `option ${name} ${why}, got ${String(value)}`, {
+    option: name,
+  });
 }
 
 /**

@@ -21,6 +21,7 @@ import {
 } from "./adapter";
 import { AddressGuard, type AddressPass } from "./address-guard";
 import { drained, MAX_BACKPLANE_PACE } from "./backplane-pace";
+import { checkedProtocol } from "./checked-protocol";
 import { publishListening, publishRefused, publishServerClose } from "./diagnostics";
 import { FdWatch } from "./fd-watch";
 import { FrameMeter } from "./frame-meter";
@@ -166,7 +167,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   constructor(config: ServerConfig<M>) {
     super();
     this.protocol = config.protocol;
-    this.options = resolveServerOptions(config, config.protocol.maxMessageSize);
+    this.options = resolveServerOptions(config, checkedProtocol(config.protocol).maxMessageSize);
     this.handler = config.handler ?? {};
     this.metrics = config.metrics ?? new ServerMetrics();
     this.sink = metricsSink(this.metrics);
