@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { TaurusError } from "@taurus/core-conn";
+import { backoffDelay } from "@taurus/core-conn/internal";
 import {
   type AdapterStats,
   type BackplaneListener,
@@ -273,12 +274,13 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
   }
 
   private createTransport(): Transport {
-    const { mode, prefix, maxRetryDelay } = this.options;
+    const { mode, prefix, retryDelay, maxRetryDelay } = this.options;
     const common: RedisOptions = {
       ...this.options.redis,
       lazyConnect: false,
-      // 25, 50, 100 ms... up to maxRetryDelay: back within a fraction of a second.
-      retryStrategy: (times: number) => Math.min(25 * 2 ** Math.min(times - 1, 16), maxRetryDelay),
+      // The client's backoff (core-conn's): about 25, 50, 100 ms... up to maxRetryDelay,
+      // with jitter so that instances that lost one Redis do not all come back at once.
+      retryStrategy: (times: number) => Math.round(backoffDelay(times, retryDelay, maxRetryDelay)),
       // A command lost with its connection is sent again once it is back (never failed
       // after some retries): the outbox counts on it, receivers drop the rare copy.
       maxRetriesPerRequest: null,

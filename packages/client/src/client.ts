@@ -763,7 +763,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   // ---------------------------------------------------------------- errors
 
   private countError(error: TaurusError): void {
-    this.counters.error(error.kind);
+    this.counters.error(error.kind, error.code);
     this.metrics.error(error.kind, error.code);
   }
 
