@@ -21,6 +21,7 @@ describe("option errors name the option the user wrote", () => {
     ["url", { url: 6379 }],
     ["prefix", { prefix: 5 }],
     ["maxRetryDelay", { maxRetryDelay: 0 }],
+    ["retryDelay", { retryDelay: 0 }],
   ] as const)("%s", (option, options) => {
     const error = refusal(options);
     expect(error.code).toBe("INVALID_OPTION");
