@@ -71,3 +71,4 @@ export type {
   ShutdownReport,
 } from "./server";
 export { createServer, TaurusServer } from "./server";
+export type { ServerStats } from "./server-stats";

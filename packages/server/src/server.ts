@@ -29,6 +29,7 @@ import type { ServerHandler } from "./handler";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options";
 import { resetSocket } from "./reset-socket";
 import { type RoomOptions, Rooms } from "./rooms";
+import { type ServerStats, serverStats } from "./server-stats";
 import { Session } from "./session";
 
 /** Everything {@link createServer} takes: a protocol, a handler, and the options. */
@@ -273,6 +274,11 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   /** Number of live connections. */
   get connectionCount(): number {
     return this.sessions.size;
+  }
+
+  /** The server's counters in the shared stats vocabulary (see {@link ServerStats}). */
+  get stats(): ServerStats {
+    return serverStats(this.metrics.snapshot());
   }
 
   /** The budget of bytes held for peers (shared with other servers when one was given). */
