@@ -827,10 +827,10 @@ function noop(): void {}
  * const client = createClient({
  *   address: "127.0.0.1:9000",
  *   protocol: createJsonProtocol(),
- *   handler: { onMessage: (msg) => console.log(msg) },
+ *   handler: { onMessage: (msg) => console.log(msg.type, msg.data) },
  * });
  * await client.connect();
- * client.send({ type: "hello" });
+ * client.send({ type: 1, sequence: 1, data: { hello: "world" }, timestamp: 0n });
  * await client.close();
  * ```
  */
