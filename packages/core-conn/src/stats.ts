@@ -30,9 +30,10 @@ const NO_ERRORS: Readonly<Record<string, number>> = Object.freeze({});
 
 /** @internal Counts an error by its code in `stats.errorsByCode` (copied on the first one). */
 export function countErrorCode(stats: ConnectionStats, code: string): void {
-  const byCode = (
-    stats.errorsByCode === NO_ERRORS ? {} : stats.errorsByCode
-  ) as Record<string, number>;
+  const byCode = (stats.errorsByCode === NO_ERRORS ? {} : stats.errorsByCode) as Record<
+    string,
+    number
+  >;
   byCode[code] = (byCode[code] ?? 0) + 1;
   stats.errorsByCode = byCode;
 }
