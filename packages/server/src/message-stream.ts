@@ -57,7 +57,7 @@ export interface MessageStream<M> extends AsyncIterable<IncomingMessage<M>> {
  * @param options - `highWaterMark`
  * @returns the stream; only one loop may consume it (a second `for await`
  *   throws `INVALID_OPTION`)
- * @throws {@link TaurusError} `INVALID_OPTION` naming `highWaterMark` when it is not an integer >= 1
+ * @throws `TaurusError` `INVALID_OPTION` naming `highWaterMark` when it is not an integer >= 1
  *
  * @example
  * ```ts
