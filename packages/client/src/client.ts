@@ -173,7 +173,9 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       (typeof config.protocol.decode !== "function" &&
         typeof config.protocol.createDecoder !== "function")
     ) {
-      throw new TaurusError("INVALID_OPTION", "option protocol must be a Protocol");
+      throw new TaurusError("INVALID_OPTION", "option protocol must be a Protocol", {
+        option: "protocol",
+      });
     }
     this.protocol = config.protocol;
     this.options = resolveClientOptions(config.address, config, config.protocol.maxMessageSize);
@@ -761,7 +763,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   // ---------------------------------------------------------------- errors
 
   private countError(error: TaurusError): void {
-    this.counters.error(error.kind);
+    this.counters.error(error.kind, error.code);
     this.metrics.error(error.kind, error.code);
   }
 
@@ -825,10 +827,10 @@ function noop(): void {}
  * const client = createClient({
  *   address: "127.0.0.1:9000",
  *   protocol: createJsonProtocol(),
- *   handler: { onMessage: (msg) => console.log(msg) },
+ *   handler: { onMessage: (msg) => console.log(msg.type, msg.data) },
  * });
  * await client.connect();
- * client.send({ type: "hello" });
+ * client.send({ type: 1, sequence: 1, data: { hello: "world" }, timestamp: 0n });
  * await client.close();
  * ```
  */

@@ -13,7 +13,7 @@ import {
 } from "./options";
 import { type Drop, dropReasonCode, type Fatal, type Keepalive, type Protocol } from "./protocol";
 import { SendQueue } from "./send-queue";
-import { type ConnectionStats, newConnectionStats } from "./stats";
+import { type ConnectionStats, countErrorCode, newConnectionStats } from "./stats";
 import { sweeper } from "./sweeper";
 
 /**
@@ -394,6 +394,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private countError(code: ErrorCode): void {
     const kind = ErrorCodes[code];
     this.stats.errors[kind]++;
+    countErrorCode(this.stats, code);
     this.options.metrics?.error(kind, code);
   }
 
@@ -532,6 +533,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     const code = dropReasonCode(drop.reason);
     this.stats.drops[drop.reason]++;
     this.stats.errors.protocol++;
+    countErrorCode(this.stats, code);
     this.options.metrics?.error("protocol", code);
     publishDrop(this as Connection<unknown>, drop.reason, code, drop.consumed);
     if (this.listenerCount("drop") > 0) {
@@ -629,6 +631,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (this.closeError || this.currentState === "closed") return;
     this.closeError = error;
     this.stats.errors[error.kind]++;
+    countErrorCode(this.stats, error.code);
     this.options.metrics?.error(error.kind, error.code);
     if (this.listenerCount("error") > 0) this.emit("error", error);
   }

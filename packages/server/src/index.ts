@@ -30,6 +30,8 @@ export type {
 export { SERVER_CHANNELS } from "./diagnostics";
 export type { ServerHandler } from "./handler";
 export { createLocalAdapter } from "./local-adapter";
+export type { IncomingMessage, MessageStream, MessageStreamOptions } from "./message-stream";
+export { createMessageStream, DEFAULT_STREAM_HIGH_WATER_MARK } from "./message-stream";
 export type { RateLimitPolicy, ServerOptions } from "./options";
 export {
   DEFAULT_HANDSHAKE_TIMEOUT,
@@ -71,3 +73,4 @@ export type {
   ShutdownReport,
 } from "./server";
 export { createServer, TaurusServer } from "./server";
+export type { ServerStats } from "./server-stats";
