@@ -21,6 +21,22 @@ export interface ClientCloseOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What {@link TaurusClient.close} gave up on, so that nothing accepted by
+ * `send()` is dropped without the caller knowing.
+ */
+export interface ClientCloseReport {
+  /**
+   * Messages accepted by `send()` (or `request()`) that never reached the
+   * socket: still in the offline queue when the client closed without a
+   * connection, or left in the send queue when `closeTimeout` (or an aborted
+   * `signal`) cut the connection. Also added to `stats.discarded`.
+   */
+  discarded: number;
+  /** Requests still waiting for a reply, rejected with `CONNECTION_CLOSED`. */
+  rejectedRequests: number;
+}
+
 /** The `ABORTED` error of an aborted `what`, with the signal's reason as `cause`. @internal */
 export function abortedError(what: string, signal: AbortSignal): TaurusError {
   return new TaurusError("ABORTED", `${what} was aborted`, { cause: signal.reason });

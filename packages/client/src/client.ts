@@ -11,7 +11,12 @@ import {
   TaurusError,
 } from "@taurus/core-conn";
 import { ClientMetrics } from "@taurus/metrics";
-import { abortable, type ClientCloseOptions, type ConnectOptions } from "./abort";
+import {
+  abortable,
+  type ClientCloseOptions,
+  type ClientCloseReport,
+  type ConnectOptions,
+} from "./abort";
 import { backoffDelay } from "./backoff";
 import { publishConnect, publishReconnect, traceRequest } from "./diagnostics";
 import type { ClientHandler } from "./handler";
@@ -154,6 +159,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private readonly keepalivePing: M | undefined;
   /** Messages sent on the connection at the last keepalive beat. */
   private sentAtBeat = 0;
+  /** The live connection's one keepalive probe went out (more follow only after a pong). */
+  private probed = false;
   private currentState: ClientState = "idle";
   private conn: Connection<M> | undefined;
   private everConnected = false;
@@ -162,7 +169,9 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private abortAttempt: (() => void) | undefined;
   private connectWaiter: Deferred | undefined;
   private fullIterators = 0;
-  private closing: Promise<void> | undefined;
+  private closing: Promise<ClientCloseReport> | undefined;
+  /** Requests rejected since `close()` was called (`undefined` before). */
+  private rejectedOnClose: number | undefined;
   private offlineFlushed: (() => void) | undefined;
 
   /** @internal use {@link createClient} */
@@ -343,18 +352,22 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * again returns the same promise.
    *
    * @param options - `signal`, which closes the connection at once when aborted (see {@link ClientCloseOptions})
-   * @returns a promise that resolves once closed; it never rejects
+   * @returns a promise that resolves once closed, with what was discarded
+   *   (see {@link ClientCloseReport}); it never rejects
    */
-  close(options: ClientCloseOptions = {}): Promise<void> {
-    if (!this.closing) this.closing = this.shutdown();
+  close(options: ClientCloseOptions = {}): Promise<ClientCloseReport> {
+    if (!this.closing) {
+      this.rejectedOnClose = 0;
+      this.closing = this.shutdown();
+    }
     const signal = options.signal;
     if (signal) void abortable(this.closing, signal, "close()", this.cutClose).catch(noop);
     return this.closing;
   }
 
   /** For `await using`: the graceful {@link TaurusClient.close}. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /** A `close` signal aborted: the live connection closes now. */
@@ -478,6 +491,19 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private readonly sendKeepalive = (): void => {
     const conn = this.conn;
     if (conn?.state !== "open" || this.keepalivePing === undefined) return;
+    // One probe per connection until the server proves it speaks the control
+    // space with a pong: a Go server hands unknown types to its handler.
+    if (!this.probed) {
+      this.probed = true;
+      try {
+        conn.send(this.keepalivePing);
+      } catch {
+        // A full queue: what waits in it will reach the server.
+      }
+      this.sentAtBeat = conn.stats.messagesOut + conn.queuedMessages;
+      return;
+    }
+    if (conn.stats.keepalivesIn === 0) return;
     const sent = conn.stats.messagesOut + conn.queuedMessages;
     if (sent !== this.sentAtBeat) {
       this.sentAtBeat = sent;
@@ -623,11 +649,16 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     conn.on("close", (error) => this.onConnectionClose(conn, error));
     const heartbeat = this.heartbeat;
     if (heartbeat) socket.on("data", () => heartbeat.touch());
+    // The backoff restarts only once the server has answered: a frozen process
+    // whose kernel still completes handshakes must not reset it on every connect.
+    socket.once("data", () => {
+      if (this.conn === conn) this.attempt = 0;
+    });
     if (this.fullIterators > 0) conn.pause();
     this.sentAtBeat = 0;
     if (this.everConnected) this.counters.reconnects++;
     this.everConnected = true;
-    this.attempt = 0;
+    this.probed = false;
     this.setState("connected");
     publishConnect(
       this as TaurusClient<unknown>,
@@ -644,6 +675,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       this.inConnectHandler = false;
     }
     this.flushOffline();
+    this.sendKeepalive();
     this.safeEmit("connect");
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
@@ -656,7 +688,11 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.heartbeat?.stop();
     this.counters.add(conn.stats);
     const unsent = conn.takeUnsent();
-    this.pending.rejectSentOn(conn, closedError("the connection closed before the reply", error));
+    const rejected = this.pending.rejectSentOn(
+      conn,
+      closedError("the connection closed before the reply", error),
+    );
+    if (this.rejectedOnClose !== undefined) this.rejectedOnClose += rejected.size;
     // Frames of requests rejected above (or timed out) are not sent again: their callers know.
     const keep = unsent.filter((frame) => {
       const sequence = this.requestFrames.get(frame);
@@ -674,7 +710,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
 
   // ---------------------------------------------------------------- closing
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(): Promise<ClientCloseReport> {
+    const discardedBefore = this.counters.discarded;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.abortAttempt?.();
@@ -702,6 +739,10 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       clearTimeout(timer);
     }
     this.finish(undefined);
+    return {
+      discarded: this.counters.discarded - discardedBefore,
+      rejectedRequests: this.rejectedOnClose ?? 0,
+    };
   }
 
   /** The end: state `closed`, everything waiting settled, `close` emitted. */
@@ -715,7 +756,11 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
     waiter?.reject(error ?? closedError("client closed"));
-    this.pending.rejectSentOn(undefined, closedError("client closed before the reply", error));
+    const rejected = this.pending.rejectSentOn(
+      undefined,
+      closedError("client closed before the reply", error),
+    );
+    if (this.rejectedOnClose !== undefined) this.rejectedOnClose += rejected.size;
     for (const iterator of [...this.iterators]) iterator.end();
     this.iterators.clear();
     this.safeEmit("close", error);

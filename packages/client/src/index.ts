@@ -6,7 +6,7 @@
  * @module
  */
 
-export type { ClientCloseOptions, ConnectOptions } from "./abort";
+export type { ClientCloseOptions, ClientCloseReport, ConnectOptions } from "./abort";
 export { backoffDelay } from "./backoff";
 export type { ClientConfig, ClientEvents, ReconnectingInfo, RequestOptions } from "./client";
 export { createClient, TaurusClient } from "./client";

@@ -15,8 +15,12 @@ export const DEFAULT_CONNECT_TIMEOUT = 5_000;
 export const DEFAULT_CLIENT_IDLE_TIMEOUT = DEFAULT_IDLE_TIMEOUT;
 /** Default largest frame sent or accepted: 1 MiB (the Go original's default), or the protocol's limit when lower. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
-/** Default reconnection attempts after a failure, before giving up (3, the Go original's default). */
-export const DEFAULT_MAX_RETRIES = 3;
+/**
+ * Default reconnection attempts after a failure, before giving up: `Infinity`
+ * (never give up). The Go original gave up after 3, about 5 s after its server
+ * went away: an ordinary 10 s restart left its clients closed for good.
+ */
+export const DEFAULT_MAX_RETRIES = Number.POSITIVE_INFINITY;
 /** Default base delay of the exponential backoff, in milliseconds (1 s, the Go original's default). */
 export const DEFAULT_RETRY_DELAY = 1_000;
 /** Default cap of the exponential backoff, in milliseconds (10 s, the Go original's default). */
@@ -133,7 +137,10 @@ export interface ClientOptions<M> {
   /**
    * Reconnection attempts after a failed connect or a dropped connection,
    * before the client gives up; an integer, or `Infinity`. `0` never retries.
-   * @defaultValue {@link DEFAULT_MAX_RETRIES} (3)
+   * The count restarts only once a server has answered (sent its first byte):
+   * a server whose kernel accepts connections while the process is frozen
+   * does not reset the backoff.
+   * @defaultValue {@link DEFAULT_MAX_RETRIES} (`Infinity`: never give up)
    */
   maxRetries?: number;
   /**
@@ -285,8 +292,8 @@ export function parseAddress(address: ClientAddress): HostPort {
 }
 
 function retriesOption(value: number | undefined): number {
-  if (value === Number.POSITIVE_INFINITY) return value;
-  return integerOption("maxRetries", value, DEFAULT_MAX_RETRIES, 0);
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return DEFAULT_MAX_RETRIES;
+  return integerOption("maxRetries", value, 0, 0);
 }
 
 function heartbeatOption<M>(
