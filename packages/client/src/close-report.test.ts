@@ -8,7 +8,11 @@ afterEach(runCleanups);
 describe("close() report", () => {
   it("counts the messages and requests it discards when no server was ever reached", async () => {
     const port = await freePort();
-    const client = createClient({ address: `127.0.0.1:${port}`, protocol: seq, retryDelay: 60_000 });
+    const client = createClient({
+      address: `127.0.0.1:${port}`,
+      protocol: seq,
+      retryDelay: 60_000,
+    });
     onCleanup(() => client.close());
     void client.connect().catch(() => {});
     for (let i = 1; i <= 3; i++) client.send({ sequence: i, text: `m${i}` });
