@@ -649,11 +649,6 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     conn.on("close", (error) => this.onConnectionClose(conn, error));
     const heartbeat = this.heartbeat;
     if (heartbeat) socket.on("data", () => heartbeat.touch());
-    // The backoff restarts only once the server has answered: a frozen process
-    // whose kernel still completes handshakes must not reset it on every connect.
-    socket.once("data", () => {
-      if (this.conn === conn) this.attempt = 0;
-    });
     if (this.fullIterators > 0) conn.pause();
     this.sentAtBeat = 0;
     if (this.everConnected) this.counters.reconnects++;
@@ -686,6 +681,9 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     if (this.conn !== conn) return;
     this.conn = undefined;
     this.heartbeat?.stop();
+    // The backoff restarts only if the server answered on this connection: a frozen
+    // process whose kernel still completes handshakes must not reset it on every connect.
+    if (conn.stats.bytesIn > 0) this.attempt = 0;
     this.counters.add(conn.stats);
     const unsent = conn.takeUnsent();
     const rejected = this.pending.rejectSentOn(
