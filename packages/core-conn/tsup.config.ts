@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/testing.ts", "src/codec.ts"],
+  entry: ["src/index.ts", "src/testing.ts", "src/codec.ts", "src/internal.ts"],
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

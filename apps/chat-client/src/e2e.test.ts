@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { until } from "@taurus/core-conn/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 const clientMain = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -91,12 +92,12 @@ class ChatClient {
     return this.output.split("\n").filter(Boolean);
   }
   async waitFor(text: string, count = 1, timeout = 20_000): Promise<void> {
-    const started = Date.now();
-    while (this.output.split(text).length - 1 < count) {
-      if (Date.now() - started > timeout)
-        throw new Error(`no ${JSON.stringify(text)} in:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => this.output.split(text).length - 1 >= count, {
+      timeout,
+      interval: 20,
+    }).catch(() => {
+      throw new Error(`no ${JSON.stringify(text)} in:\n${this.output}`);
+    });
   }
   exited(): Promise<number | null> {
     return new Promise((r) => {
@@ -136,11 +137,11 @@ describe("chat-client and chat-server", () => {
     // (alice sees it only if she was back before bob: a room has no history).
     const fromBob = () =>
       second.logs.filter((l) => l.msg === "message" && l.from === "bob" && l.type === 2);
-    const started = Date.now();
-    while (fromBob().length === 0 && Date.now() - started < 10_000)
-      await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 200));
-    expect(fromBob()).toHaveLength(1);
+    await until(() => fromBob().length > 0, { timeout: 10_000, what: "bob's line" });
+    // A sentinel, not a sleep: bob's next line comes after any resent copy of the first.
+    bob.type("sentinel from binary");
+    await until(() => fromBob().length >= 2, { timeout: 10_000, what: "bob's sentinel" });
+    expect(fromBob()).toHaveLength(2);
 
     const metrics = await (await fetch(`http://127.0.0.1:${second.ports.metrics}/metrics`)).text();
     expect(metrics).toMatch(/taurus_messages_received_total\{protocol="(json|binary)"\} [1-9]/);

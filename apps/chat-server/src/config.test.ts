@@ -70,6 +70,11 @@ describe("chat-server configuration", () => {
     expect(() => parseConfig(["--memory-budget", "lots"], {})).toThrow(/--memory-budget/);
     expect(() => parseConfig(["--trusted-proxies", "my-proxy"], {})).toThrow(/--trusted-proxies/);
     expect(() => parseConfig([], { CHAT_LOG_INTERVAL: "0" })).toThrow(/--log-interval/);
+    // The error names what the user wrote: the environment variable, or the flag over it.
+    expect(() => parseConfig([], { CHAT_LOG_INTERVAL: "0" })).toThrow(/^CHAT_LOG_INTERVAL /);
+    expect(() => parseConfig(["--log-interval", "0"], { CHAT_LOG_INTERVAL: "1s" })).toThrow(
+      /^--log-interval: /,
+    );
     for (const flag of [
       "--max-connections-per-address",
       "--connection-rate-per-address",

@@ -411,11 +411,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "h
   if (values.help) return "help";
   const read = <K extends Key>(key: K): ReturnType<(typeof SETTINGS)[K]["parse"]> => {
     const s = SETTINGS[key];
-    const raw = (values[key] as string | undefined) ?? env[s.env] ?? s.def;
+    const flag = values[key] as string | undefined;
+    const raw = flag ?? env[s.env] ?? s.def;
     try {
       return s.parse(raw) as ReturnType<(typeof SETTINGS)[K]["parse"]>;
     } catch (err) {
-      throw new ConfigError(`--${key}: ${(err as Error).message}`);
+      // Name what the user wrote: the flag, or the environment variable it fell back to.
+      const where =
+        flag === undefined && env[s.env] !== undefined ? `${s.env} (--${key})` : `--${key}`;
+      throw new ConfigError(`${where}: ${(err as Error).message}`);
     }
   };
   return {

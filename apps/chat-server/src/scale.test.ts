@@ -3,6 +3,7 @@
 // redis-server of the test's own.
 
 import { startRedis, type TestRedis } from "@taurus/adapter-redis/testing";
+import { until as waitUntil } from "@taurus/core-conn/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   exchange,
@@ -126,26 +127,27 @@ describe("chat-server --redis", () => {
     // /metrics is cached for a second: poll until the counts reach what is due, then check
     // they stop there.
     const settled = async (published: number, received: number) => {
-      const started = Date.now();
       let seen = await backplaneOfA();
-      while (
-        (seen.published < published || seen.received < received) &&
-        Date.now() - started < 10_000
-      ) {
-        await new Promise((r) => setTimeout(r, 100));
+      const due = async () => {
         seen = await backplaneOfA();
-      }
-      return seen;
+        return seen.published >= published && seen.received >= received;
+      };
+      await waitUntil(due, { timeout: 10_000, interval: 100 }).catch(() => undefined);
+      return seen; // checked exactly by the caller
     };
     expect(await settled(2, 6)).toEqual({ published: 2, received: 6 });
     await exchange([...onA, ...onB, ...onC], "redis");
 
-    expect(await settled(2 + 6, 6 + 18)).toEqual({ published: 2 + 6, received: 6 + 18 });
+    // exchange: 3 messages and a sentinel per peer (a's 2 peers publish, all 6 are received).
+    expect(await settled(2 + 6 + 2, 6 + 18 + 6)).toEqual({
+      published: 2 + 6 + 2,
+      received: 6 + 18 + 6,
+    });
     const metricsA = await scrape(a.metrics);
     expect(metricsA).toMatch(/taurus_backplane_connected\{instance="\w+"\} 1/);
-    // onA: one JSON peer and one binary peer, a join and 3 messages each.
-    expect(metricsA).toContain('\ntaurus_messages_received_total{protocol="json"} 4\n');
-    expect(metricsA).toContain('\ntaurus_messages_received_total{protocol="binary"} 4\n');
+    // onA: one JSON peer and one binary peer, a join, 3 messages and a sentinel each.
+    expect(metricsA).toContain('\ntaurus_messages_received_total{protocol="json"} 5\n');
+    expect(metricsA).toContain('\ntaurus_messages_received_total{protocol="binary"} 5\n');
     const metricsC = await scrape(c.metrics);
     expect([...metricsC.matchAll(/taurus_backplane_connected\{instance="\w+"\} 1/g)]).toHaveLength(
       2,

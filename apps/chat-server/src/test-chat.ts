@@ -161,7 +161,13 @@ export async function exchange(peers: Peer[], tag: string, n = 3): Promise<void>
       `${tag}: peers got ${counts.join(",")} of ${sent.length}; missing ${missing.join(" | ")}`,
     );
   });
-  await new Promise((r) => setTimeout(r, 150)); // a duplicate would show up now
+  // Sentinels, not a sleep: each peer's last word, sent after its messages, reaches every
+  // peer; a duplicate of anything sent before it would have arrived by then.
+  const ends = peers.map((_, i) => `${tag}.end-${i}`);
+  peers.forEach((p, i) => {
+    p.send({ type: 2, sequence: n + 1, from: `p${i}`, to: "", content: ends[i] as string });
+  });
+  await until(() => peers.every((p) => ends.every((e) => p.inbox.some((m) => m.content === e))));
   for (const p of peers) {
     const got = mine(p)
       .map((m) => m.content)
@@ -180,28 +186,31 @@ export async function probe(peers: Peer[], timeout = 20_000): Promise<void> {
     for (const [i, p] of peers.entries()) {
       p.send({ type: 2, sequence: 1, from: "probe", to: "", content: `${tag}-${i}` });
     }
-    await new Promise((r) => setTimeout(r, 200));
-    const ok = peers.every((p) =>
-      peers.every((_, i) => p.inbox.some((m) => m.content === `${tag}-${i}`)),
-    );
-    if (ok) return;
-    if (Date.now() - started > timeout) throw new Error("instances did not recover");
+    const ok = () =>
+      peers.every((p) => peers.every((_, i) => p.inbox.some((m) => m.content === `${tag}-${i}`)));
+    // A probe sent before a backplane was back never comes: send another round.
+    try {
+      await waitUntil(ok, { timeout: 1000, what: `round ${round} of probes` });
+      return;
+    } catch {
+      if (Date.now() - started > timeout) throw new Error("instances did not recover");
+    }
   }
 }
 
 /** Waits until chat-server's /healthz counts `n` connections (accepted by the server, not only by the kernel). */
 export async function serving(metricsPort: number, n: number, timeout = 10_000): Promise<void> {
-  const started = Date.now();
-  for (;;) {
+  let connections = -1;
+  const counted = async (): Promise<boolean> => {
     const health = (await (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).json()) as {
       connections: number;
     };
-    if (health.connections === n) return;
-    if (Date.now() - started > timeout) {
-      throw new Error(`${health.connections} connections, not ${n}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    connections = health.connections;
+    return connections === n;
+  };
+  await waitUntil(counted, { timeout, interval: 20 }).catch(() => {
+    throw new Error(`${connections} connections, not ${n}`);
+  });
 }
 
 export async function scrape(port: number): Promise<string> {

@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
+import { until } from "@taurus/core-conn/testing";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
@@ -70,11 +71,13 @@ export async function readyzUntil(
   predicate: (r: Awaited<ReturnType<typeof readyz>>) => boolean,
   timeout = 15_000,
 ): Promise<Awaited<ReturnType<typeof readyz>>> {
-  const started = Date.now();
-  for (;;) {
-    const r = await readyz(metricsPort);
-    if (predicate(r)) return r;
-    if (Date.now() - started > timeout) throw new Error(`readyz: ${JSON.stringify(r)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  let last: Awaited<ReturnType<typeof readyz>> | undefined;
+  const holds = async (): Promise<boolean> => {
+    last = await readyz(metricsPort);
+    return predicate(last);
+  };
+  await until(holds, { timeout, interval: 50 }).catch(() => {
+    throw new Error(`readyz: ${JSON.stringify(last)}`);
+  });
+  return last as Awaited<ReturnType<typeof readyz>>;
 }

@@ -115,7 +115,9 @@ describe.each(["pubsub", "sharded", "streams"] as const)(
       await until(() => b.got.length > 300, 15_000, "traffic");
       await redis.stop();
       await until(() => b.downs.length > 0 && a.downs.length > 0, 15_000, "down noticed");
-      await new Promise((r) => setTimeout(r, 100)); // Redis stays down a while
+      // Redis stays down while 60 more are published (a condition, not a sleep).
+      const sentAtDown = p.sent;
+      await until(() => p.sent >= sentAtDown + 60, 15_000, "publishing while Redis is down");
       const sentBeforeRestart = p.sent;
       await redis.restart();
       await until(() => (b.got.at(-1) ?? 0) > sentBeforeRestart + 300, 15_000, "traffic again");
@@ -147,7 +149,8 @@ describe("streams with persistence: Redis killed and restarted mid-stream", () =
       await until(() => b.got.length > before + 300, 15_000, "traffic");
       await redis.stop();
       await until(() => b.downs.length > round, 15_000, "down noticed");
-      await new Promise((r) => setTimeout(r, 100));
+      const sentAtDown = p.sent;
+      await until(() => p.sent >= sentAtDown + 60, 15_000, "publishing while Redis is down");
       await redis.restart();
       await until(() => b.ups.length > round, 15_000, "back");
     }
@@ -182,11 +185,7 @@ describe("an instance Redis cuts off at its pub/sub output-buffer limit", () => 
     // Cut off: its subscribed connection is gone from Redis (b, paused, has not seen it yet).
     const cutOff = async (): Promise<boolean> =>
       !String(await admin.client("LIST")).includes(`id=${id} `);
-    const started = Date.now();
-    while (!(await cutOff())) {
-      if (Date.now() - started > 15_000) throw new Error("never cut off");
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitUntil(cutOff, { timeout: 15_000, interval: 20, what: "the cut-off" });
     stream.resume();
     await until(() => b.downs.length === 1, 15_000, "down noticed");
     expect(b.downs[0]).toMatchObject({ connection: "subscribed" });

@@ -9,6 +9,8 @@ export const DEFAULT_CHANNEL_PREFIX = "taurus:";
 export const DEFAULT_MAX_QUEUED = 1000;
 /** Default longest wait between two reconnection attempts, in ms: 200. */
 export const DEFAULT_MAX_RETRY_DELAY = 200;
+/** Default base delay of the reconnection backoff, in ms: 25 (the first retry waits 12.5 to 25 ms). */
+export const DEFAULT_RETRY_DELAY = 25;
 /** Default backplane mode: `"pubsub"`. */
 export const DEFAULT_MODE = "pubsub";
 /** Default entries a stream keeps per channel in `streams` mode (approximately, `MAXLEN ~`): 10,000. */
@@ -57,8 +59,15 @@ export interface RedisAdapterOptions {
    */
   maxLen?: number;
   /**
-   * Longest wait between reconnection attempts, in ms; attempts start 25 ms
-   * apart and double up to it. The adapter never gives up.
+   * Base delay of the reconnection backoff, in ms, as in `@taurus/client`:
+   * retry `n` waits a random time in `[d/2, d]` with
+   * `d = min(maxRetryDelay, retryDelay * 2^(n-1))`. The adapter never gives up.
+   * @defaultValue {@link DEFAULT_RETRY_DELAY} (25)
+   */
+  retryDelay?: number;
+  /**
+   * Longest wait between reconnection attempts, in ms (the cap of the
+   * backoff, as in `@taurus/client`).
    * @defaultValue {@link DEFAULT_MAX_RETRY_DELAY} (200)
    */
   maxRetryDelay?: number;
@@ -90,6 +99,7 @@ export interface ResolvedRedisAdapterOptions {
   prefix: string;
   maxQueued: number;
   maxLen: number;
+  retryDelay: number;
   maxRetryDelay: number;
   tickInterval: number;
   instanceId: string | undefined;
@@ -99,17 +109,30 @@ export interface ResolvedRedisAdapterOptions {
 
 const MODES: readonly RedisAdapterMode[] = ["pubsub", "sharded", "streams"];
 
+/** The error of a bad option, naming it as the user wrote it. */
+function invalid(option: string, requirement: string, value: unknown): TaurusError {
+  return new TaurusError(
+    "INVALID_OPTION",
+    `option ${option} ${requirement}, got ${String(value)}`,
+    { option },
+  );
+}
+
 /** @internal Applies defaults and validates. */
 export function resolveRedisAdapterOptions(o: RedisAdapterOptions): ResolvedRedisAdapterOptions {
   if (o.instanceId !== undefined) {
-    const bytes = Buffer.byteLength(o.instanceId);
+    const bytes = typeof o.instanceId === "string" ? Buffer.byteLength(o.instanceId) : 0;
     if (bytes < 1 || bytes > 255) {
-      throw new TaurusError("INVALID_OPTION", "option instanceId must be 1 to 255 bytes");
+      throw invalid("instanceId", "must be a string of 1 to 255 bytes", o.instanceId);
     }
   }
   const mode = o.mode ?? DEFAULT_MODE;
-  if (!MODES.includes(mode)) {
-    throw new TaurusError("INVALID_OPTION", `option mode must be one of ${MODES.join(", ")}`);
+  if (!MODES.includes(mode)) throw invalid("mode", `must be one of ${MODES.join(", ")}`, mode);
+  if (o.url !== undefined && typeof o.url !== "string") {
+    throw invalid("url", "must be a redis:// URL string", o.url);
+  }
+  if (o.prefix !== undefined && typeof o.prefix !== "string") {
+    throw invalid("prefix", "must be a string", o.prefix);
   }
   return {
     url: o.url ?? DEFAULT_REDIS_URL,
@@ -117,6 +140,7 @@ export function resolveRedisAdapterOptions(o: RedisAdapterOptions): ResolvedRedi
     prefix: o.prefix ?? DEFAULT_CHANNEL_PREFIX,
     maxQueued: integerOption("maxQueued", o.maxQueued, DEFAULT_MAX_QUEUED, 0),
     maxLen: integerOption("maxLen", o.maxLen, DEFAULT_MAX_LEN, 1),
+    retryDelay: integerOption("retryDelay", o.retryDelay, DEFAULT_RETRY_DELAY, 1),
     maxRetryDelay: integerOption("maxRetryDelay", o.maxRetryDelay, DEFAULT_MAX_RETRY_DELAY, 1),
     tickInterval: integerOption("tickInterval", o.tickInterval, DEFAULT_TICK_INTERVAL, 0),
     instanceId: o.instanceId,

@@ -33,6 +33,8 @@ export interface OutboxLink {
 export class Outbox {
   /** Publishes Redis acknowledged. */
   published = 0;
+  /** Payload bytes of `published`. */
+  publishedBytes = 0;
   /** Messages never handed to Redis (queue full, or closed): no number, so no gap anywhere. */
   dropped = 0;
   /** Publishes Redis answered with an error: numbered, so receivers count them as lost. */
@@ -128,6 +130,7 @@ export class Outbox {
       () => {
         this.inFlight--;
         this.published++;
+        this.publishedBytes += item.payload.length;
         this.drain();
       },
       (err: unknown) => {

@@ -115,30 +115,40 @@ async function exchange(clients: Client[], tag: string, perClient = 5): Promise<
   });
   const mine = (c: Client) => c.inbox.filter((m) => m.type === 1 && text(m).startsWith(`${tag}-`));
   await until(() => clients.every((c) => mine(c).length >= sent.length));
-  await new Promise((r) => setTimeout(r, 100)); // anything extra would show up now
+  // Sentinels, not a sleep: each client's last word, sent after its messages, reaches every
+  // client; a duplicate of anything sent before it would have arrived by then.
+  const ends = clients.map((_, i) => `${tag}.end-${i}`);
+  clients.forEach((c, i) => {
+    c.conn.send({ version: 1, type: 1, sequence: perClient + 1, data: Buffer.from(ends[i]!) });
+  });
+  await until(() => clients.every((c) => ends.every((e) => c.inbox.some((m) => text(m) === e))));
   for (const c of clients) expect(mine(c).map(text).sort()).toEqual([...sent].sort());
 }
 
 /** Waits until a probe from each live instance reaches every client (subscriptions are back). */
 async function probe(instances: Instance[], clients: Client[]): Promise<void> {
-  const started = Date.now();
-  for (;;) {
+  for (let round = 0; ; round++) {
     const since = clients.map((c) => c.inbox.length);
     instances.forEach((inst, i) => {
       inst.server.broadcast({ version: 1, type: PROBE, sequence: i, data: Buffer.alloc(0) });
     });
-    await new Promise((r) => setTimeout(r, 100));
-    const ok = clients.every((c, ci) => {
-      const got = new Set(
-        c.inbox
-          .slice(since[ci])
-          .filter((m) => m.type === PROBE)
-          .map((m) => m.sequence),
-      );
-      return instances.every((_, i) => got.has(i));
-    });
-    if (ok) return;
-    if (Date.now() - started > 15_000) throw new Error("instances did not recover");
+    const ok = (): boolean =>
+      clients.every((c, ci) => {
+        const got = new Set(
+          c.inbox
+            .slice(since[ci])
+            .filter((m) => m.type === PROBE)
+            .map((m) => m.sequence),
+        );
+        return instances.every((_, i) => got.has(i));
+      });
+    // A probe sent before a subscription was live never comes: send another round.
+    try {
+      await waitUntil(ok, { timeout: 500, what: "a probe from each instance" });
+      return;
+    } catch (err) {
+      if (round >= 30) throw new Error(`instances did not recover: ${String(err)}`);
+    }
   }
 }
 
@@ -149,10 +159,13 @@ describe.each(["pubsub", "sharded", "streams"] as const)("RedisAdapter, %s mode"
     const clients = [await client(a.port), await client(b.port), await client(b.port)];
     await until(() => a.server.connectionCount === 1 && b.server.connectionCount === 2);
     await exchange(clients, "two");
-    // a published its client's 5 and received b's 10; b the other way round.
-    await until(() => a.adapter.stats().published === 5 && b.adapter.stats().published === 10);
-    expect(a.adapter.stats()).toMatchObject({ received: 10, dropped: 0, connected: true });
-    expect(b.adapter.stats()).toMatchObject({ received: 5, dropped: 0, queued: 0 });
+    // a published its client's 5 and received b's 10; b the other way round (each client
+    // also sent one sentinel).
+    await until(
+      () => a.adapter.stats().published === 5 + 1 && b.adapter.stats().published === 10 + 2,
+    );
+    expect(a.adapter.stats()).toMatchObject({ received: 10 + 2, dropped: 0, connected: true });
+    expect(b.adapter.stats()).toMatchObject({ received: 5 + 1, dropped: 0, queued: 0 });
   }, 30_000);
 
   it("three instances: one stops, the rest keep serving; Redis restarts, they recover", async () => {
@@ -209,10 +222,7 @@ describe("RedisAdapter", () => {
       const info = await admin.info("commandstats");
       return Number(/cmdstat_publish:calls=(\d+)/.exec(info)?.[1] ?? 0);
     };
-    const started = Date.now();
-    while ((await publishes()) < 2 && Date.now() - started < 10_000) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitUntil(async () => (await publishes()) >= 2, { timeout: 10_000, interval: 20 });
     expect(await publishes()).toBe(2);
     await until(() => a.adapter.stats().published === 2);
     expect(a.adapter.stats()).toMatchObject({ queued: 0, dropped: 1 });
@@ -226,9 +236,16 @@ describe("RedisAdapter", () => {
     await adapter.ready();
     m.publish(Buffer.from("mine"));
     await until(() => adapter.stats().published === 1);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(got).toEqual([]);
-    expect(adapter.stats().received).toBe(0);
+    // A sentinel, not a sleep: another instance's message, published after "mine" was
+    // acknowledged, comes through the same subscription after it would have.
+    const other = createRedisAdapter({ url: redis.url });
+    cleanups.push(() => other.close());
+    const sender = other.join("solo", () => {});
+    await other.ready();
+    sender.publish(Buffer.from("sentinel"));
+    await until(() => got.length > 0);
+    expect(got).toEqual(["sentinel"]);
+    expect(adapter.stats().received).toBe(1);
     await adapter.close();
     expect(() => adapter.join("solo", () => {})).toThrow(
       expect.objectContaining({ code: "CONNECTION_CLOSED" }),

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { TaurusError } from "@taurus/core-conn";
+import { backoffDelay } from "@taurus/core-conn/internal";
 import {
   type AdapterStats,
   type BackplaneListener,
@@ -28,6 +29,20 @@ export const DEFAULT_READY_TIMEOUT = 5000;
 
 /** What a {@link RedisAdapter} counted, and where it stands. */
 export interface RedisAdapterStats extends AdapterStats {
+  /** Messages received from other instances (the shared name of `received`). */
+  messagesIn: number;
+  /** Messages published and acknowledged by Redis (the shared name of `published`). */
+  messagesOut: number;
+  /** Payload bytes of `messagesIn` (envelopes not counted). */
+  bytesIn: number;
+  /** Payload bytes of `messagesOut` (envelopes not counted). */
+  bytesOut: number;
+  /** Errors reported to `onError`, by code (`SOCKET`, `MALFORMED_BODY`...). */
+  errorsByCode: Record<string, number>;
+  /** Messages received from other instances. @deprecated Use `messagesIn`. */
+  received: number;
+  /** Messages published, acknowledged by Redis. @deprecated Use `messagesOut`. */
+  published: number;
   /** Messages from other instances that never arrived here (sequence gaps), each counted once. */
   lost: number;
   /** Copies of messages already delivered (a publish sent again after a lost connection), dropped. */
@@ -38,7 +53,7 @@ export interface RedisAdapterStats extends AdapterStats {
   queued: number;
   /** Publishes sent and not yet acknowledged by Redis. */
   inFlight: number;
-  /** Every connection to Redis is up. */
+  /** Every connection to Redis is up (`false` once the adapter is closed). */
   connected: boolean;
   /** Times the backplane came back after it was down. */
   reconnects: number;
@@ -119,11 +134,21 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
   private droppedAtDown = 0;
   private readonly lastErrors = new Map<string, string>();
   private closed: Promise<void> | undefined;
+  private bytesIn = 0;
+  private readonly errorsByCode: Record<string, number> = {};
 
   /** @internal use {@link createRedisAdapter} */
   constructor(options: RedisAdapterOptions = {}) {
     super();
-    this.options = resolveRedisAdapterOptions(options);
+    const resolved = resolveRedisAdapterOptions(options);
+    const report = resolved.onError;
+    this.options = {
+      ...resolved,
+      onError: (error) => {
+        this.errorsByCode[error.code] = (this.errorsByCode[error.code] ?? 0) + 1;
+        report(error);
+      },
+    };
     this.instanceId = this.options.instanceId ?? createInstanceId();
     const id = Buffer.from(this.instanceId, "utf8");
     this.transport = this.createTransport();
@@ -239,6 +264,11 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
   /** What the adapter counted, and whether Redis is reachable. */
   stats(): RedisAdapterStats {
     return {
+      messagesIn: this.received,
+      messagesOut: this.outbox.published,
+      bytesIn: this.bytesIn,
+      bytesOut: this.outbox.publishedBytes,
+      errorsByCode: { ...this.errorsByCode },
       published: this.outbox.published,
       received: this.received,
       dropped: this.outbox.dropped,
@@ -247,7 +277,7 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
       refused: this.outbox.refused,
       queued: this.outbox.queued,
       inFlight: this.outbox.pending,
-      connected: this.up,
+      connected: this.up && this.closed === undefined,
       reconnects: this.reconnects,
       mode: this.options.mode,
     };
@@ -273,12 +303,13 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
   }
 
   private createTransport(): Transport {
-    const { mode, prefix, maxRetryDelay } = this.options;
+    const { mode, prefix, retryDelay, maxRetryDelay } = this.options;
     const common: RedisOptions = {
       ...this.options.redis,
       lazyConnect: false,
-      // 25, 50, 100 ms... up to maxRetryDelay: back within a fraction of a second.
-      retryStrategy: (times: number) => Math.min(25 * 2 ** Math.min(times - 1, 16), maxRetryDelay),
+      // The client's backoff (core-conn's): about 25, 50, 100 ms... up to maxRetryDelay,
+      // with jitter so that instances that lost one Redis do not all come back at once.
+      retryStrategy: (times: number) => Math.round(backoffDelay(times, retryDelay, maxRetryDelay)),
       // A command lost with its connection is sent again once it is back (never failed
       // after some retries): the outbox counts on it, receivers drop the rare copy.
       maxRetriesPerRequest: null,
@@ -345,6 +376,7 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
       missing = this.tracker.observe(channel, publisher, envelope.sequence);
       if (missing >= 0) {
         this.received++;
+        this.bytesIn += envelope.payload.length;
         this.members.deliver(channel, envelope.payload, envelope.origin);
       }
     } else if (envelope.kind === KIND_TICK) {

@@ -79,7 +79,11 @@ describe.each<RedisAdapterMode>(["pubsub", "sharded"])("%s: rejoining a channel"
       await probe("first");
       member.leave();
       // Away for real: Redis has taken b out of the room, and b has read all it sent before.
-      while ((await subscribers()) !== 1) await new Promise((r) => setTimeout(r, 10));
+      await waitUntil(async () => (await subscribers()) === 1, {
+        timeout: 10_000,
+        interval: 10,
+        what: "b out of the room",
+      });
       await sync();
       await admin.quit();
       const before = a.stats().published;

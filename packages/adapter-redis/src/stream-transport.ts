@@ -33,6 +33,9 @@ export class StreamTransport implements Transport {
   private closed = false;
   private wake: (() => void) | undefined;
   private readonly loop: Promise<void>;
+  /** Settles once `close()` is called: the read loop stops waiting on the reader then. */
+  private readonly stopped: Promise<undefined>;
+  private stop: () => void = () => {};
 
   constructor(
     readonly publisher: Redis,
@@ -56,7 +59,21 @@ export class StreamTransport implements Transport {
         () => {},
       );
     });
+    this.stopped = new Promise((resolve) => {
+      this.stop = () => resolve(undefined);
+    });
     this.loop = this.run();
+  }
+
+  /**
+   * `command`'s result, or `undefined` once the transport is closed. A reader
+   * closed while it waits to reconnect never settles the command it holds
+   * (ioredis flushes its queues only when a live socket closes), and the loop
+   * must not hold `close()` on it.
+   */
+  private untilClosed<T>(command: Promise<T>): Promise<T | undefined> {
+    command.catch(() => {}); // abandoned at close: its rejection is expected
+    return Promise.race([command, this.stopped]);
   }
 
   listen(channel: string): Promise<void> {
@@ -94,6 +111,7 @@ export class StreamTransport implements Transport {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stop();
     for (const list of this.waiting.values()) for (const resolve of list) resolve();
     this.waiting.clear();
     this.wake?.();
@@ -138,13 +156,10 @@ export class StreamTransport implements Transport {
 
   /** A channel's starting point: the stream's last entry now (or its very beginning). */
   private async start(channel: string): Promise<void> {
-    const last = (await this.reader.xrevrange(
-      this.prefix + channel,
-      "+",
-      "-",
-      "COUNT",
-      1,
-    )) as Array<[string, string[]]>;
+    const last = (await this.untilClosed(
+      this.reader.xrevrange(this.prefix + channel, "+", "-", "COUNT", 1),
+    )) as Array<[string, string[]]> | undefined;
+    if (last === undefined) return; // closed
     if (!this.positions.has(channel) || this.positions.get(channel) !== undefined) return;
     this.positions.set(channel, last[0]?.[0] ?? "0-0");
     for (const resolve of this.waiting.get(channel) ?? []) resolve();
@@ -161,17 +176,19 @@ export class StreamTransport implements Transport {
     }
     if (channels.length === 0) return;
     this.blocked = true;
-    const reply = (await this.reader.xreadBuffer(
-      "COUNT",
-      READ_COUNT,
-      "BLOCK",
-      BLOCK,
-      "STREAMS",
-      ...channels.map((c) => this.prefix + c),
-      ...ids,
-    )) as StreamReply;
+    const reply = (await this.untilClosed(
+      this.reader.xreadBuffer(
+        "COUNT",
+        READ_COUNT,
+        "BLOCK",
+        BLOCK,
+        "STREAMS",
+        ...channels.map((c) => this.prefix + c),
+        ...ids,
+      ),
+    )) as StreamReply | undefined;
     this.blocked = false;
-    if (!reply) return;
+    if (!reply || this.closed) return;
     for (const [key, entries] of reply) {
       const channel = key.toString("utf8").slice(this.prefix.length);
       for (const [id, fields] of entries) {

@@ -6,6 +6,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { until } from "@taurus/core-conn/testing";
 import { createJsonProtocol } from "@taurus/protocol-json";
 import { afterEach, describe, expect, it } from "vitest";
 import { run } from "./cli";
@@ -35,13 +36,11 @@ function taurus(args: string[], cwd?: string) {
     out: () => out,
     err: () => err,
     async line(test: (l: string) => boolean, timeout = 15_000): Promise<string> {
-      const started = Date.now();
-      for (;;) {
-        const found = out.split("\n").find(test);
-        if (found) return found;
-        if (Date.now() - started > timeout) throw new Error(`not found in:\n${out}\n${err}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      const find = () => out.split("\n").find(test);
+      await until(() => find() !== undefined, { timeout, interval: 20 }).catch(() => {
+        throw new Error(`not found in:\n${out}\n${err}`);
+      });
+      return find() as string;
     },
   };
 }

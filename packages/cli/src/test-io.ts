@@ -1,5 +1,6 @@
 // Test helpers: an in-process Io that records what a command prints.
 import { PassThrough } from "node:stream";
+import { until } from "@taurus/core-conn/testing";
 import type { Io } from "./io";
 
 export interface FakeIo {
@@ -35,13 +36,10 @@ export function fakeIo(): FakeIo {
     stdin,
     interrupt: () => interrupt(),
     async waitFor(text, timeout = 10_000) {
-      const started = Date.now();
-      while (![...out, ...err].some((l) => l.includes(text))) {
-        if (Date.now() - started > timeout) {
-          throw new Error(`no ${JSON.stringify(text)} in:\n${[...out, ...err].join("\n")}`);
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      const printed = () => [...out, ...err].some((l) => l.includes(text));
+      await until(printed, { timeout, interval: 10 }).catch(() => {
+        throw new Error(`no ${JSON.stringify(text)} in:\n${[...out, ...err].join("\n")}`);
+      });
     },
   };
 }

@@ -175,10 +175,10 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private readonly heartbeat: Heartbeat | undefined;
   /** The protocol's keepalive ping, when the default heartbeat is on. */
   private readonly keepalivePing: M | undefined;
-  /** The connection that got its one keepalive probe (see `sendKeepalive`). */
-  private probedOn: Connection<M> | undefined;
   /** Messages sent on the connection at the last keepalive beat. */
   private sentAtBeat = 0;
+  /** The live connection's one keepalive probe went out (more follow only after a pong). */
+  private probed = false;
   private currentState: ClientState = "idle";
   private conn: Connection<M> | undefined;
   private everConnected = false;
@@ -200,7 +200,9 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       (typeof config.protocol.decode !== "function" &&
         typeof config.protocol.createDecoder !== "function")
     ) {
-      throw new TaurusError("INVALID_OPTION", "option protocol must be a Protocol");
+      throw new TaurusError("INVALID_OPTION", "option protocol must be a Protocol", {
+        option: "protocol",
+      });
     }
     this.protocol = config.protocol;
     this.options = resolveClientOptions(config.address, config, config.protocol.maxMessageSize);
@@ -535,9 +537,22 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private readonly sendKeepalive = (): void => {
     const conn = this.conn;
     if (conn?.state !== "open" || this.keepalivePing === undefined) return;
-    // One probe per connection to a server that never proved it speaks the
-    // control space (no pong, no session): a Go server hands pings to its handler.
-    if (conn.stats.keepalivesIn === 0 && this.probedOn === conn) return;
+    // One probe per connection until the server proves it speaks the control
+    // space (a pong, or a granted session): a Go server hands unknown types to
+    // its handler. A session client's hello was this connection's probe.
+    if (!this.probed) {
+      this.probed = true;
+      if (this.session === undefined) {
+        try {
+          conn.send(this.keepalivePing);
+        } catch {
+          // A full queue: what waits in it will reach the server.
+        }
+        this.sentAtBeat = conn.stats.messagesOut + conn.queuedMessages;
+        return;
+      }
+    }
+    if (conn.stats.keepalivesIn === 0 && !this.session?.held) return;
     const sent = conn.stats.messagesOut + conn.queuedMessages;
     if (sent !== this.sentAtBeat) {
       this.sentAtBeat = sent;
@@ -545,7 +560,6 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     }
     try {
       conn.send(this.keepalivePing);
-      this.probedOn = conn;
       this.sentAtBeat = sent + 1;
     } catch {
       // A full queue: what waits in it will reach the server, which is all a ping is for.
@@ -716,13 +730,12 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private established(conn: Connection<M>, resumed = false): void {
     if (conn.state !== "open") return;
     this.conn = conn;
-    // A session client's hello was this connection's probe of the control space.
-    if (this.session) this.probedOn = conn;
     if (this.fullIterators > 0) conn.pause();
     const heartbeat = this.heartbeat;
     this.sentAtBeat = 0;
     if (this.everConnected) this.counters.reconnects++;
     this.everConnected = true;
+    this.probed = false;
     this.setState("connected");
     publishConnect(
       this as TaurusClient<unknown>,
@@ -743,6 +756,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       }
     }
     this.flushOffline();
+    this.sendKeepalive();
     this.safeEmit("connect");
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
@@ -762,6 +776,9 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     }
     this.conn = undefined;
     this.heartbeat?.stop();
+    // The backoff restarts only if the server answered on this connection: a frozen
+    // process whose kernel still completes handshakes must not reset it on every connect.
+    if (conn.stats.bytesIn > 0) this.attempt = 0;
     this.counters.add(conn.stats);
     const unsent = conn.takeUnsent();
     // A session sends its requests again on the next connection: they stay pending (item 6).
@@ -915,7 +932,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   // ---------------------------------------------------------------- errors
 
   private countError(error: TaurusError): void {
-    this.counters.error(error.kind);
+    this.counters.error(error.kind, error.code);
     this.metrics.error(error.kind, error.code);
   }
 
@@ -979,10 +996,10 @@ function noop(): void {}
  * const client = createClient({
  *   address: "127.0.0.1:9000",
  *   protocol: createJsonProtocol(),
- *   handler: { onMessage: (msg) => console.log(msg) },
+ *   handler: { onMessage: (msg) => console.log(msg.type, msg.data) },
  * });
  * await client.connect();
- * client.send({ type: "hello" });
+ * client.send({ type: 1, sequence: 1, data: { hello: "world" }, timestamp: 0n });
  * await client.close();
  * ```
  */

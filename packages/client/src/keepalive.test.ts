@@ -58,7 +58,13 @@ describe("default keepalive", () => {
     client.on("message", (m) => got.push(m.sequence));
     await client.connect();
     const first = b.sent();
-    await new Promise((r) => setTimeout(r, 2500));
+    // 17 keepalive round trips 150 ms apart span at least 2,400 ms: past the server's
+    // 1,500 ms idle timeout (a condition, not a sleep).
+    await until(
+      () => (client.connection?.stats.keepalivesIn ?? 0) >= 17 || disconnects.length > 0,
+      "17 keepalive round trips",
+      20_000,
+    );
     const last = b.sent();
     await until(() => got.includes(last));
     expect(disconnects).toEqual([]);

@@ -120,6 +120,7 @@ export interface ClientOptions<M> {
    * Milliseconds one connection attempt may take (TLS handshake included)
    * before it fails with `CONNECT_TIMEOUT`.
    * @defaultValue {@link DEFAULT_CONNECT_TIMEOUT} (5 s)
+   * @deprecated Use `handshakeTimeout`, the server's name.
    */
   connectTimeout?: number;
   /**
@@ -157,11 +158,13 @@ export interface ClientOptions<M> {
   /**
    * Most messages in the connection's send queue, and in the offline queue.
    * @defaultValue {@link DEFAULT_SEND_BUFFER_SIZE} (1024)
+   * @deprecated Use `sendQueueSize`, the server's name.
    */
   sendBufferSize?: number;
   /**
    * Most bytes in the connection's send queue, and in the offline queue.
    * @defaultValue {@link DEFAULT_SEND_BUFFER_BYTES} (16 MiB)
+   * @deprecated Use `sendQueueBytes`, the server's name.
    */
   sendBufferBytes?: number;
   /**
@@ -269,7 +272,9 @@ export interface ResolvedClientOptions<M> {
 export const MAX_TIMER = 2 ** 31 - 1;
 
 function invalid(name: string, why: string, value: unknown): TaurusError {
-  return new TaurusError("INVALID_OPTION", `option ${name} ${why}, got ${String(value)}`);
+  return new TaurusError("INVALID_OPTION", `option ${name} ${why}, got ${String(value)}`, {
+    option: name,
+  });
 }
 
 /**
@@ -357,6 +362,7 @@ export function resolveClientOptions<M>(
   options: ClientOptions<M>,
   protocolMax: number,
 ): ResolvedClientOptions<M> {
+  options = withSharedNames(options); // the new names: see the end of this file
   const { host, port } = parseAddress(address);
   const heartbeat = heartbeatOption(options.heartbeat);
   if (heartbeat) {
@@ -455,4 +461,59 @@ export function resolveClientOptions<M>(
     connect: functionOption("connect", options.connect),
     random: functionOption("random", options.random) ?? Math.random,
   };
+}
+
+// ---------------------------------------------------------------------------
+// Issue 16, one vocabulary: the server's names, accepted beside the client's
+// old ones (which stay, @deprecated). Kept apart at the end of the file.
+
+// biome-ignore lint/correctness/noUnusedVariables: merged with the declaration above
+export interface ClientOptions<M> {
+  /**
+   * Milliseconds one connection attempt may take (TLS handshake included)
+   * before it fails with `CONNECT_TIMEOUT`: the server's name for the deadline
+   * of a connection's opening. Replaces `connectTimeout`.
+   * @defaultValue {@link DEFAULT_CONNECT_TIMEOUT} (5 s)
+   */
+  handshakeTimeout?: number;
+  /**
+   * Most messages in the connection's send queue, and in the offline queue:
+   * the server's name. Replaces `sendBufferSize`.
+   * @defaultValue {@link DEFAULT_SEND_BUFFER_SIZE} (1024)
+   */
+  sendQueueSize?: number;
+  /**
+   * Most bytes in the connection's send queue, and in the offline queue: the
+   * server's name. Replaces `sendBufferBytes`.
+   * @defaultValue {@link DEFAULT_SEND_BUFFER_BYTES} (16 MiB)
+   */
+  sendQueueBytes?: number;
+}
+
+/** New name, old name, and the new one's bounds. */
+const SHARED_NAMES = [
+  ["handshakeTimeout", "connectTimeout", 1, MAX_TIMER],
+  ["sendQueueSize", "sendBufferSize", 1, Number.MAX_SAFE_INTEGER],
+  ["sendQueueBytes", "sendBufferBytes", 1, Number.MAX_SAFE_INTEGER],
+] as const;
+
+/**
+ * The options with each new name's value under its old name: a new name is
+ * checked under its own name, and one given together with its old name must
+ * agree with it.
+ *
+ * @internal
+ */
+export function withSharedNames<M>(options: ClientOptions<M>): ClientOptions<M> {
+  let resolved = options;
+  for (const [name, old, min, max] of SHARED_NAMES) {
+    const value = options[name];
+    if (value === undefined) continue;
+    integerOption(name, value, 0, min, max);
+    if (options[old] !== undefined && options[old] !== value) {
+      throw invalid(name, `disagrees with its old name ${old} (${String(options[old])})`, value);
+    }
+    resolved = { ...resolved, [old]: value };
+  }
+  return resolved;
 }

@@ -6,17 +6,30 @@ export type ClientState = "idle" | "connecting" | "connected" | "reconnecting" |
 /**
  * Counters of a client, summed over every connection it has had (the Go
  * original's `Stats`, plus reconnections, drops and the current state).
+ * `messagesIn`, `messagesOut`, `bytesIn`, `bytesOut`, `errorsByCode` and
+ * `drops` have the names and meaning they have on a connection, the server
+ * and the Redis adapter.
  */
 export interface ClientStats {
   /** The client's state when the stats were read. */
   state: ClientState;
-  /** Messages handed to the socket. */
-  messagesSent: number;
   /** Messages received and decoded (replies and heartbeats included). */
-  messagesReceived: number;
-  /** Bytes handed to the socket. */
-  bytesSent: number;
+  messagesIn: number;
+  /** Messages handed to the socket. */
+  messagesOut: number;
   /** Bytes read from the socket. */
+  bytesIn: number;
+  /** Bytes handed to the socket. */
+  bytesOut: number;
+  /** Errors by code, the client's own and its connections'. */
+  errorsByCode: Record<string, number>;
+  /** Messages handed to the socket. @deprecated Use `messagesOut`. */
+  messagesSent: number;
+  /** Messages received and decoded. @deprecated Use `messagesIn`. */
+  messagesReceived: number;
+  /** Bytes handed to the socket. @deprecated Use `bytesOut`. */
+  bytesSent: number;
+  /** Bytes read from the socket. @deprecated Use `bytesIn`. */
   bytesReceived: number;
   /** Errors of every kind. */
   errors: number;
@@ -51,9 +64,12 @@ export class StatsAccumulator {
     malformed_body: 0,
   };
 
+  readonly errorsByCode: Record<string, number> = {};
+
   /** Counts an error the client raised itself (not one a connection counted). */
-  error(kind: ErrorKind): void {
+  error(kind: ErrorKind, code?: string): void {
     this.errorsByKind[kind]++;
+    if (code !== undefined) this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
   }
 
   /** Adds the counters of a connection that is gone. */
@@ -66,23 +82,35 @@ export class StatsAccumulator {
       this.errorsByKind[kind] += stats.errors[kind];
     for (const reason of Object.keys(this.drops) as DropReason[])
       this.drops[reason] += stats.drops[reason];
+    addCodes(this.errorsByCode, stats.errorsByCode);
   }
 
   /** A snapshot: these totals plus the live connection's counters, if any. */
   snapshot(state: ClientState, live: ConnectionStats | undefined): ClientStats {
     const errorsByKind = { ...this.errorsByKind };
+    const errorsByCode = { ...this.errorsByCode };
     const drops = { ...this.drops };
     if (live) {
       for (const kind of Object.keys(errorsByKind) as ErrorKind[])
         errorsByKind[kind] += live.errors[kind];
       for (const reason of Object.keys(drops) as DropReason[]) drops[reason] += live.drops[reason];
+      addCodes(errorsByCode, live.errorsByCode);
     }
+    const messagesOut = this.messagesSent + (live?.messagesOut ?? 0);
+    const messagesIn = this.messagesReceived + (live?.messagesIn ?? 0);
+    const bytesOut = this.bytesSent + (live?.bytesOut ?? 0);
+    const bytesIn = this.bytesReceived + (live?.bytesIn ?? 0);
     return {
       state,
-      messagesSent: this.messagesSent + (live?.messagesOut ?? 0),
-      messagesReceived: this.messagesReceived + (live?.messagesIn ?? 0),
-      bytesSent: this.bytesSent + (live?.bytesOut ?? 0),
-      bytesReceived: this.bytesReceived + (live?.bytesIn ?? 0),
+      messagesIn,
+      messagesOut,
+      bytesIn,
+      bytesOut,
+      errorsByCode,
+      messagesSent: messagesOut,
+      messagesReceived: messagesIn,
+      bytesSent: bytesOut,
+      bytesReceived: bytesIn,
       errors:
         errorsByKind.connection + errorsByKind.protocol + errorsByKind.system + errorsByKind.buffer,
       errorsByKind,
@@ -91,4 +119,9 @@ export class StatsAccumulator {
       discarded: this.discarded,
     };
   }
+}
+
+/** Adds the counts of `from` to `to`, code by code. */
+function addCodes(to: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const code in from) to[code] = (to[code] ?? 0) + (from[code] as number);
 }

@@ -304,7 +304,10 @@ describe("Connection", () => {
       right.close();
     });
     const timer = setInterval(() => left.send("tick"), 15);
-    await new Promise((r) => setTimeout(r, 250));
+    // 17 ticks 15 ms apart span at least 240 ms: four idle timeouts.
+    await until(() => right.stats.messagesIn >= 17 || right.state !== "open", {
+      what: "17 ticks",
+    });
     clearInterval(timer);
     expect(right.state).toBe("open");
     expect(right.stats.messagesIn).toBeGreaterThan(5);

@@ -15,7 +15,7 @@ import { type Drop, dropReasonCode, type Fatal, type Keepalive, type Protocol } 
 import { SendQueue } from "./send-queue";
 import { CONTROL_KIND } from "./session/control";
 import type { SessionLink } from "./session/link";
-import { type ConnectionStats, newConnectionStats } from "./stats";
+import { type ConnectionStats, countErrorCode, newConnectionStats } from "./stats";
 import { sweeper } from "./sweeper";
 
 /**
@@ -440,6 +440,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private countError(code: ErrorCode): void {
     const kind = ErrorCodes[code];
     this.stats.errors[kind]++;
+    countErrorCode(this.stats, code);
     this.options.metrics?.error(kind, code);
   }
 
@@ -590,6 +591,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     const code = dropReasonCode(drop.reason);
     this.stats.drops[drop.reason]++;
     this.stats.errors.protocol++;
+    countErrorCode(this.stats, code);
     this.options.metrics?.error("protocol", code);
     publishDrop(this as Connection<unknown>, drop.reason, code, drop.consumed);
     if (this.listenerCount("drop") > 0) {
@@ -687,6 +689,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (this.closeError || this.currentState === "closed") return;
     this.closeError = error;
     this.stats.errors[error.kind]++;
+    countErrorCode(this.stats, error.code);
     this.options.metrics?.error(error.kind, error.code);
     if (this.listenerCount("error") > 0) this.emit("error", error);
   }

@@ -1,3 +1,5 @@
+import { TaurusError } from "./errors";
+
 /** Up to this many bytes, a loop beats creating the view that `set` needs (measured, Node 20). */
 const LOOP_MAX = 16;
 
@@ -14,8 +16,8 @@ const LOOP_MAX = 16;
  * @param start - the first index to copy (default 0)
  * @param end - one past the last index to copy (default `source.length`)
  * @returns a fresh plain `Uint8Array` of `end - start` bytes
- * @throws RangeError when `start` and `end` are not integers with
- *   `0 <= start <= end <= source.length`
+ * @throws {@link TaurusError} `INVALID_OPTION` (`option` is `"start"` or
+ *   `"end"`) when they are not integers with `0 <= start <= end <= source.length`
  *
  * @example
  * ```ts
@@ -30,8 +32,11 @@ export function copyBytes(source: Uint8Array, start = 0, end: number = source.le
     end < start ||
     end > source.length
   ) {
-    throw new RangeError(
+    const option = !Number.isInteger(start) || start < 0 || start > source.length ? "start" : "end";
+    throw new TaurusError(
+      "INVALID_OPTION",
       `copyBytes: need 0 <= start <= end <= ${source.length}, got start ${start}, end ${end}`,
+      { option },
     );
   }
   const n = end - start;

@@ -149,7 +149,12 @@ describe("deadlines", () => {
     const error = await closed(slow);
     expect(error?.code).toBe("SLOW_CONSUMER");
     expect(slow.stats.errors.buffer).toBe(1);
-    await new Promise((r) => setTimeout(r, 500));
+    // The reading peer keeps taking 200 messages every 10 ms: 10,000 more span 500 ms at least.
+    const sent = fast.stats.messagesOut;
+    await until(() => fast.stats.messagesOut >= sent + 10_000 || fast.state !== "open", {
+      timeout: 20_000,
+      what: "10,000 more messages to the reading peer",
+    });
     expect(fast.state).toBe("open");
   });
 
@@ -190,7 +195,8 @@ describe("inbound limiter", () => {
     const got: string[] = [];
     conn.on("message", (m) => got.push(m));
     a.write(Buffer.concat([tiny.encode("one"), tiny.encode("two")]));
-    await new Promise((r) => setTimeout(r, 60));
+    // The bytes have arrived and the limiter made the connection pause: nothing decoded yet.
+    await until(() => conn.stats.bytesIn === 12 && conn.isPaused, { what: "the pause" });
     expect(decoded).toEqual([]);
     expect(conn.isPaused).toBe(true);
     await until(() => got.length === 2);
@@ -251,7 +257,11 @@ describe("keepalive", () => {
     client.on("message", (m) => delivered.push(m));
     const timer = setInterval(() => client.state === "open" && client.send("\x01ping"), 50);
     cleanup.push(() => clearInterval(timer));
-    await new Promise((r) => setTimeout(r, 1200));
+    // 24 pings 50 ms apart span at least 1,150 ms: over two idle timeouts.
+    await until(() => server.stats.keepalivesIn >= 24 || server.state !== "open", {
+      timeout: 20_000,
+      what: "24 pings",
+    });
     expect(server.state).toBe("open");
     expect(delivered).toEqual([]);
     expect(server.stats.keepalivesIn).toBeGreaterThan(3);

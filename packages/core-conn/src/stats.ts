@@ -15,8 +15,27 @@ export interface ConnectionStats {
   bytesOut: number;
   /** Errors by kind (drops are protocol errors; a full send queue is a buffer error). */
   errors: Record<ErrorKind, number>;
+  /**
+   * Errors by code (`SEND_QUEUE_FULL`, `INVALID_FORMAT`...), the same errors
+   * as `errors` counted by their stable code: the name every Taurus stats
+   * object (connection, client, server, adapter) uses.
+   */
+  errorsByCode: Readonly<Record<string, number>>;
   /** Drops of inbound bytes, by reason. */
   drops: Record<DropReason, number>;
+}
+
+/** Shared by every connection until its first error: no object per connection for nothing. */
+const NO_ERRORS: Readonly<Record<string, number>> = Object.freeze({});
+
+/** @internal Counts an error by its code in `stats.errorsByCode` (copied on the first one). */
+export function countErrorCode(stats: ConnectionStats, code: string): void {
+  const byCode = (stats.errorsByCode === NO_ERRORS ? {} : stats.errorsByCode) as Record<
+    string,
+    number
+  >;
+  byCode[code] = (byCode[code] ?? 0) + 1;
+  stats.errorsByCode = byCode;
 }
 
 /** @internal */
@@ -28,6 +47,7 @@ export function newConnectionStats(): ConnectionStats {
     bytesIn: 0,
     bytesOut: 0,
     errors: { connection: 0, protocol: 0, system: 0, buffer: 0 },
+    errorsByCode: NO_ERRORS,
     drops: { invalid_format: 0, checksum: 0, too_large: 0, malformed_body: 0 },
   };
 }

@@ -1,11 +1,14 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import diagnostics from "node:diagnostics_channel";
 import {
   type Attributes,
+  type Context,
   type Counter,
   type Histogram,
   type Meter,
   type MeterProvider,
   metrics,
+  context as otelContext,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -58,6 +61,23 @@ interface Timed {
 
 type Listener = (message: unknown, name: string | symbol) => void;
 
+/**
+ * The `AsyncLocalStorage` behind OpenTelemetry's global context manager, when
+ * it has one (`AsyncLocalStorageContextManager` of
+ * `@opentelemetry/context-async-hooks`, which the Node SDK registers, does).
+ * Entering it is what `context.with()` does: binding it to a tracing
+ * channel's `start` makes a span the active context of the traced call.
+ */
+function contextStore(): AsyncLocalStorage<Context> | undefined {
+  const api = otelContext as unknown as { _getContextManager?: () => unknown };
+  const manager = api._getContextManager?.();
+  if (typeof manager !== "object" || manager === null) return undefined;
+  for (const value of Object.values(manager)) {
+    if (value instanceof AsyncLocalStorage) return value as AsyncLocalStorage<Context>;
+  }
+  return undefined;
+}
+
 function errorType(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code === "string") return code;
@@ -84,7 +104,13 @@ function connectionAttributes(conn: ConnectionLike): Attributes {
  * Spans: `taurus.request` (kind CLIENT) per `client.request()`, ended with
  * the reply or the rejection (status ERROR and `error.type` = the error code);
  * `taurus.message` (kind SERVER) per call of the server's `onMessage`, ended
- * when it returns or, for an async handler, when its promise settles.
+ * when it returns or, for an async handler, when its promise settles. Each
+ * span's parent is the context active where the call began. With a context
+ * manager backed by `AsyncLocalStorage` (the Node SDK's default), the
+ * `taurus.message` span is also the active context while the handler runs, so
+ * the spans the handler makes (a database call, an outgoing request) are its
+ * children, across `await`s too: the tracing channel's `start` is bound to
+ * the context manager's store, as undici's and Node's own instrumentations do.
  *
  * Metrics: `taurus.connection.opened`, `taurus.connection.closed`
  * (`taurus.close.reason`), `taurus.connection.active`, `taurus.frame.dropped`
@@ -206,11 +232,18 @@ export class TaurusInstrumentation {
       asyncEnd: (context: C) => void;
       error: (context: C) => void;
     },
+    activate?: (context: C) => Context,
   ): void {
     const channel = diagnostics.tracingChannel<unknown, C>(name);
     const subscribers = { ...handlers, asyncStart: noop };
     channel.subscribe(subscribers);
     this.subscriptions.push(() => channel.unsubscribe(subscribers));
+    const store = activate ? contextStore() : undefined;
+    if (store && activate) {
+      // The traced call runs inside store.run(activate(context), ...): the span is active.
+      channel.start.bindStore(store, (context) => activate(context as C));
+      this.subscriptions.push(() => channel.start.unbindStore(store));
+    }
   }
 
   private traceRequests(): void {
@@ -237,22 +270,32 @@ export class TaurusInstrumentation {
   }
 
   private traceMessages(): void {
-    this.onTrace<MessageContext>(CHANNELS.serverMessage, {
-      start: (context) => {
-        const span = this.messageSpans
-          ? this.tracer.startSpan("taurus.message", {
-              kind: SpanKind.SERVER,
-              attributes: connectionAttributes(context.connection),
-            })
-          : undefined;
-        this.timing.set(context, { span, started: performance.now() });
+    /** Starts the span (a child of the active context) and returns the context it is active in. */
+    const begin = (context: MessageContext): Context => {
+      const parent = otelContext.active();
+      const span = this.messageSpans
+        ? this.tracer.startSpan(
+            "taurus.message",
+            { kind: SpanKind.SERVER, attributes: connectionAttributes(context.connection) },
+            parent,
+          )
+        : undefined;
+      this.timing.set(context, { span, started: performance.now() });
+      return span ? trace.setSpan(parent, span) : parent;
+    };
+    this.onTrace<MessageContext>(
+      CHANNELS.serverMessage,
+      {
+        // Already begun when the start channel is bound to the context store.
+        start: (context) => void (this.timing.has(context) || begin(context)),
+        end: (context) => {
+          if (context.async !== true) this.finish(context, this.instruments?.messageDuration);
+        },
+        error: (context) => this.failed(context, context.error),
+        asyncEnd: (context) => this.finish(context, this.instruments?.messageDuration),
       },
-      end: (context) => {
-        if (context.async !== true) this.finish(context, this.instruments?.messageDuration);
-      },
-      error: (context) => this.failed(context, context.error),
-      asyncEnd: (context) => this.finish(context, this.instruments?.messageDuration),
-    });
+      begin,
+    );
   }
 
   private failed(context: object, error: unknown): void {

@@ -50,6 +50,13 @@ export interface AdapterStats {
   lost?: number;
   /** Copies of messages already delivered here, dropped (a publisher's retry). Absent when the adapter cannot tell. */
   duplicates?: number;
+  /**
+   * `received` under the name every Taurus stats object shares (a
+   * connection's, a client's, a server's). Optional until `received` goes.
+   */
+  messagesIn?: number;
+  /** `published` under the shared name (see `messagesIn`). Optional until `published` goes. */
+  messagesOut?: number;
 }
 
 /**

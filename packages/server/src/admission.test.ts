@@ -60,11 +60,13 @@ describe("admit", () => {
 
   it("waits for an async decision, reading nothing more meanwhile, and can deliver the first message", async () => {
     let decide: ((a: Admission) => void) | undefined;
-    const app = tokenApp(
-      () =>
-        new Promise<Admission>((resolve) => {
-          decide = resolve;
-        }),
+    // carol waits for a decision; a second user, admitted at once, is the sentinel.
+    const app = tokenApp((conn, first) =>
+      text(first) === "token:s3cret"
+        ? byToken(conn, first)
+        : new Promise<Admission>((resolve) => {
+            decide = resolve;
+          }),
     );
     const { server, port } = await startServer({ handler: app.handler });
     const user = await client(port, "127.0.0.3");
@@ -72,15 +74,21 @@ describe("admit", () => {
     user.conn.send(msg(2, "second"));
     user.conn.send(msg(3, "third"));
     await until(() => decide !== undefined && server.connectionCount === 1);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(app.handled).toEqual([]);
+    const sentinel = await client(port, "127.0.0.4");
+    sentinel.conn.send(msg(1, "token:s3cret"));
+    sentinel.conn.send(msg(2, "ping"));
+    await until(() => sentinel.inbox.includes("echo ping"), { what: "the sentinel's echo" });
+    // carol's three messages arrived before the sentinel even connected: none was handled.
+    expect(app.handled).toEqual([{ who: { user: "alice" }, text: "ping" }]);
+    expect(user.inbox).toEqual([]);
     decide?.({ accept: true, identity: "carol", deliver: true });
     await until(() => user.inbox.length === 3);
-    expect(app.handled).toEqual([
+    expect(app.handled.filter((h) => h.who === "carol")).toEqual([
       { who: "carol", text: "first" },
       { who: "carol", text: "second" },
       { who: "carol", text: "third" },
     ]);
+    expect(app.handled).toHaveLength(4);
   });
 
   it("closes a connection not admitted within handshakeTimeout, and one whose admit throws", async () => {

@@ -46,6 +46,8 @@ describe("backplane pacing", () => {
     await new Promise((r) => stalled.once("connect", r));
     stalled.pause();
     const reader = await connectRaw(port);
+    const readerGot: string[] = [];
+    reader.on("message", (m) => readerGot.push(Buffer.from(m.data).toString()));
     await until(() => server.connectionCount === 2);
     const payload = "x".repeat(60_000);
     let ready = false;
@@ -68,7 +70,9 @@ describe("backplane pacing", () => {
     const waiting = adapter.members.ready().then(() => {
       settled = true;
     });
-    await new Promise((r) => setTimeout(r, 100));
+    // A sentinel, not a sleep: the reader has the delivery, the stalled peer still holds the pace.
+    await until(() => readerGot.includes("one more"), { what: "the delivery to the reader" });
+    await new Promise((r) => setImmediate(r));
     expect(settled).toBe(false);
     stalled.resume();
     await waiting;

@@ -44,6 +44,8 @@ describe("backplane", () => {
       dropped: 0,
       lost: 0,
       duplicates: 0,
+      messagesIn: 0,
+      messagesOut: 0,
     });
     await adapter.close();
   });

@@ -30,6 +30,8 @@ export type {
 export { SERVER_CHANNELS } from "./diagnostics";
 export type { ServerHandler } from "./handler";
 export { createLocalAdapter } from "./local-adapter";
+export type { IncomingMessage, MessageStream, MessageStreamOptions } from "./message-stream";
+export { createMessageStream, DEFAULT_STREAM_HIGH_WATER_MARK } from "./message-stream";
 export type { RateLimitPolicy, ServerOptions } from "./options";
 export {
   DEFAULT_HANDSHAKE_TIMEOUT,
@@ -85,3 +87,4 @@ export type { MessageSession } from "./session/session-of";
 export { sessionOf } from "./session/session-of";
 export type { SessionRecord, SessionStore } from "./session/store";
 export { MemorySessionStore } from "./session/store";
+export type { ServerStats } from "./server-stats";

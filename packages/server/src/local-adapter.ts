@@ -30,7 +30,15 @@ class LocalAdapter implements BroadcastAdapter {
   }
 
   stats(): AdapterStats {
-    return { published: 0, received: 0, dropped: 0, lost: 0, duplicates: 0 };
+    return {
+      published: 0,
+      received: 0,
+      dropped: 0,
+      lost: 0,
+      duplicates: 0,
+      messagesIn: 0,
+      messagesOut: 0,
+    };
   }
 
   close(): Promise<void> {

@@ -202,6 +202,7 @@ function rateOption(name: string, value: number | undefined, fallback: number): 
     throw new TaurusError(
       "INVALID_OPTION",
       `option ${name} must be a positive number or Infinity, got ${String(value)}`,
+      { option: name },
     );
   }
   return value;

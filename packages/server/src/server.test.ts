@@ -104,11 +104,15 @@ describe("server basics", () => {
 
   it("calls onConnect before any message and onClose with the closing error", async () => {
     const events: string[] = [];
+    let connected: () => void = () => {};
+    const connecting = new Promise<void>((r) => {
+      connected = r;
+    });
     const { port } = await startServer({
       handler: {
         async onConnect() {
           events.push("connect:start");
-          await new Promise((r) => setTimeout(r, 20));
+          await connecting; // until the client's message is on its way, not a guessed sleep
           events.push("connect:end");
         },
         onMessage: () => void events.push("message"),
@@ -117,6 +121,8 @@ describe("server basics", () => {
     });
     const client = await connectRaw(port);
     client.send(msg(1));
+    await until(() => events.includes("connect:start") && client.stats.messagesOut === 1);
+    connected();
     await until(() => events.includes("message"));
     client.close();
     await until(() => events.some((e) => e.startsWith("close")));

@@ -24,6 +24,7 @@ import {
 } from "./adapter";
 import { AddressGuard, type AddressPass } from "./address-guard";
 import { drained, MAX_BACKPLANE_PACE } from "./backplane-pace";
+import { checkedProtocol } from "./checked-protocol";
 import { publishListening, publishRefused, publishServerClose } from "./diagnostics";
 import { FdWatch } from "./fd-watch";
 import { FrameMeter } from "./frame-meter";
@@ -31,6 +32,7 @@ import type { ServerHandler } from "./handler";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options";
 import { resetSocket } from "./reset-socket";
 import { type RoomOptions, Rooms } from "./rooms";
+import { type ServerStats, serverStats } from "./server-stats";
 import { Session } from "./session";
 import { SessionManager } from "./session/manager";
 import { type ResolvedSessionOptions, resolveSessionOptions } from "./session/options";
@@ -181,7 +183,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   constructor(config: ServerConfig<M>) {
     super();
     this.protocol = config.protocol;
-    this.options = resolveServerOptions(config, config.protocol.maxMessageSize);
+    this.options = resolveServerOptions(config, checkedProtocol(config.protocol).maxMessageSize);
     this.sessionOptions = resolveSessionOptions(config.sessions);
     this.sessionManager =
       this.sessionOptions === undefined
@@ -301,6 +303,11 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   /** The largest frame, header included, a connection of this server accepts (the resolved `maxMessageSize`). */
   get maxMessageSize(): number {
     return this.options.maxMessageSize;
+  }
+
+  /** The server's counters in the shared stats vocabulary (see {@link ServerStats}). */
+  get stats(): ServerStats {
+    return serverStats(this.metrics.snapshot());
   }
 
   /** The budget of bytes held for peers (shared with other servers when one was given). */

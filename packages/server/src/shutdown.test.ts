@@ -95,11 +95,18 @@ describe("graceful shutdown", () => {
   });
 
   it("finishes a connection's handler in flight when its peer half-closes, then replies and ends", async () => {
+    let inFlight = false;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     const server = createServer({
       protocol: binary,
       handler: {
         async onMessage(conn, m) {
-          await new Promise((r) => setTimeout(r, 30));
+          // Held until the peer has half-closed: the handler is surely in flight then.
+          inFlight = true;
+          await gate;
           conn.send(m);
         },
       },
@@ -113,7 +120,11 @@ describe("graceful shutdown", () => {
     conn.on("message", (m) => replies.push(m.sequence));
     conn.send(msg(1));
     conn.send(msg(2));
-    await conn.end(); // half-close right away; the replies must still come back
+    await until(() => inFlight, { what: "the first handler" });
+    const ended = conn.end(); // half-close; the replies must still come back
+    await until(() => socket.writableFinished, { what: "the half-close" });
+    release();
+    await ended;
     expect(replies).toEqual([1, 2]);
   });
 });

@@ -1,0 +1,10 @@
+/**
+ * Helpers shared by the Taurus packages themselves (server, client, adapters):
+ * option validation and the reconnect backoff. Not part of the public API:
+ * they may change in any release. Applications should not import them.
+ *
+ * @module
+ */
+
+export { backoffDelay } from "./backoff";
+export { integerOption, oneOf } from "./options";

@@ -1,0 +1,36 @@
+import { isTaurusError, type TaurusError } from "@taurus/core-conn";
+import { describe, expect, it } from "vitest";
+import { createServer, type ServerConfig } from "./server";
+import { binary } from "./test-helpers";
+
+/** The error `createServer` throws for `config`, which must be a TaurusError. */
+function refusal(config: Partial<ServerConfig<unknown>>): TaurusError {
+  try {
+    createServer({ protocol: binary, ...config } as ServerConfig<unknown>);
+  } catch (err) {
+    if (isTaurusError(err)) return err;
+    throw new Error(`not a TaurusError: ${String(err)}`);
+  }
+  throw new Error("no error");
+}
+
+describe("option errors name the option the user wrote", () => {
+  it.each([
+    ["rateLimit", { rateLimit: -1 }],
+    ["inboundBytesPerSecond", { inboundBytesPerSecond: 0 }],
+    ["rateLimitBurst", { rateLimitBurst: 0 }],
+    ["perAddress.burst", { perAddress: { burst: 0 } }],
+    ["perAddress.messagesPerSecond", { perAddress: { messagesPerSecond: -5 } }],
+    ["perAddress.trusted", { perAddress: { trusted: ["not an address"] } }],
+  ] as const)("%s", (option, config) => {
+    const error = refusal(config as Partial<ServerConfig<unknown>>);
+    expect(error.code).toBe("INVALID_OPTION");
+    expect(error.option).toBe(option);
+    expect(error.message).toContain(option);
+  });
+
+  it("a missing protocol is INVALID_OPTION naming protocol, not a TypeError", () => {
+    const error = refusal({ protocol: undefined });
+    expect(error).toMatchObject({ code: "INVALID_OPTION", option: "protocol" });
+  });
+});
