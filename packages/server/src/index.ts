@@ -77,6 +77,7 @@ export type { ServerSessionOptions } from "./session/options";
 export {
   DEFAULT_ACK_EVERY,
   DEFAULT_ACK_INTERVAL,
+  DEFAULT_HELLO_WAIT,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_MAX_SESSIONS_PER_ADDRESS,
   DEFAULT_RESUME_WINDOW,

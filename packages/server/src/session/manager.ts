@@ -12,6 +12,7 @@ import {
 } from "@taurus/core-conn";
 import { IDENTITY } from "../admission";
 import type { Session as Runner } from "../session";
+import { Greeting } from "./greeting";
 import type { ResolvedSessionOptions } from "./options";
 import { ReplyMarks, replyScope, sequenceOf } from "./replies";
 import { setSessionOf } from "./session-of";
@@ -75,6 +76,10 @@ const PROPOSED_ID = /^[A-Za-z0-9_-]{22,64}$/;
 export class SessionManager<M> {
   private readonly live = new Map<string, Live<M>>();
   private readonly perAddress = new Map<string, number>();
+  /** Connections whose client's hello is not answered yet: what the server sends waits. */
+  private readonly greetings = new Map<Connection<M>, Greeting<M>>();
+  /** The session each connection serves (set when the session is bound to it). */
+  private readonly bound = new WeakMap<Connection<M>, Live<M>>();
 
   /**
    * Whether the store is shared (not the in-memory one): only then are frames
@@ -119,15 +124,32 @@ export class SessionManager<M> {
 
   /** Watches a new connection: its hello, if any, starts or resumes a session. */
   watch(conn: Connection<M>, runner: Runner<M>): void {
-    let live: Live<M> | undefined;
+    // The session bound to this connection (set by `bind`, also while a hello is answered).
+    const current = (): Live<M> | undefined => this.bound.get(conn);
     let greeted = false;
+    const greeting = new Greeting(
+      conn,
+      this.o.helloWait,
+      this.o.maxBufferedMessages,
+      this.o.maxBufferedBytes,
+    );
+    this.greetings.set(conn, greeting);
     conn.attachSession({
+      take: (message) => greeting.holding && greeting.take(conn.protocol.encode(message)),
+      takeEncoded: (frame) => greeting.holding && greeting.take(frame),
+      arrived: (message) => {
+        if (!greeting.holding) return;
+        // The first frame is not a hello: a client without sessions (or a Go client).
+        if (conn.protocol.control?.decode(message)?.kind !== CONTROL_KIND.hello) this.greeted(conn);
+      },
       beforeSend: (message) => {
+        const live = current();
         if (live === undefined || live.conn !== conn) return;
         const to = this.replyTo(live, message);
         if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
       },
       sent: (frame) => {
+        const live = current();
         if (live === undefined || live.conn !== conn) return;
         const full = !live.outbox.push(frame);
         live.replies.sent(live.outbox.sent);
@@ -136,6 +158,7 @@ export class SessionManager<M> {
           void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
       },
       sendAfterClose: (message) => {
+        const live = current();
         if (live === undefined || live.ended) return false;
         const frame = conn.protocol.encode(message);
         if (live.conn !== undefined && live.conn !== conn && live.conn.state === "open") {
@@ -154,13 +177,11 @@ export class SessionManager<M> {
         if (frame.kind === CONTROL_KIND.hello) {
           if (greeted) return; // one hello per connection
           greeted = true;
-          const result = this.hello(conn, runner, frame);
-          if (result instanceof Promise) {
-            void result.then((restored) => {
-              live = restored;
-            });
-          } else live = result;
-        } else if (frame.kind === CONTROL_KIND.ack && live !== undefined && live.conn === conn) {
+          void this.hello(conn, runner, frame);
+          return;
+        }
+        const live = current();
+        if (frame.kind === CONTROL_KIND.ack && live !== undefined && live.conn === conn) {
           const count = frame.payload.received;
           if (typeof count !== "number" || !live.outbox.acknowledge(count)) conn.close();
           else {
@@ -171,8 +192,19 @@ export class SessionManager<M> {
       },
     });
     conn.once("close", () => {
+      greeting.dispose();
+      this.greetings.delete(conn);
+      const live = current();
       if (live !== undefined && live.conn === conn) this.detach(live);
     });
+  }
+
+  /** The client's hello is answered (or will never come): what waited goes out. */
+  private greeted(conn: Connection<M>, first?: () => void): void {
+    const greeting = this.greetings.get(conn);
+    this.greetings.delete(conn);
+    if (greeting === undefined) first?.();
+    else greeting.release(first);
   }
 
   /**
@@ -212,6 +244,8 @@ export class SessionManager<M> {
    */
   dispose(): void {
     clearInterval(this.sweeper);
+    for (const greeting of this.greetings.values()) greeting.dispose();
+    this.greetings.clear();
     const dies = this.o.store instanceof MemorySessionStore;
     for (const live of [...this.live.values()]) {
       clearTimeout(live.expiry);
@@ -326,6 +360,7 @@ export class SessionManager<M> {
       (this.perAddress.get(address) ?? 0) >= this.o.maxSessionsPerAddress
     ) {
       conn.sendControl(this.control(conn, CONTROL_KIND.refuse, { reason: "limit" }));
+      this.greeted(conn);
       return undefined;
     }
     const live = new Live<M>(proposed ?? randomBytes(16).toString("base64url"), address, this.o);
@@ -346,6 +381,7 @@ export class SessionManager<M> {
     conn.sendControl(
       this.control(conn, CONTROL_KIND.welcome, { id: live.id, received: 0, resumed: false }),
     );
+    this.greeted(conn);
     this.events.started({ id: live.id, resumed: false, replayed: 0 }, conn);
     return live;
   }
@@ -391,15 +427,18 @@ export class SessionManager<M> {
         );
         const frames = live.outbox.unacknowledged();
         live.replies.acknowledge(live.outbox.acknowledged);
-        // Replayed frames are already counted: send them around the link.
-        live.conn = undefined;
-        let index = live.outbox.acknowledged;
-        for (const f of frames) {
-          const to = live.replies.replyTo(++index);
-          if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
-          conn.sendEncoded(f);
-        }
-        live.conn = conn;
+        // The replay goes first; what this connection's onConnect sent is newer.
+        this.greeted(conn, () => {
+          // Replayed frames are already counted: send them around the link.
+          live.conn = undefined;
+          let index = live.outbox.acknowledged;
+          for (const f of frames) {
+            const to = live.replies.replyTo(++index);
+            if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
+            conn.sendEncoded(f);
+          }
+          live.conn = conn;
+        });
         void this.o.store.attach(live.id).catch(noop);
         conn.resume();
         this.events.resumed({ id: live.id, resumed: true, replayed: frames.length }, conn);
@@ -410,6 +449,7 @@ export class SessionManager<M> {
 
   private bind(live: Live<M>, conn: Connection<M>, runner: Runner<M>): void {
     live.conn = conn;
+    this.bound.set(conn, live);
     live.runner = runner;
     runner.delivery = {
       before: () => setSessionOf(conn, live.id, live.inbox.received + 1),
