@@ -30,12 +30,16 @@ export const SESSIONS_AVAILABLE: boolean =
 
 /** The server options of the switch. */
 export function serverSessionOptions(sessions: boolean): object {
-  return sessions ? { sessions: { maxBufferedMessages: 65_536, maxBufferedBytes: 64 * 1024 * 1024 } } : {};
+  return sessions
+    ? { sessions: { maxBufferedMessages: 65_536, maxBufferedBytes: 64 * 1024 * 1024 } }
+    : {};
 }
 
 /** The client options of the switch. */
 export function clientSessionOptions(sessions: boolean): object {
-  return sessions ? { session: { maxBufferedMessages: 65_536, maxBufferedBytes: 64 * 1024 * 1024 } } : {};
+  return sessions
+    ? { session: { maxBufferedMessages: 65_536, maxBufferedBytes: 64 * 1024 * 1024 } }
+    : {};
 }
 
 /** The switch's values to run: without sessions always, with them once they exist. */
