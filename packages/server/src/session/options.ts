@@ -27,7 +27,7 @@ export interface ServerSessionOptions {
   resumeWindow?: number;
   /** Unacknowledged server messages kept per session; past it the session is lost. @defaultValue {@link DEFAULT_SESSION_BUFFER_MESSAGES} (1024) */
   maxBufferedMessages?: number;
-  /** Unacknowledged bytes kept per session (counted in the memory budget). @defaultValue {@link DEFAULT_SESSION_BUFFER_BYTES} (1 MiB) */
+  /** Unacknowledged bytes kept per session (not counted in the server's `memoryBudget`: bound them with `maxSessions`). @defaultValue {@link DEFAULT_SESSION_BUFFER_BYTES} (1 MiB) */
   maxBufferedBytes?: number;
   /** Sessions held at once; a hello past it is refused (`refuse`, reason `"limit"`). @defaultValue {@link DEFAULT_MAX_SESSIONS} (10,000) */
   maxSessions?: number;
