@@ -278,6 +278,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    * @throws {@link TaurusError} as {@link Connection.send}
    */
   sendEncoded(frame: Uint8Array): boolean {
+    if (this.currentState !== "open" && this.link?.sendEncodedAfterClose?.(frame) === true) {
+      return true;
+    }
     this.assertOpen();
     if (this.link?.takeEncoded?.(frame) === true) return true;
     const result = this.sendFrame(frame.length, frame);

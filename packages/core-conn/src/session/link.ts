@@ -25,6 +25,11 @@ export interface SessionLink<M> {
    * connection of the session), `false` to let `send` throw as usual.
    */
   sendAfterClose(message: M): boolean;
+  /**
+   * Optional: as {@link SessionLink.sendAfterClose}, for `sendEncoded(frame)`
+   * (a broadcast reaching a session whose client is away).
+   */
+  sendEncodedAfterClose?(frame: Uint8Array): boolean;
   /** A control frame other than a ping or a pong arrived. */
   control(frame: ControlFrame): void;
   /**

@@ -21,8 +21,13 @@ import { MemorySessionStore, type SessionRecord } from "./store";
 /** What the manager tells the server. @internal */
 export interface SessionEvents<M> {
   started(info: SessionInfo, conn: Connection<M>): void;
-  resumed(info: SessionInfo, conn: Connection<M>): void;
+  /** `previous`: the connection it resumed from, when it was in this process. */
+  resumed(info: SessionInfo, conn: Connection<M>, previous: Connection<M> | undefined): void;
   lost(info: SessionLostInfo): void;
+  /** The session moved from `previous` to `conn` (a resume in this process): `conn` takes its rooms. */
+  moved(previous: Connection<M>, conn: Connection<M>): void;
+  /** `conn`, closed, no longer stands for a session (it ended). */
+  released(conn: Connection<M>): void;
 }
 
 const noop = (): void => undefined;
@@ -33,6 +38,8 @@ const SWEEP_INTERVAL = 10_000;
 /** One live server session. @internal */
 class Live<M> {
   conn: Connection<M> | undefined;
+  /** The last connection bound to it (closed while the client is away). */
+  last: Connection<M> | undefined;
   runner: Runner<M> | undefined;
   readonly outbox: Outbox;
   readonly inbox: Inbox;
@@ -173,6 +180,20 @@ export class SessionManager<M> {
           void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
         return true;
       },
+      sendEncodedAfterClose: (frame) => {
+        const live = current();
+        if (live === undefined || live.ended) return false;
+        if (live.conn !== undefined && live.conn !== conn && live.conn.state === "open") {
+          live.conn.sendEncoded(frame);
+          return true;
+        }
+        const full = !live.outbox.push(frame);
+        live.replies.sent(live.outbox.sent);
+        if (full) this.end(live, "overflow", false);
+        else if (this.shared)
+          void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
+        return true;
+      },
       control: (frame) => {
         if (frame.kind === CONTROL_KIND.hello) {
           if (greeted) return; // one hello per connection
@@ -197,6 +218,16 @@ export class SessionManager<M> {
       const live = current();
       if (live !== undefined && live.conn === conn) this.detach(live);
     });
+  }
+
+  /**
+   * The id of the session `conn` served, when that session waits for its client
+   * to come back (`conn` closed, the session not resumed elsewhere nor ended).
+   */
+  awaiting(conn: Connection<M>): string | undefined {
+    const live = this.bound.get(conn);
+    if (live === undefined || live.ended || live.last !== conn) return undefined;
+    return live.conn === undefined || live.conn === conn ? live.id : undefined;
   }
 
   /** The client's hello is answered (or will never come): what waited goes out. */
@@ -417,6 +448,7 @@ export class SessionManager<M> {
           if (live.identity !== undefined) conn.attributes.set(IDENTITY, live.identity);
           runner.admitted();
         }
+        const previous = live.last;
         this.bind(live, conn, runner);
         conn.sendControl(
           this.control(conn, CONTROL_KIND.welcome, {
@@ -441,14 +473,21 @@ export class SessionManager<M> {
         });
         void this.o.store.attach(live.id).catch(noop);
         conn.resume();
-        this.events.resumed({ id: live.id, resumed: true, replayed: frames.length }, conn);
+        this.events.resumed(
+          { id: live.id, resumed: true, replayed: frames.length },
+          conn,
+          previous,
+        );
       });
     void ready;
     return live;
   }
 
   private bind(live: Live<M>, conn: Connection<M>, runner: Runner<M>): void {
+    const previous = live.last;
     live.conn = conn;
+    live.last = conn;
+    if (previous !== undefined && previous !== conn) this.events.moved(previous, conn);
     this.bound.set(conn, live);
     live.runner = runner;
     runner.delivery = {
@@ -572,6 +611,8 @@ export class SessionManager<M> {
 
   private forget(live: Live<M>): void {
     live.ended = true;
+    const last = live.last;
+    if (last !== undefined && last.state === "closed") this.events.released(last);
     this.live.delete(live.id);
     const n = (this.perAddress.get(live.address) ?? 1) - 1;
     if (n <= 0) this.perAddress.delete(live.address);
