@@ -73,6 +73,7 @@ export type {
   ShutdownReport,
 } from "./server";
 export { createServer, TaurusServer } from "./server";
+export type { ServerStats } from "./server-stats";
 export type { ServerSessionOptions } from "./session/options";
 export {
   DEFAULT_ACK_EVERY,
@@ -88,4 +89,3 @@ export type { MessageSession } from "./session/session-of";
 export { sessionOf } from "./session/session-of";
 export type { SessionRecord, SessionStore } from "./session/store";
 export { MemorySessionStore } from "./session/store";
-export type { ServerStats } from "./server-stats";
