@@ -604,7 +604,8 @@ export class SessionManager<M> {
           }, noop);
           return;
         }
-        void this.o.store.received(live.id, live.inbox.received).catch(noop);
+        // The in-memory store dies with this process: the live session is all there is
+        // (no write, and no promise, per message).
         if (due) this.ack(live);
         else this.ackLater(live);
       },
