@@ -9,8 +9,9 @@ if (process.env.TAURUS_BENCH_DIAGNOSTICS === "1") await import("./diagnostics-su
  * @template M
  * @param {import("@taurus/server").ServerConfig<M>["protocol"]} protocol
  * @param {{ websocket?: boolean }} [options] `websocket`: serve over @taurus/transport-ws only
+ * @param {Record<string, unknown>} [extra] more server options (the sessions scenario's `sessions`)
  */
-export async function runTaurus(protocol, options = {}) {
+export async function runTaurus(protocol, options = {}, extra = {}) {
   const broadcast = mode() === "broadcast";
   /** @type {import("@taurus/server").TaurusServer<M>} */
   const server = createServer({
@@ -24,6 +25,7 @@ export async function runTaurus(protocol, options = {}) {
     sendQueueBytes: 16 * 1024 * 1024,
     maxConnections: 100_000,
     shutdownTimeout: 1000,
+    ...extra,
     // Broadcast receivers only read: no first-byte deadline for them.
     handshakeTimeout: broadcast ? 0 : undefined,
     handler: {

@@ -25,6 +25,7 @@ export function report(results, machine, quick) {
   const churn = /** @type {Row[] | undefined} */ (results.churn);
   const workers = /** @type {Row[] | undefined} */ (results.fanoutWorkers);
   const redisFanout = /** @type {Row[] | undefined} */ (results.fanoutRedis);
+  const sessionRows = /** @type {Row[] | undefined} */ (results.sessions);
   const eps = (/** @type {string} */ server, /** @type {number} */ size, /** @type {number} */ n) =>
     find(echo, { server, size, connections: n })?.messagesPerSecond;
 
@@ -109,6 +110,10 @@ export function report(results, machine, quick) {
     add("churn: Taurus handle growth", tc.handleGrowth, "<=", 0);
     add("churn: Taurus connections left open", tc.leftOpen, "<=", 0);
   }
+  for (const r of sessionRows ?? []) {
+    if (r.kind === "echo" && !r.skipped)
+      add(`sessions: echo ${r.format} 64 B x10, with / without`, r.sessionsVsPlain, ">=", 0.8);
+  }
 
   const missing = [];
   if (!echo?.length || echo.some((r) => !(r.messagesPerSecond > 0))) missing.push("echo");
@@ -128,6 +133,16 @@ export function report(results, machine, quick) {
     redisFanout.some((r) => !(r.deliveriesPerSecond > 0) || r.backplaneLost || r.backplaneDropped)
   )
     missing.push("fanoutRedis");
+  // A session row may say "sessions unavailable" (skipped); a plain row must have figures.
+  if (
+    !sessionRows?.length ||
+    sessionRows.some((r) =>
+      r.kind === "echo"
+        ? !(r.plainMessagesPerSecond > 0)
+        : !r.skipped && !(r.serverConnections > 0),
+    )
+  )
+    missing.push("sessions");
 
   const md = [
     `# Taurus benchmarks${quick ? " (quick run: small counts, not for comparison)" : ""}`,
@@ -347,5 +362,65 @@ export function report(results, machine, quick) {
       "",
     );
   }
+  if (sessionRows?.length) md.push(...sessionsSection(sessionRows));
   return { ratios, targets, markdown: `${md.join("\n")}\n`, missing };
+}
+
+/**
+ * The sessions scenario's tables.
+ * @param {Row[]} rows
+ * @returns {string[]}
+ */
+function sessionsSection(rows) {
+  const echoRows = rows.filter((r) => r.kind === "echo");
+  const idleRows = rows.filter((r) => r.kind === "idle");
+  const cell = (/** @type {unknown} */ v) => (v == null ? "-" : String(v));
+  return [
+    "## Sessions (issue 13): cost against plain connections, through @taurus/client",
+    "",
+    table(
+      [
+        "format",
+        "conns x window",
+        "rounds",
+        "without sessions msg/s",
+        "with sessions msg/s",
+        "with / without",
+      ],
+      echoRows.map((r) => [
+        r.format,
+        `${r.connections} x ${r.window}`,
+        r.rounds,
+        human(r.plainMessagesPerSecond),
+        r.skipped ? String(r.skipped) : human(r.sessionMessagesPerSecond),
+        r.skipped ? "-" : cell(r.sessionsVsPlain),
+      ]),
+    ),
+    "",
+    table(
+      [
+        "idle clients",
+        "count",
+        "server RSS / conn",
+        "server heap / conn",
+        "client RSS / client",
+        "client heap / client",
+      ],
+      idleRows.map((r) =>
+        r.skipped
+          ? [r.mode, r.connections, String(r.skipped), "-", "-", "-"]
+          : [
+              r.mode,
+              r.serverConnections,
+              r.serverRssPerConnection,
+              r.serverHeapPerConnection,
+              r.clientRssPerClient,
+              r.clientHeapPerClient,
+            ],
+      ),
+    ),
+    "",
+    "Medians of interleaved rounds of the same run; memory after a full gc, in bytes.",
+    "",
+  ];
 }

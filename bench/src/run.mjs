@@ -15,9 +15,10 @@ import { fanoutRedis } from "./scenarios/fanout-redis.mjs";
 import { fanoutWorkers } from "./scenarios/fanout-workers.mjs";
 import { idle } from "./scenarios/idle.mjs";
 import { latency } from "./scenarios/latency.mjs";
+import { sessions } from "./scenarios/sessions.mjs";
 
 const RESULTS = fileURLToPath(new URL("../results/", import.meta.url));
-const SCENARIOS = { echo, latency, idle, broadcast, churn, fanoutWorkers, fanoutRedis };
+const SCENARIOS = { echo, latency, idle, broadcast, churn, fanoutWorkers, fanoutRedis, sessions };
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");

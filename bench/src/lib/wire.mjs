@@ -52,6 +52,16 @@ export function chatJoinFrame(name) {
 }
 
 /**
+ * A chat heartbeat in the binary protocol, as the Go client sends it: the server answers the
+ * sender alone. A listener writes one first, as every chat client speaks first: a server with
+ * sessions holds what it sends a new connection until the client's first frame (up to 1 s).
+ */
+export function chatHeartbeatFrame() {
+  const ping = { type: 3, sequence: 1, from: "", to: "", content: "ping" };
+  return binaryFrame(Buffer.from(JSON.stringify(ping)), 1, 3);
+}
+
+/**
  * Rewrites the CRC of a binary frame after its bytes were changed in place.
  * @param {Buffer} frame
  */

@@ -146,7 +146,7 @@ async function generate() {
   const { config, connect, connectMany, finish, send, window } = await import(
     "../../generators/common.mjs"
   );
-  const { chatJoinFrame, FrameCounter } = await import("../lib/wire.mjs");
+  const { chatHeartbeatFrame, chatJoinFrame, FrameCounter } = await import("../lib/wire.mjs");
   const { createBinaryProtocol } = await import("@taurus/protocol-binary");
   const c = config();
   const ports = /** @type {number[]} */ (c.ports);
@@ -162,6 +162,7 @@ async function generate() {
   );
   const receivers = [];
   for (const port of ports) receivers.push(...(await connectMany(port, count / ports.length)));
+  for (const socket of receivers) socket.write(chatHeartbeatFrame()); // speak first, as chat clients do
   const sender = await connect(/** @type {number} */ (ports[0]));
   sender.on("data", () => {}); // its own copies
   sender.write(chatJoinFrame("bench"));

@@ -120,7 +120,7 @@ async function generate() {
   const { config, connect, connectMany, finish, send, window } = await import(
     "../../generators/common.mjs"
   );
-  const { chatJoinFrame, FrameCounter } = await import("../lib/wire.mjs");
+  const { chatHeartbeatFrame, chatJoinFrame, FrameCounter } = await import("../lib/wire.mjs");
   const { createBinaryProtocol } = await import("@taurus/protocol-binary");
   const c = config();
   const port = Number(c.port);
@@ -135,6 +135,7 @@ async function generate() {
     }),
   );
   const receivers = await connectMany(port, count);
+  for (const socket of receivers) socket.write(chatHeartbeatFrame()); // speak first, as chat clients do
   const sender = await connect(port);
   sender.on("data", () => {}); // its own copies
   sender.write(chatJoinFrame("bench"));

@@ -25,3 +25,12 @@ export type {
   RedisAdapterStats,
 } from "./redis-adapter";
 export { createRedisAdapter, DEFAULT_READY_TIMEOUT, RedisAdapter } from "./redis-adapter";
+export type { RedisSessionStoreOptions } from "./session-store";
+export {
+  createRedisSessionStore,
+  DEFAULT_SESSION_MAX_BYTES,
+  DEFAULT_SESSION_MAX_MESSAGES,
+  DEFAULT_SESSION_PREFIX,
+  DEFAULT_SESSION_TTL,
+  RedisSessionStore,
+} from "./session-store";

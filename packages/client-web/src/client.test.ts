@@ -91,7 +91,10 @@ describe("WebClient", () => {
     const reasons: string[] = [];
     c.on("reconnecting", (info) => reasons.push(info.error?.code ?? ""));
     await c.connect();
-    await until(() => reasons.includes("HEARTBEAT_TIMEOUT"), { timeout: 5000 });
+    // The ping may reach the server after the client gave up on it: wait for both.
+    await until(() => reasons.includes("HEARTBEAT_TIMEOUT") && pings.length > 0, {
+      timeout: 5000,
+    });
     expect(Buffer.from(pings[0] as Buffer)).toEqual(
       Buffer.from(binary.encode(binary.keepalive?.ping as BinaryMessage)),
     );

@@ -8,6 +8,8 @@ import {
   integerOption,
   isTaurusError,
   type Protocol,
+  type SessionInfo,
+  type SessionLostInfo,
   TaurusError,
 } from "@taurus/core-conn";
 import { ClientMetrics } from "@taurus/metrics";
@@ -32,6 +34,8 @@ import {
   resolveClientOptions,
 } from "./options";
 import { PendingRequests } from "./requests";
+import { ClientSession } from "./session/client-session";
+import { type ResolvedClientSessionOptions, resolveClientSessionOptions } from "./session/options";
 import { type ClientState, type ClientStats, StatsAccumulator } from "./stats";
 
 /** Everything {@link createClient} takes: where to connect, the protocol, the handler, and the options. */
@@ -92,6 +96,16 @@ export interface ClientEvents<M> {
   error: [error: TaurusError];
   /** The client is closed for good: by `close()` (no error) or after giving up reconnecting (the last error). */
   close: [error: TaurusError | undefined];
+  /** The server granted a session (new, or resumed with `info.replayed` messages sent again). */
+  session: [info: SessionInfo];
+  /** The session could not be resumed: what may be lost is counted, never silent. */
+  sessionLost: [info: SessionLostInfo];
+  /**
+   * The client asked for a session and carries on without one: the server
+   * refused (`"refused"`, a Taurus server without sessions, or at its limit)
+   * or said nothing within `helloTimeout` (`"silent"`, such as a Go server).
+   */
+  sessionUnavailable: [reason: "refused" | "silent"];
 }
 
 interface Deferred {
@@ -137,6 +151,10 @@ function closedError(what: string, cause?: unknown): TaurusError {
 export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   /** The protocol spoken with the server. */
   readonly protocol: Protocol<M>;
+  /** The resolved `session` option; `undefined` without sessions. */
+  private readonly sessionOptions: ResolvedClientSessionOptions | undefined;
+  /** The session, with the `session` option. */
+  private readonly session: ClientSession<M> | undefined;
   /** The server's host. */
   readonly host: string;
   /** The server's port. */
@@ -188,6 +206,25 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     }
     this.protocol = config.protocol;
     this.options = resolveClientOptions(config.address, config, config.protocol.maxMessageSize);
+    this.sessionOptions = resolveClientSessionOptions(config.session, config.protocol);
+    this.session =
+      this.sessionOptions === undefined
+        ? undefined
+        : new ClientSession<M>(this.sessionOptions, {
+            granted: (conn, id, resumed, resend) => this.sessionGranted(conn, id, resumed, resend),
+            unavailable: (conn, reason) => {
+              this.established(conn);
+              this.safeEmit("sessionUnavailable", reason);
+            },
+            lost: (info) => {
+              // Requests sent on the lost session may never be answered: their callers learn it.
+              this.pending.rejectSentOn(
+                undefined,
+                closedError(`session ${info.id} lost (${info.reason}) before the reply`),
+              );
+              this.safeEmit("sessionLost", info);
+            },
+          });
     this.host = this.options.host;
     this.port = this.options.port;
     this.handler = config.handler ?? {};
@@ -293,7 +330,10 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * still pending) and the first message carrying that number back is the
    * reply. Replies are not delivered to the handler, events or iterators.
    * A reply arriving after its request timed out or was aborted is delivered
-   * as an ordinary message.
+   * as an ordinary message. With a session held, only the frame the server
+   * marked as this request's reply settles it (never an ordinary message
+   * with a colliding sequence), and the request stays pending across
+   * reconnects until the session is lost (see docs/DELIVERY.md).
    *
    * @param message - the request; it is not modified
    * @param options - `timeout` and `signal`
@@ -429,13 +469,22 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   }
 
   private sendFrame(frame: Uint8Array, sequence: number | undefined): void {
+    const session = this.session;
+    session?.accepted(frame, sequence);
+    // A request on a session is flagged, so that the server marks its reply (and only it).
+    const flag =
+      sequence !== undefined && session?.active === true
+        ? session.requestFlag(this.protocol)
+        : undefined;
     const conn = this.conn;
     if (conn && conn.state === "open" && (this.offline.length === 0 || this.inConnectHandler)) {
+      if (flag !== undefined) conn.sendEncoded(flag);
       conn.sendEncoded(frame); // SEND_QUEUE_FULL is counted by the connection
       if (sequence !== undefined) this.pending.markSent(sequence, frame, conn);
       return;
     }
     try {
+      if (flag !== undefined) this.offline.push(flag);
       this.offline.push(frame);
     } catch (err) {
       this.countError(err as TaurusError);
@@ -449,8 +498,18 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     if (conn?.state !== "open") return;
     const offline = this.offline;
     for (let frame = offline.peek(); frame !== undefined; frame = offline.peek()) {
+      // A request flag queued for a session that did not come (a Go server): not for it.
+      if (this.session?.held !== true && this.session?.isRequestFlag(frame) === true) {
+        offline.shift();
+        continue;
+      }
       const sequence = this.requestFrames.get(frame);
-      if (sequence !== undefined && !this.pending.isPending(sequence, frame)) {
+      // With a session every accepted frame is counted, and goes out.
+      if (
+        sequence !== undefined &&
+        !this.session?.active &&
+        !this.pending.isPending(sequence, frame)
+      ) {
         // Its request already timed out or was aborted: the caller knows; do not send it.
         offline.shift();
         continue;
@@ -492,18 +551,21 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     const conn = this.conn;
     if (conn?.state !== "open" || this.keepalivePing === undefined) return;
     // One probe per connection until the server proves it speaks the control
-    // space with a pong: a Go server hands unknown types to its handler.
+    // space (a pong, or a granted session): a Go server hands unknown types to
+    // its handler. A session client's hello was this connection's probe.
     if (!this.probed) {
       this.probed = true;
-      try {
-        conn.send(this.keepalivePing);
-      } catch {
-        // A full queue: what waits in it will reach the server.
+      if (this.session === undefined) {
+        try {
+          conn.send(this.keepalivePing);
+        } catch {
+          // A full queue: what waits in it will reach the server.
+        }
+        this.sentAtBeat = conn.stats.messagesOut + conn.queuedMessages;
+        return;
       }
-      this.sentAtBeat = conn.stats.messagesOut + conn.queuedMessages;
-      return;
     }
-    if (conn.stats.keepalivesIn === 0) return;
+    if (conn.stats.keepalivesIn === 0 && !this.session?.held) return;
     const sent = conn.stats.messagesOut + conn.queuedMessages;
     if (sent !== this.sentAtBeat) {
       this.sentAtBeat = sent;
@@ -641,15 +703,48 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       idleTimeout: o.idleTimeout,
       metrics: this.sink,
     });
-    this.conn = conn;
-    conn.on("message", (message) => this.onMessage(message));
+    conn.on("message", (message) => {
+      if (this.session?.waiting(conn)) this.session.silent(conn);
+      this.onMessage(message);
+    });
     conn.on("drop", (error) => this.report(error));
     conn.on("drain", () => this.flushOffline());
     conn.on("end", () => void conn.end());
     conn.on("close", (error) => this.onConnectionClose(conn, error));
     const heartbeat = this.heartbeat;
     if (heartbeat) socket.on("data", () => heartbeat.touch());
+    // The backoff restarts only once the server has answered: a frozen process
+    // whose kernel still completes handshakes must not reset it on every connect.
+    socket.once("data", () => {
+      if (conn.state === "open" && !this.closing) this.attempt = 0;
+    });
+    if (this.session) {
+      // Up only once the server answered the hello (or stayed silent for helloTimeout).
+      this.session.start(conn);
+      return;
+    }
+    this.established(conn);
+  }
+
+  /** The session was granted on `conn`: what the server did not process goes first. */
+  private sessionGranted(
+    conn: Connection<M>,
+    id: string,
+    resumed: boolean,
+    resend: Uint8Array[],
+  ): void {
+    this.offline.clear();
+    this.offline.unshift(resend);
+    this.established(conn, resumed);
+    this.safeEmit("session", { id, resumed, replayed: resend.length });
+  }
+
+  /** The connection is up: the server answered (or sessions are off). */
+  private established(conn: Connection<M>, resumed = false): void {
+    if (conn.state !== "open") return;
+    this.conn = conn;
     if (this.fullIterators > 0) conn.pause();
+    const heartbeat = this.heartbeat;
     this.sentAtBeat = 0;
     if (this.everConnected) this.counters.reconnects++;
     this.everConnected = true;
@@ -663,11 +758,15 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     heartbeat?.start();
     // What onConnect sends synchronously (a handshake: login, join) goes out
     // before the offline queue; everything else keeps its order behind it.
-    this.inConnectHandler = true;
-    try {
-      this.callHandler(() => this.handler.onConnect?.(this));
-    } finally {
-      this.inConnectHandler = false;
+    // With a session, frames keep the order they were accepted in (the
+    // session counts them so), and a resumed session needs no new handshake.
+    if (!resumed) {
+      this.inConnectHandler = this.session?.id === undefined;
+      try {
+        this.callHandler(() => this.handler.onConnect?.(this));
+      } finally {
+        this.inConnectHandler = false;
+      }
     }
     this.flushOffline();
     this.sendKeepalive();
@@ -678,7 +777,16 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   }
 
   private onConnectionClose(conn: Connection<M>, error: TaurusError | undefined): void {
-    if (this.conn !== conn) return;
+    this.session?.closed(conn);
+    if (this.conn !== conn) {
+      // A session connection closed before the server answered its hello: retry.
+      if (this.conn === undefined && !this.closing && this.currentState !== "closed") {
+        this.attemptFailed(
+          error ?? closedError(`${this.host}:${this.port} closed before answering`),
+        );
+      }
+      return;
+    }
     this.conn = undefined;
     this.heartbeat?.stop();
     // The backoff restarts only if the server answered on this connection: a frozen
@@ -686,11 +794,14 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     if (conn.stats.bytesIn > 0) this.attempt = 0;
     this.counters.add(conn.stats);
     const unsent = conn.takeUnsent();
-    const rejected = this.pending.rejectSentOn(
-      conn,
-      closedError("the connection closed before the reply", error),
-    );
-    if (this.rejectedOnClose !== undefined) this.rejectedOnClose += rejected.size;
+    // A session sends its requests again on the next connection: they stay pending (item 6).
+    if (!this.session?.held) {
+      const rejected = this.pending.rejectSentOn(
+        conn,
+        closedError("the connection closed before the reply", error),
+      );
+      if (this.rejectedOnClose !== undefined) this.rejectedOnClose += rejected.size;
+    }
     // Frames of requests rejected above (or timed out) are not sent again: their callers know.
     const keep = unsent.filter((frame) => {
       const sequence = this.requestFrames.get(frame);
@@ -750,6 +861,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.retryTimer = undefined;
     this.heartbeat?.stop();
     this.counters.discarded += this.offline.clear();
+    const sessionId = this.session?.id;
+    const unacknowledged = this.session?.dispose() ?? 0;
     this.setState("closed");
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
@@ -761,25 +874,28 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     if (this.rejectedOnClose !== undefined) this.rejectedOnClose += rejected.size;
     for (const iterator of [...this.iterators]) iterator.end();
     this.iterators.clear();
+    if (sessionId !== undefined) {
+      // The session ends with the client: say what the server never confirmed.
+      const received = this.session?.inbox.received ?? 0;
+      this.safeEmit("sessionLost", { id: sessionId, reason: "closed", unacknowledged, received });
+    }
     this.safeEmit("close", error);
   }
 
   // -------------------------------------------------------------- receiving
 
   private onMessage(message: M): void {
-    let sequence: number | undefined;
-    try {
-      sequence = this.options.correlation.get(message);
-    } catch (err) {
-      this.report(
-        new TaurusError("HANDLER_FAILED", `correlation.get failed: ${String(err)}`, { cause: err }),
-      );
+    if (this.isReply(message)) {
+      this.session?.delivered();
+      return;
     }
-    if (sequence !== undefined && sequence !== 0 && this.pending.resolve(sequence, message)) return;
     const isReply = this.options.heartbeat?.isReply;
     if (isReply) {
       try {
-        if (isReply(message)) return;
+        if (isReply(message)) {
+          this.session?.delivered();
+          return;
+        }
       } catch (err) {
         this.report(
           new TaurusError("HANDLER_FAILED", `heartbeat.isReply failed: ${String(err)}`, {
@@ -791,6 +907,29 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.safeEmit("message", message);
     this.callHandler(() => this.handler.onMessage?.(message, this));
     for (const iterator of this.iterators) iterator.push(message);
+    this.session?.delivered();
+  }
+
+  /**
+   * Settles the request `message` answers, if any. With a session held, only
+   * a frame the server marked as the reply to that request's frame does
+   * (item 6); without one, the first message carrying its correlation does.
+   */
+  private isReply(message: M): boolean {
+    const session = this.session;
+    if (session?.held) {
+      const sequence = session.takeReply();
+      return sequence !== undefined && this.pending.resolve(sequence, message);
+    }
+    let sequence: number | undefined;
+    try {
+      sequence = this.options.correlation.get(message);
+    } catch (err) {
+      this.report(
+        new TaurusError("HANDLER_FAILED", `correlation.get failed: ${String(err)}`, { cause: err }),
+      );
+    }
+    return sequence !== undefined && sequence !== 0 && this.pending.resolve(sequence, message);
   }
 
   private readonly onIteratorFull = (): void => {

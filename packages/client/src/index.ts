@@ -43,4 +43,12 @@ export {
   parseAddress,
   sequenceCorrelation,
 } from "./options";
+export type { ClientSessionOptions } from "./session/options";
+export {
+  DEFAULT_CLIENT_ACK_EVERY,
+  DEFAULT_CLIENT_ACK_INTERVAL,
+  DEFAULT_CLIENT_SESSION_BUFFER_BYTES,
+  DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES,
+  DEFAULT_SESSION_HELLO_TIMEOUT,
+} from "./session/options";
 export type { ClientState, ClientStats } from "./stats";

@@ -8,6 +8,7 @@ import {
   integerOption,
   TaurusError,
 } from "@taurus/core-conn";
+import type { ClientSessionOptions } from "./session/options";
 
 /** Default milliseconds a connection attempt may take, TLS handshake included (5 s, the Go original's default). */
 export const DEFAULT_CONNECT_TIMEOUT = 5_000;
@@ -202,9 +203,24 @@ export interface ClientOptions<M> {
    * within a server's first-byte and idle deadlines (a Taurus server answers
    * with a pong, which counts as inbound traffic here too). `0` disables it;
    * do so against a Go server, which does not know keepalives.
+   * At most one ping goes to a server that has not proved it speaks the
+   * control space (a pong, or a session's answer): a Go server hands pings to
+   * its handler, so it sees one per connection at most.
    * @defaultValue {@link DEFAULT_HEARTBEAT_INTERVAL} (5 s)
    */
   keepaliveInterval?: number;
+  /**
+   * Ask the server for a session (issue 13): every message delivered exactly
+   * once and in order, both ways, across broken connections within the
+   * server's resume window; `true` for the defaults. A server without
+   * sessions (or a Go server, which stays silent for `helloTimeout`) leaves
+   * the client without one: the `sessionUnavailable` event says so.
+   * See docs/DELIVERY.md.
+   * @defaultValue `false`
+   * @throws `INVALID_OPTION` (option `session`, from `createClient`) when the
+   *   protocol has no control frames (`Protocol.control`) or a field is bad
+   */
+  session?: boolean | ClientSessionOptions;
   /**
    * How requests and replies are matched.
    * @defaultValue the message's numeric `sequence` field

@@ -26,3 +26,10 @@ export type {
   Protocol,
 } from "./protocol";
 export { dropReasonCode, NEED_MORE } from "./protocol";
+export type { Control, ControlFrame, ControlKind, ControlPayload } from "./session/control";
+export {
+  asControlPayload,
+  CONTROL_KIND,
+  CONTROL_TYPE,
+  parseControlPayload,
+} from "./session/control";

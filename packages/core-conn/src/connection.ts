@@ -13,6 +13,8 @@ import {
 } from "./options";
 import { type Drop, dropReasonCode, type Fatal, type Keepalive, type Protocol } from "./protocol";
 import { SendQueue } from "./send-queue";
+import { CONTROL_KIND } from "./session/control";
+import type { SessionLink } from "./session/link";
 import { type ConnectionStats, countErrorCode, newConnectionStats } from "./stats";
 import { sweeper } from "./sweeper";
 
@@ -105,6 +107,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private closeError: TaurusError | undefined;
   private endWaiters: Array<() => void> | undefined;
   private unsent: Uint8Array[] = NO_FRAMES;
+  private link: SessionLink<M> | undefined;
 
   /**
    * @param socket - a connected (or connecting) socket, or any Duplex
@@ -215,6 +218,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    *   the protocol's encoder
    */
   send(message: M): boolean {
+    if (this.link !== undefined) return this.sendOnSession(message, this.link);
     this.assertOpen();
     const protocol = this.protocol;
     if (protocol.encodeInto !== undefined && protocol.encodedLength !== undefined) {
@@ -222,6 +226,47 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     }
     const frame = protocol.encode(message);
     return this.sendFrame(frame.length, frame);
+  }
+
+  /**
+   * Attaches a session layer (used by `@taurus/server` and `@taurus/client`):
+   * it sees every data message sent and every control frame received, and may
+   * take messages sent after the close for replay elsewhere.
+   *
+   * @param link - the session's hooks; `undefined` detaches
+   */
+  attachSession(link: SessionLink<M> | undefined): void {
+    this.link = link;
+  }
+
+  /**
+   * Queues a control frame (keepalive or session) that the attached session
+   * does not count. Never throws: a closed connection or a full queue drops it.
+   *
+   * @returns `true` when the frame was queued
+   */
+  sendControl(frame: M): boolean {
+    if (this.currentState !== "open") return false;
+    try {
+      const bytes = this.protocol.encode(frame);
+      this.sendFrame(bytes.length, bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private sendOnSession(message: M, link: SessionLink<M>): boolean {
+    if (this.currentState !== "open") {
+      if (link.sendAfterClose(message)) return true;
+      this.assertOpen();
+    }
+    if (link.take?.(message) === true) return true;
+    const frame = this.protocol.encode(message);
+    link.beforeSend?.(message);
+    const result = this.sendFrame(frame.length, frame);
+    link.sent(frame);
+    return result;
   }
 
   /**
@@ -233,8 +278,14 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    * @throws {@link TaurusError} as {@link Connection.send}
    */
   sendEncoded(frame: Uint8Array): boolean {
+    if (this.currentState !== "open" && this.link?.sendEncodedAfterClose?.(frame) === true) {
+      return true;
+    }
     this.assertOpen();
-    return this.sendFrame(frame.length, frame);
+    if (this.link?.takeEncoded?.(frame) === true) return true;
+    const result = this.sendFrame(frame.length, frame);
+    this.link?.sent(frame);
+    return result;
   }
 
   /**
@@ -488,11 +539,24 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   private onMessage(message: M, size: number): void {
+    this.link?.arrived?.(message);
     const keepalive = this.protocol.keepalive;
     const kind = keepalive?.kind(message);
     if (kind !== undefined) {
       this.stats.keepalivesIn++;
       if (kind === "ping") this.answerPing(keepalive as Keepalive<M>);
+      return;
+    }
+    const control = this.protocol.control?.decode(message);
+    if (control !== undefined) {
+      this.stats.keepalivesIn++;
+      if (this.link !== undefined) this.link.control(control);
+      else if (control.kind === CONTROL_KIND.hello) {
+        // A Taurus peer without sessions says so at once (the Go peers never send a hello).
+        this.sendControl(
+          this.protocol.control?.encode(CONTROL_KIND.refuse, { reason: "unsupported" }) as M,
+        );
+      }
       return;
     }
     this.stats.messagesIn++;

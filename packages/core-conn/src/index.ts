@@ -51,4 +51,19 @@ export type {
   Protocol,
 } from "./protocol";
 export { dropReasonCode, NEED_MORE } from "./protocol";
+export type {
+  Control,
+  ControlFrame,
+  ControlKind,
+  ControlPayload,
+} from "./session/control";
+export {
+  asControlPayload,
+  CONTROL_KIND,
+  CONTROL_TYPE,
+  parseControlPayload,
+} from "./session/control";
+export type { SessionInfo, SessionLostInfo, SessionLostReason } from "./session/events";
+export type { SessionLink } from "./session/link";
+export { Inbox, Outbox } from "./session/outbox";
 export type { ConnectionStats } from "./stats";

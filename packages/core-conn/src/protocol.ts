@@ -1,4 +1,5 @@
 import type { ErrorCode } from "./errors";
+import type { Control } from "./session/control";
 
 /**
  * Why a protocol asked the connection to drop bytes (or to close, see
@@ -227,6 +228,15 @@ export interface Protocol<M> {
    * @defaultValue none: the protocol has no keepalive
    */
   readonly keepalive?: Keepalive<M>;
+  /**
+   * Optional control frames of the format (keepalive and sessions, in the
+   * reserved control space: see `CONTROL_TYPE`). A `Connection` hands the
+   * control frames other than pings and pongs to its attached session and
+   * never delivers them as messages. Without it, a protocol cannot carry
+   * sessions (asking a client for one throws `INVALID_OPTION`).
+   * @defaultValue none: the protocol has no control frames
+   */
+  readonly control?: Control<M>;
 }
 
 /**

@@ -11,6 +11,7 @@ export {
   BINARY_MAGIC,
   DEFAULT_BINARY_MAX_MESSAGE_SIZE,
 } from "./constants";
+export { binaryControl } from "./control";
 export { BINARY_KEEPALIVE_TYPE, binaryKeepalive } from "./keepalive";
 export type { BinaryMessage, BinaryProtocolOptions } from "./message";
 export type { BinaryProtocol } from "./protocol";

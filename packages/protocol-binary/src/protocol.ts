@@ -1,4 +1,5 @@
 import {
+  type Control,
   type DecodeResult,
   type Decoder,
   type DecoderOptions,
@@ -7,6 +8,7 @@ import {
   TaurusError,
 } from "@taurus/core-conn/codec";
 import { BINARY_FRAME_OVERHEAD, DEFAULT_BINARY_MAX_MESSAGE_SIZE } from "./constants";
+import { binaryControl } from "./control";
 import { decodeBinary } from "./decode";
 import { binaryFrameSize, encodeBinary, writeBinaryFrame } from "./encode";
 import { binaryKeepalive } from "./keepalive";
@@ -46,6 +48,8 @@ export interface BinaryProtocol extends Protocol<BinaryMessage> {
   createDecoder(options: DecoderOptions): Decoder<BinaryMessage>;
   /** The ping and pong of this format (type 4294967295); always present. */
   readonly keepalive: Keepalive<BinaryMessage>;
+  /** The control frames of this format (type 4294967295, see {@link binaryControl}); always present. */
+  readonly control: Control<BinaryMessage>;
   /**
    * Decodes the first frame of `buffer[start, end)` (contract v1 shape, kept for direct
    * use: this format needs no state between calls). Never throws.
@@ -122,5 +126,6 @@ export function createBinaryProtocol(options: BinaryProtocolOptions = {}): Binar
     },
     decode: (buffer, start, end, limit) => decodeBinary(buffer, start, end, limitOf(limit)),
     keepalive: binaryKeepalive,
+    control: binaryControl,
   };
 }

@@ -1,4 +1,5 @@
 import {
+  type Control,
   type DecodeResult,
   type Decoder,
   type DecoderOptions,
@@ -7,6 +8,7 @@ import {
   TaurusError,
 } from "@taurus/core-conn/codec";
 import { DEFAULT_JSON_MAX_MESSAGE_SIZE, JSON_HEADER_SIZE } from "./constants";
+import { jsonControl } from "./control";
 import { decodeJson } from "./decode";
 import { DEFAULT_JSON_MAX_DEPTH } from "./depth";
 import { encodeJson } from "./encode";
@@ -49,6 +51,8 @@ export interface JsonProtocol extends Protocol<JsonMessage> {
   createDecoder(options: DecoderOptions): Decoder<JsonMessage>;
   /** The ping and pong of this format (type 4294967295); always present. */
   readonly keepalive: Keepalive<JsonMessage>;
+  /** The control frames of this format (type 4294967295, see {@link jsonControl}); always present. */
+  readonly control: Control<JsonMessage>;
   /**
    * Decodes the first frame of `buffer[start, end)` (contract v1 shape, kept for direct
    * use: this format needs no state between calls). Never throws.
@@ -135,5 +139,6 @@ export function createJsonProtocol(options: JsonProtocolOptions = {}): JsonProto
     },
     decode: (buffer, start, end, limit) => decodeJson(buffer, start, end, limitOf(limit), maxDepth),
     keepalive: jsonKeepalive,
+    control: jsonControl,
   };
 }

@@ -74,3 +74,18 @@ export type {
 } from "./server";
 export { createServer, TaurusServer } from "./server";
 export type { ServerStats } from "./server-stats";
+export type { ServerSessionOptions } from "./session/options";
+export {
+  DEFAULT_ACK_EVERY,
+  DEFAULT_ACK_INTERVAL,
+  DEFAULT_HELLO_WAIT,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  DEFAULT_RESUME_WINDOW,
+  DEFAULT_SESSION_BUFFER_BYTES,
+  DEFAULT_SESSION_BUFFER_MESSAGES,
+} from "./session/options";
+export type { MessageSession } from "./session/session-of";
+export { sessionOf } from "./session/session-of";
+export type { SessionRecord, SessionStore } from "./session/store";
+export { MemorySessionStore } from "./session/store";

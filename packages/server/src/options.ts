@@ -16,6 +16,7 @@ import {
   type ResolvedPerAddress,
   resolvePerAddress,
 } from "./per-address-options";
+import type { ServerSessionOptions } from "./session/options";
 
 /** Default most concurrent connections (the Go original's default). */
 export const DEFAULT_MAX_CONNECTIONS = 1000;
@@ -160,6 +161,16 @@ export interface ServerOptions {
    * `requestCert`...). @defaultValue plain TCP
    */
   tls?: TlsOptions;
+  /**
+   * Sessions (issue 13): a client that asks for one (`session` of
+   * `createClient`) gets every message delivered exactly once and in order,
+   * both ways, across broken connections within the resume window; `true`
+   * for the defaults. Clients that do not ask, and Go peers, see no change.
+   * See docs/DELIVERY.md.
+   * @defaultValue `false`: a hello is answered with `refuse`
+   * @throws `INVALID_OPTION` (from `createServer`) for a bad field
+   */
+  sessions?: boolean | ServerSessionOptions;
 }
 
 /** @internal */

@@ -9,6 +9,8 @@ import {
   type FarewellHook,
   type MemoryBudget,
   type Protocol,
+  type SessionInfo,
+  type SessionLostInfo,
   TaurusError,
 } from "@taurus/core-conn";
 import { ServerMetrics } from "@taurus/metrics";
@@ -32,6 +34,8 @@ import { resetSocket } from "./reset-socket";
 import { type RoomOptions, Rooms } from "./rooms";
 import { type ServerStats, serverStats } from "./server-stats";
 import { Session } from "./session";
+import { SessionManager } from "./session/manager";
+import { type ResolvedSessionOptions, resolveSessionOptions } from "./session/options";
 
 /** Everything {@link createServer} takes: a protocol, a handler, and the options. */
 export interface ServerConfig<M> extends ServerOptions {
@@ -63,7 +67,7 @@ export interface BroadcastOptions<M> {
 
 /** What {@link TaurusServer.broadcast} did. */
 export interface BroadcastResult {
-  /** Connections the frame was queued on. */
+  /** Connections the frame was queued on (with sessions, also the sessions whose client is away: kept for their resume). */
   sent: number;
   /** Connections whose send queue was full (each also reported to `onError`). */
   failed: number;
@@ -112,6 +116,17 @@ export interface ServerEvents<M> {
   acceptPaused: [error: TaurusError];
   /** File descriptors are available again (a connection was accepted, or the check passed). */
   acceptResumed: [];
+  /** A session started on `conn` (with the `sessions` option). */
+  sessionStarted: [info: SessionInfo, conn: Connection<M>];
+  /**
+   * A session was resumed on `conn`; `info.replayed` messages were sent again.
+   * `previous` is the connection it resumed from when that was in this process
+   * (`undefined` when it was restored from a shared store): `conn` took its
+   * rooms, and what is sent to `previous` reaches `conn`.
+   */
+  sessionResumed: [info: SessionInfo, conn: Connection<M>, previous: Connection<M> | undefined];
+  /** A session cannot be resumed: what may be lost is counted, never silent. */
+  sessionLost: [info: SessionLostInfo];
 }
 
 type ServerState = "idle" | "listening" | "closing" | "closed";
@@ -126,6 +141,15 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   readonly metrics: ServerMetrics;
   /** The protocol every connection speaks. */
   readonly protocol: Protocol<M>;
+  /** The resolved `sessions` option; `undefined` when sessions are off. */
+  private readonly sessionOptions: ResolvedSessionOptions | undefined;
+  /** The live sessions, with the `sessions` option. */
+  private readonly sessionManager: SessionManager<M> | undefined;
+  /**
+   * Closed connections whose session waits for its client: broadcasts still
+   * reach them (kept in the session), and they keep their rooms.
+   */
+  private readonly away = new Map<string, Connection<M>>();
   /**
    * Named groups of this server's connections: `server.rooms.join(conn, "lobby")`,
    * `server.rooms.broadcast("lobby", message)`. With a `backplane`, rooms of the same
@@ -170,6 +194,24 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     super();
     this.protocol = config.protocol;
     this.options = resolveServerOptions(config, checkedProtocol(config.protocol).maxMessageSize);
+    this.sessionOptions = resolveSessionOptions(config.sessions);
+    this.sessionManager =
+      this.sessionOptions === undefined
+        ? undefined
+        : new SessionManager<M>(this.sessionOptions, {
+            started: (info, conn) => this.safeEmitSession("sessionStarted", info, conn),
+            resumed: (info, conn, previous) =>
+              this.safeEmitSession("sessionResumed", info, conn, previous),
+            lost: (info) => this.safeEmitSession("sessionLost", info),
+            moved: (previous, conn) => {
+              this.away.delete(previous.id);
+              this.rooms.transfer(previous, conn);
+            },
+            released: (conn) => {
+              this.away.delete(conn.id);
+              this.rooms.forget(conn);
+            },
+          });
     this.handler = config.handler ?? {};
     this.metrics = config.metrics ?? new ServerMetrics();
     this.sink = metricsSink(this.metrics);
@@ -215,6 +257,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         toNeutral: (message) => this.toNeutral(message),
         fromNeutral: (payload) => this.fromNeutral(payload),
         report: (error, conn) => this.report(error, conn),
+        isAway: (conn) => this.away.has(conn.id),
         backplane: backplane && {
           adapter: backplane.adapter,
           channel: backplane.channel ?? DEFAULT_BACKPLANE_CHANNEL,
@@ -270,6 +313,23 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   address(): AddressInfo | undefined {
     const address = this.listener.address();
     return address && typeof address === "object" ? address : undefined;
+  }
+
+  /**
+   * With sessions: the id of the session `conn` served, when `conn` has closed
+   * and that session waits for its client to come back (within the resume
+   * window). Call it from `onClose` to tell a client that is away from one
+   * that left: the session either resumes (`sessionResumed`, with `conn` as
+   * `previous`) or is lost (`sessionLost`, with this id). While it waits, the
+   * connection keeps its rooms, and what is sent or broadcast to it is kept
+   * in the session.
+   *
+   * @returns the session id, or `undefined` (no sessions, no session on
+   *   `conn`, `conn` still open, or its session resumed elsewhere or ended)
+   */
+  awaitingResume(conn: Connection<M>): string | undefined {
+    if (conn.state !== "closed") return undefined;
+    return this.sessionManager?.awaiting(conn);
   }
 
   /** Number of live connections. */
@@ -417,6 +477,17 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         this.report(err as TaurusError, conn);
       }
     }
+    // Sessions whose client is away keep what is broadcast, for their resume.
+    for (const conn of this.away.values()) {
+      if (conn.id === except) continue;
+      try {
+        conn.sendEncoded(frame);
+        result.sent++;
+      } catch (err) {
+        result.failed++;
+        this.report(err as TaurusError, conn);
+      }
+    }
     return result;
   }
 
@@ -448,6 +519,23 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     await this.close();
   }
 
+  /** Emits a session event; a throwing listener is reported, never thrown into the session layer. */
+  private safeEmitSession<E extends "sessionStarted" | "sessionResumed" | "sessionLost">(
+    event: E,
+    ...args: ServerEvents<M>[E]
+  ): void {
+    try {
+      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    } catch (err) {
+      this.report(
+        new TaurusError("HANDLER_FAILED", `${event} listener failed: ${String(err)}`, {
+          cause: err,
+        }),
+        undefined,
+      );
+    }
+  }
+
   private async shutdown(): Promise<ShutdownReport> {
     this.state = "closing";
     this.unwatchListen?.();
@@ -455,6 +543,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.rooms.close();
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     const sessions = [...this.sessions.values()];
+    this.sessionManager?.goodbye();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), this.options.shutdownTimeout);
@@ -487,6 +576,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.state = "closed";
     const report = { closed: sessions.length - forced, forced, discarded };
     publishServerClose(this as TaurusServer<unknown>, report);
+    this.sessionManager?.dispose();
+    this.away.clear();
     this.emit("close", report);
     return report;
   }
@@ -640,6 +731,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       o.handshakeTimeout,
     );
     this.sessions.set(conn.id, session);
+    this.sessionManager?.watch(conn, session);
     metrics.connectionOpened();
     conn.on("drop", (error) => this.report(error, conn));
     conn.on("end", () => {
@@ -647,7 +739,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     });
     conn.on("close", (error) => {
       this.sessions.delete(conn.id);
-      this.rooms.forget(conn);
+      if (this.sessionManager?.awaiting(conn) === undefined) this.rooms.forget(conn);
+      else this.away.set(conn.id, conn);
       session.dispose();
       pass?.release();
       metrics.connectionClosed();

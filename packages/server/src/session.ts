@@ -26,6 +26,15 @@ export class Session<M> {
   private running: Promise<void> | undefined;
   private calls = 0;
   private admission: AdmissionState;
+  /** Session hooks (issue 13): around each message's handling. */
+  delivery:
+    | {
+        before(): void;
+        after(): void;
+        /** Runs the handler of `message` in the session's reply scope (item 6). */
+        around?(message: M, run: () => boolean): boolean;
+      }
+    | undefined;
   private admissionTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -68,6 +77,21 @@ export class Session<M> {
     if (isPromiseLike(result)) this.wait(result, 0);
   }
 
+  /**
+   * A resumed session carries its admission over: this connection is
+   * admitted without calling `admit` again (issue 13).
+   */
+  get isAdmitted(): boolean {
+    return this.admission === "admitted";
+  }
+
+  /** Admits without calling `admit` (a resumed, already admitted session). */
+  admitted(): void {
+    if (this.admission !== "waiting") return;
+    clearTimeout(this.admissionTimer);
+    this.admission = "admitted";
+  }
+
   /** Resolves once the handler in flight, if any, has settled. */
   idle(): Promise<void> {
     return this.running ?? Promise.resolve();
@@ -103,6 +127,7 @@ export class Session<M> {
       }
       this.admission = "admitted";
       if ((decision as { deliver?: boolean }).deliver === true) this.handle(message);
+      else this.consumed(); // a session counts the admission message as processed
     };
     const refuse = (err: unknown): void => {
       this.failed(err);
@@ -139,11 +164,36 @@ export class Session<M> {
     }
     this.metrics.error(error.kind, error.code);
     this.report(error, this.conn);
+    this.consumed(); // dropped by policy: a session still counts it (at most once, by choice)
+  }
+
+  /** A message processed without the handler (admission, a rate-limit drop): counted by a session. */
+  private consumed(): void {
+    const delivery = this.delivery;
+    if (delivery === undefined) return;
+    delivery.before();
+    delivery.after();
   }
 
   private handle(message: M): void {
+    const delivery = this.delivery;
+    if (delivery === undefined) {
+      this.run(message);
+      return;
+    }
+    delivery.before();
+    const async =
+      delivery.around === undefined
+        ? this.run(message)
+        : delivery.around(message, () => this.run(message));
+    if (async) return; // async: `settled` calls after()
+    delivery.after();
+  }
+
+  /** Runs the handler; `true` when it went async. */
+  private run(message: M): boolean {
     const onMessage = this.handler.onMessage;
-    if (!onMessage) return;
+    if (!onMessage) return false;
     // Latency is timed for every async handler and every SAMPLE-th sync one:
     // two clock reads per message would cost more than a small handler.
     const timed = (this.calls++ & (SAMPLE - 1)) === 0;
@@ -156,13 +206,14 @@ export class Session<M> {
     } catch (err) {
       this.failed(err);
       if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);
-      return;
+      return false;
     }
     if (isPromiseLike(result)) {
       this.wait(result, started || performance.now());
-      return;
+      return true;
     }
     if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);
+    return false;
   }
 
   /** An async handler is running: stop reading until it settles. */
@@ -179,7 +230,10 @@ export class Session<M> {
 
   /** `started` is 0 for `onConnect`, which is not timed. */
   private settled(started: number): void {
-    if (started > 0) this.metrics.handlerLatency((performance.now() - started) * 1e6);
+    if (started > 0) {
+      this.metrics.handlerLatency((performance.now() - started) * 1e6);
+      this.delivery?.after();
+    }
     this.running = undefined;
     this.conn.resume();
   }

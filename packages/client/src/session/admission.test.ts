@@ -1,0 +1,94 @@
+import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
+import { createServer, identityOf, MemorySessionStore, type SessionStore } from "@taurus/server";
+import { afterEach, describe, expect, it } from "vitest";
+import { createClient } from "../client";
+import { onCleanup, runCleanups, until } from "../fixtures/harness";
+import { startCutProxy } from "./cut-proxy";
+
+afterEach(runCleanups);
+
+const binary = createBinaryProtocol();
+const LOGIN = 9;
+const msg = (type: number, n: number): BinaryMessage => ({
+  version: 1,
+  type,
+  sequence: n,
+  data: new Uint8Array(2),
+});
+
+/** A store that is not the in-memory class: the server treats it as shared (like Redis). */
+function sharedStore(): SessionStore {
+  const inner = new MemorySessionStore();
+  return {
+    create: (r) => inner.create(r),
+    load: (id) => inner.load(id),
+    append: (id, f, n) => inner.append(id, f, n),
+    acknowledge: (id, n) => inner.acknowledge(id, n),
+    received: (id, n) => inner.received(id, n),
+    detach: (id, at) => inner.detach(id, at),
+    attach: (id) => inner.attach(id),
+    delete: (id) => inner.delete(id),
+    count: () => inner.count(),
+    expire: (now) => inner.expire(now),
+  };
+}
+
+async function run(store: SessionStore | undefined, restart: boolean): Promise<void> {
+  const seen: Array<[number, unknown]> = [];
+  const admitted: number[] = [];
+  const start = async (port: number) => {
+    const server = createServer<BinaryMessage>({
+      protocol: binary,
+      sessions: store === undefined ? true : { store },
+      handler: {
+        admit: (_conn, first) => {
+          admitted.push(first.sequence);
+          return first.type === LOGIN
+            ? { accept: true, identity: { user: `u${first.sequence}` } }
+            : { accept: false, reason: "login first" };
+        },
+        onMessage: (conn, m) => void seen.push([m.sequence, identityOf(conn)]),
+      },
+    });
+    const address = await server.listen(port, "127.0.0.1");
+    onCleanup(() => server.close());
+    return { server, port: address.port };
+  };
+  const first = await start(0);
+  const proxy = await startCutProxy(first.port);
+  onCleanup(() => proxy.close());
+  const client = createClient<BinaryMessage>({
+    address: { host: "127.0.0.1", port: proxy.port },
+    protocol: binary,
+    session: true,
+    retryDelay: 10,
+    maxRetryDelay: 50,
+    handler: { onConnect: (c) => c.send(msg(LOGIN, 7)) },
+  });
+  const lost: unknown[] = [];
+  client.on("sessionLost", (info) => lost.push(info));
+  onCleanup(() => client.close());
+  await client.connect();
+  for (let i = 1; i <= 10; i++) client.send(msg(1, i));
+  await until(() => seen.length === 10, "ten handled");
+  if (restart) {
+    await first.server.close();
+    await start(first.port);
+  } else expect(proxy.cut()).toBeGreaterThan(0);
+  client.send(msg(1, 11)); // the sentinel, after the resume
+  await until(() => seen.length >= 11, "the sentinel handled");
+  expect(lost).toEqual([]);
+  expect(admitted).toEqual([7]); // the resumed session is not admitted again
+  expect(seen.map(([n]) => n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  expect(seen.every(([, identity]) => (identity as { user: string }).user === "u7")).toBe(true);
+}
+
+describe("sessions with admission", () => {
+  it("count the admission message: a resume after a cut redelivers nothing", async () => {
+    await run(undefined, false);
+  }, 20_000);
+
+  it("keep the admission and identity when another server resumes the session from a shared store", async () => {
+    await run(sharedStore(), true);
+  }, 20_000);
+});

@@ -1,0 +1,51 @@
+import type { ControlFrame } from "./control";
+
+/**
+ * What a session layer attaches to a `Connection` (`Connection.attachSession`)
+ * to see its traffic: data messages sent, and control frames received. Used by
+ * `@taurus/server` and `@taurus/client`; applications do not implement it.
+ *
+ * @typeParam M - the message type of the protocol
+ */
+export interface SessionLink<M> {
+  /**
+   * A data frame was queued on the connection by `send` or `sendEncoded`
+   * (control frames excepted); the session keeps the bytes for replay.
+   */
+  sent(frame: Uint8Array): void;
+  /**
+   * Optional: `send(message)` is about to queue `message` as a data frame on
+   * an open connection. The session may queue control frames first (such as
+   * the `reply` marker of a request's reply).
+   */
+  beforeSend?(message: M): void;
+  /**
+   * `send` was called once the connection was closed or closing: return
+   * `true` when the session took the message (it is replayed on the next
+   * connection of the session), `false` to let `send` throw as usual.
+   */
+  sendAfterClose(message: M): boolean;
+  /**
+   * Optional: as {@link SessionLink.sendAfterClose}, for `sendEncoded(frame)`
+   * (a broadcast reaching a session whose client is away).
+   */
+  sendEncodedAfterClose?(frame: Uint8Array): boolean;
+  /** A control frame other than a ping or a pong arrived. */
+  control(frame: ControlFrame): void;
+  /**
+   * Optional: `send(message)` is about to queue a data message on an open
+   * connection. Return `true` when the session takes it instead (a server
+   * holds what it sends until it has answered the client's hello, so that the
+   * answer is the first frame the client reads); the session sends it later
+   * with `send`, or throws nothing and accounts for it.
+   */
+  take?(message: M): boolean;
+  /** Optional: as {@link SessionLink.take}, for `sendEncoded(frame)`. */
+  takeEncoded?(frame: Uint8Array): boolean;
+  /**
+   * Optional: a frame arrived (any frame: data, keepalive or control), before
+   * it is handled. A server uses it to learn that a client's first frame was
+   * not a hello.
+   */
+  arrived?(message: M): void;
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import { CONTROL_KIND, CONTROL_TYPE, type ControlPayload } from "@taurus/core-conn";
+import { describe, expect, it } from "vitest";
+import { binaryControl } from "./control";
+import { binaryKeepalive } from "./keepalive";
+import { createBinaryProtocol } from "./protocol";
+
+interface ControlVector {
+  name: string;
+  kind: number;
+  payload: ControlPayload;
+  hex: string;
+}
+
+const vectors = JSON.parse(
+  readFileSync(new URL("../../../fixtures/wire/vectors.json", import.meta.url), "utf8"),
+) as { taurusControl: { binary: ControlVector[] } };
+const protocol = createBinaryProtocol();
+
+function decode(hex: string) {
+  const bytes = Buffer.from(hex, "hex");
+  const result = protocol.decode(bytes, 0, bytes.length, protocol.maxMessageSize);
+  if (result.kind !== "message") throw new Error(`not a message: ${result.kind}`);
+  return result.message;
+}
+
+describe("binary control frames (fixtures/wire/vectors.json, taurusControl)", () => {
+  for (const v of vectors.taurusControl.binary) {
+    it(`decodes and re-encodes ${v.name}`, () => {
+      const message = decode(v.hex);
+      expect(message.type).toBe(CONTROL_TYPE);
+      expect(binaryControl.decode(message)).toEqual({ kind: v.kind, payload: v.payload });
+      const again = binaryControl.encode(v.kind, v.payload);
+      expect(
+        binaryControl.decode(decode(Buffer.from(protocol.encode(again)).toString("hex"))),
+      ).toEqual({
+        kind: v.kind,
+        payload: v.payload,
+      });
+    });
+  }
+
+  it("keeps the keepalive ping and pong as control kinds 1 and 2", () => {
+    expect(binaryControl.decode(binaryKeepalive.ping)?.kind).toBe(CONTROL_KIND.ping);
+    expect(binaryControl.decode(binaryKeepalive.pong)?.kind).toBe(CONTROL_KIND.pong);
+    expect(binaryKeepalive.kind(binaryControl.encode(CONTROL_KIND.ping))).toBe("ping");
+  });
+
+  it("leaves application messages and malformed control payloads alone", () => {
+    const bad = (data: Uint8Array) => ({ version: 1, type: CONTROL_TYPE, sequence: 5, data });
+    expect(binaryControl.decode(bad(Buffer.from("[1]")))).toBeUndefined();
+    expect(binaryControl.decode(bad(Buffer.from("{x")))).toBeUndefined();
+    expect(binaryControl.decode(bad(Buffer.from([0xff, 0xfe])))).toBeUndefined();
+    expect(binaryControl.decode(bad(Buffer.from(JSON.stringify({ a: { b: 1 } }))))).toBeUndefined();
+    expect(
+      binaryControl.decode({ ...binaryControl.encode(5, { received: 1 }), type: 7 }),
+    ).toBeUndefined();
+    expect(protocol.control).toBe(binaryControl);
+  });
+});

@@ -1,0 +1,710 @@
+import { randomBytes } from "node:crypto";
+import {
+  CONTROL_KIND,
+  type Connection,
+  type ControlFrame,
+  type ControlPayload,
+  Inbox,
+  Outbox,
+  type SessionInfo,
+  type SessionLostInfo,
+  type SessionLostReason,
+  type TaurusError,
+} from "@taurus/core-conn";
+import { IDENTITY } from "../admission";
+import type { Session as Runner } from "../session";
+import { Greeting } from "./greeting";
+import type { ResolvedSessionOptions } from "./options";
+import { ReplyMarks, replyScope, sequenceOf } from "./replies";
+import { setSessionOf } from "./session-of";
+import { MemorySessionStore, type SessionRecord } from "./store";
+
+/** What the manager tells the server. @internal */
+export interface SessionEvents<M> {
+  started(info: SessionInfo, conn: Connection<M>): void;
+  /** `previous`: the connection it resumed from, when it was in this process. */
+  resumed(info: SessionInfo, conn: Connection<M>, previous: Connection<M> | undefined): void;
+  lost(info: SessionLostInfo): void;
+  /** The session moved from `previous` to `conn` (a resume in this process): `conn` takes its rooms. */
+  moved(previous: Connection<M>, conn: Connection<M>): void;
+  /** `conn`, closed, no longer stands for a session (it ended). */
+  released(conn: Connection<M>): void;
+}
+
+const noop = (): void => undefined;
+
+/** Most milliseconds between two sweeps of a shared store's expired sessions: 10 s. */
+const SWEEP_INTERVAL = 10_000;
+
+/** One live server session. @internal */
+class Live<M> {
+  conn: Connection<M> | undefined;
+  /** The last connection bound to it (closed while the client is away). */
+  last: Connection<M> | undefined;
+  /** The last frame (outbox number) written to `conn`. */
+  written = 0;
+  /**
+   * The connection being caught up (a replay, frames held during the handshake):
+   * frames sent meanwhile join the outbox, and the pump writes them in order.
+   */
+  pumping: Connection<M> | undefined;
+  /** The pump is writing: the connection's hooks let its frames through. */
+  writing = false;
+  /** The client flagged its next data frame as a request (`request` control frame). */
+  requestNext = false;
+  /** The data frame being handled is a request: its reply is marked. */
+  requestNow = false;
+  /** Runs once the pump has caught up. */
+  caughtUp: (() => void) | undefined;
+  runner: Runner<M> | undefined;
+  readonly outbox: Outbox;
+  readonly inbox: Inbox;
+  ackTimer: NodeJS.Timeout | undefined;
+  expiry: NodeJS.Timeout | undefined;
+  ended = false;
+  admitted = false;
+  identity: unknown;
+  /** The received count the store holds (a shared store); acks never pass it. */
+  durable = 0;
+  /** The store's last received-count write (a resume waits for it). */
+  storing: Promise<void> = Promise.resolve();
+  /** Whether the store has this session's admission (a shared store). */
+  admissionStored = false;
+  /** Which sent frames are replies to requests (item 6). */
+  readonly replies = new ReplyMarks();
+
+  constructor(
+    readonly id: string,
+    readonly address: string,
+    o: ResolvedSessionOptions,
+  ) {
+    this.outbox = new Outbox(o.maxBufferedMessages, o.maxBufferedBytes);
+    this.inbox = new Inbox(o.ackEvery);
+  }
+}
+
+/**
+ * A session id a client may propose: 22 to 64 base64url characters (16 random
+ * bytes make 22). Shorter ones are refused: the id is the session's only secret.
+ */
+const PROPOSED_ID = /^[A-Za-z0-9_-]{22,64}$/;
+
+/**
+ * The server's sessions: answers hellos, counts both directions, replays on
+ * resume, expires detached sessions after the resume window, and reports
+ * every session that cannot be resumed. See docs/DELIVERY.md.
+ *
+ * @internal
+ */
+export class SessionManager<M> {
+  private readonly live = new Map<string, Live<M>>();
+  private readonly perAddress = new Map<string, number>();
+  /** Connections whose client's hello is not answered yet: what the server sends waits. */
+  private readonly greetings = new Map<Connection<M>, Greeting<M>>();
+  /** The session each connection serves (set when the session is bound to it). */
+  private readonly bound = new WeakMap<Connection<M>, Live<M>>();
+
+  /**
+   * Whether the store is shared (not the in-memory one): only then are frames
+   * and acknowledgements written through (the live session holds them anyway).
+   */
+  private readonly shared: boolean;
+
+  constructor(
+    private readonly o: ResolvedSessionOptions,
+    private readonly events: SessionEvents<M>,
+  ) {
+    this.shared = !(o.store instanceof MemorySessionStore);
+    if (this.shared) {
+      // Sessions detached in the shared store that nobody resumed (their server died): report them.
+      this.sweeper = setInterval(() => this.sweep(), Math.min(o.resumeWindow, SWEEP_INTERVAL));
+      this.sweeper.unref();
+    }
+  }
+
+  /** Timer of {@link SessionManager.sweep}, with a shared store. */
+  private sweeper: NodeJS.Timeout | undefined;
+
+  /**
+   * Takes the sessions of the shared store whose resume window passed and
+   * that this process does not hold (a process holding one reports it
+   * itself): each is reported lost, `"expired"`, by the one instance that
+   * took it.
+   */
+  private sweep(): void {
+    this.o.store.expire(Date.now()).then((records) => {
+      for (const r of records) {
+        if (this.live.has(r.id)) continue;
+        this.events.lost({
+          id: r.id,
+          reason: "expired",
+          unacknowledged: r.sent - r.acknowledged,
+          received: r.received,
+        });
+      }
+    }, noop);
+  }
+
+  /** Watches a new connection: its hello, if any, starts or resumes a session. */
+  watch(conn: Connection<M>, runner: Runner<M>): void {
+    // The session bound to this connection (set by `bind`, also while a hello is answered).
+    const current = (): Live<M> | undefined => this.bound.get(conn);
+    let greeted = false;
+    const greeting = new Greeting(
+      conn,
+      this.o.helloWait,
+      this.o.maxBufferedMessages,
+      this.o.maxBufferedBytes,
+      (held) => {
+        this.greetings.delete(conn);
+        this.writeOut(conn, held);
+      },
+    );
+    this.greetings.set(conn, greeting);
+    conn.attachSession({
+      take: (message) => this.divert(conn, greeting, () => conn.protocol.encode(message)),
+      takeEncoded: (frame) => this.divert(conn, greeting, () => frame),
+      arrived: (message) => {
+        if (!greeting.holding) return;
+        // The first frame is not a hello: a client without sessions (or a Go client).
+        if (conn.protocol.control?.decode(message)?.kind !== CONTROL_KIND.hello) this.greeted(conn);
+      },
+      beforeSend: (message) => {
+        const live = current();
+        if (live === undefined || live.conn !== conn) return;
+        const to = this.replyTo(live, message);
+        if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
+      },
+      sent: (frame) => {
+        const live = current();
+        if (live === undefined || live.conn !== conn || live.writing) return;
+        this.keep(live, frame, true);
+        live.written = live.outbox.sent;
+      },
+      sendAfterClose: (message) => {
+        const live = current();
+        if (live === undefined || live.ended) return false;
+        const frame = conn.protocol.encode(message);
+        if (live.conn !== undefined && live.conn !== conn && live.conn.state === "open") {
+          live.conn.send(message);
+          return true;
+        }
+        this.replyTo(live, message);
+        this.keep(live, frame, false);
+        return true;
+      },
+      sendEncodedAfterClose: (frame) => {
+        const live = current();
+        if (live === undefined || live.ended) return false;
+        if (live.conn !== undefined && live.conn !== conn && live.conn.state === "open") {
+          live.conn.sendEncoded(frame);
+          return true;
+        }
+        this.keep(live, frame, false);
+        return true;
+      },
+      control: (frame) => {
+        if (frame.kind === CONTROL_KIND.hello) {
+          if (greeted) return; // one hello per connection
+          greeted = true;
+          greeting.answering();
+          void this.hello(conn, runner, frame);
+          return;
+        }
+        const live = current();
+        if (frame.kind === CONTROL_KIND.request && live !== undefined && live.conn === conn) {
+          live.requestNext = true;
+          return;
+        }
+        if (frame.kind === CONTROL_KIND.ack && live !== undefined && live.conn === conn) {
+          const count = frame.payload.received;
+          if (typeof count !== "number" || !live.outbox.acknowledge(count)) conn.close();
+          else {
+            live.replies.acknowledge(count);
+            if (this.shared) void this.o.store.acknowledge(live.id, count).catch(noop);
+          }
+        }
+      },
+    });
+    conn.once("close", () => {
+      greeting.dispose();
+      this.greetings.delete(conn);
+      const live = current();
+      if (live !== undefined && live.conn === conn) this.detach(live);
+    });
+  }
+
+  /**
+   * The id of the session `conn` served, when that session waits for its client
+   * to come back (`conn` closed, the session not resumed elsewhere nor ended).
+   */
+  awaiting(conn: Connection<M>): string | undefined {
+    const live = this.bound.get(conn);
+    if (live === undefined || live.ended || live.last !== conn) return undefined;
+    return live.conn === undefined || live.conn === conn ? live.id : undefined;
+  }
+
+  /** The client's first frame is not a hello, or it was refused: what waited goes out as is. */
+  private greeted(conn: Connection<M>): void {
+    const greeting = this.greetings.get(conn);
+    this.greetings.delete(conn);
+    if (greeting !== undefined) this.writeOut(conn, greeting.release());
+  }
+
+  /** Writes frames held for a connection without a session. */
+  private writeOut(conn: Connection<M>, held: Uint8Array[]): void {
+    if (conn.state !== "open") return;
+    try {
+      for (const frame of held) conn.sendEncoded(frame);
+    } catch (err) {
+      // The queue cannot take what was accepted: close rather than drop silently.
+      conn.close(err as TaurusError);
+    }
+  }
+
+  /**
+   * A frame sent on `conn` while a hello is unanswered (held), or while the
+   * session is being caught up on it (kept in the outbox, written by the pump).
+   *
+   * @returns whether the frame was taken
+   */
+  private divert(conn: Connection<M>, greeting: Greeting<M>, frame: () => Uint8Array): boolean {
+    if (greeting.holding) return greeting.take(frame());
+    const live = this.bound.get(conn);
+    if (live === undefined || live.pumping !== conn || live.writing) return false;
+    this.keep(live, frame(), true);
+    return true;
+  }
+
+  /** Counts a frame of the session in its outbox (and the shared store). */
+  private keep(live: Live<M>, frame: Uint8Array, tell: boolean): void {
+    const full = !live.outbox.push(frame);
+    live.replies.sent(live.outbox.sent);
+    if (full) this.end(live, "overflow", tell);
+    else if (this.shared) void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
+  }
+
+  /**
+   * Starts catching `conn` up: after `written`, every frame of the outbox is
+   * written in order, as fast as the connection takes them (on `drain` when
+   * its queue is full), with what was held during the handshake after them.
+   * Then `caughtUp` runs, and frames are written as they are sent.
+   */
+  private catchUp(live: Live<M>, conn: Connection<M>, caughtUp: () => void): void {
+    const greeting = this.greetings.get(conn);
+    this.greetings.delete(conn);
+    for (const frame of greeting?.release() ?? []) this.keep(live, frame, true);
+    live.pumping = conn;
+    live.caughtUp = caughtUp;
+    this.pump(live, conn);
+  }
+
+  private pump(live: Live<M>, conn: Connection<M>): void {
+    while (live.pumping === conn && live.written < live.outbox.sent) {
+      if (conn.state !== "open" || live.ended) return;
+      const index = live.written + 1;
+      const frame = live.outbox.at(index);
+      live.written = index;
+      if (frame === undefined) continue; // acknowledged meanwhile
+      const to = live.replies.replyTo(index);
+      if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
+      let more: boolean;
+      live.writing = true;
+      try {
+        more = conn.sendEncoded(frame);
+      } catch {
+        live.written = index - 1; // the queue is full: this frame again, once it drains
+        more = false;
+      } finally {
+        live.writing = false;
+      }
+      if (!more) {
+        conn.once("drain", () => this.pump(live, conn));
+        return;
+      }
+    }
+    if (live.pumping !== conn) return;
+    live.pumping = undefined;
+    const caughtUp = live.caughtUp;
+    live.caughtUp = undefined;
+    caughtUp?.();
+  }
+
+  /**
+   * Whether `message`, about to be sent on `live`, is the reply to the request
+   * whose handler runs now (item 6): if so, marks the next sent frame.
+   *
+   * @returns the client frame number it answers
+   */
+  private replyTo(live: Live<M>, message: M): number | undefined {
+    const scope = replyScope.getStore();
+    if (
+      scope === undefined ||
+      scope.owner !== live ||
+      scope.replied ||
+      scope.sequence === undefined ||
+      sequenceOf(message) !== scope.sequence
+    )
+      return undefined;
+    scope.replied = true;
+    live.replies.expect(scope.index);
+    return scope.index;
+  }
+
+  /** Tells every session client to resume elsewhere (graceful shutdown). */
+  goodbye(): void {
+    for (const live of this.live.values()) {
+      live.conn?.sendControl(
+        this.control(live.conn, CONTROL_KIND.goodbye, { reason: "resume-elsewhere" }),
+      );
+    }
+  }
+
+  /**
+   * The server closed. Sessions in a shared store stay there (another
+   * instance, or this one restarted, resumes them); those of the in-memory
+   * store die with it, and each is reported lost (reason `"closed"`).
+   */
+  dispose(): void {
+    clearInterval(this.sweeper);
+    for (const greeting of this.greetings.values()) greeting.dispose();
+    this.greetings.clear();
+    const dies = this.o.store instanceof MemorySessionStore;
+    for (const live of [...this.live.values()]) {
+      clearTimeout(live.expiry);
+      clearTimeout(live.ackTimer);
+      if (dies) this.end(live, "closed", false);
+      else {
+        live.ended = true;
+        this.live.delete(live.id);
+      }
+    }
+    this.perAddress.clear();
+  }
+
+  private control(conn: Connection<M>, kind: number, payload?: ControlPayload): M {
+    return (conn.protocol.control as NonNullable<typeof conn.protocol.control>).encode(
+      kind,
+      payload,
+    );
+  }
+
+  private hello(
+    conn: Connection<M>,
+    runner: Runner<M>,
+    frame: ControlFrame,
+  ): Live<M> | undefined | Promise<Live<M> | undefined> {
+    const { id, received, fresh } = frame.payload;
+    if (fresh === true && typeof id === "string" && PROPOSED_ID.test(id)) {
+      // A new session under the id the client proposed. Held already: its
+      // welcome was lost in a cut, and the client saw nothing of it yet, so
+      // the session goes on from the start (resumed: false for the client).
+      const live = this.live.get(id);
+      if (live !== undefined && !live.ended) return this.resume(live, conn, runner, 0, true);
+      if (live === undefined) return this.fresh(conn, runner, id);
+    }
+    if (typeof id === "string") {
+      const live = this.live.get(id);
+      if (live !== undefined && !live.ended && typeof received === "number") {
+        return this.resume(live, conn, runner, received);
+      }
+      if (live === undefined && this.shared && typeof received === "number") {
+        return this.restore(conn, runner, id, received);
+      }
+      conn.sendControl(
+        this.control(conn, CONTROL_KIND.lost, { id, reason: "unknown", received: 0 }),
+      );
+    }
+    return this.fresh(conn, runner);
+  }
+
+  /**
+   * A resume of a session this process does not hold, with a shared store:
+   * loads it (written by this process before a restart, or by another
+   * instance) and resumes it, or answers `lost` when the store has no
+   * usable record. The connection delivers nothing meanwhile.
+   */
+  private async restore(
+    conn: Connection<M>,
+    runner: Runner<M>,
+    id: string,
+    received: number,
+  ): Promise<Live<M> | undefined> {
+    conn.pause();
+    let record: SessionRecord | undefined;
+    try {
+      record = await this.o.store.load(id);
+    } catch {
+      record = undefined;
+    }
+    if (conn.state !== "open") return undefined;
+    const held = this.live.get(id);
+    if (held !== undefined && !held.ended) return this.resume(held, conn, runner, received);
+    const consistent =
+      record !== undefined &&
+      record.pending.length === record.sent - record.acknowledged &&
+      received >= record.acknowledged;
+    if (record === undefined || !consistent) {
+      conn.sendControl(
+        this.control(conn, CONTROL_KIND.lost, { id, reason: "unknown", received: 0 }),
+      );
+      const live = this.fresh(conn, runner);
+      conn.resume();
+      return live;
+    }
+    const live = new Live<M>(id, record.address, this.o);
+    if (received > record.sent) {
+      // The client got frames whose store write had not landed: nothing to send again.
+      live.outbox.restore(received, received, []);
+    } else live.outbox.restore(record.sent, record.acknowledged, record.pending);
+    live.inbox.received = record.received;
+    live.inbox.acknowledged = record.received;
+    live.durable = record.received;
+    if (record.identity !== undefined) {
+      // Admitted by the process that stored it: the session keeps its admission and identity.
+      live.admitted = true;
+      live.admissionStored = true;
+      try {
+        live.identity = JSON.parse(record.identity) ?? undefined;
+      } catch {
+        live.identity = undefined;
+      }
+    }
+    this.live.set(id, live);
+    this.perAddress.set(live.address, (this.perAddress.get(live.address) ?? 0) + 1);
+    return this.resume(live, conn, runner, received);
+  }
+
+  /** Starts a new session on `conn`, within the bounds (refused past them). */
+  private fresh(conn: Connection<M>, runner: Runner<M>, proposed?: string): Live<M> | undefined {
+    const address = conn.remoteAddress ?? "";
+    if (
+      this.live.size >= this.o.maxSessions ||
+      (this.perAddress.get(address) ?? 0) >= this.o.maxSessionsPerAddress
+    ) {
+      conn.sendControl(this.control(conn, CONTROL_KIND.refuse, { reason: "limit" }));
+      this.greeted(conn);
+      return undefined;
+    }
+    const live = new Live<M>(proposed ?? randomBytes(16).toString("base64url"), address, this.o);
+    this.live.set(live.id, live);
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    void this.o.store
+      .create({
+        id: live.id,
+        received: 0,
+        sent: 0,
+        acknowledged: 0,
+        pending: [],
+        address,
+        expiresAt: 0,
+      })
+      .catch(noop);
+    this.bind(live, conn, runner);
+    conn.sendControl(
+      this.control(conn, CONTROL_KIND.welcome, { id: live.id, received: 0, resumed: false }),
+    );
+    // What onConnect sent while the hello was on its way: the session's first frames.
+    this.catchUp(live, conn, noop);
+    this.events.started({ id: live.id, resumed: false, replayed: 0 }, conn);
+    return live;
+  }
+
+  private resume(
+    live: Live<M>,
+    conn: Connection<M>,
+    runner: Runner<M>,
+    received: number,
+    fresh = false,
+  ): Live<M> | undefined {
+    if (!live.outbox.acknowledge(received)) {
+      conn.close();
+      return undefined;
+    }
+    clearTimeout(live.expiry);
+    live.expiry = undefined;
+    const old = live.conn;
+    const oldRunner = live.runner;
+    live.conn = undefined;
+    conn.pause();
+    // The old connection stops delivering now; its handler in flight completes
+    // (and is counted) before the new connection is served.
+    if (old !== undefined && old.state !== "closed") old.close();
+    const idle = oldRunner?.idle() ?? Promise.resolve();
+    const ready = idle
+      .then(() => live.storing)
+      .then(() => {
+        if (live.ended || conn.state !== "open") return;
+        // The session keeps the connection's admission and identity (issue 14).
+        if (old !== undefined) this.remember(live, old, oldRunner);
+        if (live.admitted) {
+          if (live.identity !== undefined) conn.attributes.set(IDENTITY, live.identity);
+          runner.admitted();
+        }
+        const previous = live.last;
+        this.bind(live, conn, runner);
+        conn.sendControl(
+          this.control(conn, CONTROL_KIND.welcome, {
+            id: live.id,
+            received: this.shared ? live.durable : live.inbox.received,
+            resumed: !fresh,
+          }),
+        );
+        const replayed = live.outbox.length;
+        live.replies.acknowledge(live.outbox.acknowledged);
+        live.written = live.outbox.acknowledged;
+        void this.o.store.attach(live.id).catch(noop);
+        this.events.resumed({ id: live.id, resumed: true, replayed }, conn, previous);
+        // The replay, then what this connection's onConnect sent, then the rest; the
+        // connection reads again once it is caught up.
+        this.catchUp(live, conn, () => conn.resume());
+      });
+    void ready;
+    return live;
+  }
+
+  private bind(live: Live<M>, conn: Connection<M>, runner: Runner<M>): void {
+    const previous = live.last;
+    live.conn = conn;
+    live.last = conn;
+    if (previous !== undefined && previous !== conn) this.events.moved(previous, conn);
+    this.bound.set(conn, live);
+    live.runner = runner;
+    runner.delivery = {
+      before: () => {
+        setSessionOf(conn, live.id, live.inbox.received + 1);
+        live.requestNow = live.requestNext;
+        live.requestNext = false;
+      },
+      // Only a request's handler runs in a reply scope: other messages cost nothing more.
+      around: (message, run) =>
+        !live.requestNow
+          ? run()
+          : replyScope.run(
+              {
+                owner: live,
+                index: live.inbox.received + 1,
+                sequence: sequenceOf(message),
+                replied: false,
+              },
+              run,
+            ),
+      after: () => {
+        const due = live.inbox.processed();
+        if (this.shared && !live.admissionStored && runner.isAdmitted) {
+          this.storeAdmission(live, conn);
+        }
+        if (this.shared) {
+          // Acknowledge only what the store holds: a restart must not forget an acked count.
+          const count = live.inbox.received;
+          live.storing = this.o.store.received(live.id, count).then(() => {
+            if (count > live.durable) live.durable = count;
+            if (due) this.ack(live);
+            else this.ackLater(live);
+          }, noop);
+          return;
+        }
+        // The in-memory store dies with this process: the live session is all there is
+        // (no write, and no promise, per message).
+        if (due) this.ack(live);
+        else this.ackLater(live);
+      },
+    };
+  }
+
+  /**
+   * Writes the session's admission and identity (as JSON text) to the shared
+   * store, with its state, so that another process resumes it admitted. An
+   * identity that is not JSON is not stored: that session is admitted again.
+   */
+  private storeAdmission(live: Live<M>, conn: Connection<M>): void {
+    live.admissionStored = true;
+    let identity: string;
+    try {
+      identity = JSON.stringify(conn.attributes.get(IDENTITY) ?? null);
+    } catch {
+      return;
+    }
+    void this.o.store
+      .create({
+        id: live.id,
+        received: live.inbox.received,
+        sent: live.outbox.sent,
+        acknowledged: live.outbox.acknowledged,
+        pending: live.outbox.unacknowledged(),
+        address: live.address,
+        identity,
+        expiresAt: 0,
+      })
+      .catch(noop);
+  }
+
+  /** Acknowledges within `ackInterval` ms, unless a timer runs already. */
+  private ackLater(live: Live<M>): void {
+    if (live.ackTimer !== undefined || live.ended) return;
+    live.ackTimer = setTimeout(() => this.ack(live), this.o.ackInterval);
+    live.ackTimer.unref();
+  }
+
+  private ack(live: Live<M>): void {
+    clearTimeout(live.ackTimer);
+    live.ackTimer = undefined;
+    const conn = live.conn;
+    const count = this.shared ? live.durable : live.inbox.received;
+    if (conn === undefined || live.inbox.acknowledged >= count) return;
+    if (conn.sendControl(this.control(conn, CONTROL_KIND.ack, { received: count }))) {
+      live.inbox.acknowledged = count;
+    }
+  }
+
+  /** Keeps what the session carries over to its next connection: admission and identity. */
+  private remember(live: Live<M>, conn: Connection<M>, runner: Runner<M> | undefined): void {
+    live.admitted = runner?.isAdmitted === true;
+    live.identity = conn.attributes.get(IDENTITY);
+  }
+
+  private detach(live: Live<M>): void {
+    if (live.conn !== undefined) this.remember(live, live.conn, live.runner);
+    live.conn = undefined;
+    clearTimeout(live.ackTimer);
+    live.ackTimer = undefined;
+    if (live.ended) return;
+    const expiresAt = Date.now() + this.o.resumeWindow;
+    void this.o.store.detach(live.id, expiresAt).catch(noop);
+    live.expiry = setTimeout(() => this.end(live, "expired", false), this.o.resumeWindow);
+    live.expiry.unref();
+  }
+
+  /** The session cannot be resumed: report it, tell the client when connected, forget it. */
+  private end(live: Live<M>, reason: SessionLostReason, tell: boolean): void {
+    if (live.ended) return;
+    live.ended = true;
+    clearTimeout(live.expiry);
+    clearTimeout(live.ackTimer);
+    const unacknowledged = live.outbox.clear();
+    const conn = live.conn;
+    if (tell && conn !== undefined) {
+      conn.sendControl(
+        this.control(conn, CONTROL_KIND.lost, {
+          id: live.id,
+          reason,
+          received: live.inbox.received,
+        }),
+      );
+      void conn.end(); // graceful: the lost frame goes out first
+    }
+    this.forget(live);
+    this.events.lost({ id: live.id, reason, unacknowledged, received: live.inbox.received });
+  }
+
+  private forget(live: Live<M>): void {
+    live.ended = true;
+    const last = live.last;
+    if (last !== undefined && last.state === "closed") this.events.released(last);
+    this.live.delete(live.id);
+    const n = (this.perAddress.get(live.address) ?? 1) - 1;
+    if (n <= 0) this.perAddress.delete(live.address);
+    else this.perAddress.set(live.address, n);
+    void this.o.store.delete(live.id).catch(noop);
+  }
+}

@@ -1,0 +1,103 @@
+import type { Connection, ControlPayload } from "@taurus/core-conn";
+import { until } from "@taurus/core-conn/testing";
+import { type BinaryMessage, binaryControl } from "@taurus/protocol-binary";
+import { describe, expect, it } from "vitest";
+import { connectRaw, msg, startServer } from "../test-helpers";
+import { MemorySessionStore, type SessionStore } from "./store";
+
+/** A raw session peer: one log of control kinds (`c<kind>`) and data sequences (`d<n>`), in order. */
+function peer(conn: Connection<BinaryMessage>) {
+  const log: string[] = [];
+  const payloads: ControlPayload[] = [];
+  conn.attachSession({
+    sent: () => undefined,
+    sendAfterClose: () => false,
+    control: (f) => {
+      log.push(`c${f.kind}`);
+      payloads.push(f.payload);
+    },
+  });
+  conn.on("message", (m) => void log.push(`d${m.sequence}`));
+  const say = (kind: number, payload: ControlPayload) =>
+    conn.sendControl(binaryControl.encode(kind, payload));
+  return { log, payloads, say };
+}
+
+/** Anything but the in-memory class is a shared store for the server (like Redis). */
+function shared(): SessionStore {
+  const inner = new MemorySessionStore();
+  return {
+    create: (r) => inner.create(r),
+    load: (id) => inner.load(id),
+    append: (id, f, n) => inner.append(id, f, n),
+    acknowledge: (id, n) => inner.acknowledge(id, n),
+    received: (id, n) => inner.received(id, n),
+    detach: (id, at) => inner.detach(id, at),
+    attach: (id) => inner.attach(id),
+    delete: (id) => inner.delete(id),
+    count: () => inner.count(),
+    expire: (now) => inner.expire(now),
+  };
+}
+
+describe("server sessions: replies and shared stores (raw peers)", () => {
+  it("marks a request's reply; another server replays it (unmarked: marks live in process memory) and keeps the admission", async () => {
+    const store = shared();
+    const admitted: number[] = [];
+    const config = {
+      sessions: { store },
+      handler: {
+        admit: (_c: Connection<BinaryMessage>, first: BinaryMessage) => {
+          admitted.push(first.sequence);
+          return { accept: true as const, identity: { user: "ann" } };
+        },
+        async onMessage(conn: Connection<BinaryMessage>, m: BinaryMessage) {
+          await Promise.resolve();
+          conn.send(msg(99)); // not the reply: another sequence
+          conn.send(msg(m.sequence, "reply"));
+        },
+      },
+    };
+    const first = await startServer(config);
+    const connA = await connectRaw(first.port);
+    const a = peer(connA);
+    a.say(3, { v: 1 });
+    await until(() => a.log.includes("c4"));
+    const id = a.payloads[0]?.id as string;
+    connA.send(msg(1, "login")); // admission: client frame 1
+    a.say(10, {}); // the next data frame is a request
+    connA.send(msg(5, "request")); // client frame 2
+    await until(() => a.log.includes("d5"));
+    expect(a.log).toEqual(["c4", "d99", "c9", "d5"]);
+    expect(a.payloads[1]).toEqual({ to: 2 });
+    await first.server.close();
+
+    const second = await startServer(config);
+    const connB = await connectRaw(second.port);
+    const b = peer(connB);
+    b.say(3, { v: 1, id, received: 0 }); // nothing acknowledged: all of it again
+    await until(() => b.log.includes("d5"));
+    expect(b.log).toEqual(["c4", "d99", "d5"]);
+    expect(b.payloads[0]).toMatchObject({ id, resumed: true, received: 2 });
+    b.say(10, {});
+    connB.send(msg(7, "again")); // client frame 3: no second admission
+    await until(() => b.log.includes("d7"));
+    expect(b.log.slice(3)).toEqual(["d99", "c9", "d7"]);
+    expect(b.payloads[1]).toEqual({ to: 3 });
+    // Not flagged as a request: its answer, same sequence, carries no mark.
+    connB.send(msg(8, "plain")); // client frame 4
+    await until(() => b.log.includes("d8"));
+    expect(b.log.slice(6)).toEqual(["d99", "d8"]);
+    expect(admitted).toEqual([1]);
+  });
+
+  it("answers lost for a session the shared store does not have, then starts a new one", async () => {
+    const { port } = await startServer({ sessions: { store: shared() } });
+    const conn = await connectRaw(port);
+    const p = peer(conn);
+    p.say(3, { v: 1, id: "nobody", received: 4 });
+    await until(() => p.log.includes("c4"));
+    expect(p.log).toEqual(["c8", "c4"]);
+    expect(p.payloads[0]).toMatchObject({ id: "nobody", reason: "unknown" });
+  });
+});

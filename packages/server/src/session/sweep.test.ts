@@ -1,0 +1,46 @@
+import type { SessionLostInfo } from "@taurus/core-conn";
+import { createBinaryProtocol } from "@taurus/protocol-binary";
+import { describe, expect, it } from "vitest";
+import { createServer } from "../server";
+import { onCleanup, until } from "../test-helpers";
+import { MemorySessionStore, type SessionStore } from "./store";
+
+describe("a shared store's abandoned sessions", () => {
+  it("are reported lost once their resume window passed, with what may be lost", async () => {
+    const inner = new MemorySessionStore();
+    // Anything but the in-memory class is treated as shared (like Redis).
+    const store: SessionStore = {
+      create: (r) => inner.create(r),
+      load: (id) => inner.load(id),
+      append: (id, f, n) => inner.append(id, f, n),
+      acknowledge: (id, n) => inner.acknowledge(id, n),
+      received: (id, n) => inner.received(id, n),
+      detach: (id, at) => inner.detach(id, at),
+      attach: (id) => inner.attach(id),
+      delete: (id) => inner.delete(id),
+      count: () => inner.count(),
+      expire: (now) => inner.expire(now),
+    };
+    // Left by a server that died: detached, 3 frames unacknowledged, 5 received.
+    await store.create({
+      id: "orphan",
+      received: 5,
+      sent: 7,
+      acknowledged: 4,
+      pending: [new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)],
+      address: "127.0.0.9",
+      expiresAt: Date.now() + 50,
+    });
+    const server = createServer({
+      protocol: createBinaryProtocol(),
+      sessions: { store, resumeWindow: 100 },
+    });
+    const lost: SessionLostInfo[] = [];
+    server.on("sessionLost", (info) => lost.push(info));
+    await server.listen(0, "127.0.0.1");
+    onCleanup(() => server.close());
+    await until(() => lost.length > 0, { what: "the orphan reported", timeout: 5_000 });
+    expect(lost).toEqual([{ id: "orphan", reason: "expired", unacknowledged: 3, received: 5 }]);
+    expect(await store.count()).toBe(0);
+  });
+});
