@@ -110,6 +110,14 @@ export async function ceiling(settings) {
     for (const n of [1, 10]) add("echo", "json", size, n, ["taurus-json", "raw-json"]);
   add("pingpong", "binary", 64, 10, ["taurus-binary", "bare-binary"]);
   add("pingpong", "json", 64, 10, ["taurus-json", "bare-json"]);
+  // TAURUS_BENCH_POINTS="binary echo 1024,pingpong": only the workloads whose label has one of these.
+  const wanted = process.env.TAURUS_BENCH_POINTS?.split(",");
+  if (wanted) {
+    const keep = points.filter((p) =>
+      wanted.some((w) => `${p.format} ${p.kind} ${p.size} x${p.connections}`.includes(w)),
+    );
+    points.splice(0, points.length, ...keep);
+  }
 
   /** @type {Record<string, Record<string, number>>} */
   const serverErrors = {};
