@@ -99,6 +99,7 @@ export function report(results, machine, quick) {
   for (const n of [1, 100])
     add(`binary echo 64 B x${n}: Taurus / ws`, er(n)?.taurusBinaryVsWs, ">=", 3);
   for (const n of [1, 100]) add(`request/reply x${n}: p99 Taurus / raw`, lr(n)?.p99, "<=", 1.2);
+  add("broadcast to 1,000: deliveries Taurus / raw", ratios.broadcast.deliveries, ">=", 1);
   add("idle: RSS per connection Taurus / bare net", ratios.idle.rss, "<=", 1.5);
   add("idle: heap per connection Taurus / bare net", ratios.idle.heap, "<=", 1.5);
   for (const r of ceilingRows ?? []) {
@@ -308,7 +309,7 @@ export function report(results, machine, quick) {
         ]),
       ),
       "",
-      `Taurus / raw: deliveries ${ratios.broadcast.deliveries ?? "-"}, p99 ${ratios.broadcast.p99 ?? "-"}.`,
+      `Taurus / raw: deliveries ${ratios.broadcast.deliveries ?? "-"}, p99 ${ratios.broadcast.p99 ?? "-"}. Medians of ${broadcast[0]?.rounds ?? 1} interleaved rounds; deliveries/s per round: ${broadcast.map((r) => `${r.server} ${r.deliveriesRounds?.map(human).join(", ")}`).join("; ")}.`,
       "",
     );
   }
@@ -409,7 +410,7 @@ function ceilingSection(rows) {
   return [
     "## Against the ceilings (issue 18): interleaved rounds, medians",
     "",
-    "Every server runs once for the whole scenario; in each round every workload is driven on each of its servers in turn (the order alternates between rounds). `cafe-echo`: hand-written CAFE echo (CRC verified with zlib.crc32, a fresh reply frame per frame in one buffer, one write per read). `bare-*`: a length-prefix echo that keeps nothing per socket (no CRC, writes back a view of the read). `raw-json`: hand-written JSON echo (JSON.parse, JSON.stringify). Ping-pong: one message in flight per connection. The spread is the range of the per-round ratios.",
+    "Every server runs once for the whole scenario; in each round every workload is driven on each of its servers in turn (the order alternates between rounds). `cafe-echo`: hand-written CAFE echo (CRC verified with zlib.crc32, a fresh reply frame per frame in one buffer, one write per read). `bare-*`: a length-prefix echo that keeps nothing per socket (no CRC, writes back a view of the read). `raw-json`: hand-written JSON echo (JSON.parse, JSON.stringify). Ping-pong: one message in flight per connection. The spread is the range of the per-round ratios. CPU: the server process's CPU time per message echoed over each whole run (warm-up included), and the baseline's CPU per message over Taurus's (1 = as efficient); it depends far less on what else runs on the machine than throughput does.",
     "",
     table(
       [
@@ -422,6 +423,9 @@ function ceilingSection(rows) {
         "baseline msg/s",
         "ratio",
         "spread",
+        "CPU µs/msg T / base",
+        "CPU ratio",
+        "CPU spread",
       ],
       data.flatMap((r) =>
         /** @type {Row[]} */ (r.baselines).map((b, i) => [
@@ -434,6 +438,9 @@ function ceilingSection(rows) {
           human(b.perSecond),
           b.ratio ?? "-",
           `${b.spread[0]}..${b.spread[1]}`,
+          `${r.taurusCpuMicros} / ${b.cpuMicros}`,
+          b.cpuRatio ?? "-",
+          `${b.cpuSpread[0]}..${b.cpuSpread[1]}`,
         ]),
       ),
     ),

@@ -74,6 +74,7 @@ async function startAll(names, profileDir) {
  * @property {number} window
  * @property {string[]} servers the first is Taurus, the others its baselines
  * @property {Record<string, number[]>} rates per server, one per round
+ * @property {Record<string, number[]>} cpu per server, one per round: server CPU µs per message
  */
 
 /**
@@ -102,6 +103,7 @@ export async function ceiling(settings) {
       window: kind === "pingpong" ? 1 : windowFor(size),
       servers,
       rates: Object.fromEntries(servers.map((s) => [s, []])),
+      cpu: Object.fromEntries(servers.map((s) => [s, []])),
     });
   for (const size of sizes)
     for (const n of [1, 10])
@@ -136,19 +138,25 @@ export async function ceiling(settings) {
             connections: point.connections,
             ...timing,
           };
-          const rate =
+          const { child } = /** @type {{ child: Child }} */ (servers.get(name));
+          const cpuBefore = Number((await child.request({ type: "cpu" })).micros);
+          const result =
             point.kind === "pingpong"
-              ? Number((await runGenerator("latency", config, 60_000)).requestsPerSecond)
-              : Number(
-                  (
-                    await runGenerator(
-                      "echo",
-                      { ...config, transport: "tcp", window: point.window },
-                      60_000,
-                    )
-                  ).messagesPerSecond,
+              ? await runGenerator("latency", config, 60_000)
+              : await runGenerator(
+                  "echo",
+                  { ...config, transport: "tcp", window: point.window },
+                  60_000,
                 );
+          const cpuAfter = Number((await child.request({ type: "cpu" })).micros);
+          const rate = Number(
+            point.kind === "pingpong" ? result.requestsPerSecond : result.messagesPerSecond,
+          );
           /** @type {number[]} */ (point.rates[name]).push(rate);
+          // The server's CPU per message over the whole run (warm-up included), in µs.
+          /** @type {number[]} */ (point.cpu[name]).push(
+            (cpuAfter - cpuBefore) / Math.max(1, Number(result.total)),
+          );
         }
       }
       log(`ceiling: round ${r + 1}/${rounds} done`);
@@ -173,23 +181,37 @@ export async function ceiling(settings) {
       taurus,
       taurusPerSecond: Math.round(median(t) ?? Number.NaN),
       taurusRounds: t.map(Math.round),
+      taurusCpuMicros: round(
+        median(/** @type {number[]} */ (point.cpu[/** @type {string} */ (taurus)])) ?? Number.NaN,
+        3,
+      ),
       /** @type {Record<string, unknown>[]} */
       baselines: [],
     };
     for (const b of baselines) {
       const rates = /** @type {number[]} */ (point.rates[b]);
       const perRound = t.map((v, i) => v / /** @type {number} */ (rates[i]));
+      const tc = /** @type {number[]} */ (point.cpu[/** @type {string} */ (taurus)]);
+      const bc = /** @type {number[]} */ (point.cpu[b]);
+      const cpuPerRound = tc.map((v, i) => /** @type {number} */ (bc[i]) / v);
       row.baselines.push({
         server: b,
         perSecond: Math.round(median(rates) ?? Number.NaN),
         rounds: rates.map(Math.round),
         ratio: ratio(median(t), median(rates)),
         spread: [round(Math.min(...perRound), 3), round(Math.max(...perRound), 3)],
+        cpuMicros: round(median(bc) ?? Number.NaN, 3),
+        // Baseline CPU per message / Taurus CPU per message: 1 is as efficient, less is costlier.
+        cpuRatio: ratio(median(bc), median(tc)),
+        cpuSpread: [round(Math.min(...cpuPerRound), 3), round(Math.max(...cpuPerRound), 3)],
       });
     }
     log(
       `ceiling ${point.kind} ${point.format} ${point.size} B x${point.connections}: ${row.baselines
-        .map((b) => `${taurus}/${b.server} ${b.ratio} [${b.spread.join("..")}]`)
+        .map(
+          (b) =>
+            `${taurus}/${b.server} ${b.ratio} [${b.spread.join("..")}], CPU ${b.cpuRatio} [${b.cpuSpread.join("..")}]`,
+        )
         .join(", ")}`,
     );
     return row;
