@@ -139,11 +139,20 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.reader = new FrameReader(protocol, this.maxMessageSize);
     this.queue = new SendQueue(socket, this.options.writeHighWaterMark, this);
 
-    (socket as ServedSocket)[CONNECTION] = this as Connection<unknown>;
-    socket.on("data", Connection.socketData);
-    socket.on("end", Connection.socketEnd);
-    socket.on("error", Connection.socketError);
-    socket.on("close", Connection.socketClose);
+    const served = socket as ServedSocket;
+    if (served[CONNECTION] === undefined) {
+      served[CONNECTION] = this as Connection<unknown>;
+      socket.on("data", Connection.socketData);
+      socket.on("end", Connection.socketEnd);
+      socket.on("error", Connection.socketError);
+      socket.on("close", Connection.socketClose);
+    } else {
+      // A socket that already served a connection: listeners of this one's own, as before.
+      socket.on("data", (chunk: Buffer) => this.onData(chunk));
+      socket.on("end", () => this.onEnd());
+      socket.on("error", (err: Error) => this.onSocketError(err));
+      socket.on("close", () => this.onSocketClose());
+    }
     if (socket.connecting) socket.once("connect", () => this.onConnect());
     else process.nextTick(Connection.connected, this);
     const o = this.options;

@@ -75,6 +75,23 @@ describe("the data path (issue 18)", () => {
     expect(conn.queuedMessages).toBe(0);
   });
 
+  it("serves a socket handed to a second connection on both, as before", async () => {
+    const [a, b] = createSocketPair();
+    const first = new Connection(b, createTinyProtocol(1024));
+    const second = new Connection(b, createTinyProtocol(1024));
+    cleanup.push(() => {
+      first.close();
+      second.close();
+      a.destroy();
+    });
+    const got = Promise.all([once(first, "message"), once(second, "message")]);
+    a.write(frame(5, "z"));
+    expect((await got).map(([m]) => m)).toEqual(["zz", "zz"]);
+    const closes = Promise.all([closed(first), closed(second)]);
+    a.destroy();
+    expect(await closes).toHaveLength(2);
+  });
+
   it("gives each connection the options it was given, whatever the one before had", async () => {
     const quick = open({ idleTimeout: 60 });
     const slow = open({ idleTimeout: 60_000 });
