@@ -63,4 +63,5 @@ finish({
   megabytesPerSecond: (messages * frame.length) / seconds / 1e6,
   frameBytes: frame.length,
   messages,
+  total: received,
 });

@@ -11,12 +11,15 @@ const sockets = await connectMany(Number(c.port), Number(c.connections));
 const histogram = new Histogram();
 let measuring = false;
 let running = true;
+let total = 0;
 
 for (const socket of sockets) {
   const counter = new FrameCounter(format);
   let sentAt = process.hrtime.bigint();
   socket.on("data", (chunk) => {
-    if (counter.push(chunk) === 0) return;
+    const k = counter.push(chunk);
+    if (k === 0) return;
+    total += k;
     const now = process.hrtime.bigint();
     if (measuring) histogram.record(Number(now - sentAt));
     if (!running) return;
@@ -30,4 +33,4 @@ const seconds = await window(Number(c.warmupMs), Number(c.durationMs), (phase) =
   measuring = phase === "start";
 });
 running = false;
-finish({ ...histogram.summary(), requestsPerSecond: histogram.count / seconds });
+finish({ ...histogram.summary(), requestsPerSecond: histogram.count / seconds, total });

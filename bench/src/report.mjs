@@ -26,6 +26,7 @@ export function report(results, machine, quick) {
   const workers = /** @type {Row[] | undefined} */ (results.fanoutWorkers);
   const redisFanout = /** @type {Row[] | undefined} */ (results.fanoutRedis);
   const sessionRows = /** @type {Row[] | undefined} */ (results.sessions);
+  const ceilingRows = /** @type {Row[] | undefined} */ (results.ceiling);
   const eps = (/** @type {string} */ server, /** @type {number} */ size, /** @type {number} */ n) =>
     find(echo, { server, size, connections: n })?.messagesPerSecond;
 
@@ -57,7 +58,7 @@ export function report(results, machine, quick) {
     });
   }
   const ti = find(idle, { server: "taurus-binary" });
-  const ri = find(idle, { server: "raw-binary" });
+  const ri = find(idle, { server: "bare-echo" });
   ratios.idle = {
     rss: ratio(ti?.rssPerConnection, ri?.rssPerConnection),
     heap: ratio(ti?.heapPerConnection, ri?.heapPerConnection),
@@ -98,8 +99,20 @@ export function report(results, machine, quick) {
   for (const n of [1, 100])
     add(`binary echo 64 B x${n}: Taurus / ws`, er(n)?.taurusBinaryVsWs, ">=", 3);
   for (const n of [1, 100]) add(`request/reply x${n}: p99 Taurus / raw`, lr(n)?.p99, "<=", 1.2);
-  add("idle: RSS per connection Taurus / raw", ratios.idle.rss, "<=", 1.5);
-  add("idle: heap per connection Taurus / raw", ratios.idle.heap, "<=", 1.5);
+  add("broadcast to 1,000: deliveries Taurus / raw", ratios.broadcast.deliveries, ">=", 1);
+  add("idle: RSS per connection Taurus / bare net", ratios.idle.rss, "<=", 1.5);
+  add("idle: heap per connection Taurus / bare net", ratios.idle.heap, "<=", 1.5);
+  for (const r of ceilingRows ?? []) {
+    if (r.kind === "errors") continue;
+    const what =
+      r.kind === "echo"
+        ? `${r.format} echo ${r.size} B x${r.connections}`
+        : `${r.format} ping-pong x${r.connections}`;
+    for (const b of /** @type {Row[]} */ (r.baselines)) {
+      const limit = CEILING_GOALS[`${r.kind}:${r.taurus}:${b.server}`];
+      if (limit !== undefined) add(`${what}: Taurus / ${b.server}`, b.ratio, ">=", limit);
+    }
+  }
   if (tc) {
     add(
       `churn: Taurus heap growth after ${tc.connections} connections (KiB)`,
@@ -144,6 +157,17 @@ export function report(results, machine, quick) {
   )
     missing.push("sessions");
 
+  if (
+    ceilingRows &&
+    (ceilingRows.length === 0 ||
+      ceilingRows.some(
+        (r) =>
+          r.kind !== "errors" &&
+          (!(r.taurusPerSecond > 0) || r.baselines.some((b) => !(b.perSecond > 0))),
+      ))
+  )
+    missing.push("ceiling");
+
   const md = [
     `# Taurus benchmarks${quick ? " (quick run: small counts, not for comparison)" : ""}`,
     "",
@@ -165,6 +189,7 @@ export function report(results, machine, quick) {
     ),
     "",
   );
+  if (ceilingRows?.length) md.push(...ceilingSection(ceilingRows));
   if (echo?.length) {
     md.push(
       "## Pipelined echo (messages/s, MB/s of echoed frames)",
@@ -263,7 +288,7 @@ export function report(results, machine, quick) {
         ]),
       ),
       "",
-      `Taurus / raw: RSS ${ratios.idle.rss ?? "-"}, heap ${ratios.idle.heap ?? "-"}.`,
+      `Taurus / bare net server (keeps nothing per socket): RSS ${ratios.idle.rss ?? "-"}, heap ${ratios.idle.heap ?? "-"}. Medians of ${idle[0]?.rounds ?? 1} interleaved rounds; per round, RSS: ${idle.map((r) => `${r.server} ${r.rssRounds?.join(", ")}`).join("; ")}; heap: ${idle.map((r) => `${r.server} ${r.heapRounds?.join(", ")}`).join("; ")}.`,
       "",
     );
   }
@@ -284,7 +309,7 @@ export function report(results, machine, quick) {
         ]),
       ),
       "",
-      `Taurus / raw: deliveries ${ratios.broadcast.deliveries ?? "-"}, p99 ${ratios.broadcast.p99 ?? "-"}.`,
+      `Taurus / raw: deliveries ${ratios.broadcast.deliveries ?? "-"}, p99 ${ratios.broadcast.p99 ?? "-"}. Medians of ${broadcast[0]?.rounds ?? 1} interleaved rounds; deliveries/s per round: ${broadcast.map((r) => `${r.server} ${r.deliveriesRounds?.map(human).join(", ")}`).join("; ")}.`,
       "",
     );
   }
@@ -364,6 +389,65 @@ export function report(results, machine, quick) {
   }
   if (sessionRows?.length) md.push(...sessionsSection(sessionRows));
   return { ratios, targets, markdown: `${md.join("\n")}\n`, missing };
+}
+
+/** Goals of issue 18 against the ceilings, by `kind:taurus:baseline`. */
+const CEILING_GOALS = /** @type {Record<string, number>} */ ({
+  "echo:taurus-binary:cafe-echo": 0.9,
+  "echo:taurus-json:raw-json": 0.95,
+  "pingpong:taurus-binary:bare-binary": 0.95,
+  "pingpong:taurus-json:bare-json": 0.9,
+});
+
+/**
+ * The ceiling scenario's table.
+ * @param {Row[]} rows
+ * @returns {string[]}
+ */
+function ceilingSection(rows) {
+  const data = rows.filter((r) => r.kind !== "errors");
+  const errors = rows.find((r) => r.kind === "errors")?.serverErrors;
+  return [
+    "## Against the ceilings (issue 18): interleaved rounds, medians",
+    "",
+    "Every server runs once for the whole scenario; in each round every workload is driven on each of its servers in turn (the order alternates between rounds). `cafe-echo`: hand-written CAFE echo (CRC verified with zlib.crc32, a fresh reply frame per frame in one buffer, one write per read). `bare-*`: a length-prefix echo that keeps nothing per socket (no CRC, writes back a view of the read). `raw-json`: hand-written JSON echo (JSON.parse, JSON.stringify). Ping-pong: one message in flight per connection. The spread is the range of the per-round ratios. CPU: the server process's CPU time per message echoed over each whole run (warm-up included), and the baseline's CPU per message over Taurus's (1 = as efficient); it depends far less on what else runs on the machine than throughput does.",
+    "",
+    table(
+      [
+        "workload",
+        "size",
+        "conns",
+        "window",
+        "Taurus msg/s",
+        "baseline",
+        "baseline msg/s",
+        "ratio",
+        "spread",
+        "CPU µs/msg T / base",
+        "CPU ratio",
+        "CPU spread",
+      ],
+      data.flatMap((r) =>
+        /** @type {Row[]} */ (r.baselines).map((b, i) => [
+          i === 0 ? `${r.format} ${r.kind}` : "",
+          i === 0 ? r.size : "",
+          i === 0 ? r.connections : "",
+          i === 0 ? r.window : "",
+          i === 0 ? human(r.taurusPerSecond) : "",
+          b.server,
+          human(b.perSecond),
+          b.ratio ?? "-",
+          `${b.spread[0]}..${b.spread[1]}`,
+          `${r.taurusCpuMicros} / ${b.cpuMicros}`,
+          b.cpuRatio ?? "-",
+          `${b.cpuSpread[0]}..${b.cpuSpread[1]}`,
+        ]),
+      ),
+    ),
+    "",
+    `Rounds: ${data[0]?.rounds ?? "-"}. Server errors: ${JSON.stringify(errors ?? {})}.`,
+    "",
+  ];
 }
 
 /**

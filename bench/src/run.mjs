@@ -3,12 +3,14 @@
 // `--quick` (the package's test): small counts and durations, results/quick.{json,md}, and a
 // non-zero exit when a scenario produced no numbers. `--profile`: Taurus servers run with
 // --cpu-prof into results/profiles/. `--only=echo,latency`: a subset of the scenarios.
+// `--rounds=N`: rounds of the interleaved scenarios (ceiling; default 5, quick 1).
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { killAll } from "./lib/proc.mjs";
 import { report } from "./report.mjs";
 import { broadcast } from "./scenarios/broadcast.mjs";
+import { ceiling } from "./scenarios/ceiling.mjs";
 import { churn } from "./scenarios/churn.mjs";
 import { echo } from "./scenarios/echo.mjs";
 import { fanoutRedis } from "./scenarios/fanout-redis.mjs";
@@ -18,7 +20,17 @@ import { latency } from "./scenarios/latency.mjs";
 import { sessions } from "./scenarios/sessions.mjs";
 
 const RESULTS = fileURLToPath(new URL("../results/", import.meta.url));
-const SCENARIOS = { echo, latency, idle, broadcast, churn, fanoutWorkers, fanoutRedis, sessions };
+const SCENARIOS = {
+  ceiling,
+  echo,
+  latency,
+  idle,
+  broadcast,
+  churn,
+  fanoutWorkers,
+  fanoutRedis,
+  sessions,
+};
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -27,6 +39,8 @@ const only = args
   ?.slice(7)
   .split(",");
 const profileDir = args.includes("--profile") ? `${RESULTS}profiles` : undefined;
+const roundsArg = args.find((a) => a.startsWith("--rounds="))?.slice(9);
+const rounds = roundsArg === undefined ? undefined : Number(roundsArg);
 
 for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
   process.on(signal, () => {
@@ -43,7 +57,7 @@ const failures = [];
 for (const [name, run] of Object.entries(SCENARIOS)) {
   if (only && !only.includes(name)) continue;
   try {
-    results[name] = await run({ quick, profileDir });
+    results[name] = await run({ quick, profileDir, rounds });
   } catch (err) {
     failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
     results[name] = [];

@@ -1,5 +1,6 @@
 // Scenario 4: broadcast fan-out to `receivers` connections from one sender.
 import { startGenerator } from "../lib/proc.mjs";
+import { median } from "./ceiling.mjs";
 import { log, serverErrors, withServer } from "./common.mjs";
 
 /**
@@ -22,38 +23,75 @@ export async function broadcast(settings) {
   const timing = settings.quick
     ? { warmupMs: 200, durationMs: 500 }
     : { warmupMs: 1000, durationMs: 4000 };
-  const rows = [];
-  for (const server of ["taurus-binary", "raw-binary"]) {
-    const row = await withServer(server, "broadcast", settings, async ({ child, port }) => {
-      const generator = startGenerator("broadcast", {
-        port,
-        receivers,
-        size: 64,
-        window: 16,
-        ...timing,
-      });
-      try {
-        await generator.next("connected", 60_000);
-        await waitConnections(child, receivers + 1);
-        generator.send({ type: "go" });
-        const r = await generator.next("result", 60_000);
-        return {
-          server,
-          receivers,
-          deliveriesPerSecond: Math.round(Number(r.deliveriesPerSecond)),
-          p50: r.p50,
-          p99: r.p99,
-          p999: r.p999,
-          max: r.max,
-          unit: "µs",
-          serverErrors: await serverErrors(child),
-        };
-      } finally {
-        await generator.stop();
-      }
-    });
-    log(`broadcast ${server}: ${row.deliveriesPerSecond} deliveries/s, p99 ${row.p99} µs`);
-    rows.push(row);
+  const rounds = settings.quick ? 1 : 3;
+  const servers = ["taurus-binary", "raw-binary"];
+  /** @type {Record<string, Record<string, unknown>[]>} */
+  const runs = { "taurus-binary": [], "raw-binary": [] };
+  for (let r = 0; r < rounds; r++) {
+    // Interleaved, alternating which goes first; medians below.
+    for (const server of r % 2 === 0 ? servers : [...servers].reverse()) {
+      /** @type {Record<string, unknown>[]} */ (runs[server]).push(
+        await once(server, receivers, timing, settings),
+      );
+    }
   }
-  return rows;
+  return servers.map((server) => {
+    const list = /** @type {Record<string, number>[]} */ (runs[server]);
+    const m = (/** @type {string} */ k) => median(list.map((x) => Number(x[k])));
+    const row = {
+      server,
+      receivers,
+      rounds,
+      deliveriesPerSecond: Math.round(m("deliveriesPerSecond") ?? Number.NaN),
+      deliveriesRounds: list.map((x) => x.deliveriesPerSecond),
+      p50: m("p50"),
+      p99: m("p99"),
+      p999: m("p999"),
+      max: m("max"),
+      unit: "µs",
+      serverErrors: list.at(-1)?.serverErrors,
+    };
+    log(
+      `broadcast ${server}: ${row.deliveriesPerSecond} deliveries/s (rounds ${row.deliveriesRounds.join(", ")}), p99 ${row.p99} µs`,
+    );
+    return row;
+  });
+}
+
+/**
+ * One run of the broadcast generator against a fresh `server`.
+ * @param {string} server
+ * @param {number} receivers
+ * @param {{ warmupMs: number, durationMs: number }} timing
+ * @param {import("./common.mjs").Settings} settings
+ */
+function once(server, receivers, timing, settings) {
+  return withServer(server, "broadcast", settings, async ({ child, port }) => {
+    const generator = startGenerator("broadcast", {
+      port,
+      receivers,
+      size: 64,
+      window: 16,
+      ...timing,
+    });
+    try {
+      await generator.next("connected", 60_000);
+      await waitConnections(child, receivers + 1);
+      generator.send({ type: "go" });
+      const r = await generator.next("result", 60_000);
+      return {
+        server,
+        receivers,
+        deliveriesPerSecond: Math.round(Number(r.deliveriesPerSecond)),
+        p50: r.p50,
+        p99: r.p99,
+        p999: r.p999,
+        max: r.max,
+        unit: "µs",
+        serverErrors: await serverErrors(child),
+      };
+    } finally {
+      await generator.stop();
+    }
+  });
 }

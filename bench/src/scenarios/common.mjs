@@ -5,6 +5,7 @@ import { startServer } from "../lib/proc.mjs";
  * @typedef {object} Settings
  * @property {boolean} quick
  * @property {string | undefined} profileDir where Taurus servers write CPU profiles, if set
+ * @property {number | undefined} [rounds] rounds of the interleaved scenarios, when given
  */
 
 /**

@@ -1,7 +1,9 @@
 // Scenario 3: idle connections. The server's memory (after a full gc) before and after the
-// generator holds `connections` sockets open, per connection.
+// generator holds `connections` sockets open, per connection: Taurus binary against the bare
+// node:net server that keeps nothing per socket (bare-echo), in interleaved rounds (medians).
 import { startGenerator } from "../lib/proc.mjs";
-import { round } from "../lib/stats.mjs";
+import { ratio, round } from "../lib/stats.mjs";
+import { median } from "./ceiling.mjs";
 import { log, withServer } from "./common.mjs";
 
 /** @param {import("../lib/proc.mjs").Message} stats */
@@ -9,40 +11,75 @@ function memoryOf(stats) {
   return /** @type {NodeJS.MemoryUsage} */ (stats.memory);
 }
 
+/**
+ * One measurement of `server` holding `connections` idle connections.
+ * @param {string} server
+ * @param {number} connections
+ * @param {import("./common.mjs").Settings} settings
+ */
+function measure(server, connections, settings) {
+  return withServer(server, "echo", settings, async ({ child, port }) => {
+    const before = memoryOf(await child.request({ type: "stats" }));
+    const generator = startGenerator("idle", { port, connections });
+    try {
+      const ready = await generator.next("ready", 120_000);
+      const stats = await child.request({ type: "stats" });
+      const after = memoryOf(stats);
+      const n = Number(stats.connections);
+      const per = (/** @type {keyof NodeJS.MemoryUsage} */ key) =>
+        Math.round((after[key] - before[key]) / n);
+      return {
+        connections: n,
+        opened: Number(ready.opened),
+        echoed: Number(ready.echoed),
+        rss: per("rss"),
+        heap: per("heapUsed"),
+        external: per("external"),
+        rssMiB: { before: round(before.rss / 2 ** 20, 1), after: round(after.rss / 2 ** 20, 1) },
+        serverErrors: stats.errors,
+      };
+    } finally {
+      await generator.stop();
+    }
+  });
+}
+
 /** @param {import("./common.mjs").Settings} settings */
 export async function idle(settings) {
   const connections = settings.quick ? 1000 : 10_000;
-  const rows = [];
-  for (const server of ["taurus-binary", "raw-binary"]) {
-    const row = await withServer(server, "echo", settings, async ({ child, port }) => {
-      const before = memoryOf(await child.request({ type: "stats" }));
-      const generator = startGenerator("idle", { port, connections });
-      try {
-        const ready = await generator.next("ready", 120_000);
-        const stats = await child.request({ type: "stats" });
-        const after = memoryOf(stats);
-        const n = Number(stats.connections);
-        const per = (/** @type {keyof NodeJS.MemoryUsage} */ key) =>
-          Math.round((after[key] - before[key]) / n);
-        return {
-          server,
-          connections: n,
-          opened: ready.opened,
-          echoed: ready.echoed,
-          rssPerConnection: per("rss"),
-          heapPerConnection: per("heapUsed"),
-          externalPerConnection: per("external"),
-          rssMiB: { before: round(before.rss / 2 ** 20, 1), after: round(after.rss / 2 ** 20, 1) },
-          serverErrors: stats.errors,
-        };
-      } finally {
-        await generator.stop();
-      }
-    });
-    log(
-      `idle ${server}: ${row.rssPerConnection} B RSS, ${row.heapPerConnection} B heap per connection`,
-    );
-    rows.push(row);
+  const rounds = settings.quick ? 1 : 3;
+  const servers = ["taurus-binary", "bare-echo"];
+  /** @type {Record<string, Awaited<ReturnType<typeof measure>>[]>} */
+  const runs = { "taurus-binary": [], "bare-echo": [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const server of r % 2 === 0 ? servers : [...servers].reverse()) {
+      /** @type {unknown[]} */ (runs[server]).push(await measure(server, connections, settings));
+    }
   }
+  const rows = servers.map((server) => {
+    const list = /** @type {Awaited<ReturnType<typeof measure>>[]} */ (runs[server]);
+    const m = (/** @type {"rss" | "heap" | "external"} */ k) =>
+      Math.round(median(list.map((x) => x[k])) ?? Number.NaN);
+    const row = {
+      server,
+      connections: Math.min(...list.map((x) => x.connections)),
+      rounds,
+      rssPerConnection: m("rss"),
+      heapPerConnection: m("heap"),
+      externalPerConnection: m("external"),
+      rssRounds: list.map((x) => x.rss),
+      heapRounds: list.map((x) => x.heap),
+      rssMiB: list[0]?.rssMiB,
+      serverErrors: list.at(-1)?.serverErrors,
+    };
+    log(
+      `idle ${server}: ${row.rssPerConnection} B RSS, ${row.heapPerConnection} B heap per connection (rounds: RSS ${row.rssRounds.join(", ")}; heap ${row.heapRounds.join(", ")})`,
+    );
+    return row;
+  });
+  const [t, b] = rows;
+  log(
+    `idle Taurus / bare: RSS ${ratio(t?.rssPerConnection, b?.rssPerConnection)}, heap ${ratio(t?.heapPerConnection, b?.heapPerConnection)}`,
+  );
   return rows;
 }

@@ -8,14 +8,21 @@ import { FrameReader } from "./frame-reader";
 import type { BudgetAccount } from "./memory-budget";
 import {
   type ConnectionOptions,
+  type InboundLimiter,
   type ResolvedConnectionOptions,
-  resolveConnectionOptions,
+  sharedConnectionOptions,
 } from "./options";
 import { type Drop, dropReasonCode, type Fatal, type Keepalive, type Protocol } from "./protocol";
 import { SendQueue } from "./send-queue";
 import { CONTROL_KIND } from "./session/control";
 import type { SessionLink } from "./session/link";
-import { type ConnectionStats, countErrorCode, newConnectionStats } from "./stats";
+import {
+  type ConnectionStats,
+  countDropReason,
+  countErrorCode,
+  countErrorKind,
+  newConnectionStats,
+} from "./stats";
 import { sweeper } from "./sweeper";
 
 /**
@@ -27,6 +34,10 @@ let lastId = 0;
 const nextId = (): string => `${ID_PREFIX}-${(++lastId).toString(36)}`;
 
 const NO_FRAMES: Uint8Array[] = [];
+
+/** The connection a socket serves, on the socket itself: its listeners are shared, not closures. */
+const CONNECTION = Symbol("taurus.connection");
+type ServedSocket = ConnectionSocket & { [CONNECTION]?: Connection<unknown> };
 
 /** Why delivery is held (a bit each): `pause()`, a full send queue, an inbound limiter. */
 const HOLD_USER = 1;
@@ -81,6 +92,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   readonly maxMessageSize: number;
 
   private readonly options: ResolvedConnectionOptions;
+  /** The `inboundLimiter` option: per connection, outside the options shared by every connection alike. */
+  private readonly limiter: InboundLimiter | undefined;
   private readonly reader: FrameReader<M>;
   private readonly queue: SendQueue;
   private currentState: ConnectionState = "open";
@@ -117,23 +130,29 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    */
   constructor(socket: ConnectionSocket, protocol: Protocol<M>, options: ConnectionOptions = {}) {
     super();
-    this.options = resolveConnectionOptions(options, protocol.maxMessageSize);
-    this.id = this.options.id ?? nextId();
+    this.options = sharedConnectionOptions(options, protocol.maxMessageSize);
+    this.limiter = options.inboundLimiter;
+    this.id = options.id ?? nextId();
     this.protocol = protocol;
     this.socket = socket;
     this.maxMessageSize = this.options.maxMessageSize;
     this.reader = new FrameReader(protocol, this.maxMessageSize);
-    this.queue = new SendQueue(
-      socket,
-      this.options.writeHighWaterMark,
-      this.onFlushed,
-      this.onQueueEmpty,
-    );
+    this.queue = new SendQueue(socket, this.options.writeHighWaterMark, this);
 
-    socket.on("data", this.onData);
-    socket.on("end", this.onEnd);
-    socket.on("error", this.onSocketError);
-    socket.on("close", this.onSocketClose);
+    const served = socket as ServedSocket;
+    if (served[CONNECTION] === undefined) {
+      served[CONNECTION] = this as Connection<unknown>;
+      socket.on("data", Connection.socketData);
+      socket.on("end", Connection.socketEnd);
+      socket.on("error", Connection.socketError);
+      socket.on("close", Connection.socketClose);
+    } else {
+      // A socket that already served a connection: listeners of this one's own, as before.
+      socket.on("data", (chunk: Buffer) => this.onData(chunk));
+      socket.on("end", () => this.onEnd());
+      socket.on("error", (err: Error) => this.onSocketError(err));
+      socket.on("close", () => this.onSocketClose());
+    }
     if (socket.connecting) socket.once("connect", () => this.onConnect());
     else process.nextTick(Connection.connected, this);
     const o = this.options;
@@ -444,7 +463,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
 
   private countError(code: ErrorCode): void {
     const kind = ErrorCodes[code];
-    this.stats.errors[kind]++;
+    countErrorKind(this.stats, kind);
     countErrorCode(this.stats, code);
     this.options.metrics?.error(kind, code);
   }
@@ -459,11 +478,28 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     conn.release(HOLD_RATE);
   }
 
+  // Socket listeners shared by every connection: the socket carries its connection.
+  private static readonly socketData = function (this: ServedSocket, chunk: Buffer): void {
+    this[CONNECTION]?.onData(chunk);
+  };
+
+  private static readonly socketEnd = function (this: ServedSocket): void {
+    this[CONNECTION]?.onEnd();
+  };
+
+  private static readonly socketError = function (this: ServedSocket, err: Error): void {
+    this[CONNECTION]?.onSocketError(err);
+  };
+
+  private static readonly socketClose = function (this: ServedSocket): void {
+    this[CONNECTION]?.onSocketClose();
+  };
+
   private onConnect(): void {
     if (this.currentState !== "closed") this.emit("connect");
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  private onData(chunk: Buffer): void {
     // After a close with a farewell, the socket lingers: what the peer still sends is discarded.
     if (this.currentState === "closed") return;
     this.stats.bytesIn += chunk.length;
@@ -474,7 +510,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (this.account && (this.currentState as ConnectionState) !== "closed") {
       this.account.set(this.heldBytes);
     }
-  };
+  }
 
   /** Decodes and emits buffered frames until none is complete, or delivery is held or the connection closed. */
   private deliver(): void {
@@ -482,7 +518,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     let progressed = false;
     try {
       const reader = this.reader;
-      const limiter = this.options.inboundLimiter;
+      const limiter = this.limiter;
       while (this.holds === 0 && this.currentState !== "closed") {
         const available = reader.buffered;
         if (available === 0) break;
@@ -595,8 +631,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private onDrop(drop: Drop): void {
     if (drop.continues === true) return; // the rest of a drop already reported
     const code = dropReasonCode(drop.reason);
-    this.stats.drops[drop.reason]++;
-    this.stats.errors.protocol++;
+    countDropReason(this.stats, drop.reason);
+    countErrorKind(this.stats, "protocol");
     countErrorCode(this.stats, code);
     this.options.metrics?.error("protocol", code);
     publishDrop(this as Connection<unknown>, drop.reason, code, drop.consumed);
@@ -620,11 +656,11 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     );
   }
 
-  private readonly onEnd = (): void => {
+  private onEnd(): void {
     if (this.currentState === "closed") return;
     this.peerEnded = true;
     if (this.holds === 0 && !this.delivering) this.deliver();
-  };
+  }
 
   /** Runs once the peer has ended and every complete frame was delivered. */
   private finishInbound(): void {
@@ -647,11 +683,11 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     else void this.end();
   }
 
-  private readonly onSocketError = (err: Error): void => {
+  private onSocketError(err: Error): void {
     this.fail(new TaurusError("SOCKET", err.message, { cause: err }));
-  };
+  }
 
-  private readonly onSocketClose = (): void => {
+  private onSocketClose(): void {
     // A clean close can come while complete frames still wait for a paused
     // consumer: deliver them first, then finish (see finishInbound).
     if (!this.closeError && this.peerEnded && !this.peerEndHandled && this.reader.buffered > 0) {
@@ -659,18 +695,26 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       return;
     }
     this.finish();
-  };
+  }
 
-  private readonly onFlushed = (messages: number, bytes: number): void => {
+  /**
+   * The send queue handed `messages` frames of `bytes` bytes to the socket.
+   * @internal
+   */
+  queueFlushed(messages: number, bytes: number): void {
     this.stats.messagesOut += messages;
     this.stats.bytesOut += bytes;
     // Frames go to the socket only while it is under its high-water mark: progress.
     this.writeBlockedSince = -1;
     this.options.metrics?.messagesSent(messages, bytes);
     if (this.account) this.account.set(this.heldBytes);
-  };
+  }
 
-  private readonly onQueueEmpty = (): void => {
+  /**
+   * The send queue has nothing left to hand to the socket.
+   * @internal
+   */
+  queueEmptied(): void {
     if (this.currentState === "closing") {
       this.socket.end();
       return;
@@ -685,16 +729,16 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       this.waitingSocketDrain = true;
       this.socketDrain ??= () => {
         this.waitingSocketDrain = false;
-        if (this.queue.length === 0) this.onQueueEmpty();
+        if (this.queue.length === 0) this.queueEmptied();
       };
       this.socket.once("drain", this.socketDrain);
     }
-  };
+  }
 
   private fail(error: TaurusError): void {
     if (this.closeError || this.currentState === "closed") return;
     this.closeError = error;
-    this.stats.errors[error.kind]++;
+    countErrorKind(this.stats, error.kind);
     countErrorCode(this.stats, error.code);
     this.options.metrics?.error(error.kind, error.code);
     if (this.listenerCount("error") > 0) this.emit("error", error);

@@ -184,7 +184,10 @@ export interface InboundLimiter {
 /** What a full send queue does; see {@link ConnectionOptions.slowConsumerPolicy}. */
 export type SlowConsumerPolicy = "reject" | "disconnect";
 
-/** @internal Options with every default applied. */
+/**
+ * @internal Options with every default applied: the part that connections
+ * created alike share (the per-connection `inboundLimiter` and `id` are not in it).
+ */
 export interface ResolvedConnectionOptions {
   maxMessageSize: number;
   sendQueueSize: number;
@@ -196,11 +199,58 @@ export interface ResolvedConnectionOptions {
   writeHighWaterMark: number;
   slowConsumerPolicy: SlowConsumerPolicy;
   pauseOnFullQueue: boolean;
-  inboundLimiter: InboundLimiter | undefined;
   memoryBudget: MemoryBudget | undefined;
   farewell: FarewellHook | undefined;
-  id: string | undefined;
   metrics: ConnectionMetricsSink | undefined;
+}
+
+/** The last options resolved, and what they were resolved from: reused while they match. */
+let last:
+  | { from: ConnectionOptions; protocolMax: number; resolved: ResolvedConnectionOptions }
+  | undefined;
+
+/** The options that a resolution depends on (all but `inboundLimiter` and `id`). */
+const SHARED_KEYS = [
+  "maxMessageSize",
+  "sendQueueSize",
+  "sendQueueBytes",
+  "idleTimeout",
+  "frameTimeout",
+  "writeTimeout",
+  "firstByteTimeout",
+  "writeHighWaterMark",
+  "slowConsumerPolicy",
+  "pauseOnFullQueue",
+  "memoryBudget",
+  "farewell",
+  "metrics",
+] as const satisfies readonly (keyof ConnectionOptions)[];
+
+/**
+ * @internal `resolveConnectionOptions`, reusing the last result when every
+ * option it depends on is the same (by value, or by identity for objects):
+ * the connections a server creates alike share one resolved object.
+ */
+export function sharedConnectionOptions(
+  options: ConnectionOptions,
+  protocolMax: number,
+): ResolvedConnectionOptions {
+  const prev = last;
+  if (prev !== undefined && prev.protocolMax === protocolMax) {
+    let same = true;
+    for (const key of SHARED_KEYS) {
+      if (options[key] !== prev.from[key]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return prev.resolved;
+  }
+  const resolved = resolveConnectionOptions(options, protocolMax);
+  const from: ConnectionOptions = {};
+  for (const key of SHARED_KEYS) (from as Record<string, unknown>)[key] = options[key];
+  last = { from, protocolMax, resolved: Object.freeze(resolved) };
+  return resolved;
 }
 
 /**
@@ -284,10 +334,8 @@ export function resolveConnectionOptions(
       "disconnect",
     ] as const),
     pauseOnFullQueue: options.pauseOnFullQueue === true,
-    inboundLimiter: options.inboundLimiter,
     memoryBudget: options.memoryBudget,
     farewell: options.farewell,
-    id: options.id,
     metrics: options.metrics,
   };
 }

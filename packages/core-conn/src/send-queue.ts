@@ -14,8 +14,23 @@ function flushScheduled(): void {
 /** Batches of at most this many bytes are concatenated into one write; larger ones are written as they are. */
 const COALESCE_BYTES = 64 * 1024;
 
+/**
+ * A batch whose entries average at least this many bytes is handed to the socket as one
+ * `writev` (cork, writes, uncork) rather than copied into one buffer: copying large frames
+ * costs more than the socket's bookkeeping per entry.
+ */
+const WRITEV_MIN_AVERAGE = 1024;
+
 /** The queue whose `pushEncoded` is running the protocol's `encodeInto`, to refuse re-entrant sends. */
 let encodingQueue: SendQueue | undefined;
+
+/** Who a {@link SendQueue} reports to (its connection): methods, not a closure per queue. @internal */
+export interface QueueOwner {
+  /** `messages` frames of `bytes` bytes were handed to the socket. */
+  queueFlushed(messages: number, bytes: number): void;
+  /** Nothing is left to hand to the socket. */
+  queueEmptied(): void;
+}
 
 /**
  * A bounded queue of encoded frames in front of a socket, flushed with
@@ -53,8 +68,7 @@ export class SendQueue {
   constructor(
     private readonly socket: Writable,
     private readonly highWaterMark: number,
-    private readonly onFlushed: (messages: number, bytes: number) => void,
-    private readonly onEmpty: () => void,
+    private readonly owner: QueueOwner,
   ) {}
 
   /** Messages waiting to be handed to the socket. */
@@ -163,7 +177,7 @@ export class SendQueue {
     else this.frames.length = 0;
     this.head = 0;
     this.runCounts = undefined;
-    this.onEmpty();
+    this.owner.queueEmptied();
   }
 
   private schedule(): void {
@@ -215,7 +229,7 @@ export class SendQueue {
     socket.write(socket.writableLength > 0 ? ownCopy(view) : view);
     this.messages -= count;
     this.bytes -= view.length;
-    this.onFlushed(count, view.length);
+    this.owner.queueFlushed(count, view.length);
   }
 
   /** Moves the open run into `frames`, to keep its place before what comes next. */
@@ -267,8 +281,19 @@ export class SendQueue {
         }
       }
     }
-    if (end - this.head === 1) {
+    const count = end - this.head;
+    if (count === 1) {
       socket.write(first);
+    } else if (size >= count * WRITEV_MIN_AVERAGE) {
+      // Large entries: one writev of them as they are, instead of a copy into one batch.
+      // A slab's bytes go out only to a socket that writes at once (see writeRun).
+      const own = socket.writableLength > 0;
+      socket.cork();
+      for (let i = this.head; i < end; i++) {
+        const frame = frames[i] as Uint8Array;
+        socket.write(own && inSlab(frame) ? ownCopy(frame) : frame);
+      }
+      socket.uncork();
     } else {
       const batch = Buffer.allocUnsafe(size);
       let offset = 0;
@@ -288,7 +313,7 @@ export class SendQueue {
     }
     this.messages -= messages;
     this.bytes -= size;
-    this.onFlushed(messages, size);
+    this.owner.queueFlushed(messages, size);
   }
 }
 

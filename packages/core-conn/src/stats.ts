@@ -38,7 +38,33 @@ export function countErrorCode(stats: ConnectionStats, code: string): void {
   stats.errorsByCode = byCode;
 }
 
-/** @internal */
+/** Shared zero counts by kind and by drop reason, until a connection's first error or drop. */
+const NO_KINDS: Readonly<Record<ErrorKind, number>> = Object.freeze({
+  connection: 0,
+  protocol: 0,
+  system: 0,
+  buffer: 0,
+});
+const NO_DROPS: Readonly<Record<DropReason, number>> = Object.freeze({
+  invalid_format: 0,
+  checksum: 0,
+  too_large: 0,
+  malformed_body: 0,
+});
+
+/** @internal Counts an error of `kind` in `stats.errors` (copied from the shared zeros on the first one). */
+export function countErrorKind(stats: ConnectionStats, kind: ErrorKind): void {
+  if (stats.errors === NO_KINDS) stats.errors = { ...NO_KINDS };
+  stats.errors[kind]++;
+}
+
+/** @internal Counts a drop for `reason` in `stats.drops` (copied from the shared zeros on the first one). */
+export function countDropReason(stats: ConnectionStats, reason: DropReason): void {
+  if (stats.drops === NO_DROPS) stats.drops = { ...NO_DROPS };
+  stats.drops[reason]++;
+}
+
+/** @internal A connection's counters; the error and drop counts are shared zeros until the first one. */
 export function newConnectionStats(): ConnectionStats {
   return {
     messagesIn: 0,
@@ -46,8 +72,8 @@ export function newConnectionStats(): ConnectionStats {
     messagesOut: 0,
     bytesIn: 0,
     bytesOut: 0,
-    errors: { connection: 0, protocol: 0, system: 0, buffer: 0 },
+    errors: NO_KINDS as Record<ErrorKind, number>,
     errorsByCode: NO_ERRORS,
-    drops: { invalid_format: 0, checksum: 0, too_large: 0, malformed_body: 0 },
+    drops: NO_DROPS as Record<DropReason, number>,
   };
 }

@@ -2,11 +2,13 @@
  * `zlib.crc32` when the runtime is Node (found without a static import, so the
  * browser build has no `node:zlib`); `undefined` elsewhere, where the table serves all sizes.
  */
-const zlibCrc32: ((data: Uint8Array) => number) | undefined =
+const zlibCrc32: ((data: Uint8Array, value?: number) => number) | undefined =
   typeof process === "object"
     ? (
         process as {
-          getBuiltinModule?: (id: "zlib") => { crc32?: (data: Uint8Array) => number } | undefined;
+          getBuiltinModule?: (
+            id: "zlib",
+          ) => { crc32?: (data: Uint8Array, value?: number) => number } | undefined;
         }
       ).getBuiltinModule?.("zlib")?.crc32
     : undefined;
@@ -16,7 +18,7 @@ const zlibCrc32: ((data: Uint8Array) => number) | undefined =
  * cost (a native call plus a view over the range) dominates small frames. Measured with
  * `codec.bench.ts`: the crossover is near 256 bytes.
  */
-const NATIVE_THRESHOLD = 192;
+export const NATIVE_THRESHOLD = 192;
 
 /** Slicing-by-8 tables of CRC-32/IEEE (reflected polynomial 0xEDB88320). */
 const TABLE = buildTable();
@@ -44,11 +46,12 @@ function buildTable(): Int32Array {
  * @param bytes - the bytes
  * @param start - the first index
  * @param end - one past the last index
+ * @param value - the CRC of the bytes before `start`, to continue it (default 0: none)
  * @returns the CRC as an unsigned 32-bit integer
  */
-export function crc32Table(bytes: Uint8Array, start: number, end: number): number {
+export function crc32Table(bytes: Uint8Array, start: number, end: number, value = 0): number {
   const t = TABLE;
-  let c = -1;
+  let c = ~value;
   let i = start;
   for (; i + 8 <= end; i += 8) {
     c ^=
@@ -101,4 +104,20 @@ export function crc32(bytes: Uint8Array, start: number, end: number): number {
   return end - start < NATIVE_THRESHOLD
     ? crc32Table(bytes, start, end)
     : crc32Native(bytes, start, end);
+}
+
+/**
+ * Continues `value`, the CRC-32/IEEE of some bytes, over the whole of `bytes`, as if they
+ * followed: `crc32Continue(b, crc32(a)) === crc32(a + b)`. Large arrays go to `zlib.crc32`
+ * with no view to create (the array is passed as it is); small ones to the table.
+ *
+ * @param bytes - the bytes that follow (any `Uint8Array`, a view included)
+ * @param value - the CRC of the bytes before them
+ * @returns the CRC as an unsigned 32-bit integer
+ */
+export function crc32Continue(bytes: Uint8Array, value: number): number {
+  if (zlibCrc32 === undefined || bytes.length < NATIVE_THRESHOLD) {
+    return crc32Table(bytes, 0, bytes.length, value);
+  }
+  return zlibCrc32(bytes, value) >>> 0;
 }

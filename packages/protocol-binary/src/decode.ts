@@ -6,7 +6,7 @@ import {
   resyncToMagic,
 } from "@taurus/core-conn/codec";
 import { BINARY_FRAME_OVERHEAD, BINARY_HEADER_SIZE, MAGIC_0, MAGIC_1 } from "./constants";
-import { crc32 } from "./crc32";
+import { crc32Continue, crc32Table, NATIVE_THRESHOLD } from "./crc32";
 import type { BinaryMessage } from "./message";
 
 function u32(b: Buffer, i: number): number {
@@ -52,10 +52,20 @@ export function decodeBinary(
   if (available < frameSize) return NEED_MORE;
   const dataStart = start + BINARY_HEADER_SIZE;
   const crcAt = dataStart + length;
-  if (crc32(buffer, start, crcAt) !== u32(buffer, crcAt)) {
-    return drop(frameSize, "checksum", "CRC-32 mismatch");
+  let data: Uint8Array;
+  if (length < NATIVE_THRESHOLD) {
+    if (crc32Table(buffer, start, crcAt) !== u32(buffer, crcAt)) {
+      return drop(frameSize, "checksum", "CRC-32 mismatch");
+    }
+    data = copyBytes(buffer, dataStart, crcAt);
+  } else {
+    // The data is copied first, then checked where it now is: the copy is a whole array, so
+    // zlib.crc32 needs no view over the buffer (one CRC pass, one copy).
+    data = copyBytes(buffer, dataStart, crcAt);
+    if (crc32Continue(data, crc32Table(buffer, start, dataStart)) !== u32(buffer, crcAt)) {
+      return drop(frameSize, "checksum", "CRC-32 mismatch");
+    }
   }
-  const data = copyBytes(buffer, dataStart, crcAt);
   return {
     kind: "message",
     message: {

@@ -1,6 +1,6 @@
 import { allocBytes, TaurusError, writeU32 } from "@taurus/core-conn/codec";
 import { BINARY_FRAME_OVERHEAD, BINARY_HEADER_SIZE, MAGIC_0, MAGIC_1 } from "./constants";
-import { crc32 } from "./crc32";
+import { crc32Continue, crc32Table } from "./crc32";
 import type { BinaryMessage } from "./message";
 
 const U32_MAX = 0xffffffff;
@@ -60,8 +60,10 @@ export function writeBinaryFrame(message: BinaryMessage, target: Buffer, offset:
   writeU32(target, message.sequence, offset + 7);
   writeU32(target, length, offset + 11);
   target.set(data, offset + BINARY_HEADER_SIZE);
-  const crcAt = offset + BINARY_HEADER_SIZE + length;
-  writeU32(target, crc32(target, offset, crcAt), crcAt);
+  const dataAt = offset + BINARY_HEADER_SIZE;
+  const crcAt = dataAt + length;
+  // The header from the table, then the data from the message's own array: no view to create.
+  writeU32(target, crc32Continue(data, crc32Table(target, offset, dataAt)), crcAt);
   return BINARY_FRAME_OVERHEAD + length;
 }
 

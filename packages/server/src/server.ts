@@ -160,6 +160,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   private readonly options: ResolvedServerOptions;
   private readonly handler: ServerHandler<M>;
   private readonly sessions = new Map<string, Session<M>>();
+  /** The per-address pass of each connection that holds one (per-address limits). */
+  private readonly passes = new Map<string, AddressPass>();
   private readonly guard: AddressGuard | undefined;
   private readonly accepts: AcceptQueue<AddressPass | undefined>;
   private readonly sink: ConnectionMetricsSink;
@@ -731,25 +733,52 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       o.handshakeTimeout,
     );
     this.sessions.set(conn.id, session);
+    if (pass) this.passes.set(conn.id, pass);
     this.sessionManager?.watch(conn, session);
     metrics.connectionOpened();
-    conn.on("drop", (error) => this.report(error, conn));
-    conn.on("end", () => {
-      void session.idle().then(() => conn.end());
-    });
-    conn.on("close", (error) => {
-      this.sessions.delete(conn.id);
-      if (this.sessionManager?.awaiting(conn) === undefined) this.rooms.forget(conn);
-      else this.away.set(conn.id, conn);
-      session.dispose();
-      pass?.release();
-      metrics.connectionClosed();
-      if (error) this.report(error, conn);
-      this.safely(() => this.handler.onClose?.(conn, error), conn);
-    });
+    // Listeners shared by every connection (`this` is the connection): no closures per connection.
+    conn.on("drop", this.connDrop);
+    conn.on("end", this.connEnd);
+    conn.on("close", this.connClose);
     session.start();
     this.emit("connection", conn);
   };
+
+  /** A connection dropped inbound bytes. */
+  private readonly connDrop = ((server: TaurusServer<M>) =>
+    function (this: Connection<M>, error: TaurusError): void {
+      server.report(error, this);
+    })(this);
+
+  /** A connection's peer ended: its handlers finish, then it ends. */
+  private readonly connEnd = ((server: TaurusServer<M>) =>
+    function (this: Connection<M>): void {
+      const session = server.sessions.get(this.id);
+      void (session ? session.idle() : Promise.resolve()).then(() => this.end());
+    })(this);
+
+  /** A connection closed: forget it everywhere, then tell the handler. */
+  private readonly connClose = ((server: TaurusServer<M>) =>
+    function (this: Connection<M>, error: TaurusError | undefined): void {
+      server.closed(this, error);
+    })(this);
+
+  private closed(conn: Connection<M>, error: TaurusError | undefined): void {
+    const session = this.sessions.get(conn.id);
+    this.sessions.delete(conn.id);
+    // A session whose client is away keeps the connection's rooms (see `away`).
+    if (this.sessionManager?.awaiting(conn) === undefined) this.rooms.forget(conn);
+    else this.away.set(conn.id, conn);
+    session?.dispose();
+    const pass = this.passes.get(conn.id);
+    if (pass) {
+      this.passes.delete(conn.id);
+      pass.release();
+    }
+    this.metrics.connectionClosed();
+    if (error) this.report(error, conn);
+    this.safely(() => this.handler.onClose?.(conn, error), conn);
+  }
 
   /** Refuses a socket: counted, reported, told why (when the handler has a farewell), closed at once. */
   private refuse(socket: ConnectionSocket, why: string): void {

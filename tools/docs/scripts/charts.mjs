@@ -51,6 +51,8 @@ const NAMES = {
   "taurus-json": "Taurus JSON",
   "raw-binary": "raw node:net (binary)",
   "raw-json": "raw node:net (JSON)",
+  "bare-echo": "bare node:net (nothing per socket)",
+  "cafe-echo": "hand-written CAFE echo",
   ws: "ws",
 };
 const name = (s) => NAMES[s] ?? s;
