@@ -1,4 +1,5 @@
 import { type Protocol, TaurusError } from "@taurus/core-conn/codec";
+import type { WebSessionOptions } from "./session-options";
 
 /** Default milliseconds before the first reconnection attempt (100 ms); doubled each time. */
 export const DEFAULT_RETRY_DELAY = 100;
@@ -82,10 +83,22 @@ export interface WebClientOptions<M> {
   correlation?: Correlation<M>;
   /** The WebSocket class. @defaultValue `globalThis.WebSocket` */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Ask the server for a session on each connection (`true`, or the options):
+   * every message accepted by `send()` in either direction is delivered
+   * exactly once and in order across broken WebSockets, within the server's
+   * resume window (see docs/DELIVERY.md). A server without sessions refuses
+   * and the client carries on without one (`sessionUnavailable`). Needs a
+   * protocol with control frames (both Taurus protocols have them).
+   * @defaultValue `false`
+   */
+  session?: boolean | WebSessionOptions;
 }
 
 /** @internal */
-export type ResolvedWebClientOptions<M> = Required<Omit<WebClientOptions<M>, "WebSocket">> & {
+export type ResolvedWebClientOptions<M> = Required<
+  Omit<WebClientOptions<M>, "WebSocket" | "session">
+> & {
   WebSocket: WebSocketConstructor;
 };
 

@@ -1,0 +1,269 @@
+// Sessions in the browser client when they cannot go on: a silent server, a server restarted
+// with the in-memory store, a resume window passed, a full retransmit buffer, close(); each
+// reported with its counts, never silently. And a session over the JSON protocol.
+import type { Connection } from "@taurus/core-conn";
+import type { BinaryMessage } from "@taurus/protocol-binary";
+import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
+import { createServer, type TaurusServer } from "@taurus/server";
+import { attachWebSocket } from "@taurus/transport-ws";
+import { describe, expect, it } from "vitest";
+import { WebSocket, WebSocketServer } from "ws";
+import { createWebClient } from "./client";
+import type { WebSocketConstructor } from "./options";
+import {
+  binary,
+  msg,
+  onCleanup,
+  client as startClient,
+  startCutProxy,
+  startEcho,
+  until,
+} from "./test-helpers";
+
+const text = (m: BinaryMessage): string => Buffer.from(m.data).toString();
+/** Sessions whose acknowledgements wait: counts stay visible in the reports. */
+const slowAcks = { ackInterval: 60_000, ackEvery: 1000 };
+
+/** The server's live connection of the latest session. */
+function track<M>(server: TaurusServer<M>): { conn: Connection<M> | undefined } {
+  const live: { conn: Connection<M> | undefined } = { conn: undefined };
+  server.on("sessionStarted", (_info, conn) => {
+    live.conn = conn;
+  });
+  server.on("sessionResumed", (_info, conn) => {
+    live.conn = conn;
+  });
+  return live;
+}
+
+describe("WebClient sessions lost", () => {
+  it("reports sessionLost with its counts when the server restarted with the in-memory store", async () => {
+    const atFirst: string[] = [];
+    const first = await startEcho(0, {
+      sessions: slowAcks,
+      handler: { onMessage: (_c, m) => void atFirst.push(text(m)) },
+    });
+    const live = track(first.server);
+    const c = startClient(first.url, { session: slowAcks });
+    const got: string[] = [];
+    c.on("message", (m) => got.push(text(m)));
+    const lost: unknown[] = [];
+    c.on("sessionLost", (info) => lost.push(info));
+    const sessions: boolean[] = [];
+    c.on("session", (info) => sessions.push(info.resumed));
+    await c.connect();
+    await until(() => live.conn !== undefined, { what: "the session" });
+    for (const t of ["a", "b", "c"]) live.conn?.send(msg(1, t));
+    c.send(msg(1, "x"));
+    c.send(msg(1, "y"));
+    await until(() => got.length === 3 && atFirst.length === 2, { what: "both ways" });
+    await first.server.close();
+    await until(() => c.state === "reconnecting", { what: "the client away" });
+    c.send(msg(1, "while away"));
+    const request = c.request(msg(0, "question", 2), { timeout: 10_000 });
+    const atSecond: string[] = [];
+    await startEcho(first.port, {
+      sessions: true,
+      handler: { onMessage: (_c, m) => void atSecond.push(text(m)) },
+    });
+    await expect(request).rejects.toMatchObject({ code: "CONNECTION_CLOSED" });
+    await until(() => lost.length === 1, { what: "sessionLost", timeout: 10_000 });
+    // x, y (processed, never acknowledged), and what was sent while away: not sent again.
+    expect(lost[0]).toMatchObject({ reason: "unknown", received: 3, unacknowledged: 4 });
+    // A new session follows; the client carries on in it.
+    await until(() => sessions.length === 2, { what: "the new session" });
+    expect(sessions).toEqual([false, false]);
+    c.send(msg(1, "after"));
+    await until(() => atSecond.length === 1, { what: "after" });
+    expect(atSecond).toEqual(["after"]);
+  });
+
+  it("reports sessionLost on both sides when the client comes back after the resume window", async () => {
+    const atServer: string[] = [];
+    const { server, port } = await startEcho(0, {
+      sessions: { resumeWindow: 50, ...slowAcks },
+      handler: { onMessage: (_c, m) => void atServer.push(text(m)) },
+    });
+    const serverLost: unknown[] = [];
+    server.on("sessionLost", (info) => serverLost.push(info));
+    const live = track(server);
+    const proxy = await startCutProxy(port);
+    const c = startClient(proxy.url, { session: slowAcks });
+    const got: string[] = [];
+    c.on("message", (m) => got.push(text(m)));
+    const lost: unknown[] = [];
+    c.on("sessionLost", (info) => lost.push(info));
+    await c.connect();
+    await until(() => live.conn !== undefined, { what: "the session" });
+    for (const t of ["a", "b", "c"]) live.conn?.send(msg(1, t));
+    c.send(msg(1, "x"));
+    c.send(msg(1, "y"));
+    await until(() => got.length === 3 && atServer.length === 2, { what: "both ways" });
+    proxy.hold(true);
+    expect(proxy.cut()).toBe(1);
+    await until(() => serverLost.length === 1, { what: "expired on the server" });
+    expect(serverLost[0]).toMatchObject({ reason: "expired", unacknowledged: 3, received: 2 });
+    c.send(msg(1, "while away"));
+    proxy.hold(false);
+    await until(() => lost.length === 1, { what: "sessionLost", timeout: 10_000 });
+    expect(lost[0]).toMatchObject({ reason: "unknown", received: 3, unacknowledged: 3 });
+    c.send(msg(1, "after"));
+    await until(() => atServer.length === 3, { what: "after" });
+    expect(atServer).toEqual(["x", "y", "after"]);
+  });
+
+  it("reports a full retransmit buffer as lost (overflow), then starts a new session", async () => {
+    const atServer: string[] = [];
+    const { url } = await startEcho(0, {
+      sessions: slowAcks,
+      handler: { onMessage: (_c, m) => void atServer.push(text(m)) },
+    });
+    const c = startClient(url, { session: { maxBufferedMessages: 3 } });
+    const lost: unknown[] = [];
+    c.on("sessionLost", (info) => lost.push(info));
+    let sessions = 0;
+    c.on("session", () => sessions++);
+    await c.connect();
+    for (const t of ["1", "2", "3", "4"]) c.send(msg(1, t));
+    expect(lost).toEqual([expect.objectContaining({ reason: "overflow", unacknowledged: 4 })]);
+    await until(() => sessions === 2, { what: "a new session" });
+    c.send(msg(1, "after"));
+    await until(() => atServer.includes("after"), { what: "after" });
+    expect(atServer).toEqual(["1", "2", "3", "after"]);
+  });
+
+  it("close() ends the session (sessionLost closed) and reports what it gave up", async () => {
+    const atServer: string[] = [];
+    const { url } = await startEcho(0, {
+      sessions: slowAcks,
+      handler: { onMessage: (_c, m) => void atServer.push(text(m)) },
+    });
+    const c = startClient(url, { session: true });
+    const lost: unknown[] = [];
+    c.on("sessionLost", (info) => lost.push(info));
+    await c.connect();
+    c.send(msg(1, "x"));
+    const request = c.request(msg(0, "unanswered", 2));
+    await until(() => atServer.length === 2, { what: "both handled" });
+    const report = await c.close();
+    expect(report).toEqual({ discarded: 0, rejectedRequests: 1 });
+    await expect(request).rejects.toMatchObject({ code: "CONNECTION_CLOSED" });
+    expect(lost).toEqual([
+      expect.objectContaining({ reason: "closed", unacknowledged: 2, received: 0 }),
+    ]);
+    expect(await c.close()).toBe(report);
+
+    // Never connected: what waited is discarded and counted; no session to report.
+    const away = startClient("ws://127.0.0.1:1/", { session: true });
+    away.on("sessionLost", (info) => lost.push(info));
+    away.send(msg(1, "a"));
+    away.send(msg(1, "b"));
+    expect(await away.close()).toEqual({ discarded: 2, rejectedRequests: 0 });
+    expect(lost).toHaveLength(1);
+  });
+
+  it("refuses to buffer past the session's bound before the session is granted", () => {
+    const c = startClient("ws://127.0.0.1:1/", { session: { maxBufferedMessages: 2 } });
+    c.send(msg(1));
+    c.send(msg(2));
+    expect(() => c.send(msg(3))).toThrow(expect.objectContaining({ code: "SEND_QUEUE_FULL" }));
+    expect(c.queued).toBe(2);
+  });
+
+  it("checks the session option", () => {
+    const noControl = { ...binary, control: undefined };
+    for (const session of [{ ackEvery: 0 }, { helloTimeout: 1.5 }, "yes"]) {
+      expect(() => startClient("ws://x/", { session: session as never })).toThrow(
+        expect.objectContaining({ code: "INVALID_OPTION" }),
+      );
+    }
+    expect(() => startClient("ws://x/", { session: true, protocol: noControl })).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", option: "session" }),
+    );
+  });
+});
+
+describe("WebClient session hello", () => {
+  it("carries on without a session when the server says nothing: one hello, then the data", async () => {
+    const silent = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+    onCleanup(() => new Promise((resolve) => silent.close(resolve)));
+    const frames: Buffer[] = [];
+    silent.on("connection", (ws) => ws.on("message", (d) => frames.push(d as Buffer)));
+    await new Promise((resolve) => silent.once("listening", resolve));
+    const port = (silent.address() as { port: number }).port;
+    const c = startClient(`ws://127.0.0.1:${port}/`, {
+      session: { helloTimeout: 100 },
+      heartbeatInterval: 0,
+    });
+    const why: string[] = [];
+    c.on("sessionUnavailable", (reason) => why.push(reason));
+    c.send(msg(9, "data"));
+    await c.connect();
+    expect(why).toEqual(["silent"]);
+    await until(() => frames.length === 2, { what: "hello and data" });
+    const [hello, data] = frames as [Buffer, Buffer];
+    expect(hello.readUInt32BE(3)).toBe(0xffffffff); // the control type
+    expect(hello.readUInt32BE(7)).toBe(3); // hello
+    const payload = JSON.parse(
+      hello.subarray(15, 15 + hello.readUInt32BE(11)).toString(),
+    ) as Record<string, unknown>;
+    expect(payload).toMatchObject({ v: 1, received: 0, fresh: true });
+    expect(payload.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(data.readUInt32BE(3)).toBe(1);
+    expect(data.readUInt32BE(7)).toBe(9);
+  });
+
+  it("works over the JSON protocol: resumes after a destroyed connection, a request answered once", async () => {
+    const json = createJsonProtocol();
+    const atServer: string[] = [];
+    const server = createServer<JsonMessage>({
+      protocol: json,
+      sessions: true,
+      rateLimit: Number.POSITIVE_INFINITY,
+      shutdownTimeout: 1000,
+      handler: {
+        onMessage(conn, m) {
+          atServer.push(String(m.data?.text));
+          if (m.type === 2) conn.send({ ...m, type: 3, data: { text: "answer" } });
+        },
+      },
+    });
+    const transport = attachWebSocket(server);
+    const { port } = await transport.listen(0, "127.0.0.1");
+    onCleanup(() => server.close());
+    const live = track(server);
+    const line = (t: string, type = 1): JsonMessage => ({
+      type,
+      sequence: 1,
+      data: { text: t },
+      timestamp: 0n,
+    });
+    const c = createWebClient<JsonMessage>({
+      url: `ws://127.0.0.1:${port}/`,
+      protocol: json,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      session: true,
+      retryDelay: 20,
+      maxRetryDelay: 200,
+    });
+    onCleanup(() => c.close());
+    const got: string[] = [];
+    c.on("message", (m) => got.push(String(m.data?.text)));
+    const resumed: number[] = [];
+    c.on("session", (info) => info.resumed && resumed.push(info.replayed));
+    await c.connect();
+    await until(() => live.conn !== undefined, { what: "the session" });
+    const first = live.conn as Connection<JsonMessage>;
+    first.socket.destroy(new Error("cut"));
+    first.send(line("while away"));
+    c.send(line("from the page"));
+    const reply = await c.request(line("question", 2), { timeout: 10_000 });
+    expect(reply.data).toEqual({ text: "answer" });
+    await until(() => got.length === 1, { what: "the server's line" });
+    expect(got).toEqual(["while away"]);
+    expect(atServer).toEqual(["from the page", "question"]);
+    // Sent again on the new connection: at least the line sent after the cut.
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]).toBeGreaterThanOrEqual(1);
+  });
+});
