@@ -65,6 +65,9 @@ export class ChatSession<M> {
       address: { host: args.host, port: args.port },
       protocol: sniffing(codec.protocol, (spoken) => this.mismatch(spoken)),
       maxRetries: Number.POSITIVE_INFINITY,
+      // A dropped connection resumes where it stopped: nothing missed, nothing twice (a Go
+      // server has no sessions: the client notices and carries on without).
+      session: true,
       heartbeat: {
         interval: HEARTBEAT_INTERVAL,
         timeout: HEARTBEAT_TIMEOUT,
@@ -94,6 +97,16 @@ export class ChatSession<M> {
         },
         onError: (error) => this.failed(error),
       },
+    });
+    this.client.on("session", ({ resumed, replayed }) => {
+      if (resumed)
+        this.screen.show(`*** back on ${this.where}: nothing missed (${replayed} resent) ***`);
+    });
+    this.client.on("sessionLost", ({ unacknowledged }) => {
+      if (this.leaving) return;
+      const what =
+        unacknowledged > 0 ? `; ${unacknowledged} of your lines may not have arrived` : "";
+      this.screen.show(`*** the server lost our session: messages may be missing${what} ***`);
     });
     this.client.on("reconnecting", ({ attempt, delay, error }) => {
       if (this.leaving) return;

@@ -24,6 +24,8 @@ describe("chat-server configuration", () => {
       // 2 x 1000 peers at 320 KiB each at most (64 KiB frames).
       memoryBudget: 640 * 1024 * 1024,
       sendQueueBytes: 64 * 1024,
+      // Sessions on: a user away keeps name, rooms and what is said meanwhile for 2 min.
+      resumeWindow: 120_000,
       writeTimeout: 5000,
       frameTimeout: 10_000,
       noticeInterval: 1000,
@@ -67,6 +69,7 @@ describe("chat-server configuration", () => {
       inboundBytesPerSecond: Number.POSITIVE_INFINITY,
     });
     expect(parseConfig(["--trusted-proxies", ""], {})).toMatchObject({ trustedProxies: [] });
+    expect(parseConfig([], { CHAT_RESUME_WINDOW: "0" })).toMatchObject({ resumeWindow: 0 });
     expect(() => parseConfig(["--memory-budget", "lots"], {})).toThrow(/--memory-budget/);
     expect(() => parseConfig(["--trusted-proxies", "my-proxy"], {})).toThrow(/--trusted-proxies/);
     expect(() => parseConfig([], { CHAT_LOG_INTERVAL: "0" })).toThrow(/--log-interval/);

@@ -32,6 +32,8 @@ export interface Config {
   memoryBudget: number;
   /** Bytes each connection's send queue holds before sends to it are refused (SEND_QUEUE_FULL). */
   sendQueueBytes: number;
+  /** How long a user whose connection dropped keeps its session (issue 13); 0: no sessions. */
+  resumeWindow: number;
   /** A peer not reading for this long is closed (SLOW_CONSUMER); 0 disables. */
   writeTimeout: number;
   /** A frame must complete this long after its first byte; 0 disables. */
@@ -172,6 +174,12 @@ const SETTINGS = {
     def: "64KiB",
     help: "bytes each connection's send queue holds (64KiB, 1MiB...); keep max connections x this within --memory-budget",
     parse: byteSize,
+  },
+  "resume-window": {
+    env: "CHAT_RESUME_WINDOW",
+    def: "2m",
+    help: "a user whose connection drops keeps name, rooms and every message sent meanwhile (delivered once on return) for this long (0: no sessions)",
+    parse: duration,
   },
   "memory-budget": {
     env: "CHAT_MEMORY_BUDGET",
@@ -442,6 +450,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "h
     trustedProxies: read("trusted-proxies"),
     memoryBudget: read("memory-budget"),
     sendQueueBytes: read("send-queue-bytes"),
+    resumeWindow: read("resume-window"),
     writeTimeout: read("write-timeout"),
     frameTimeout: read("frame-timeout"),
     noticeInterval: read("notice-interval"),

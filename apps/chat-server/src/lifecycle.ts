@@ -92,8 +92,9 @@ const LISTED = 100;
  * --shutdown-timeout, then resets whoever is left (a reset, not a clean end, so that a
  * client knows it was cut off) and reports what each of them lost.
  *
- * With sessions (issue 13), this notice is where a resumable goodbye goes: a token and
- * the last sequence sent, so that the client resumes on another instance without a gap.
+ * Sessions (issue 13) live in this process's memory: they end with it, and each client
+ * learns on its next connection that its session was lost (what it sent since is kept).
+ * Resuming on another instance would need a shared session store (Redis).
  */
 export async function stopInstance(room: ChatRoom): Promise<StopSummary> {
   const notice = {

@@ -49,6 +49,20 @@ interface Speaker {
   send(chat: ChatMessage): void;
 }
 
+/**
+ * The servers' sessions: off with a resume window of 0. A session's buffer holds four
+ * send queues' worth of what is said while its user is away; past it the session is
+ * lost (the user rejoins and is told), never silently cut.
+ */
+function sessionOptions(config: Config) {
+  if (config.resumeWindow === 0) return false;
+  return {
+    resumeWindow: config.resumeWindow,
+    maxBufferedBytes: 4 * config.sendQueueBytes,
+    maxSessions: Number.isFinite(config.maxConnections) ? config.maxConnections : undefined,
+  };
+}
+
 /** The name `conn` holds, once it joined. */
 const holderOf = (conn: Connection<unknown>): Holder<Speaker> | undefined =>
   conn.attributes.get(HOLDER) as Holder<Speaker> | undefined;
@@ -74,6 +88,8 @@ export class ChatRoom {
   private sequence = 0;
   /** Names bound on this instance. */
   readonly names = new Names<Speaker>();
+  /** Users whose connection dropped, by session id, while their session waits for them. */
+  private readonly away = new Map<string, Holder<Speaker>>();
   /** Join and leave notices, coalesced. */
   private readonly notices: Notices;
   /** Repeated log lines (per code and connection) are counted, then summarised. */
@@ -125,6 +141,7 @@ export class ChatRoom {
         trusted: config.trustedProxies,
       },
       shutdownTimeout: config.shutdownTimeout,
+      sessions: sessionOptions(config),
     };
     this.json = createServer({
       ...options,
@@ -167,6 +184,9 @@ export class ChatRoom {
       ["binary", this.binary],
     ] as const) {
       server.on("acceptResumed", () => this.log.info("accepting again", { protocol }));
+      const s = server as TaurusServer<unknown>;
+      s.on("sessionResumed", (info, conn, previous) => this.resumed(info.id, conn, previous));
+      s.on("sessionLost", (info) => this.lost(info.id));
     }
   }
 
@@ -317,9 +337,10 @@ export class ChatRoom {
       this.tell(conn, encode, `cannot join: ${problem}`);
       return;
     }
+    // A resumed session moves the speaker to its new connection (see `resumed`).
     const speaker: Speaker = {
       conn: conn as Connection<unknown>,
-      send: (c) => conn.send(encode(c)),
+      send: (c) => (speaker.conn as Connection<M>).send(encode(c)),
     };
     const presented = chat.content.startsWith(RECLAIM)
       ? chat.content.slice(RECLAIM.length)
@@ -469,6 +490,14 @@ export class ChatRoom {
 
   private closed<M>(conn: Connection<M>, protocol: string, error: TaurusError | undefined): void {
     const holder = holderOf(conn);
+    const server = (protocol === "json" ? this.json : this.binary) as TaurusServer<unknown>;
+    const session = server.awaitingResume(conn as Connection<unknown>);
+    if (holder !== undefined && session !== undefined) {
+      // Away, not gone: the session keeps the name, the rooms and what is said meanwhile.
+      this.away.set(session, holder);
+      this.log.debug("away", { conn: conn.id, protocol, name: holder.name, reason: error?.code });
+      return;
+    }
     if (this.throttle.admit("disconnected")) {
       this.log.info("disconnected", {
         conn: conn.id,
@@ -480,9 +509,37 @@ export class ChatRoom {
     // Only a peer that joined (holds a name) is announced; never an address; never one
     // whose name was taken back by its user on a new connection.
     // Announced even with nobody left here: other instances may have listeners.
-    if (holder === undefined || !this.names.release(holder)) return;
+    if (holder !== undefined) this.left(holder);
+  }
+
+  /** A user is gone for good: its name is free again, and everyone hears it. */
+  private left(holder: Holder<Speaker>): void {
+    if (!this.names.release(holder)) return;
     this.directory?.release(holder.name, holder.token);
     this.notices.add(this.notice("", `${holder.name} disconnected`));
+  }
+
+  /** A session came back on `conn`: its user carries on there, unannounced. */
+  private resumed(
+    id: string,
+    conn: Connection<unknown>,
+    previous: Connection<unknown> | undefined,
+  ): void {
+    const holder = this.away.get(id) ?? (previous && holderOf(previous));
+    this.away.delete(id);
+    if (holder === undefined) return;
+    // The old connection may report its close after this: it no longer holds the name.
+    previous?.attributes.delete(HOLDER);
+    holder.peer.conn = conn;
+    conn.attributes.set(HOLDER, holder);
+    this.log.debug("back", { conn: conn.id, name: holder.name });
+  }
+
+  /** A session that cannot resume: its user is gone. */
+  private lost(id: string): void {
+    const holder = this.away.get(id);
+    this.away.delete(id);
+    if (holder !== undefined) this.left(holder);
   }
 
   private failed<M>(error: TaurusError, conn: Connection<M> | undefined, protocol: string): void {

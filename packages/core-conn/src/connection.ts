@@ -261,6 +261,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       if (link.sendAfterClose(message)) return true;
       this.assertOpen();
     }
+    if (link.take?.(message) === true) return true;
     const frame = this.protocol.encode(message);
     link.beforeSend?.(message);
     const result = this.sendFrame(frame.length, frame);
@@ -277,7 +278,11 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    * @throws {@link TaurusError} as {@link Connection.send}
    */
   sendEncoded(frame: Uint8Array): boolean {
+    if (this.currentState !== "open" && this.link?.sendEncodedAfterClose?.(frame) === true) {
+      return true;
+    }
     this.assertOpen();
+    if (this.link?.takeEncoded?.(frame) === true) return true;
     const result = this.sendFrame(frame.length, frame);
     this.link?.sent(frame);
     return result;
@@ -534,6 +539,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   private onMessage(message: M, size: number): void {
+    this.link?.arrived?.(message);
     const keepalive = this.protocol.keepalive;
     const kind = keepalive?.kind(message);
     if (kind !== undefined) {

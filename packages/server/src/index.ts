@@ -73,10 +73,12 @@ export type {
   ShutdownReport,
 } from "./server";
 export { createServer, TaurusServer } from "./server";
+export type { ServerStats } from "./server-stats";
 export type { ServerSessionOptions } from "./session/options";
 export {
   DEFAULT_ACK_EVERY,
   DEFAULT_ACK_INTERVAL,
+  DEFAULT_HELLO_WAIT,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_MAX_SESSIONS_PER_ADDRESS,
   DEFAULT_RESUME_WINDOW,
@@ -87,4 +89,3 @@ export type { MessageSession } from "./session/session-of";
 export { sessionOf } from "./session/session-of";
 export type { SessionRecord, SessionStore } from "./session/store";
 export { MemorySessionStore } from "./session/store";
-export type { ServerStats } from "./server-stats";

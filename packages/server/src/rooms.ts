@@ -50,6 +50,11 @@ export interface RoomHost<M> {
   report(error: TaurusError, conn: Connection<M> | undefined): void;
   /** The backplane, when the server has one: rooms use `<channel>#<room>` on it. */
   backplane?: { adapter: BroadcastAdapter; channel: string };
+  /**
+   * Whether `conn`, closed, still stands for a session whose client is away:
+   * it stays in its rooms, and what is sent to it waits in the session.
+   */
+  isAway?(conn: Connection<M>): boolean;
 }
 
 interface Room<M> {
@@ -61,7 +66,8 @@ const CONTROL = /\p{C}/u;
 
 /**
  * The rooms of one server: `server.rooms`. Membership is per connection and ends when the
- * connection closes. Rooms of the same name on servers that share a backplane (the other
+ * connection closes; with sessions, when its session ends (a resumed session keeps its
+ * rooms, and room broadcasts wait in the session while its client is away). Rooms of the same name on servers that share a backplane (the other
  * protocol's server in this process, other instances) are one room: a broadcast to it
  * reaches the members of all of them.
  *
@@ -221,6 +227,26 @@ export class Rooms<M> {
   }
 
   /**
+   * A session resumed on a new connection: `to` takes the rooms of `from`.
+   *
+   * @internal
+   */
+  transfer(from: Connection<M>, to: Connection<M>): void {
+    const mine = this.byConnection.get(from.id);
+    if (mine === undefined) return;
+    this.byConnection.delete(from.id);
+    const theirs = this.byConnection.get(to.id) ?? new Set<string>();
+    for (const room of mine) {
+      const entry = this.rooms.get(room);
+      if (entry === undefined) continue;
+      entry.members.delete(from.id);
+      entry.members.set(to.id, to);
+      theirs.add(room);
+    }
+    this.byConnection.set(to.id, theirs);
+  }
+
+  /**
    * The server is closing: every room's backplane channel is left; joins are refused.
    *
    * @internal
@@ -236,7 +262,8 @@ export class Rooms<M> {
   private fanOut(entry: Room<M>, frame: Uint8Array, except: string | undefined) {
     const result: RoomBroadcastResult = { sent: 0, failed: 0 };
     for (const conn of entry.members.values()) {
-      if (conn.id === except || conn.state !== "open") continue;
+      if (conn.id === except) continue;
+      if (conn.state !== "open" && this.host.isAway?.(conn) !== true) continue;
       try {
         conn.sendEncoded(frame);
         result.sent++;

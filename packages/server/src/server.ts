@@ -67,7 +67,7 @@ export interface BroadcastOptions<M> {
 
 /** What {@link TaurusServer.broadcast} did. */
 export interface BroadcastResult {
-  /** Connections the frame was queued on. */
+  /** Connections the frame was queued on (with sessions, also the sessions whose client is away: kept for their resume). */
   sent: number;
   /** Connections whose send queue was full (each also reported to `onError`). */
   failed: number;
@@ -118,8 +118,13 @@ export interface ServerEvents<M> {
   acceptResumed: [];
   /** A session started on `conn` (with the `sessions` option). */
   sessionStarted: [info: SessionInfo, conn: Connection<M>];
-  /** A session was resumed on `conn`; `info.replayed` messages were sent again. */
-  sessionResumed: [info: SessionInfo, conn: Connection<M>];
+  /**
+   * A session was resumed on `conn`; `info.replayed` messages were sent again.
+   * `previous` is the connection it resumed from when that was in this process
+   * (`undefined` when it was restored from a shared store): `conn` took its
+   * rooms, and what is sent to `previous` reaches `conn`.
+   */
+  sessionResumed: [info: SessionInfo, conn: Connection<M>, previous: Connection<M> | undefined];
   /** A session cannot be resumed: what may be lost is counted, never silent. */
   sessionLost: [info: SessionLostInfo];
 }
@@ -140,6 +145,11 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   private readonly sessionOptions: ResolvedSessionOptions | undefined;
   /** The live sessions, with the `sessions` option. */
   private readonly sessionManager: SessionManager<M> | undefined;
+  /**
+   * Closed connections whose session waits for its client: broadcasts still
+   * reach them (kept in the session), and they keep their rooms.
+   */
+  private readonly away = new Map<string, Connection<M>>();
   /**
    * Named groups of this server's connections: `server.rooms.join(conn, "lobby")`,
    * `server.rooms.broadcast("lobby", message)`. With a `backplane`, rooms of the same
@@ -190,8 +200,17 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         ? undefined
         : new SessionManager<M>(this.sessionOptions, {
             started: (info, conn) => this.safeEmitSession("sessionStarted", info, conn),
-            resumed: (info, conn) => this.safeEmitSession("sessionResumed", info, conn),
+            resumed: (info, conn, previous) =>
+              this.safeEmitSession("sessionResumed", info, conn, previous),
             lost: (info) => this.safeEmitSession("sessionLost", info),
+            moved: (previous, conn) => {
+              this.away.delete(previous.id);
+              this.rooms.transfer(previous, conn);
+            },
+            released: (conn) => {
+              this.away.delete(conn.id);
+              this.rooms.forget(conn);
+            },
           });
     this.handler = config.handler ?? {};
     this.metrics = config.metrics ?? new ServerMetrics();
@@ -238,6 +257,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         toNeutral: (message) => this.toNeutral(message),
         fromNeutral: (payload) => this.fromNeutral(payload),
         report: (error, conn) => this.report(error, conn),
+        isAway: (conn) => this.away.has(conn.id),
         backplane: backplane && {
           adapter: backplane.adapter,
           channel: backplane.channel ?? DEFAULT_BACKPLANE_CHANNEL,
@@ -296,6 +316,23 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   }
 
   /** Number of live connections. */
+  /**
+   * With sessions: the id of the session `conn` served, when `conn` has closed
+   * and that session waits for its client to come back (within the resume
+   * window). Call it from `onClose` to tell a client that is away from one
+   * that left: the session either resumes (`sessionResumed`, with `conn` as
+   * `previous`) or is lost (`sessionLost`, with this id). While it waits, the
+   * connection keeps its rooms, and what is sent or broadcast to it is kept
+   * in the session.
+   *
+   * @returns the session id, or `undefined` (no sessions, no session on
+   *   `conn`, `conn` still open, or its session resumed elsewhere or ended)
+   */
+  awaitingResume(conn: Connection<M>): string | undefined {
+    if (conn.state !== "closed") return undefined;
+    return this.sessionManager?.awaiting(conn);
+  }
+
   get connectionCount(): number {
     return this.sessions.size;
   }
@@ -440,6 +477,17 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         this.report(err as TaurusError, conn);
       }
     }
+    // Sessions whose client is away keep what is broadcast, for their resume.
+    for (const conn of this.away.values()) {
+      if (conn.id === except) continue;
+      try {
+        conn.sendEncoded(frame);
+        result.sent++;
+      } catch (err) {
+        result.failed++;
+        this.report(err as TaurusError, conn);
+      }
+    }
     return result;
   }
 
@@ -529,6 +577,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     const report = { closed: sessions.length - forced, forced, discarded };
     publishServerClose(this as TaurusServer<unknown>, report);
     this.sessionManager?.dispose();
+    this.away.clear();
     this.emit("close", report);
     return report;
   }
@@ -690,7 +739,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     });
     conn.on("close", (error) => {
       this.sessions.delete(conn.id);
-      this.rooms.forget(conn);
+      if (this.sessionManager?.awaiting(conn) === undefined) this.rooms.forget(conn);
+      else this.away.set(conn.id, conn);
       session.dispose();
       pass?.release();
       metrics.connectionClosed();

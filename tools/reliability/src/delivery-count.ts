@@ -61,6 +61,11 @@ export class DeliveryCounter {
     else this.highest = index;
   }
 
+  /** Whether message `index` was received. */
+  saw(index: number): boolean {
+    return this.seen.has(index);
+  }
+
   /** Distinct messages received so far. */
   get distinct(): number {
     return this.seen.size;

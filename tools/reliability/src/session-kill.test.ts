@@ -42,12 +42,14 @@ function killSuite<M>(kit: Kit<M>, sessions: boolean, slowMs: number): void {
       badInputs: "none",
       lost: faults,
       lostUnit:
-        "lost (in flight or received but not processed at a kill included) + duplicated + reordered, both directions",
+        "lost (in flight or received but not processed at a kill included) + duplicated + reordered, both directions; a server send() cut by the kill and never seen is counted apart (observed)",
       observed: {
         directions: { "client to server": r.c2s, "server to client": r.s2c },
         kills: r.kills,
         reconnects: r.reconnects,
         discarded: r.discarded,
+        "redelivered after a kill, suppressed by the idempotency key": r.redelivered,
+        "server sends in progress at a kill (seen by the client / not seen)": r.atKill,
         durationMs: r.durationMs,
       },
     });

@@ -40,6 +40,16 @@ export interface KillTrafficResult {
   reconnects: number;
   /** Messages the client discarded (its close(), or giving up). */
   discarded: number;
+  /**
+   * Client messages processed before a kill whose count never reached the store: sent
+   * again after the restart and recognised by their idempotency key (sessions only).
+   */
+  redelivered: number;
+  /**
+   * Server messages whose send() was running when the server was killed: `seen` by the
+   * client (so accepted, and counted), or `unseen` (accepted or not, nobody can tell).
+   */
+  atKill: { seen: number; unseen: number };
   durationMs: number;
 }
 
@@ -183,11 +193,30 @@ export async function runKillTraffic<M>(
     30_000,
     "sentinels both ways",
   );
+  const sent = new Set<number>();
+  const tried = new Set<number>();
+  let redelivered = 0;
   for (const line of handled().split("\n")) {
-    const m = /^([cs]) (\d+)$/.exec(line);
+    const m = /^([cstr]) (\d+)/.exec(line);
     if (!m) continue;
-    if (m[1] === "c") c2s.received(Number(m[2]));
-    else s2c.accepted(Number(m[2]));
+    const index = Number(m[2]);
+    if (m[1] === "c") c2s.received(index);
+    else if (m[1] === "r") redelivered++;
+    else if (m[1] === "t") tried.add(index);
+    else {
+      sent.add(index);
+      s2c.accepted(index);
+    }
+  }
+  // A kill during a send(): whether it accepted the message is unknown (its "s" line never
+  // came). Seen by the client, it was accepted; unseen, it is counted apart, not as lost.
+  const atKill = { seen: 0, unseen: 0 };
+  for (const index of tried) {
+    if (sent.has(index)) continue;
+    if (s2c.saw(index)) {
+      s2c.accepted(index);
+      atKill.seen++;
+    } else atKill.unseen++;
   }
   await client.close();
   return {
@@ -196,6 +225,8 @@ export async function runKillTraffic<M>(
     kills: options.kills,
     reconnects,
     discarded: client.stats.discarded,
+    redelivered,
+    atKill,
     durationMs: Date.now() - started,
   };
 }

@@ -49,6 +49,8 @@ export class ClientSession<M> {
   private readonly requests = new Map<number, number>();
   /** The client frame number the next data frame answers (a `reply` marker came first). */
   private nextReply: number | undefined;
+  /** Frames (1-based, as the outbox counts them) that may have been written to a server. */
+  private written = 0;
 
   constructor(
     private readonly o: ResolvedClientSessionOptions,
@@ -140,6 +142,8 @@ export class ClientSession<M> {
 
   /** The connection closed. */
   closed(conn: Connection<M>): void {
+    // Every frame accepted so far may have reached a server; later ones wait offline.
+    if (this.conn === conn) this.written = this.outbox.sent;
     if (this.conn === conn) this.nextReply = undefined;
     if (this.pending === conn) this.stopWaiting();
     if (this.conn === conn) this.conn = undefined;
@@ -185,6 +189,7 @@ export class ClientSession<M> {
     if (offset === 0) return;
     const held = this.outbox.unacknowledged();
     this.outbox.restore(held.length, 0, held);
+    this.written = Math.max(0, this.written - offset);
     const requests = [...this.requests];
     this.requests.clear();
     for (const [index, sequence] of requests) {
@@ -194,9 +199,22 @@ export class ClientSession<M> {
 
   private end(reason: SessionLostReason): void {
     const id = this.id;
-    this.requests.clear();
     this.nextReply = undefined;
-    const unacknowledged = this.outbox.clear();
+    let unacknowledged: number;
+    if (reason === "overflow") {
+      this.requests.clear();
+      unacknowledged = this.outbox.clear();
+    } else {
+      // Frames that may have reached a server are given up (they may have been
+      // processed: at most once); frames accepted since the last connection closed
+      // never left this process, and become the next session's first frames.
+      const written = Math.min(Math.max(this.written, this.outbox.acknowledged), this.outbox.sent);
+      unacknowledged = written - this.outbox.acknowledged;
+      this.outbox.acknowledge(written);
+      for (const index of [...this.requests.keys()]) {
+        if (index <= written) this.requests.delete(index);
+      }
+    }
     const received = this.inbox.received;
     this.id = undefined;
     this.inbox = new Inbox(this.o.ackEvery);

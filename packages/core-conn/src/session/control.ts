@@ -27,14 +27,23 @@ export const CONTROL_TYPE = 0xffffffff;
  *   issue 13 item 6); sent again before that frame when it is replayed.
  */
 export const CONTROL_KIND = Object.freeze({
+  /** Keepalive request, no payload. */
   ping: 1,
+  /** Keepalive answer, no payload. */
   pong: 2,
+  /** Client to server: asks for a session (new, or resumed). */
   hello: 3,
+  /** Server to client: the session is granted. */
   welcome: 4,
+  /** Either way: the data frames processed so far (cumulative). */
   ack: 5,
+  /** Server to client: no session on this connection. */
   refuse: 6,
+  /** Server to client: resume elsewhere (the server is shutting down). */
   goodbye: 7,
+  /** Server to client: the session cannot be resumed. */
   lost: 8,
+  /** Server to client: the next data frame answers the request of client frame `to`. */
   reply: 9,
 } as const);
 

@@ -25,6 +25,27 @@ export interface SessionLink<M> {
    * connection of the session), `false` to let `send` throw as usual.
    */
   sendAfterClose(message: M): boolean;
+  /**
+   * Optional: as {@link SessionLink.sendAfterClose}, for `sendEncoded(frame)`
+   * (a broadcast reaching a session whose client is away).
+   */
+  sendEncodedAfterClose?(frame: Uint8Array): boolean;
   /** A control frame other than a ping or a pong arrived. */
   control(frame: ControlFrame): void;
+  /**
+   * Optional: `send(message)` is about to queue a data message on an open
+   * connection. Return `true` when the session takes it instead (a server
+   * holds what it sends until it has answered the client's hello, so that the
+   * answer is the first frame the client reads); the session sends it later
+   * with `send`, or throws nothing and accounts for it.
+   */
+  take?(message: M): boolean;
+  /** Optional: as {@link SessionLink.take}, for `sendEncoded(frame)`. */
+  takeEncoded?(frame: Uint8Array): boolean;
+  /**
+   * Optional: a frame arrived (any frame: data, keepalive or control), before
+   * it is handled. A server uses it to learn that a client's first frame was
+   * not a hello.
+   */
+  arrived?(message: M): void;
 }

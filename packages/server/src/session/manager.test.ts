@@ -135,14 +135,26 @@ describe("server sessions (raw peers)", () => {
     const inner = new MemorySessionStore();
     const calls: string[] = [];
     const shared: SessionStore = {
-      create: (r) => (calls.push("create"), inner.create(r)),
+      create: (r) => {
+        calls.push("create");
+        return inner.create(r);
+      },
       load: (id) => inner.load(id),
-      append: (id, f, n) => (calls.push("append"), inner.append(id, f, n)),
-      acknowledge: (id, n) => (calls.push("acknowledge"), inner.acknowledge(id, n)),
+      append: (id, f, n) => {
+        calls.push("append");
+        return inner.append(id, f, n);
+      },
+      acknowledge: (id, n) => {
+        calls.push("acknowledge");
+        return inner.acknowledge(id, n);
+      },
       received: (id, n) => inner.received(id, n),
       detach: (id, at) => inner.detach(id, at),
       attach: (id) => inner.attach(id),
-      delete: (id) => (calls.push("delete"), inner.delete(id)),
+      delete: (id) => {
+        calls.push("delete");
+        return inner.delete(id);
+      },
       count: () => inner.count(),
       expire: (now) => inner.expire(now),
     };

@@ -12,6 +12,7 @@ import {
 } from "@taurus/core-conn";
 import { IDENTITY } from "../admission";
 import type { Session as Runner } from "../session";
+import { Greeting } from "./greeting";
 import type { ResolvedSessionOptions } from "./options";
 import { ReplyMarks, replyScope, sequenceOf } from "./replies";
 import { setSessionOf } from "./session-of";
@@ -20,8 +21,13 @@ import { MemorySessionStore, type SessionRecord } from "./store";
 /** What the manager tells the server. @internal */
 export interface SessionEvents<M> {
   started(info: SessionInfo, conn: Connection<M>): void;
-  resumed(info: SessionInfo, conn: Connection<M>): void;
+  /** `previous`: the connection it resumed from, when it was in this process. */
+  resumed(info: SessionInfo, conn: Connection<M>, previous: Connection<M> | undefined): void;
   lost(info: SessionLostInfo): void;
+  /** The session moved from `previous` to `conn` (a resume in this process): `conn` takes its rooms. */
+  moved(previous: Connection<M>, conn: Connection<M>): void;
+  /** `conn`, closed, no longer stands for a session (it ended). */
+  released(conn: Connection<M>): void;
 }
 
 const noop = (): void => undefined;
@@ -32,6 +38,8 @@ const SWEEP_INTERVAL = 10_000;
 /** One live server session. @internal */
 class Live<M> {
   conn: Connection<M> | undefined;
+  /** The last connection bound to it (closed while the client is away). */
+  last: Connection<M> | undefined;
   runner: Runner<M> | undefined;
   readonly outbox: Outbox;
   readonly inbox: Inbox;
@@ -75,6 +83,10 @@ const PROPOSED_ID = /^[A-Za-z0-9_-]{22,64}$/;
 export class SessionManager<M> {
   private readonly live = new Map<string, Live<M>>();
   private readonly perAddress = new Map<string, number>();
+  /** Connections whose client's hello is not answered yet: what the server sends waits. */
+  private readonly greetings = new Map<Connection<M>, Greeting<M>>();
+  /** The session each connection serves (set when the session is bound to it). */
+  private readonly bound = new WeakMap<Connection<M>, Live<M>>();
 
   /**
    * Whether the store is shared (not the in-memory one): only then are frames
@@ -119,15 +131,32 @@ export class SessionManager<M> {
 
   /** Watches a new connection: its hello, if any, starts or resumes a session. */
   watch(conn: Connection<M>, runner: Runner<M>): void {
-    let live: Live<M> | undefined;
+    // The session bound to this connection (set by `bind`, also while a hello is answered).
+    const current = (): Live<M> | undefined => this.bound.get(conn);
     let greeted = false;
+    const greeting = new Greeting(
+      conn,
+      this.o.helloWait,
+      this.o.maxBufferedMessages,
+      this.o.maxBufferedBytes,
+    );
+    this.greetings.set(conn, greeting);
     conn.attachSession({
+      take: (message) => greeting.holding && greeting.take(conn.protocol.encode(message)),
+      takeEncoded: (frame) => greeting.holding && greeting.take(frame),
+      arrived: (message) => {
+        if (!greeting.holding) return;
+        // The first frame is not a hello: a client without sessions (or a Go client).
+        if (conn.protocol.control?.decode(message)?.kind !== CONTROL_KIND.hello) this.greeted(conn);
+      },
       beforeSend: (message) => {
+        const live = current();
         if (live === undefined || live.conn !== conn) return;
         const to = this.replyTo(live, message);
         if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
       },
       sent: (frame) => {
+        const live = current();
         if (live === undefined || live.conn !== conn) return;
         const full = !live.outbox.push(frame);
         live.replies.sent(live.outbox.sent);
@@ -136,6 +165,7 @@ export class SessionManager<M> {
           void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
       },
       sendAfterClose: (message) => {
+        const live = current();
         if (live === undefined || live.ended) return false;
         const frame = conn.protocol.encode(message);
         if (live.conn !== undefined && live.conn !== conn && live.conn.state === "open") {
@@ -150,17 +180,29 @@ export class SessionManager<M> {
           void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
         return true;
       },
+      sendEncodedAfterClose: (frame) => {
+        const live = current();
+        if (live === undefined || live.ended) return false;
+        if (live.conn !== undefined && live.conn !== conn && live.conn.state === "open") {
+          live.conn.sendEncoded(frame);
+          return true;
+        }
+        const full = !live.outbox.push(frame);
+        live.replies.sent(live.outbox.sent);
+        if (full) this.end(live, "overflow", false);
+        else if (this.shared)
+          void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
+        return true;
+      },
       control: (frame) => {
         if (frame.kind === CONTROL_KIND.hello) {
           if (greeted) return; // one hello per connection
           greeted = true;
-          const result = this.hello(conn, runner, frame);
-          if (result instanceof Promise) {
-            void result.then((restored) => {
-              live = restored;
-            });
-          } else live = result;
-        } else if (frame.kind === CONTROL_KIND.ack && live !== undefined && live.conn === conn) {
+          void this.hello(conn, runner, frame);
+          return;
+        }
+        const live = current();
+        if (frame.kind === CONTROL_KIND.ack && live !== undefined && live.conn === conn) {
           const count = frame.payload.received;
           if (typeof count !== "number" || !live.outbox.acknowledge(count)) conn.close();
           else {
@@ -171,8 +213,29 @@ export class SessionManager<M> {
       },
     });
     conn.once("close", () => {
+      greeting.dispose();
+      this.greetings.delete(conn);
+      const live = current();
       if (live !== undefined && live.conn === conn) this.detach(live);
     });
+  }
+
+  /**
+   * The id of the session `conn` served, when that session waits for its client
+   * to come back (`conn` closed, the session not resumed elsewhere nor ended).
+   */
+  awaiting(conn: Connection<M>): string | undefined {
+    const live = this.bound.get(conn);
+    if (live === undefined || live.ended || live.last !== conn) return undefined;
+    return live.conn === undefined || live.conn === conn ? live.id : undefined;
+  }
+
+  /** The client's hello is answered (or will never come): what waited goes out. */
+  private greeted(conn: Connection<M>, first?: () => void): void {
+    const greeting = this.greetings.get(conn);
+    this.greetings.delete(conn);
+    if (greeting === undefined) first?.();
+    else greeting.release(first);
   }
 
   /**
@@ -212,6 +275,8 @@ export class SessionManager<M> {
    */
   dispose(): void {
     clearInterval(this.sweeper);
+    for (const greeting of this.greetings.values()) greeting.dispose();
+    this.greetings.clear();
     const dies = this.o.store instanceof MemorySessionStore;
     for (const live of [...this.live.values()]) {
       clearTimeout(live.expiry);
@@ -326,6 +391,7 @@ export class SessionManager<M> {
       (this.perAddress.get(address) ?? 0) >= this.o.maxSessionsPerAddress
     ) {
       conn.sendControl(this.control(conn, CONTROL_KIND.refuse, { reason: "limit" }));
+      this.greeted(conn);
       return undefined;
     }
     const live = new Live<M>(proposed ?? randomBytes(16).toString("base64url"), address, this.o);
@@ -346,6 +412,7 @@ export class SessionManager<M> {
     conn.sendControl(
       this.control(conn, CONTROL_KIND.welcome, { id: live.id, received: 0, resumed: false }),
     );
+    this.greeted(conn);
     this.events.started({ id: live.id, resumed: false, replayed: 0 }, conn);
     return live;
   }
@@ -381,6 +448,7 @@ export class SessionManager<M> {
           if (live.identity !== undefined) conn.attributes.set(IDENTITY, live.identity);
           runner.admitted();
         }
+        const previous = live.last;
         this.bind(live, conn, runner);
         conn.sendControl(
           this.control(conn, CONTROL_KIND.welcome, {
@@ -391,25 +459,36 @@ export class SessionManager<M> {
         );
         const frames = live.outbox.unacknowledged();
         live.replies.acknowledge(live.outbox.acknowledged);
-        // Replayed frames are already counted: send them around the link.
-        live.conn = undefined;
-        let index = live.outbox.acknowledged;
-        for (const f of frames) {
-          const to = live.replies.replyTo(++index);
-          if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
-          conn.sendEncoded(f);
-        }
-        live.conn = conn;
+        // The replay goes first; what this connection's onConnect sent is newer.
+        this.greeted(conn, () => {
+          // Replayed frames are already counted: send them around the link.
+          live.conn = undefined;
+          let index = live.outbox.acknowledged;
+          for (const f of frames) {
+            const to = live.replies.replyTo(++index);
+            if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
+            conn.sendEncoded(f);
+          }
+          live.conn = conn;
+        });
         void this.o.store.attach(live.id).catch(noop);
         conn.resume();
-        this.events.resumed({ id: live.id, resumed: true, replayed: frames.length }, conn);
+        this.events.resumed(
+          { id: live.id, resumed: true, replayed: frames.length },
+          conn,
+          previous,
+        );
       });
     void ready;
     return live;
   }
 
   private bind(live: Live<M>, conn: Connection<M>, runner: Runner<M>): void {
+    const previous = live.last;
     live.conn = conn;
+    live.last = conn;
+    if (previous !== undefined && previous !== conn) this.events.moved(previous, conn);
+    this.bound.set(conn, live);
     live.runner = runner;
     runner.delivery = {
       before: () => setSessionOf(conn, live.id, live.inbox.received + 1),
@@ -532,6 +611,8 @@ export class SessionManager<M> {
 
   private forget(live: Live<M>): void {
     live.ended = true;
+    const last = live.last;
+    if (last !== undefined && last.state === "closed") this.events.released(last);
     this.live.delete(live.id);
     const n = (this.perAddress.get(live.address) ?? 1) - 1;
     if (n <= 0) this.perAddress.delete(live.address);

@@ -16,6 +16,9 @@ export const DEFAULT_ACK_EVERY = 32;
 /** ...or after this many milliseconds, whichever comes first. */
 export const DEFAULT_ACK_INTERVAL = 100;
 
+/** Default: what the server sends waits at most this many ms for the client's first frame. */
+export const DEFAULT_HELLO_WAIT = 1000;
+
 /** The `sessions` option of `createServer`: see docs/DELIVERY.md. */
 export interface ServerSessionOptions {
   /** Where sessions live. @defaultValue a new {@link MemorySessionStore} */
@@ -24,7 +27,7 @@ export interface ServerSessionOptions {
   resumeWindow?: number;
   /** Unacknowledged server messages kept per session; past it the session is lost. @defaultValue {@link DEFAULT_SESSION_BUFFER_MESSAGES} (1024) */
   maxBufferedMessages?: number;
-  /** Unacknowledged bytes kept per session (counted in the memory budget). @defaultValue {@link DEFAULT_SESSION_BUFFER_BYTES} (1 MiB) */
+  /** Unacknowledged bytes kept per session (not counted in the server's `memoryBudget`: bound them with `maxSessions`). @defaultValue {@link DEFAULT_SESSION_BUFFER_BYTES} (1 MiB) */
   maxBufferedBytes?: number;
   /** Sessions held at once; a hello past it is refused (`refuse`, reason `"limit"`). @defaultValue {@link DEFAULT_MAX_SESSIONS} (10,000) */
   maxSessions?: number;
@@ -34,6 +37,15 @@ export interface ServerSessionOptions {
   ackEvery?: number;
   /** Acknowledge at most this many ms after a processed message. @defaultValue {@link DEFAULT_ACK_INTERVAL} (100 ms) */
   ackInterval?: number;
+  /**
+   * Milliseconds what the server sends on a new connection (from `onConnect`,
+   * a broadcast) waits for the client's first frame. A session client sends
+   * its hello first, and the server's answer must be the first frame it reads;
+   * a client whose first frame is not a hello releases the wait at once. Only
+   * a client that sends nothing until the server speaks waits this long.
+   * @defaultValue {@link DEFAULT_HELLO_WAIT} (1 s)
+   */
+  helloWait?: number;
 }
 
 /** @internal */
@@ -46,6 +58,7 @@ export interface ResolvedSessionOptions {
   maxSessionsPerAddress: number;
   ackEvery: number;
   ackInterval: number;
+  helloWait: number;
 }
 
 /**
@@ -88,5 +101,6 @@ export function resolveSessionOptions(
     ),
     ackEvery: integerOption("sessions.ackEvery", o.ackEvery, DEFAULT_ACK_EVERY, 1),
     ackInterval: integerOption("sessions.ackInterval", o.ackInterval, DEFAULT_ACK_INTERVAL, 1),
+    helloWait: integerOption("sessions.helloWait", o.helloWait, DEFAULT_HELLO_WAIT, 0),
   };
 }

@@ -1,0 +1,123 @@
+// A session whose client is away (its connection cut, not yet resumed) keeps its rooms, and
+// what is broadcast meanwhile waits in the session: the client gets it once, on resume.
+import type { Connection, ControlFrame, ControlPayload } from "@taurus/core-conn";
+import { until } from "@taurus/core-conn/testing";
+import { type BinaryMessage, binaryControl } from "@taurus/protocol-binary";
+import { describe, expect, it } from "vitest";
+import { connectRaw, msg, startServer } from "../test-helpers";
+
+function peer(conn: Connection<BinaryMessage>, session: boolean) {
+  const controls: ControlFrame[] = [];
+  const data: number[] = [];
+  if (session) {
+    conn.attachSession({
+      sent: () => undefined,
+      sendAfterClose: () => false,
+      control: (f) => void controls.push(f),
+    });
+  }
+  conn.on("message", (m) => data.push(m.sequence));
+  const say = (kind: number, payload: ControlPayload) =>
+    conn.sendControl(binaryControl.encode(kind, payload));
+  return { conn, controls, data, say };
+}
+
+const ID = "B".repeat(22);
+const wait = (what: string) => ({ what, timeout: 3000 });
+
+/** A server where message 1 joins "lobby"; it records onClose's awaitingResume. */
+async function roomServer(resumeWindow: number) {
+  const awaiting: Array<string | undefined> = [];
+  const resumed: Array<{ conn: Connection<BinaryMessage>; previous?: Connection<BinaryMessage> }> =
+    [];
+  const lost: string[] = [];
+  const { port, server } = await startServer({
+    sessions: { resumeWindow },
+    perAddress: false,
+    handler: {
+      onMessage(conn, m) {
+        if (m.sequence === 1) server.rooms.join(conn, "lobby");
+      },
+      onClose(conn) {
+        awaiting.push(server.awaitingResume(conn));
+      },
+    },
+  });
+  server.on("sessionResumed", (_info, conn, previous) => resumed.push({ conn, previous }));
+  server.on("sessionLost", (info) => lost.push(info.id));
+  return { port, server, awaiting, resumed, lost };
+}
+
+describe("sessions whose client is away", () => {
+  it("keep their rooms and get what was broadcast meanwhile, once, on resume", async () => {
+    const { port, server, awaiting, resumed } = await roomServer(60_000);
+    // A session user on 127.0.0.2 and a plain user on 127.0.0.3, both in the lobby.
+    const a = peer(await connectRaw(port, "127.0.0.2"), true);
+    a.say(3, { v: 1, id: ID, fresh: true });
+    await until(() => a.controls.length === 1, wait("welcome"));
+    a.conn.send(msg(1));
+    const b = peer(await connectRaw(port, "127.0.0.3"), false);
+    b.conn.send(msg(1));
+    await until(() => server.rooms.members("lobby").length === 2, wait("two members"));
+    const before = server.rooms.members("lobby").find((c) => c.remoteAddress === "127.0.0.2");
+
+    a.conn.socket.destroy();
+    await until(() => awaiting.length === 1, wait("onClose"));
+    expect(awaiting).toEqual([ID]);
+    // Away: still a member; a broadcast and a room broadcast count it and wait for it.
+    expect(server.rooms.members("lobby")).toContain(before);
+    expect(server.broadcast(msg(10))).toEqual({ sent: 2, failed: 0 });
+    expect(server.rooms.broadcast("lobby", msg(11))).toMatchObject({ sent: 2, failed: 0 });
+
+    const again = peer(await connectRaw(port, "127.0.0.2"), true);
+    again.say(3, { v: 1, id: ID, received: 0 });
+    await until(() => again.data.length === 2, wait("the replay"));
+    expect(again.controls[0]).toMatchObject({ kind: 4, payload: { resumed: true } });
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]?.previous).toBe(before);
+    // The new connection took the old one's place in the room: one copy each from now on.
+    expect(server.rooms.members("lobby")).toHaveLength(2);
+    expect(server.rooms.members("lobby")).toContain(resumed[0]?.conn);
+    server.rooms.broadcast("lobby", msg(12));
+    server.broadcast(msg(13));
+    await until(() => again.data.length === 4 && b.data.length === 4, wait("12 and 13"));
+    expect(again.data).toEqual([10, 11, 12, 13]);
+    expect(b.data).toEqual([10, 11, 12, 13]);
+    expect(server.awaitingResume(before as Connection<BinaryMessage>)).toBeUndefined();
+  });
+
+  it("leave their rooms when the session is lost", async () => {
+    const { port, server, awaiting, lost } = await roomServer(100);
+    const a = peer(await connectRaw(port, "127.0.0.2"), true);
+    a.say(3, { v: 1, id: ID, fresh: true });
+    await until(() => a.controls.length === 1, wait("welcome"));
+    a.conn.send(msg(1));
+    await until(() => server.rooms.members("lobby").length === 1, wait("a member"));
+    a.conn.socket.destroy();
+    await until(() => awaiting.length === 1, wait("onClose"));
+    expect(awaiting).toEqual([ID]);
+    await until(() => lost.length === 1, wait("the session expired"));
+    expect(lost).toEqual([ID]);
+    expect(server.rooms.members("lobby")).toEqual([]);
+    expect(server.broadcast(msg(10))).toEqual({ sent: 0, failed: 0 });
+  });
+
+  it("are nothing special without sessions: a closed connection leaves its rooms at once", async () => {
+    const { port, server } = await startServer({
+      handler: {
+        onMessage(conn) {
+          server.rooms.join(conn, "lobby");
+        },
+        onClose(conn) {
+          expect(server.awaitingResume(conn)).toBeUndefined();
+        },
+      },
+    });
+    const a = peer(await connectRaw(port), false);
+    a.conn.send(msg(1));
+    await until(() => server.rooms.members("lobby").length === 1, wait("a member"));
+    a.conn.socket.destroy();
+    await until(() => server.rooms.members("lobby").length === 0, wait("left"));
+    expect(server.broadcast(msg(10))).toEqual({ sent: 0, failed: 0 });
+  });
+});

@@ -1,0 +1,92 @@
+import { type Connection, TaurusError } from "@taurus/core-conn";
+
+/**
+ * What a server with sessions sends on a new connection before it has
+ * answered the client's hello: held, so that the answer (welcome, refuse, or
+ * lost then welcome) is the first frame the client reads, and what
+ * `onConnect` sent is counted in the session it started (replayed after a
+ * cut). A client that receives data before its answer takes the server for
+ * one without sessions (the Go original).
+ *
+ * Released when the hello is answered, when the client's first frame is not
+ * a hello (a client without sessions, a Go client), when the connection
+ * closes (dropped: nothing was counted), or after the wait.
+ *
+ * @internal
+ */
+export class Greeting<M> {
+  private held: Uint8Array[] | undefined = [];
+  private bytes = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  /**
+   * @param conn - the new connection
+   * @param wait - ms after which held frames go out even without a hello
+   * @param maxMessages - frames held at most (the session's buffer bound)
+   * @param maxBytes - bytes held at most (the session's buffer bound)
+   */
+  constructor(
+    private readonly conn: Connection<M>,
+    wait: number,
+    private readonly maxMessages: number,
+    private readonly maxBytes: number,
+  ) {
+    this.timer = setTimeout(() => this.release(), wait);
+    this.timer.unref();
+  }
+
+  /** Whether frames are still held (the hello is not answered yet). */
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
+  /**
+   * Holds `frame` when the greeting is not over.
+   *
+   * @returns `false` once released (the caller sends the frame itself)
+   * @throws {@link TaurusError} `SEND_QUEUE_FULL` past the session's buffer bounds
+   */
+  take(frame: Uint8Array): boolean {
+    const held = this.held;
+    if (held === undefined) return false;
+    if (held.length >= this.maxMessages || this.bytes + frame.length > this.maxBytes) {
+      throw new TaurusError(
+        "SEND_QUEUE_FULL",
+        `connection ${this.conn.id}: ${held.length} messages wait for the session handshake`,
+      );
+    }
+    held.push(frame);
+    this.bytes += frame.length;
+    return true;
+  }
+
+  /**
+   * Stops holding, runs `first` (a resumed session's replay, which must go
+   * before), then sends what was held, in order, through the connection's
+   * session link (counted there).
+   */
+  release(first?: () => void): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    clearTimeout(this.timer);
+    if (this.conn.state !== "open") return;
+    first?.();
+    try {
+      for (const frame of held) this.conn.sendEncoded(frame);
+    } catch (err) {
+      // The queue cannot take what was accepted: close rather than drop silently.
+      this.conn.close(
+        err instanceof TaurusError
+          ? err
+          : new TaurusError("SEND_QUEUE_FULL", `connection ${this.conn.id}: ${String(err)}`),
+      );
+    }
+  }
+
+  /** The connection closed: nothing more goes out. */
+  dispose(): void {
+    this.held = undefined;
+    clearTimeout(this.timer);
+  }
+}
