@@ -120,11 +120,11 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
         this.established(ws, false);
         this.emit("sessionUnavailable", reason);
       },
-      lost: (info) => {
-        // Requests sent on the lost session may never be answered: their callers learn it.
-        this.rejectPending(
-          closedError(`session ${info.id} lost (${info.reason}) before the reply`),
-        );
+      lost: (info, dropped) => {
+        // Requests that may have reached the lost session may never be answered: their
+        // callers learn it. Those that never left the page go on in the next session.
+        const error = closedError(`session ${info.id} lost (${info.reason}) before the reply`);
+        for (const sequence of dropped) this.rejectOne(sequence, error);
         this.emit("sessionLost", info);
       },
       write: (ws, message) => ws.send(o.protocol.encode(message)),
@@ -412,12 +412,16 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
   /** @returns how many requests were rejected */
   private rejectPending(error: TaurusError): number {
     const n = this.pending.size;
-    for (const [sequence, entry] of this.pending) {
-      this.pending.delete(sequence);
-      clearTimeout(entry.timer);
-      entry.reject(error);
-    }
+    for (const sequence of [...this.pending.keys()]) this.rejectOne(sequence, error);
     return n;
+  }
+
+  private rejectOne(sequence: number, error: TaurusError): void {
+    const entry = this.pending.get(sequence);
+    if (entry === undefined) return;
+    this.pending.delete(sequence);
+    clearTimeout(entry.timer);
+    entry.reject(error);
   }
 
   private finish(error: TaurusError | undefined): WebClientCloseReport {

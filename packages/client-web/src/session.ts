@@ -17,8 +17,11 @@ export interface WebSessionHost<M> {
   granted(ws: WebSocketLike, id: string, resumed: boolean, resend: Uint8Array[]): void;
   /** No session on `ws` (refused, or the server is silent). */
   unavailable(ws: WebSocketLike, reason: "refused" | "silent"): void;
-  /** The session ended and cannot be resumed. */
-  lost(info: SessionLostInfo): void;
+  /**
+   * The session ended and cannot be resumed: `dropped` are the correlations of
+   * the requests given up with it (those whose frames may have reached a server).
+   */
+  lost(info: SessionLostInfo, dropped: number[]): void;
   /** Writes the control message `message` on `ws`. */
   write(ws: WebSocketLike, message: M): void;
 }
@@ -55,6 +58,8 @@ export class WebSession<M> {
   private readonly requests = new Map<number, number>();
   /** The client frame number the next data frame answers (a `reply` marker came first). */
   private nextReply: number | undefined;
+  /** Frames (1-based, as the outbox counts them) that may have been written to a server. */
+  private written = 0;
 
   constructor(
     private readonly o: ResolvedWebSessionOptions,
@@ -98,6 +103,7 @@ export class WebSession<M> {
     this.stopWaiting();
     this.end("unknown");
     this.proposed = undefined;
+    this.outbox.clear(); // what waits goes out on this connection, without a session
     this.host.unavailable(ws, "silent");
   }
 
@@ -156,6 +162,8 @@ export class WebSession<M> {
   closed(ws: WebSocketLike): void {
     if (this.pending === ws) this.stopWaiting();
     if (this.ws === ws) {
+      // Every frame accepted so far may have reached a server; later ones wait offline.
+      this.written = this.outbox.sent;
       this.ws = undefined;
       this.nextReply = undefined;
     }
@@ -202,6 +210,7 @@ export class WebSession<M> {
         this.stopWaiting();
         this.end("limit");
         this.proposed = undefined;
+        this.outbox.clear(); // what waits goes out on this connection, without a session
         this.host.unavailable(ws, "refused");
         return;
       case CONTROL_KIND.ack:
@@ -248,6 +257,7 @@ export class WebSession<M> {
     if (offset === 0) return;
     const held = this.outbox.unacknowledged();
     this.outbox.restore(held.length, 0, held);
+    this.written = Math.max(0, this.written - offset);
     const requests = [...this.requests];
     this.requests.clear();
     for (const [index, sequence] of requests) {
@@ -255,18 +265,34 @@ export class WebSession<M> {
     }
   }
 
-  /** The session ends: what it held is dropped and, if it was granted, reported lost. */
+  /**
+   * The session ends and, if it was granted, is reported lost. The frames that
+   * may have reached a server are given up (they may have been processed: at
+   * most once); those accepted since the last connection closed never left
+   * the page and become the next session's first frames (all go on overflow).
+   */
   private end(reason: SessionLostReason): void {
     const id = this.id;
-    this.requests.clear();
     this.nextReply = undefined;
-    const unacknowledged = this.outbox.clear();
+    const out = this.outbox;
+    const written =
+      reason === "overflow"
+        ? out.sent
+        : Math.min(Math.max(this.written, out.acknowledged), out.sent);
+    const unacknowledged = written - out.acknowledged;
+    out.acknowledge(written);
+    const dropped: number[] = [];
+    for (const [index, sequence] of [...this.requests]) {
+      if (index > written) break;
+      dropped.push(sequence);
+      this.requests.delete(index);
+    }
     const received = this.inbox.received;
     this.id = undefined;
     this.ws = undefined;
     this.inbox = new Inbox(this.o.ackEvery);
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    if (id !== undefined) this.host.lost({ id, reason, unacknowledged, received });
+    if (id !== undefined) this.host.lost({ id, reason, unacknowledged, received }, dropped);
   }
 }
