@@ -142,6 +142,33 @@ describe("WebClient sessions lost", () => {
     expect(atServer).toEqual(["1", "2", "3", "after"]);
   });
 
+  it("reports the server's full buffer as lost (a lost frame on the live connection), at most once", async () => {
+    const atServer: string[] = [];
+    const { server, url } = await startEcho(0, {
+      sessions: { maxBufferedMessages: 3, ...slowAcks },
+      handler: { onMessage: (_c, m) => void atServer.push(text(m)) },
+    });
+    const live = track(server);
+    // The client acknowledges nothing: the server's buffer fills.
+    const c = startClient(url, { session: slowAcks });
+    const lost: unknown[] = [];
+    c.on("sessionLost", (info) => lost.push(info));
+    let got = 0;
+    c.on("message", () => got++);
+    await c.connect();
+    await until(() => live.conn !== undefined, { what: "the session" });
+    c.send(msg(1, "x"));
+    await until(() => atServer.length === 1, { what: "x handled" });
+    for (let i = 0; i < 4; i++) live.conn?.send(msg(1, `s${i}`));
+    await until(() => lost.length === 1, { what: "sessionLost" });
+    // x went out on that connection: given up (processed once), not sent again.
+    expect(lost[0]).toMatchObject({ reason: "overflow", unacknowledged: 1 });
+    c.send(msg(1, "after"));
+    await until(() => atServer.length === 2, { what: "after" });
+    expect(atServer).toEqual(["x", "after"]);
+    expect(got).toBeLessThanOrEqual(4);
+  });
+
   it("close() ends the session (sessionLost closed) and reports what it gave up", async () => {
     const atServer: string[] = [];
     const { url } = await startEcho(0, {

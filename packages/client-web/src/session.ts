@@ -275,8 +275,9 @@ export class WebSession<M> {
     const id = this.id;
     this.nextReply = undefined;
     const out = this.outbox;
+    // On the live connection of the session (overflow, or a `lost` on it) everything went out.
     const written =
-      reason === "overflow"
+      reason === "overflow" || this.ws !== undefined
         ? out.sent
         : Math.min(Math.max(this.written, out.acknowledged), out.sent);
     const unacknowledged = written - out.acknowledged;
