@@ -2,6 +2,8 @@ import { type SessionInfo, type SessionLostInfo, TaurusError } from "@taurus/cor
 import { Emitter } from "./emitter";
 import { FrameBuffer } from "./frame-buffer";
 import {
+  CLOSE_PROTOCOL_ERROR,
+  CLOSE_UNSUPPORTED_DATA,
   type ResolvedWebClientOptions,
   resolveWebClientOptions,
   type WebClientOptions,
@@ -312,7 +314,7 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
   private onMessage(ws: WebSocketLike, data: unknown): void {
     if (this.ws !== ws || !this.frames) return;
     if (!(data instanceof ArrayBuffer)) {
-      ws.close(1003, "binary messages only");
+      ws.close(CLOSE_UNSUPPORTED_DATA, "binary messages only");
       return;
     }
     this.lastReceived = Date.now();
@@ -321,7 +323,7 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
     for (const message of messages) {
       if (this.ws === ws) this.receive(ws, message);
     }
-    if (fatal) ws.close(1002, fatal.code);
+    if (fatal) ws.close(CLOSE_PROTOCOL_ERROR, fatal.code);
   }
 
   /** One message from the server: keepalive, control frame, or data. */

@@ -45,6 +45,14 @@ export interface WebSocketLike {
   onerror: ((event: unknown) => void) | null;
 }
 
+/**
+ * @internal The close codes the client uses: a browser's `WebSocket.close()`
+ * accepts only 1000 and 3000-4999 (anything else throws `InvalidAccessError`).
+ */
+export const CLOSE_PROTOCOL_ERROR = 4002;
+/** @internal The close code for a text message from the server (binary messages only). */
+export const CLOSE_UNSUPPORTED_DATA = 4003;
+
 /** The browser's `WebSocket` constructor, or one like it (for tests in Node: `ws`). */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 

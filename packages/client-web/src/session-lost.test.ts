@@ -1,7 +1,7 @@
 // Sessions in the browser client when they cannot go on: a silent server, a server restarted
 // with the in-memory store, a resume window passed, a full retransmit buffer, close(); each
 // reported with its counts, never silently. And a session over the JSON protocol.
-import type { Connection } from "@taurus/core-conn";
+import { CONTROL_KIND, type Connection } from "@taurus/core-conn";
 import type { BinaryMessage } from "@taurus/protocol-binary";
 import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
 import { createServer, type TaurusServer } from "@taurus/server";
@@ -11,9 +11,11 @@ import { WebSocket, WebSocketServer } from "ws";
 import { createWebClient } from "./client";
 import type { WebSocketConstructor } from "./options";
 import {
+  BrowserLikeWebSocket,
   binary,
   msg,
   onCleanup,
+  rawServer,
   client as startClient,
   startCutProxy,
   startEcho,
@@ -248,6 +250,28 @@ describe("WebClient session hello", () => {
     expect(payload.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(data.readUInt32BE(3)).toBe(1);
     expect(data.readUInt32BE(7)).toBe(9);
+  });
+
+  it("closes the WebSocket (with a code a browser accepts) on an acknowledgement of more than it sent", async () => {
+    const control = binary.control as NonNullable<typeof binary.control>;
+    const frame = (kind: number, payload: Record<string, string | number | boolean>) =>
+      binary.encode(control.encode(kind, payload));
+    const { url, closeCodes } = await rawServer((ws) =>
+      ws.once("message", () => {
+        ws.send(frame(CONTROL_KIND.welcome, { id: "s".repeat(22), received: 0, resumed: false }));
+        ws.send(frame(CONTROL_KIND.ack, { received: 5 }));
+      }),
+    );
+    const c = startClient(url, {
+      session: true,
+      WebSocket: BrowserLikeWebSocket as unknown as WebSocketConstructor,
+    });
+    const sessions: string[] = [];
+    c.on("session", (info) => sessions.push(info.id));
+    await c.connect();
+    await until(() => closeCodes.length >= 1, { what: "the close" });
+    expect(closeCodes[0]).toBe(4002);
+    expect(sessions[0]).toBe("s".repeat(22));
   });
 
   it("works over the JSON protocol: resumes after a destroyed connection, a request answered once", async () => {

@@ -8,7 +8,7 @@ import {
   type SessionLostInfo,
   type SessionLostReason,
 } from "@taurus/core-conn/codec";
-import type { WebSocketLike } from "./options";
+import { CLOSE_PROTOCOL_ERROR, type WebSocketLike } from "./options";
 import type { ResolvedWebSessionOptions } from "./session-options";
 
 /** What the session tells the client. @internal */
@@ -191,7 +191,7 @@ export class WebSession<M> {
         if (this.id !== undefined && this.id !== p.id) this.end("unknown");
         if (p.resumed !== true) this.renumber();
         if (!this.outbox.acknowledge(p.received)) {
-          ws.close(1002, "bad welcome count");
+          ws.close(CLOSE_PROTOCOL_ERROR, "bad welcome count");
           return;
         }
         this.id = p.id;
@@ -215,7 +215,7 @@ export class WebSession<M> {
         return;
       case CONTROL_KIND.ack:
         if (this.ws !== ws || typeof p.received !== "number") return;
-        if (!this.outbox.acknowledge(p.received)) ws.close(1002, "bad ack count");
+        if (!this.outbox.acknowledge(p.received)) ws.close(CLOSE_PROTOCOL_ERROR, "bad ack count");
         else {
           // Replies travel before the ack that covers their request: forget the rest.
           for (const index of this.requests.keys()) {

@@ -6,7 +6,7 @@ import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binar
 import { createServer, type ServerConfig, type TaurusServer } from "@taurus/server";
 import { attachWebSocket } from "@taurus/transport-ws";
 import { afterEach } from "vitest";
-import { WebSocket } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import { createWebClient, type WebClient } from "./client";
 import type { WebClientOptions, WebSocketConstructor } from "./options";
 
@@ -123,4 +123,30 @@ export function gate(): { wait: Promise<void>; open: () => void } {
     open = resolve;
   });
   return { wait, open };
+}
+
+/** `ws` with a browser's rule for `close(code)`: 1000 or 3000-4999, anything else throws. */
+export class BrowserLikeWebSocket extends WebSocket {
+  override close(code?: number, reason?: string): void {
+    if (code !== undefined && code !== 1000 && (code < 3000 || code > 4999)) {
+      throw new Error(`InvalidAccessError: close code ${code}`);
+    }
+    super.close(code, reason);
+  }
+}
+
+/** A bare WebSocket server on 127.0.0.1 (closed after the test) and the close codes it saw. */
+export async function rawServer(
+  onConnection: (ws: WebSocket) => void,
+): Promise<{ url: string; closeCodes: number[] }> {
+  const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  onCleanup(() => new Promise((resolve) => server.close(resolve)));
+  const closeCodes: number[] = [];
+  server.on("connection", (ws) => {
+    ws.on("close", (code) => closeCodes.push(code));
+    onConnection(ws);
+  });
+  await new Promise((resolve) => server.once("listening", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return { url: `ws://127.0.0.1:${port}/`, closeCodes };
 }
