@@ -66,6 +66,7 @@ describe("sessions whose client is away", () => {
     expect(awaiting).toEqual([ID]);
     // Away: still a member; a broadcast and a room broadcast count it and wait for it.
     expect(server.rooms.members("lobby")).toContain(before);
+    expect(server.broadcast(msg(9), { except: before })).toEqual({ sent: 1, failed: 0 });
     expect(server.broadcast(msg(10))).toEqual({ sent: 2, failed: 0 });
     expect(server.rooms.broadcast("lobby", msg(11))).toMatchObject({ sent: 2, failed: 0 });
 
@@ -80,10 +81,43 @@ describe("sessions whose client is away", () => {
     expect(server.rooms.members("lobby")).toContain(resumed[0]?.conn);
     server.rooms.broadcast("lobby", msg(12));
     server.broadcast(msg(13));
-    await until(() => again.data.length === 4 && b.data.length === 4, wait("12 and 13"));
+    await until(() => again.data.length === 4 && b.data.length === 5, wait("12 and 13"));
     expect(again.data).toEqual([10, 11, 12, 13]);
-    expect(b.data).toEqual([10, 11, 12, 13]);
-    expect(server.awaitingResume(before as Connection<BinaryMessage>)).toBeUndefined();
+    expect(b.data).toEqual([9, 10, 11, 12, 13]);
+    // An open connection is not awaiting anything.
+    expect(server.awaitingResume(resumed[0]?.conn as Connection<BinaryMessage>)).toBeUndefined();
+    const old = before as Connection<BinaryMessage>;
+    expect(server.awaitingResume(old)).toBeUndefined();
+    // What the application still sends to the old connection reaches the new one.
+    expect(old.send(msg(14))).toBe(true);
+    expect(old.sendEncoded(new Uint8Array(old.protocol.encode(msg(15))))).toBe(true);
+    await until(() => again.data.length === 6, wait("14 and 15 through the old connection"));
+    expect(again.data).toEqual([10, 11, 12, 13, 14, 15]);
+  });
+
+  it("lose a session whose buffer overflows with broadcasts, which then leaves its rooms", async () => {
+    const lost: Array<{ id: string; reason: string }> = [];
+    const { port, server } = await startServer({
+      sessions: { resumeWindow: 60_000, maxBufferedMessages: 2 },
+      perAddress: false,
+      handler: {
+        onMessage(conn) {
+          server.rooms.join(conn, "lobby");
+        },
+      },
+    });
+    server.on("sessionLost", (info) => lost.push(info));
+    const a = peer(await connectRaw(port, "127.0.0.2"), true);
+    a.say(3, { v: 1, id: ID, fresh: true });
+    await until(() => a.controls.length === 1, wait("welcome"));
+    a.conn.send(msg(1));
+    await until(() => server.rooms.members("lobby").length === 1, wait("a member"));
+    a.say(5, { received: 0 });
+    a.conn.socket.destroy();
+    await until(() => server.rooms.members("lobby")[0]?.state === "closed", wait("closed"));
+    for (let i = 0; i < 3; i++) server.rooms.broadcast("lobby", msg(20 + i));
+    expect(lost).toMatchObject([{ id: ID, reason: "overflow" }]);
+    expect(server.rooms.members("lobby")).toEqual([]);
   });
 
   it("leave their rooms when the session is lost", async () => {

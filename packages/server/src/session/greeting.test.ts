@@ -69,6 +69,30 @@ describe("session greeting", () => {
     expect(second.controls[0]?.payload).toMatchObject({ resumed: true });
   });
 
+  it("holds no more than the session's buffer before the hello: the next send is refused", async () => {
+    const refused: string[] = [];
+    const { port } = await startServer({
+      sessions: { helloWait: 60_000, maxBufferedMessages: 2 },
+      handler: {
+        onConnect(conn) {
+          for (let i = 1; i <= 3; i++) {
+            try {
+              conn.send(msg(100 + i));
+            } catch (err) {
+              refused.push((err as { code?: string }).code ?? String(err));
+            }
+          }
+        },
+      },
+    });
+    const client = logged(await connectRaw(port));
+    await until(() => refused.length === 1, { what: "the third send refused", timeout: 2000 });
+    expect(refused).toEqual(["SEND_QUEUE_FULL"]);
+    client.say(3, { v: 1, id: "C".repeat(22), fresh: true });
+    await until(() => client.log.length === 3, { what: "welcome and two", timeout: 2000 });
+    expect(client.log).toEqual(["control:4", "data:101", "data:102"]);
+  });
+
   it("sends at once to a client whose first frame is data (no hello, as a Go client)", async () => {
     const { port } = await greetingServer(60_000);
     const peer = logged(await connectRaw(port, "127.0.0.2"));
