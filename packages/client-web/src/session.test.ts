@@ -1,6 +1,6 @@
 // Sessions in the browser client, against a real Taurus server over WebSocket (ws stands in
 // for the browser's): exactly once and in order across cut WebSockets, requests answered once,
-// a server without sessions, and lost sessions reported with their counts.
+// and a server without sessions (lost sessions: session-lost.test.ts).
 import type { Connection } from "@taurus/core-conn";
 import type { BinaryMessage } from "@taurus/protocol-binary";
 import type { TaurusServer } from "@taurus/server";

@@ -315,7 +315,6 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     return address && typeof address === "object" ? address : undefined;
   }
 
-  /** Number of live connections. */
   /**
    * With sessions: the id of the session `conn` served, when `conn` has closed
    * and that session waits for its client to come back (within the resume
@@ -333,6 +332,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     return this.sessionManager?.awaiting(conn);
   }
 
+  /** Number of live connections. */
   get connectionCount(): number {
     return this.sessions.size;
   }
