@@ -70,7 +70,11 @@ describe("sessions across cut connections", () => {
       for (let i = 0; i < 50 && sentByServer < N; i++) {
         (current as Connection<BinaryMessage>).send(data(sentByServer++));
       }
-      if (sentByClient % 100 === 0 && cuts < 30) cuts += proxy.cut() > 0 ? 1 : 0;
+      if (sentByClient % 100 === 0 && cuts < 30) {
+        // Cut a live connection (on a loaded machine a reconnect can take a while).
+        await until(() => client.state === "connected", "connected before a cut");
+        cuts += proxy.cut() > 0 ? 1 : 0;
+      }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await until(() => atServer.length >= N && atClient.length >= N, "all delivered", 20_000);

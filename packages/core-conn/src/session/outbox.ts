@@ -72,6 +72,16 @@ export class Outbox {
     for (const frame of frames) this.bytes += frame.length;
   }
 
+  /**
+   * Frame number `index` (1-based), while it is held.
+   *
+   * @returns the frame, or `undefined` when it was acknowledged or not sent yet
+   */
+  at(index: number): Uint8Array | undefined {
+    if (index <= this.acknowledged || index > this.sent) return undefined;
+    return this.frames[this.head + (index - this.acknowledged - 1)];
+  }
+
   /** The frames not acknowledged, oldest first (to send again on a new connection). */
   unacknowledged(): Uint8Array[] {
     return this.frames.slice(this.head);

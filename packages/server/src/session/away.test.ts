@@ -155,3 +155,33 @@ describe("sessions whose client is away", () => {
     expect(server.broadcast(msg(10))).toEqual({ sent: 0, failed: 0 });
   });
 });
+
+describe("a resume with more to replay than the send queue holds", () => {
+  it("replays it all in order as the queue drains, then what was sent meanwhile", async () => {
+    let current: Connection<BinaryMessage> | undefined;
+    const { port, server } = await startServer({
+      sessions: { resumeWindow: 60_000, maxBufferedMessages: 10_000 },
+      sendQueueSize: 8,
+      perAddress: false,
+    });
+    server.on("sessionStarted", (_i, c) => {
+      current = c;
+    });
+    server.on("sessionResumed", (_i, c) => {
+      current = c;
+      // Sent while the replay is still going out: after it.
+      c.send(msg(5000));
+    });
+    const a = peer(await connectRaw(port), true);
+    a.say(3, { v: 1, id: ID, fresh: true });
+    await until(() => current !== undefined, wait("session"));
+    const first = current as Connection<BinaryMessage>;
+    a.conn.socket.destroy();
+    await until(() => first.state === "closed", wait("closed"));
+    for (let i = 1; i <= 500; i++) first.send(msg(i)); // kept by the session
+    const again = peer(await connectRaw(port), true);
+    again.say(3, { v: 1, id: ID, received: 0 });
+    await until(() => again.data.length === 501, wait("the replay and message 5000"));
+    expect(again.data).toEqual([...Array.from({ length: 500 }, (_, i) => i + 1), 5000]);
+  });
+});

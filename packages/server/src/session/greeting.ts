@@ -24,14 +24,16 @@ export class Greeting<M> {
    * @param wait - ms after which held frames go out even without a hello
    * @param maxMessages - frames held at most (the session's buffer bound)
    * @param maxBytes - bytes held at most (the session's buffer bound)
+   * @param onWait - gets what was held when the wait ran out (no hello came)
    */
   constructor(
     private readonly conn: Connection<M>,
     wait: number,
     private readonly maxMessages: number,
     private readonly maxBytes: number,
+    onWait: (held: Uint8Array[]) => void,
   ) {
-    this.timer = setTimeout(() => this.release(), wait);
+    this.timer = setTimeout(() => onWait(this.release()), wait);
     this.timer.unref();
   }
 
@@ -61,27 +63,20 @@ export class Greeting<M> {
   }
 
   /**
-   * Stops holding, runs `first` (a resumed session's replay, which must go
-   * before), then sends what was held, in order, through the connection's
-   * session link (counted there).
+   * Stops holding.
+   *
+   * @returns what was held, in order (the session counts and writes it)
    */
-  release(first?: () => void): void {
-    const held = this.held;
-    if (held === undefined) return;
+  release(): Uint8Array[] {
+    const held = this.held ?? [];
     this.held = undefined;
     clearTimeout(this.timer);
-    if (this.conn.state !== "open") return;
-    first?.();
-    try {
-      for (const frame of held) this.conn.sendEncoded(frame);
-    } catch (err) {
-      // The queue cannot take what was accepted: close rather than drop silently.
-      this.conn.close(
-        err instanceof TaurusError
-          ? err
-          : new TaurusError("SEND_QUEUE_FULL", `connection ${this.conn.id}: ${String(err)}`),
-      );
-    }
+    return held;
+  }
+
+  /** The hello arrived: frames stay held until it is answered, however long that takes. */
+  answering(): void {
+    clearTimeout(this.timer);
   }
 
   /** The connection closed: nothing more goes out. */

@@ -9,6 +9,7 @@ import {
   type SessionInfo,
   type SessionLostInfo,
   type SessionLostReason,
+  type TaurusError,
 } from "@taurus/core-conn";
 import { IDENTITY } from "../admission";
 import type { Session as Runner } from "../session";
@@ -40,6 +41,17 @@ class Live<M> {
   conn: Connection<M> | undefined;
   /** The last connection bound to it (closed while the client is away). */
   last: Connection<M> | undefined;
+  /** The last frame (outbox number) written to `conn`. */
+  written = 0;
+  /**
+   * The connection being caught up (a replay, frames held during the handshake):
+   * frames sent meanwhile join the outbox, and the pump writes them in order.
+   */
+  pumping: Connection<M> | undefined;
+  /** The pump is writing: the connection's hooks let its frames through. */
+  writing = false;
+  /** Runs once the pump has caught up. */
+  caughtUp: (() => void) | undefined;
   runner: Runner<M> | undefined;
   readonly outbox: Outbox;
   readonly inbox: Inbox;
@@ -139,11 +151,15 @@ export class SessionManager<M> {
       this.o.helloWait,
       this.o.maxBufferedMessages,
       this.o.maxBufferedBytes,
+      (held) => {
+        this.greetings.delete(conn);
+        this.writeOut(conn, held);
+      },
     );
     this.greetings.set(conn, greeting);
     conn.attachSession({
-      take: (message) => greeting.holding && greeting.take(conn.protocol.encode(message)),
-      takeEncoded: (frame) => greeting.holding && greeting.take(frame),
+      take: (message) => this.divert(conn, greeting, () => conn.protocol.encode(message)),
+      takeEncoded: (frame) => this.divert(conn, greeting, () => frame),
       arrived: (message) => {
         if (!greeting.holding) return;
         // The first frame is not a hello: a client without sessions (or a Go client).
@@ -157,12 +173,9 @@ export class SessionManager<M> {
       },
       sent: (frame) => {
         const live = current();
-        if (live === undefined || live.conn !== conn) return;
-        const full = !live.outbox.push(frame);
-        live.replies.sent(live.outbox.sent);
-        if (full) this.end(live, "overflow", true);
-        else if (this.shared)
-          void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
+        if (live === undefined || live.conn !== conn || live.writing) return;
+        this.keep(live, frame, true);
+        live.written = live.outbox.sent;
       },
       sendAfterClose: (message) => {
         const live = current();
@@ -173,11 +186,7 @@ export class SessionManager<M> {
           return true;
         }
         this.replyTo(live, message);
-        const full = !live.outbox.push(frame);
-        live.replies.sent(live.outbox.sent);
-        if (full) this.end(live, "overflow", false);
-        else if (this.shared)
-          void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
+        this.keep(live, frame, false);
         return true;
       },
       sendEncodedAfterClose: (frame) => {
@@ -187,17 +196,14 @@ export class SessionManager<M> {
           live.conn.sendEncoded(frame);
           return true;
         }
-        const full = !live.outbox.push(frame);
-        live.replies.sent(live.outbox.sent);
-        if (full) this.end(live, "overflow", false);
-        else if (this.shared)
-          void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
+        this.keep(live, frame, false);
         return true;
       },
       control: (frame) => {
         if (frame.kind === CONTROL_KIND.hello) {
           if (greeted) return; // one hello per connection
           greeted = true;
+          greeting.answering();
           void this.hello(conn, runner, frame);
           return;
         }
@@ -230,12 +236,90 @@ export class SessionManager<M> {
     return live.conn === undefined || live.conn === conn ? live.id : undefined;
   }
 
-  /** The client's hello is answered (or will never come): what waited goes out. */
-  private greeted(conn: Connection<M>, first?: () => void): void {
+  /** The client's first frame is not a hello, or it was refused: what waited goes out as is. */
+  private greeted(conn: Connection<M>): void {
     const greeting = this.greetings.get(conn);
     this.greetings.delete(conn);
-    if (greeting === undefined) first?.();
-    else greeting.release(first);
+    if (greeting !== undefined) this.writeOut(conn, greeting.release());
+  }
+
+  /** Writes frames held for a connection without a session. */
+  private writeOut(conn: Connection<M>, held: Uint8Array[]): void {
+    if (conn.state !== "open") return;
+    try {
+      for (const frame of held) conn.sendEncoded(frame);
+    } catch (err) {
+      // The queue cannot take what was accepted: close rather than drop silently.
+      conn.close(err as TaurusError);
+    }
+  }
+
+  /**
+   * A frame sent on `conn` while a hello is unanswered (held), or while the
+   * session is being caught up on it (kept in the outbox, written by the pump).
+   *
+   * @returns whether the frame was taken
+   */
+  private divert(conn: Connection<M>, greeting: Greeting<M>, frame: () => Uint8Array): boolean {
+    if (greeting.holding) return greeting.take(frame());
+    const live = this.bound.get(conn);
+    if (live === undefined || live.pumping !== conn || live.writing) return false;
+    this.keep(live, frame(), true);
+    return true;
+  }
+
+  /** Counts a frame of the session in its outbox (and the shared store). */
+  private keep(live: Live<M>, frame: Uint8Array, tell: boolean): void {
+    const full = !live.outbox.push(frame);
+    live.replies.sent(live.outbox.sent);
+    if (full) this.end(live, "overflow", tell);
+    else if (this.shared) void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
+  }
+
+  /**
+   * Starts catching `conn` up: after `written`, every frame of the outbox is
+   * written in order, as fast as the connection takes them (on `drain` when
+   * its queue is full), with what was held during the handshake after them.
+   * Then `caughtUp` runs, and frames are written as they are sent.
+   */
+  private catchUp(live: Live<M>, conn: Connection<M>, caughtUp: () => void): void {
+    const greeting = this.greetings.get(conn);
+    this.greetings.delete(conn);
+    for (const frame of greeting?.release() ?? []) this.keep(live, frame, true);
+    live.pumping = conn;
+    live.caughtUp = caughtUp;
+    this.pump(live, conn);
+  }
+
+  private pump(live: Live<M>, conn: Connection<M>): void {
+    while (live.pumping === conn && live.written < live.outbox.sent) {
+      if (conn.state !== "open" || live.ended) return;
+      const index = live.written + 1;
+      const frame = live.outbox.at(index);
+      live.written = index;
+      if (frame === undefined) continue; // acknowledged meanwhile
+      const to = live.replies.replyTo(index);
+      if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
+      let more: boolean;
+      live.writing = true;
+      try {
+        more = conn.sendEncoded(frame);
+      } catch {
+        live.written = index - 1; // the queue is full: this frame again, once it drains
+        more = false;
+      } finally {
+        live.writing = false;
+      }
+      if (!more) {
+        conn.once("drain", () => this.pump(live, conn));
+        return;
+      }
+    }
+    if (live.pumping !== conn) return;
+    live.pumping = undefined;
+    const caughtUp = live.caughtUp;
+    live.caughtUp = undefined;
+    caughtUp?.();
   }
 
   /**
@@ -412,7 +496,8 @@ export class SessionManager<M> {
     conn.sendControl(
       this.control(conn, CONTROL_KIND.welcome, { id: live.id, received: 0, resumed: false }),
     );
-    this.greeted(conn);
+    // What onConnect sent while the hello was on its way: the session's first frames.
+    this.catchUp(live, conn, noop);
     this.events.started({ id: live.id, resumed: false, replayed: 0 }, conn);
     return live;
   }
@@ -457,27 +542,14 @@ export class SessionManager<M> {
             resumed: !fresh,
           }),
         );
-        const frames = live.outbox.unacknowledged();
+        const replayed = live.outbox.length;
         live.replies.acknowledge(live.outbox.acknowledged);
-        // The replay goes first; what this connection's onConnect sent is newer.
-        this.greeted(conn, () => {
-          // Replayed frames are already counted: send them around the link.
-          live.conn = undefined;
-          let index = live.outbox.acknowledged;
-          for (const f of frames) {
-            const to = live.replies.replyTo(++index);
-            if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
-            conn.sendEncoded(f);
-          }
-          live.conn = conn;
-        });
+        live.written = live.outbox.acknowledged;
         void this.o.store.attach(live.id).catch(noop);
-        conn.resume();
-        this.events.resumed(
-          { id: live.id, resumed: true, replayed: frames.length },
-          conn,
-          previous,
-        );
+        this.events.resumed({ id: live.id, resumed: true, replayed }, conn, previous);
+        // The replay, then what this connection's onConnect sent, then the rest; the
+        // connection reads again once it is caught up.
+        this.catchUp(live, conn, () => conn.resume());
       });
     void ready;
     return live;
