@@ -30,8 +30,6 @@ describe("WebClient sessions across cut WebSockets", () => {
     const { server, port } = await startEcho(0, {
       // The loop sends on while disconnected: the buffers hold the whole run.
       sessions: { maxBufferedMessages: 2 * N },
-      // A resume writes the whole backlog into the new connection's send queue at once.
-      sendQueueSize: 2 * N,
       perAddress: false,
       handler: { onMessage: (_c, m) => void atServer.push(m.sequence) },
     });
