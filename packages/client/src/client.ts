@@ -469,14 +469,22 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   }
 
   private sendFrame(frame: Uint8Array, sequence: number | undefined): void {
-    this.session?.accepted(frame, sequence);
+    const session = this.session;
+    session?.accepted(frame, sequence);
+    // A request on a session is flagged, so that the server marks its reply (and only it).
+    const flag =
+      sequence !== undefined && session?.active === true
+        ? session.requestFlag(this.protocol)
+        : undefined;
     const conn = this.conn;
     if (conn && conn.state === "open" && (this.offline.length === 0 || this.inConnectHandler)) {
+      if (flag !== undefined) conn.sendEncoded(flag);
       conn.sendEncoded(frame); // SEND_QUEUE_FULL is counted by the connection
       if (sequence !== undefined) this.pending.markSent(sequence, frame, conn);
       return;
     }
     try {
+      if (flag !== undefined) this.offline.push(flag);
       this.offline.push(frame);
     } catch (err) {
       this.countError(err as TaurusError);
@@ -490,6 +498,11 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     if (conn?.state !== "open") return;
     const offline = this.offline;
     for (let frame = offline.peek(); frame !== undefined; frame = offline.peek()) {
+      // A request flag queued for a session that did not come (a Go server): not for it.
+      if (this.session?.held !== true && this.session?.isRequestFlag(frame) === true) {
+        offline.shift();
+        continue;
+      }
       const sequence = this.requestFrames.get(frame);
       // With a session every accepted frame is counted, and goes out.
       if (

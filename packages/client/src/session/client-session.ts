@@ -6,6 +6,7 @@ import {
   type ControlPayload,
   Inbox,
   Outbox,
+  type Protocol,
   type SessionLostInfo,
   type SessionLostReason,
 } from "@taurus/core-conn";
@@ -51,6 +52,8 @@ export class ClientSession<M> {
   private nextReply: number | undefined;
   /** Frames (1-based, as the outbox counts them) that may have been written to a server. */
   private written = 0;
+  /** The encoded request flag (see `requestFlag`). */
+  private flag: Uint8Array | undefined;
 
   constructor(
     private readonly o: ResolvedClientSessionOptions,
@@ -94,6 +97,37 @@ export class ClientSession<M> {
     this.id = undefined;
     this.proposed = undefined;
     this.host.unavailable(conn, "silent");
+  }
+
+  /**
+   * The frame that flags the next data frame as a request (`request` control
+   * kind), in `protocol`'s bytes: written before each request frame, also when
+   * it is replayed, so that the server marks its reply.
+   */
+  requestFlag(protocol: Protocol<M>): Uint8Array {
+    if (this.flag === undefined) {
+      const control = protocol.control as NonNullable<Protocol<M>["control"]>;
+      this.flag = protocol.encode(control.encode(CONTROL_KIND.request));
+    }
+    return this.flag;
+  }
+
+  /** Whether `frame` is the request flag (the very bytes {@link ClientSession.requestFlag} returns). */
+  isRequestFlag(frame: Uint8Array): boolean {
+    return frame === this.flag;
+  }
+
+  /** The frames to send again on a granted connection: the unacknowledged ones, requests flagged. */
+  private resend(protocol: Protocol<M>): Uint8Array[] {
+    const frames = this.outbox.unacknowledged();
+    if (this.requests.size === 0) return frames;
+    const out: Uint8Array[] = [];
+    let index = this.outbox.acknowledged;
+    for (const frame of frames) {
+      if (this.requests.has(++index)) out.push(this.requestFlag(protocol));
+      out.push(frame);
+    }
+    return out;
   }
 
   /**
@@ -237,7 +271,7 @@ export class ClientSession<M> {
         this.id = p.id;
         this.proposed = undefined;
         this.conn = conn;
-        this.host.granted(conn, p.id, p.resumed === true, this.outbox.unacknowledged());
+        this.host.granted(conn, p.id, p.resumed === true, this.resend(conn.protocol));
         return;
       }
       case CONTROL_KIND.lost: {

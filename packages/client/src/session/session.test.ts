@@ -210,17 +210,25 @@ describe("sessions across cut connections", () => {
     onCleanup(() => quiet.close());
     quiet.on("sessionUnavailable", (reason) => why.push(reason));
     quiet.send(data(1));
-    await quiet.connect();
+    // A request queued while the session is asked for is flagged for a session server:
+    // the flag must not reach a server that has none.
+    const connecting = quiet.connect();
+    await until(() => Buffer.concat(frames).length >= 19, "the hello");
+    const request = quiet.request(data(2), { timeout: 200 }).catch(() => undefined);
+    await connecting;
     expect(why).toEqual(["refused", "silent"]);
+    const dataLength = binary.encode(data(1)).length;
     await until(() => {
       const b = Buffer.concat(frames);
-      return b.length >= 19 && b.length >= 19 + b.readUInt32BE(11) + 19 + 8;
+      return b.length >= 19 && b.length >= 19 + b.readUInt32BE(11) + 2 * dataLength;
     }, "hello and data written");
+    await request;
     const bytes = Buffer.concat(frames);
-    // One control frame (the hello), then the data frame queued while waiting.
+    // One control frame (the hello), then the two data frames queued while waiting.
     expect(bytes.readUInt32BE(3)).toBe(0xffffffff);
     const helloLength = 19 + bytes.readUInt32BE(11);
     expect(bytes.readUInt32BE(helloLength + 3)).toBe(1);
-    expect(bytes.length).toBe(helloLength + 19 + 8);
+    expect(bytes.readUInt32BE(helloLength + dataLength + 3)).toBe(1);
+    expect(bytes.length).toBe(helloLength + 2 * dataLength);
   });
 });

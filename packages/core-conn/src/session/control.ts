@@ -24,7 +24,10 @@ export const CONTROL_TYPE = 0xffffffff;
  *   (`{ id, reason, received }`); a `welcome` for a new session follows;
  * - `reply` (9): server to client, `{ to }`: the next data frame of the
  *   session is the reply to the client's data frame number `to` (a request,
- *   issue 13 item 6); sent again before that frame when it is replayed.
+ *   issue 13 item 6); sent again before that frame when it is replayed;
+ * - `request` (10): client to server, no payload: the next data frame is a
+ *   request (sent again before it when it is replayed); only a request's
+ *   reply is marked.
  */
 export const CONTROL_KIND = Object.freeze({
   /** Keepalive request, no payload. */
@@ -45,6 +48,8 @@ export const CONTROL_KIND = Object.freeze({
   lost: 8,
   /** Server to client: the next data frame answers the request of client frame `to`. */
   reply: 9,
+  /** Client to server: the next data frame is a request (its reply gets a `reply` mark). */
+  request: 10,
 } as const);
 
 /** A control kind's number (see {@link CONTROL_KIND}). */

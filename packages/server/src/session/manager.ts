@@ -50,6 +50,10 @@ class Live<M> {
   pumping: Connection<M> | undefined;
   /** The pump is writing: the connection's hooks let its frames through. */
   writing = false;
+  /** The client flagged its next data frame as a request (`request` control frame). */
+  requestNext = false;
+  /** The data frame being handled is a request: its reply is marked. */
+  requestNow = false;
   /** Runs once the pump has caught up. */
   caughtUp: (() => void) | undefined;
   runner: Runner<M> | undefined;
@@ -208,6 +212,10 @@ export class SessionManager<M> {
           return;
         }
         const live = current();
+        if (frame.kind === CONTROL_KIND.request && live !== undefined && live.conn === conn) {
+          live.requestNext = true;
+          return;
+        }
         if (frame.kind === CONTROL_KIND.ack && live !== undefined && live.conn === conn) {
           const count = frame.payload.received;
           if (typeof count !== "number" || !live.outbox.acknowledge(count)) conn.close();
@@ -563,17 +571,24 @@ export class SessionManager<M> {
     this.bound.set(conn, live);
     live.runner = runner;
     runner.delivery = {
-      before: () => setSessionOf(conn, live.id, live.inbox.received + 1),
+      before: () => {
+        setSessionOf(conn, live.id, live.inbox.received + 1);
+        live.requestNow = live.requestNext;
+        live.requestNext = false;
+      },
+      // Only a request's handler runs in a reply scope: other messages cost nothing more.
       around: (message, run) =>
-        replyScope.run(
-          {
-            owner: live,
-            index: live.inbox.received + 1,
-            sequence: sequenceOf(message),
-            replied: false,
-          },
-          run,
-        ),
+        !live.requestNow
+          ? run()
+          : replyScope.run(
+              {
+                owner: live,
+                index: live.inbox.received + 1,
+                sequence: sequenceOf(message),
+                replied: false,
+              },
+              run,
+            ),
       after: () => {
         const due = live.inbox.processed();
         if (this.shared && !live.admissionStored && runner.isAdmitted) {

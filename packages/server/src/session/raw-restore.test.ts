@@ -65,6 +65,7 @@ describe("server sessions: replies and shared stores (raw peers)", () => {
     await until(() => a.log.includes("c4"));
     const id = a.payloads[0]?.id as string;
     connA.send(msg(1, "login")); // admission: client frame 1
+    a.say(10, {}); // the next data frame is a request
     connA.send(msg(5, "request")); // client frame 2
     await until(() => a.log.includes("d5"));
     expect(a.log).toEqual(["c4", "d99", "c9", "d5"]);
@@ -78,10 +79,15 @@ describe("server sessions: replies and shared stores (raw peers)", () => {
     await until(() => b.log.includes("d5"));
     expect(b.log).toEqual(["c4", "d99", "d5"]);
     expect(b.payloads[0]).toMatchObject({ id, resumed: true, received: 2 });
+    b.say(10, {});
     connB.send(msg(7, "again")); // client frame 3: no second admission
     await until(() => b.log.includes("d7"));
     expect(b.log.slice(3)).toEqual(["d99", "c9", "d7"]);
     expect(b.payloads[1]).toEqual({ to: 3 });
+    // Not flagged as a request: its answer, same sequence, carries no mark.
+    connB.send(msg(8, "plain")); // client frame 4
+    await until(() => b.log.includes("d8"));
+    expect(b.log.slice(6)).toEqual(["d99", "d8"]);
     expect(admitted).toEqual([1]);
   });
 

@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 
 /**
- * Request/reply within a session (issue 13 item 6). While the handler of the
- * client's data frame number `index` runs (async continuations included), a
+ * Request/reply within a session (issue 13 item 6). The client flags each
+ * request (a `request` control frame before it). While the handler of a
+ * request, the client's data frame number `index`, runs (async continuations included), a
  * message the handler sends on that same session whose `sequence` equals the
  * request's is its reply: the server writes a `reply` control frame
  * (`{ to: index }`) just before it, and again before it when it is replayed.
