@@ -109,11 +109,9 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
     const o = resolveWebClientOptions(options);
     this.options = o;
     const so = resolveWebSessionOptions(options.session, o.protocol);
-    const control = o.protocol.control;
-    if (so === undefined || control === undefined) return;
-    this.session = new WebSession(so, control, {
-      granted: (ws, id, resumed, resend) => {
-        const replayed = resend.length;
+    if (so === undefined) return;
+    this.session = new WebSession(so, o.protocol, {
+      granted: (ws, id, resumed, resend, replayed) => {
         this.offline = resend; // the frames not acknowledged hold everything that waited
         this.established(ws, resumed);
         this.emit("session", { id, resumed, replayed });
@@ -259,8 +257,12 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
       // An overflow ended the session: sessionLost counts this frame too.
       if (!session.accepted(frame, request)) return;
     }
-    if (ws) ws.send(frame);
-    else this.offline.push(frame);
+    if (ws) {
+      // A request on a session is flagged, so that the server marks its reply (and only it).
+      // Offline, the flags come with the frames sent again once the session is granted.
+      if (request !== undefined && session?.held) ws.send(session.flag);
+      ws.send(frame);
+    } else this.offline.push(frame);
   }
 
   private open(): void {

@@ -7,7 +7,7 @@ import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
 import { createServer, type TaurusServer } from "@taurus/server";
 import { attachWebSocket } from "@taurus/transport-ws";
 import { describe, expect, it } from "vitest";
-import { WebSocket, WebSocketServer } from "ws";
+import { WebSocket } from "ws";
 import { createWebClient } from "./client";
 import type { WebSocketConstructor } from "./options";
 import {
@@ -224,23 +224,19 @@ describe("WebClient sessions lost", () => {
 
 describe("WebClient session hello", () => {
   it("carries on without a session when the server says nothing: one hello, then the data", async () => {
-    const silent = new WebSocketServer({ port: 0, host: "127.0.0.1" });
-    onCleanup(() => new Promise((resolve) => silent.close(resolve)));
     const frames: Buffer[] = [];
-    silent.on("connection", (ws) => ws.on("message", (d) => frames.push(d as Buffer)));
-    await new Promise((resolve) => silent.once("listening", resolve));
-    const port = (silent.address() as { port: number }).port;
-    const c = startClient(`ws://127.0.0.1:${port}/`, {
-      session: { helloTimeout: 100 },
-      heartbeatInterval: 0,
-    });
+    const { url } = await rawServer((ws) => ws.on("message", (d) => frames.push(d as Buffer)));
+    const c = startClient(url, { session: { helloTimeout: 100 }, heartbeatInterval: 0 });
     const why: string[] = [];
     c.on("sessionUnavailable", (reason) => why.push(reason));
     c.send(msg(9, "data"));
+    // A request waiting for the session: its flag must not reach a server without sessions.
+    const request = c.request(msg(0, "question"), { timeout: 300 }).catch(() => undefined);
     await c.connect();
     expect(why).toEqual(["silent"]);
-    await until(() => frames.length === 2, { what: "hello and data" });
-    const [hello, data] = frames as [Buffer, Buffer];
+    await request;
+    await until(() => frames.length >= 3, { what: "hello and data" });
+    const [hello, data, question] = frames as [Buffer, Buffer, Buffer];
     expect(hello.readUInt32BE(3)).toBe(0xffffffff); // the control type
     expect(hello.readUInt32BE(7)).toBe(3); // hello
     const payload = JSON.parse(
@@ -248,8 +244,46 @@ describe("WebClient session hello", () => {
     ) as Record<string, unknown>;
     expect(payload).toMatchObject({ v: 1, received: 0, fresh: true });
     expect(payload.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(data.readUInt32BE(3)).toBe(1);
-    expect(data.readUInt32BE(7)).toBe(9);
+    expect([data.readUInt32BE(3), data.readUInt32BE(7)]).toEqual([1, 9]);
+    expect([question.readUInt32BE(3), question.readUInt32BE(7)]).toEqual([1, 1]);
+    expect(frames).toHaveLength(3);
+  });
+
+  it("flags each request (and only requests) on a session, also when it is sent again", async () => {
+    const control = binary.control as NonNullable<typeof binary.control>;
+    const welcome = (received: number, resumed: boolean) =>
+      binary.encode(
+        control.encode(CONTROL_KIND.welcome, { id: "s".repeat(22), received, resumed }),
+      );
+    // A session server in a few lines: it writes down each connection's frames.
+    const seen: string[][] = [];
+    const sockets: WebSocket[] = [];
+    const { url } = await rawServer((ws) => {
+      const mine: string[] = [];
+      seen.push(mine);
+      sockets.push(ws);
+      ws.on("message", (d) => {
+        const f = d as Buffer;
+        const isControl = f.readUInt32BE(3) === 0xffffffff;
+        mine.push(`${isControl ? "control" : "data"} ${f.readUInt32BE(7)}`);
+        // The first connection processes nothing; the second says it processed frame 1.
+        if (isControl && f.readUInt32BE(7) === CONTROL_KIND.hello) {
+          ws.send(welcome(seen.length === 1 ? 0 : 1, seen.length > 1));
+        }
+      });
+    });
+    const c = startClient(url, { session: true, heartbeatInterval: 0 });
+    await c.connect();
+    c.send(msg(5));
+    void c.request(msg(0), { timeout: 10_000 }).catch(() => undefined);
+    await until(() => seen[0]?.length === 4, { what: "the first connection's frames" });
+    sockets[0]?.terminate();
+    await until(() => seen[1]?.length === 3, { what: "the second connection's frames" });
+    const hello = `control ${CONTROL_KIND.hello}`;
+    const flag = `control ${CONTROL_KIND.request}`;
+    expect(seen[0]).toEqual([hello, "data 5", flag, "data 1"]);
+    // Frame 1 (data 5) was processed: only the request goes again, flagged.
+    expect(seen[1]).toEqual([hello, flag, "data 1"]);
   });
 
   it("closes the WebSocket (with a code a browser accepts) on an acknowledgement of more than it sent", async () => {

@@ -5,6 +5,7 @@ import {
   type ControlPayload,
   Inbox,
   Outbox,
+  type Protocol,
   type SessionLostInfo,
   type SessionLostReason,
 } from "@taurus/core-conn/codec";
@@ -13,8 +14,17 @@ import type { ResolvedWebSessionOptions } from "./session-options";
 
 /** What the session tells the client. @internal */
 export interface WebSessionHost<M> {
-  /** The server granted the session on `ws`: `resend` are the frames to write first. */
-  granted(ws: WebSocketLike, id: string, resumed: boolean, resend: Uint8Array[]): void;
+  /**
+   * The server granted the session on `ws`: `resend` are the frames to write
+   * first (`replayed` data frames, the requests among them flagged).
+   */
+  granted(
+    ws: WebSocketLike,
+    id: string,
+    resumed: boolean,
+    resend: Uint8Array[],
+    replayed: number,
+  ): void;
   /** No session on `ws` (refused, or the server is silent). */
   unavailable(ws: WebSocketLike, reason: "refused" | "silent"): void;
   /**
@@ -60,12 +70,20 @@ export class WebSession<M> {
   private nextReply: number | undefined;
   /** Frames (1-based, as the outbox counts them) that may have been written to a server. */
   private written = 0;
+  private readonly control: Control<M>;
+  /**
+   * The `request` control frame, encoded: written right before each request's
+   * frame (also when replayed), so that the server marks its reply.
+   */
+  readonly flag: Uint8Array;
 
   constructor(
     private readonly o: ResolvedWebSessionOptions,
-    private readonly control: Control<M>,
+    protocol: Protocol<M>,
     private readonly host: WebSessionHost<M>,
   ) {
+    this.control = protocol.control as Control<M>;
+    this.flag = protocol.encode(this.control.encode(CONTROL_KIND.request));
     this.outbox = new Outbox(o.maxBufferedMessages, o.maxBufferedBytes);
     this.inbox = new Inbox(o.ackEvery);
   }
@@ -197,7 +215,8 @@ export class WebSession<M> {
         this.id = p.id;
         this.proposed = undefined;
         this.ws = ws;
-        this.host.granted(ws, p.id, p.resumed === true, this.outbox.unacknowledged());
+        const frames = this.outbox.unacknowledged();
+        this.host.granted(ws, p.id, p.resumed === true, this.flagged(frames), frames.length);
         return;
       }
       case CONTROL_KIND.lost:
@@ -230,6 +249,18 @@ export class WebSession<M> {
       default:
         return; // goodbye: the server ends the WebSocket; the client resumes on the next one
     }
+  }
+
+  /** `frames` (the unacknowledged ones, oldest first) with each request's flag before it. */
+  private flagged(frames: Uint8Array[]): Uint8Array[] {
+    if (this.requests.size === 0) return frames;
+    const out: Uint8Array[] = [];
+    let index = this.outbox.acknowledged;
+    for (const frame of frames) {
+      if (this.requests.has(++index)) out.push(this.flag);
+      out.push(frame);
+    }
+    return out;
   }
 
   private stopWaiting(): void {
