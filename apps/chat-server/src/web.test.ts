@@ -1,7 +1,9 @@
 // The web chat page in headless Chromium (Debian's chromium, driven by playwright-core): two
 // browser users and TCP users of both protocols chat in one room, the page reconnects after
-// the server restarts, and the page logs no errors.
+// the server restarts, a user whose WebSocket is cut misses nothing and sees nothing twice
+// (sessions), and the page logs no errors.
 import { existsSync } from "node:fs";
+import net from "node:net";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { peer, startChatServer, until } from "./test-chat";
@@ -72,6 +74,40 @@ async function webUser(url: string, name: string): Promise<WebUser> {
       await page.click("#send");
     },
   };
+}
+
+/** A TCP proxy in front of the web port (page and WebSocket) that can cut what goes through. */
+async function cutProxy(target: number): Promise<{ port: number; cut(): number }> {
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  const server = net.createServer((page) => {
+    const upstream = net.connect({ host: "127.0.0.1", port: target });
+    const pair: [net.Socket, net.Socket] = [page, upstream];
+    pairs.add(pair);
+    const drop = (): void => {
+      pairs.delete(pair);
+      page.destroy();
+      upstream.destroy();
+    };
+    page.on("error", drop).on("close", drop);
+    upstream.on("error", drop).on("close", drop);
+    page.pipe(upstream);
+    upstream.pipe(page);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const cut = (): number => {
+    const n = pairs.size;
+    for (const [a, b] of [...pairs]) {
+      a.resetAndDestroy();
+      b.resetAndDestroy();
+    }
+    pairs.clear();
+    return n;
+  };
+  cleanups.push(() => {
+    cut();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { port: (server.address() as net.AddressInfo).port, cut };
 }
 
 async function seen(user: WebUser, line: string): Promise<void> {
@@ -148,5 +184,48 @@ describe("web chat page", () => {
       );
       expect(unexpected).toEqual([]);
     }
+  }, 90_000);
+
+  it("a browser user whose WebSocket is cut misses nothing and sees nothing twice", async () => {
+    phase = "cuts";
+    const server = await startChatServer(["--web-port", "0"], cleanups);
+    const web = server.logs.find((e) => e.msg === "listening")?.web as number;
+    const proxy = await cutProxy(web);
+    const ann = await webUser(`http://127.0.0.1:${proxy.port}/`, "ann");
+    const carol = await peer(server.json, "json", cleanups, { name: "carol" });
+    await seen(ann, "carol:加入了聊天室");
+    const fromCarol: string[] = [];
+    const fromAnn: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      // The WebSocket is reset (no close frame); both sides speak while it is gone.
+      expect(proxy.cut()).toBeGreaterThan(0);
+      for (let k = 0; k < 5; k++) {
+        const line = `c-${round}-${k}`;
+        fromCarol.push(line);
+        carol.send({ type: 2, sequence: k + 1, from: "carol", to: "", content: line });
+      }
+      const line = `a-${round}`;
+      fromAnn.push(line);
+      await ann.say(line);
+      await seen(ann, `carol:c-${round}-4`);
+      await until(() => carol.inbox.some((m) => m.from === "ann" && m.content === line));
+    }
+    // A sentinel from each side: everything before it has arrived.
+    carol.send({ type: 2, sequence: 9, from: "carol", to: "", content: "end" });
+    await ann.say("end");
+    await seen(ann, "carol:end");
+    await until(() => carol.inbox.some((m) => m.from === "ann" && m.content === "end"));
+    const annSaw = (await ann.lines()).filter((l) => l.startsWith("carol:c-"));
+    expect(annSaw).toEqual(fromCarol.map((l) => `carol:${l}`));
+    const carolSaw = carol.inbox.filter((m) => m.from === "ann" && m.content.startsWith("a-"));
+    expect(carolSaw.map((m) => m.content)).toEqual(fromAnn);
+    // Away, not gone: carol (who joined after ann) saw no leave and no join of ann's; the
+    // page showed no lost session.
+    const notices = carol.inbox.map((m) => `${m.from}:${m.content}`);
+    expect(notices.filter((n) => n.includes("ann"))).toEqual(
+      fromAnn.concat("end").map((l) => `ann:${l}`),
+    );
+    expect((await ann.lines()).filter((l) => l.startsWith("page:"))).toEqual([]);
+    expect(ann.problems).toEqual([]);
   }, 90_000);
 });

@@ -1,5 +1,7 @@
 // The web chat page's script: joins the room over WebSocket with the JSON protocol, as a Go or
 // Taurus TCP client would, and shows what the room says. Text is inserted with textContent only.
+// It asks for a session (issue 13): where the server grants one, a WebSocket cut for a moment
+// misses nothing and shows nothing twice; where it does not, the page carries on without.
 import { createWebClient } from "@taurus/client-web";
 import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
 
@@ -48,13 +50,24 @@ const scheme = location.protocol === "https:" ? "wss:" : "ws:";
 const client = createWebClient({
   url: `${scheme}//${location.host}/ws`,
   protocol: createJsonProtocol(),
+  session: true,
 });
 let name = "";
 
-client.on("open", () => {
+client.on("open", (resumed) => {
   status.textContent = `connected as ${name}`;
-  // Every connection joins: after a reconnection the name is bound again.
-  client.send(chat(SYSTEM, name, JOINED));
+  // A new connection joins: after a reconnection the name is bound again. A resumed session
+  // is still joined (and got what the room said meanwhile).
+  if (!resumed) client.send(chat(SYSTEM, name, JOINED));
+});
+client.on("sessionLost", ({ reason, unacknowledged }) => {
+  if (reason === "closed") return;
+  // Never silent: the room may have said things this page did not get, and the other way.
+  show(
+    "page",
+    `session lost (${reason}): ${unacknowledged} of your messages may not have arrived`,
+    true,
+  );
 });
 client.on("reconnecting", ({ attempt, delay }) => {
   status.textContent = `reconnecting (attempt ${attempt}, in ${Math.round(delay)} ms)`;

@@ -4,7 +4,17 @@ import type { BinaryMessage } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { createWebClient } from "./client";
-import { binary, client, msg, onCleanup, startEcho, until } from "./test-helpers";
+import type { WebSocketConstructor } from "./options";
+import {
+  BrowserLikeWebSocket,
+  binary,
+  client,
+  msg,
+  onCleanup,
+  rawServer,
+  startEcho,
+  until,
+} from "./test-helpers";
 
 const text = (m: BinaryMessage): string => Buffer.from(m.data).toString();
 
@@ -98,6 +108,17 @@ describe("WebClient", () => {
     expect(Buffer.from(pings[0] as Buffer)).toEqual(
       Buffer.from(binary.encode(binary.keepalive?.ping as BinaryMessage)),
     );
+  });
+
+  it("closes a WebSocket that carries text with a code a browser accepts, and reconnects", async () => {
+    const { url, closeCodes } = await rawServer((ws) => ws.send("text, not frames"));
+    const c = client(url, { WebSocket: BrowserLikeWebSocket as unknown as WebSocketConstructor });
+    const reasons: string[] = [];
+    c.on("reconnecting", (info) => reasons.push(info.error?.message ?? ""));
+    await c.connect();
+    await until(() => closeCodes.length >= 1 && reasons.length >= 1);
+    expect(closeCodes[0]).toBe(4003);
+    expect(reasons[0]).toContain("4003 binary messages only");
   });
 
   it("checks its options", () => {

@@ -1,12 +1,16 @@
-import { TaurusError } from "@taurus/core-conn/codec";
+import { type SessionInfo, type SessionLostInfo, TaurusError } from "@taurus/core-conn/codec";
 import { Emitter } from "./emitter";
 import { FrameBuffer } from "./frame-buffer";
 import {
+  CLOSE_PROTOCOL_ERROR,
+  CLOSE_UNSUPPORTED_DATA,
   type ResolvedWebClientOptions,
   resolveWebClientOptions,
   type WebClientOptions,
   type WebSocketLike,
 } from "./options";
+import { WebSession } from "./session";
+import { resolveWebSessionOptions } from "./session-options";
 
 /** Where a {@link WebClient} is in its life. */
 export type WebClientState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
@@ -21,10 +25,27 @@ export interface ReconnectInfo {
   error: TaurusError | undefined;
 }
 
+/**
+ * What {@link WebClient.close} gave up on, so that nothing accepted by
+ * `send()` is dropped without the caller knowing.
+ */
+export interface WebClientCloseReport {
+  /** Messages accepted by `send()` (or `request()`) still in the offline queue, not sent. */
+  discarded: number;
+  /** Requests still waiting for a reply, rejected with `CONNECTION_CLOSED`. */
+  rejectedRequests: number;
+}
+
 /** The events of a {@link WebClient}. */
 export interface WebClientEvents<M> {
-  /** A connection is open (the first, or a reconnection); the offline queue was sent. */
-  open: [];
+  /**
+   * A connection is up (the first, or a reconnection): the server answered
+   * (with the `session` option: granted the session, refused it, or stayed
+   * silent); what waited was sent. `resumed` is `true` when a session was
+   * resumed: the server still knows this client, so a login or join sent on
+   * each `open` is not needed again.
+   */
+  open: [resumed: boolean];
   /** A message from the server (pings, pongs and replies to requests are not delivered here). */
   message: [message: M];
   /** Inbound bytes were dropped (bad frame); the connection stays open. */
@@ -33,6 +54,19 @@ export interface WebClientEvents<M> {
   reconnecting: [info: ReconnectInfo];
   /** The client is closed for good (by `close()`, or lost with `reconnect: false`). */
   close: [error: TaurusError | undefined];
+  /** The server granted a session (new, or resumed with `info.replayed` messages sent again). */
+  session: [info: SessionInfo];
+  /**
+   * The session could not be resumed (or ended with `close()`): what may be
+   * lost is counted, never silent. Requests waiting on it reject with `CONNECTION_CLOSED`.
+   */
+  sessionLost: [info: SessionLostInfo];
+  /**
+   * The client asked for a session and carries on without one: the server
+   * refused (`"refused"`: a Taurus server without sessions, or at its limit)
+   * or said nothing (`"silent"`). It asks again on the next connection.
+   */
+  sessionUnavailable: [reason: "refused" | "silent"];
 }
 
 interface Pending<M> {
@@ -47,9 +81,9 @@ interface Pending<M> {
  * Reconnects with backoff and jitter, queues what is sent while disconnected,
  * sends heartbeats, matches replies to requests. Create it with {@link createWebClient}.
  *
- * Resumable sessions (`@taurus/client`'s, issue 13) are not supported yet: a
- * reconnection is a new connection, and messages the server sent while
- * disconnected are not replayed.
+ * With the `session` option (as `@taurus/client`'s, docs/DELIVERY.md), every
+ * message accepted by `send()` in either direction is delivered exactly once
+ * and in order across broken WebSockets, within the server's resume window.
  *
  * @typeParam M - the message type of the protocol
  */
@@ -57,7 +91,7 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
   private readonly options: ResolvedWebClientOptions<M>;
   private ws: WebSocketLike | undefined;
   private frames: FrameBuffer<M> | undefined;
-  private readonly offline: Uint8Array[] = [];
+  private offline: Uint8Array[] = [];
   private readonly pending = new Map<number, Pending<M>>();
   private lastSequence = 0;
   private attempt = 0;
@@ -66,11 +100,35 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
   private lastReceived = 0;
   private current: WebClientState = "idle";
   private opened: { resolve: () => void; reject: (e: TaurusError) => void } | undefined;
+  private readonly session: WebSession<M> | undefined;
+  private report: WebClientCloseReport | undefined;
 
   /** @internal use {@link createWebClient} */
   constructor(options: WebClientOptions<M>) {
     super();
-    this.options = resolveWebClientOptions(options);
+    const o = resolveWebClientOptions(options);
+    this.options = o;
+    const so = resolveWebSessionOptions(options.session, o.protocol);
+    if (so === undefined) return;
+    this.session = new WebSession(so, o.protocol, {
+      granted: (ws, id, resumed, resend, replayed) => {
+        this.offline = resend; // the frames not acknowledged hold everything that waited
+        this.established(ws, resumed);
+        this.emit("session", { id, resumed, replayed });
+      },
+      unavailable: (ws, reason) => {
+        this.established(ws, false);
+        this.emit("sessionUnavailable", reason);
+      },
+      lost: (info, dropped) => {
+        // Requests that may have reached the lost session may never be answered: their
+        // callers learn it. Those that never left the page go on in the next session.
+        const error = closedError(`session ${info.id} lost (${info.reason}) before the reply`);
+        for (const sequence of dropped) this.rejectOne(sequence, error);
+        this.emit("sessionLost", info);
+      },
+      write: (ws, message) => ws.send(o.protocol.encode(message)),
+    });
   }
 
   /** Where the client is: `idle`, `connecting`, `open`, `reconnecting` or `closed`. */
@@ -113,10 +171,12 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
 
   /**
    * Sends a message: at once when connected, otherwise kept in the offline
-   * queue and sent, in order, once connected.
+   * queue and sent, in order, once connected. With a session it is also kept
+   * until the server acknowledges it, and sent again after a broken WebSocket.
    *
    * @throws `TaurusError` `INVALID_MESSAGE`/`MESSAGE_TOO_LARGE` from the encoder;
-   *   `SEND_QUEUE_FULL` when offline and the queue is full; `CONNECTION_CLOSED` once closed
+   *   `SEND_QUEUE_FULL` when offline and the queue is full (or, before the
+   *   session is granted, its retransmit buffer); `CONNECTION_CLOSED` once closed
    */
   send(message: M): void {
     this.sendFrame(this.options.protocol.encode(message));
@@ -125,11 +185,14 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
   /**
    * Sends a request and waits for its reply: the message gets the next
    * correlation number, and the first message from the server with the same
-   * number settles it (and is not emitted as `message`).
+   * number settles it (and is not emitted as `message`). With a session held,
+   * only the frame the server marked as this request's reply settles it, and
+   * the request stays pending across reconnections until the session is lost.
    *
    * @returns the reply
    * @throws `TaurusError` `REQUEST_TIMEOUT` after `timeout` ms; `TOO_MANY_PENDING`;
-   *   `CONNECTION_CLOSED` when the client closes first; as {@link WebClient.send}
+   *   `CONNECTION_CLOSED` when the connection (without a session) or the
+   *   session is lost, or the client closes first; as {@link WebClient.send}
    */
   request(message: M, options: { timeout?: number } = {}): Promise<M> {
     const o = this.options;
@@ -145,7 +208,7 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
     const timeout = options.timeout ?? o.requestTimeout;
     return new Promise<M>((resolve, reject) => {
       try {
-        this.send(o.correlation.set(message, sequence));
+        this.sendFrame(o.protocol.encode(o.correlation.set(message, sequence)), sequence);
       } catch (err) {
         reject(err);
         return;
@@ -162,29 +225,44 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
 
   /**
    * Closes the connection for good: stops reconnecting, rejects the requests
-   * waiting and drops the offline queue. Emits `close`.
+   * waiting and drops the offline queue. A session held ends: `sessionLost`
+   * (`"closed"`) says what the server never acknowledged. Emits `close`.
+   * Calling it again gives the same report.
    *
-   * @returns a promise that resolves once closed
+   * @returns a promise that resolves once closed, with what was given up
+   *   (see {@link WebClientCloseReport}); it never rejects
    */
-  close(): Promise<void> {
-    if (this.current === "closed") return Promise.resolve();
-    this.finish(undefined);
-    return Promise.resolve();
+  close(): Promise<WebClientCloseReport> {
+    return Promise.resolve(this.report ?? this.finish(undefined));
   }
 
-  private sendFrame(frame: Uint8Array): void {
+  private sendFrame(frame: Uint8Array, request?: number): void {
     if (this.current === "closed") throw new TaurusError("CONNECTION_CLOSED", "client is closed");
-    if (this.current === "open" && this.ws) {
-      this.ws.send(frame);
-      return;
-    }
-    if (this.offline.length >= this.options.offlineQueueSize) {
+    const ws = this.current === "open" ? this.ws : undefined;
+    if (ws === undefined && this.offline.length >= this.options.offlineQueueSize) {
       throw new TaurusError(
         "SEND_QUEUE_FULL",
         `offline queue holds ${this.offline.length} messages (offlineQueueSize)`,
       );
     }
-    this.offline.push(frame);
+    const session = this.session;
+    // Counted by the session unless written on a connection that has none.
+    if (session && (ws === undefined || session.held)) {
+      if (!session.room(frame)) {
+        throw new TaurusError(
+          "SEND_QUEUE_FULL",
+          `session buffer holds ${session.outbox.length} messages before the server granted it`,
+        );
+      }
+      // An overflow ended the session: sessionLost counts this frame too.
+      if (!session.accepted(frame, request)) return;
+    }
+    if (ws) {
+      // A request on a session is flagged, so that the server marks its reply (and only it).
+      // Offline, the flags come with the frames sent again once the session is granted.
+      if (request !== undefined && session?.held) ws.send(session.flag);
+      ws.send(frame);
+    } else this.offline.push(frame);
   }
 
   private open(): void {
@@ -216,39 +294,66 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
 
   private onOpen(ws: WebSocketLike): void {
     if (this.ws !== ws) return;
+    this.lastReceived = Date.now();
+    this.startHeartbeat();
+    // Up only once the server answered the hello (or stayed silent for helloTimeout).
+    if (this.session) this.session.start(ws);
+    else this.established(ws, false);
+  }
+
+  /** The connection is up: the server answered (or sessions are off); what waited goes out. */
+  private established(ws: WebSocketLike, resumed: boolean): void {
+    if (this.ws !== ws) return;
     this.current = "open";
     this.attempt = 0;
-    this.lastReceived = Date.now();
     for (const frame of this.offline.splice(0)) ws.send(frame);
-    this.startHeartbeat();
     const opened = this.opened;
     this.opened = undefined;
     opened?.resolve();
-    this.emit("open");
+    this.emit("open", resumed);
   }
 
   private onMessage(ws: WebSocketLike, data: unknown): void {
     if (this.ws !== ws || !this.frames) return;
     if (!(data instanceof ArrayBuffer)) {
-      ws.close(1003, "binary messages only");
+      ws.close(CLOSE_UNSUPPORTED_DATA, "binary messages only");
       return;
     }
     this.lastReceived = Date.now();
     const { messages, drops, fatal } = this.frames.push(new Uint8Array(data));
     for (const drop of drops) this.emit("drop", drop);
-    for (const message of messages) this.deliver(message);
-    if (fatal) ws.close(1002, fatal.code);
+    for (const message of messages) {
+      if (this.ws === ws) this.receive(ws, message);
+    }
+    if (fatal) ws.close(CLOSE_PROTOCOL_ERROR, fatal.code);
   }
 
-  private deliver(message: M): void {
-    const keepalive = this.options.protocol.keepalive;
+  /** One message from the server: keepalive, control frame, or data. */
+  private receive(ws: WebSocketLike, message: M): void {
+    const protocol = this.options.protocol;
+    const keepalive = protocol.keepalive;
     const kind = keepalive?.kind(message);
     if (kind === "ping") {
-      this.ws?.send(this.options.protocol.encode((keepalive as { pong: M }).pong));
+      ws.send(protocol.encode((keepalive as { pong: M }).pong));
       return;
     }
     if (kind === "pong") return;
-    const sequence = this.options.correlation.get(message);
+    const control = protocol.control?.decode(message);
+    if (control !== undefined) {
+      this.session?.receive(ws, control);
+      return;
+    }
+    const session = this.session;
+    // Data before any answer to the hello: the server does not speak sessions.
+    if (session?.waiting(ws)) session.silent(ws);
+    this.deliver(message);
+    session?.delivered();
+  }
+
+  /** A data message: the reply to a request, or emitted as `message`. */
+  private deliver(message: M): void {
+    const session = this.session;
+    const sequence = session?.held ? session.takeReply() : this.options.correlation.get(message);
     const waiting = sequence === undefined ? undefined : this.pending.get(sequence);
     if (waiting && sequence !== undefined) {
       this.pending.delete(sequence);
@@ -281,12 +386,17 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
     this.heartbeatTimer = undefined;
   }
 
-  /** The connection is gone: requests on it fail; retry, or close for good. */
+  /**
+   * The connection is gone: requests on it fail (a session held sends them
+   * again on the next one); retry, or close for good.
+   */
   private lost(error: TaurusError): void {
     this.stopHeartbeat();
+    const ws = this.ws;
     this.ws = undefined;
     this.frames = undefined;
-    this.rejectPending(error);
+    if (ws) this.session?.closed(ws);
+    if (!this.session?.held) this.rejectPending(error);
     if (!this.options.reconnect) {
       this.finish(error);
       return;
@@ -303,29 +413,49 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
     }, delay);
   }
 
-  private rejectPending(error: TaurusError): void {
-    for (const [sequence, entry] of this.pending) {
-      this.pending.delete(sequence);
-      clearTimeout(entry.timer);
-      entry.reject(error);
-    }
+  /** @returns how many requests were rejected */
+  private rejectPending(error: TaurusError): number {
+    const n = this.pending.size;
+    for (const sequence of [...this.pending.keys()]) this.rejectOne(sequence, error);
+    return n;
   }
 
-  private finish(error: TaurusError | undefined): void {
+  private rejectOne(sequence: number, error: TaurusError): void {
+    const entry = this.pending.get(sequence);
+    if (entry === undefined) return;
+    this.pending.delete(sequence);
+    clearTimeout(entry.timer);
+    entry.reject(error);
+  }
+
+  private finish(error: TaurusError | undefined): WebClientCloseReport {
     this.current = "closed";
     this.stopHeartbeat();
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     const ws = this.ws;
     this.ws = undefined;
     ws?.close(1000);
-    const closed = error ?? new TaurusError("CONNECTION_CLOSED", "client closed");
-    this.rejectPending(closed);
-    this.offline.length = 0;
+    const closed = error ?? closedError("client closed");
+    const report = { discarded: this.offline.length, rejectedRequests: this.rejectPending(closed) };
+    this.report = report;
+    this.offline = [];
+    const session = this.session;
+    const id = session?.id;
+    const received = session?.inbox.received ?? 0;
+    const unacknowledged = session?.dispose() ?? 0;
     const opened = this.opened;
     this.opened = undefined;
     opened?.reject(closed);
+    // The session ends with the client: say what the server never confirmed.
+    if (id !== undefined)
+      this.emit("sessionLost", { id, reason: "closed", unacknowledged, received });
     this.emit("close", error);
+    return report;
   }
+}
+
+function closedError(message: string): TaurusError {
+  return new TaurusError("CONNECTION_CLOSED", message);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type Protocol, TaurusError } from "@taurus/core-conn/codec";
+import type { WebSessionOptions } from "./session-options";
 
 /** Default milliseconds before the first reconnection attempt (100 ms); doubled each time. */
 export const DEFAULT_RETRY_DELAY = 100;
@@ -44,6 +45,14 @@ export interface WebSocketLike {
   onerror: ((event: unknown) => void) | null;
 }
 
+/**
+ * @internal The close codes the client uses: a browser's `WebSocket.close()`
+ * accepts only 1000 and 3000-4999 (anything else throws `InvalidAccessError`).
+ */
+export const CLOSE_PROTOCOL_ERROR = 4002;
+/** @internal The close code for a text message from the server (binary messages only). */
+export const CLOSE_UNSUPPORTED_DATA = 4003;
+
 /** The browser's `WebSocket` constructor, or one like it (for tests in Node: `ws`). */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
@@ -82,10 +91,22 @@ export interface WebClientOptions<M> {
   correlation?: Correlation<M>;
   /** The WebSocket class. @defaultValue `globalThis.WebSocket` */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Ask the server for a session on each connection (`true`, or the options):
+   * every message accepted by `send()` in either direction is delivered
+   * exactly once and in order across broken WebSockets, within the server's
+   * resume window (see docs/DELIVERY.md). A server without sessions refuses
+   * and the client carries on without one (`sessionUnavailable`). Needs a
+   * protocol with control frames (both Taurus protocols have them).
+   * @defaultValue `false`
+   */
+  session?: boolean | WebSessionOptions;
 }
 
 /** @internal */
-export type ResolvedWebClientOptions<M> = Required<Omit<WebClientOptions<M>, "WebSocket">> & {
+export type ResolvedWebClientOptions<M> = Required<
+  Omit<WebClientOptions<M>, "WebSocket" | "session">
+> & {
   WebSocket: WebSocketConstructor;
 };
 

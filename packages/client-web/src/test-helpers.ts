@@ -1,11 +1,12 @@
 // Helpers for the browser client's tests, run in Node: `ws` stands in for the browser's
 // WebSocket, and a real Taurus server with the WebSocket transport answers.
+import net from "node:net";
 import { until } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createServer, type ServerConfig, type TaurusServer } from "@taurus/server";
 import { attachWebSocket } from "@taurus/transport-ws";
 import { afterEach } from "vitest";
-import { WebSocket } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import { createWebClient, type WebClient } from "./client";
 import type { WebClientOptions, WebSocketConstructor } from "./options";
 
@@ -60,4 +61,92 @@ export function client(
   });
   onCleanup(() => c.close());
   return c;
+}
+
+/** A TCP proxy in front of a server, that can cut every connection through it at once. */
+export interface CutProxy {
+  readonly port: number;
+  readonly url: string;
+  /** Destroys every connection through the proxy (both sides, with a reset). @returns how many */
+  cut(): number;
+  /** While held, new connections are reset at once (the server is unreachable). */
+  hold(on: boolean): void;
+}
+
+/** Starts a cut proxy on 127.0.0.1 to `target`; closed after the test. */
+export async function startCutProxy(target: number): Promise<CutProxy> {
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  let held = false;
+  const server = net.createServer((downstream) => {
+    if (held) {
+      downstream.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect({ host: "127.0.0.1", port: target });
+    const pair: [net.Socket, net.Socket] = [downstream, upstream];
+    pairs.add(pair);
+    const drop = (): void => {
+      pairs.delete(pair);
+      downstream.destroy();
+      upstream.destroy();
+    };
+    downstream.on("error", drop).on("close", drop);
+    upstream.on("error", drop).on("close", drop);
+    downstream.pipe(upstream);
+    upstream.pipe(downstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const cut = (): number => {
+    const n = pairs.size;
+    for (const [a, b] of [...pairs]) {
+      a.resetAndDestroy();
+      b.resetAndDestroy();
+    }
+    pairs.clear();
+    return n;
+  };
+  onCleanup(() => {
+    cut();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const hold = (on: boolean): void => {
+    held = on;
+  };
+  return { port, url: `ws://127.0.0.1:${port}/`, cut, hold };
+}
+
+/** A promise and the function that settles it. */
+export function gate(): { wait: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+/** `ws` with a browser's rule for `close(code)`: 1000 or 3000-4999, anything else throws. */
+export class BrowserLikeWebSocket extends WebSocket {
+  override close(code?: number, reason?: string): void {
+    if (code !== undefined && code !== 1000 && (code < 3000 || code > 4999)) {
+      throw new Error(`InvalidAccessError: close code ${code}`);
+    }
+    super.close(code, reason);
+  }
+}
+
+/** A bare WebSocket server on 127.0.0.1 (closed after the test) and the close codes it saw. */
+export async function rawServer(
+  onConnection: (ws: WebSocket) => void,
+): Promise<{ url: string; closeCodes: number[] }> {
+  const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  onCleanup(() => new Promise((resolve) => server.close(resolve)));
+  const closeCodes: number[] = [];
+  server.on("connection", (ws) => {
+    ws.on("close", (code) => closeCodes.push(code));
+    onConnection(ws);
+  });
+  await new Promise((resolve) => server.once("listening", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return { url: `ws://127.0.0.1:${port}/`, closeCodes };
 }

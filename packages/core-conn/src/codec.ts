@@ -1,8 +1,9 @@
 /**
  * The part of `@taurus/core-conn` a wire protocol needs to encode and
- * decode, and nothing else: it imports no Node built-in, so a protocol built
- * on it runs in a browser (see `@taurus/client-web`). The same exports are
- * also in the main entry, except the byte helpers.
+ * decode, and the counting half of sessions (`Outbox`, `Inbox`, the session
+ * event types), and nothing else: it imports no Node built-in, so a protocol
+ * built on it, and `@taurus/client-web`, run in a browser. The same exports
+ * are also in the main entry, except the byte helpers.
  *
  * @module
  */
@@ -33,3 +34,5 @@ export {
   CONTROL_TYPE,
   parseControlPayload,
 } from "./session/control";
+export type { SessionInfo, SessionLostInfo, SessionLostReason } from "./session/events";
+export { Inbox, Outbox } from "./session/outbox";

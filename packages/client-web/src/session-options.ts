@@ -1,0 +1,93 @@
+import { type Protocol, TaurusError } from "@taurus/core-conn/codec";
+
+/** Default milliseconds a session client waits for the server's answer to its hello (2 s). */
+export const DEFAULT_SESSION_HELLO_TIMEOUT = 2000;
+/** Default bound of the client's retransmit buffer, in messages (1024). */
+export const DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES = 1024;
+/** Default bound of the client's retransmit buffer, in bytes (1 MiB). */
+export const DEFAULT_CLIENT_SESSION_BUFFER_BYTES = 1024 * 1024;
+/** Default: acknowledge after this many delivered messages (32)... */
+export const DEFAULT_CLIENT_ACK_EVERY = 32;
+/** ...or this many milliseconds after one (100 ms), whichever comes first. */
+export const DEFAULT_CLIENT_ACK_INTERVAL = 100;
+
+/**
+ * The `session` option of {@link createWebClient}, as `@taurus/client`'s
+ * (see docs/DELIVERY.md): every message accepted by `send()` in either
+ * direction is delivered exactly once and in order across broken WebSockets,
+ * as long as the client comes back within the server's resume window.
+ */
+export interface WebSessionOptions {
+  /**
+   * Milliseconds to wait for the server's answer (`welcome` or `refuse`) to
+   * the hello before carrying on without a session; the first data frame
+   * from the server ends the wait sooner.
+   * @defaultValue {@link DEFAULT_SESSION_HELLO_TIMEOUT} (2 s)
+   */
+  helloTimeout?: number;
+  /** Unacknowledged messages kept for replay; past it the session is lost (`"overflow"`). @defaultValue {@link DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES} (1024) */
+  maxBufferedMessages?: number;
+  /** Unacknowledged bytes kept for replay; past it the session is lost (`"overflow"`). @defaultValue {@link DEFAULT_CLIENT_SESSION_BUFFER_BYTES} (1 MiB) */
+  maxBufferedBytes?: number;
+  /** Acknowledge after this many delivered messages. @defaultValue {@link DEFAULT_CLIENT_ACK_EVERY} (32) */
+  ackEvery?: number;
+  /** Acknowledge at most this many ms after a delivered message. @defaultValue {@link DEFAULT_CLIENT_ACK_INTERVAL} (100 ms) */
+  ackInterval?: number;
+}
+
+/** @internal */
+export type ResolvedWebSessionOptions = Required<WebSessionOptions>;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TaurusError(
+      "INVALID_OPTION",
+      `option session.${name} must be an integer >= 1, got ${String(value)}`,
+      { option: `session.${name}` },
+    );
+  }
+  return value;
+}
+
+/**
+ * Resolves the `session` option.
+ *
+ * @throws `TaurusError` `INVALID_OPTION` (option `session`) when the protocol
+ *   has no control frames, or a field is invalid
+ * @internal
+ */
+export function resolveWebSessionOptions<M>(
+  option: boolean | WebSessionOptions | undefined,
+  protocol: Protocol<M>,
+): ResolvedWebSessionOptions | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option !== true && (typeof option !== "object" || option === null)) {
+    throw new TaurusError("INVALID_OPTION", "session must be a boolean or an object", {
+      option: "session",
+    });
+  }
+  if (protocol.control === undefined) {
+    throw new TaurusError(
+      "INVALID_OPTION",
+      `session: protocol "${protocol.name}" has no control frames, so it cannot carry sessions`,
+      { option: "session" },
+    );
+  }
+  const o: WebSessionOptions = option === true ? {} : option;
+  return {
+    helloTimeout: positive("helloTimeout", o.helloTimeout, DEFAULT_SESSION_HELLO_TIMEOUT),
+    maxBufferedMessages: positive(
+      "maxBufferedMessages",
+      o.maxBufferedMessages,
+      DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES,
+    ),
+    maxBufferedBytes: positive(
+      "maxBufferedBytes",
+      o.maxBufferedBytes,
+      DEFAULT_CLIENT_SESSION_BUFFER_BYTES,
+    ),
+    ackEvery: positive("ackEvery", o.ackEvery, DEFAULT_CLIENT_ACK_EVERY),
+    ackInterval: positive("ackInterval", o.ackInterval, DEFAULT_CLIENT_ACK_INTERVAL),
+  };
+}
