@@ -24,9 +24,6 @@ export function startChatServer(workers, extra = []) {
   args.push("--metrics-port", "0", "--rate-limit", "inf", "--max-connections", "100000");
   args.push("--inbound-bytes-per-second", "inf");
   args.push("--log-level", "info", "--workers", String(workers)); // info: the "listening" line
-  // Plain fan-out, as before sessions: with them on (the default), a receiver that never
-  // sends (these only read) is held for helloWait (1 s) after connecting, longer than a quick run.
-  args.push("--resume-window", "0");
   args.push(...extra);
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
   const kill = () => proc.kill("SIGKILL");
