@@ -9,8 +9,16 @@ import {
   type Protocol,
   type SessionLostInfo,
   type SessionLostReason,
+  TaurusError,
 } from "@taurus/core-conn";
 import type { ResolvedClientSessionOptions } from "./options";
+
+/**
+ * Hellos of a held session left unanswered in a row (each on its own
+ * connection, `helloTimeout` apart) before the server is taken for one
+ * without sessions.
+ */
+const UNANSWERED_HELLOS = 3;
 
 /** What the session tells the client. @internal */
 export interface ClientSessionHost<M> {
@@ -52,6 +60,8 @@ export class ClientSession<M> {
   private nextReply: number | undefined;
   /** Frames (1-based, as the outbox counts them) that may have been written to a server. */
   private written = 0;
+  /** Hellos of a held session left unanswered in a row (see `noAnswer`). */
+  private unanswered = 0;
   /** The encoded request flag (see `requestFlag`). */
   private flag: Uint8Array | undefined;
 
@@ -85,17 +95,45 @@ export class ClientSession<M> {
         ? { v: 1, id: this.proposed ?? "", received: 0, fresh: true }
         : { v: 1, id: this.id, received: this.inbox.received };
     conn.sendControl(this.encode(conn, CONTROL_KIND.hello, hello));
-    this.helloTimer = setTimeout(() => this.silent(conn), this.o.helloTimeout);
+    this.helloTimer = setTimeout(() => this.noAnswer(conn), this.o.helloTimeout);
     this.helloTimer.unref();
   }
 
-  /** A data frame arrived on `conn` before any answer: the server does not speak sessions. */
+  /**
+   * No answer to the hello within `helloTimeout`. A server that granted our
+   * session before is taken to be slow (a restart under load, a store to
+   * reach): the hello is asked again on a new connection, up to
+   * {@link UNANSWERED_HELLOS} times in a row, before the server is taken for
+   * one without sessions.
+   */
+  private noAnswer(conn: Connection<M>): void {
+    if (this.pending !== conn) return;
+    if (this.id !== undefined && ++this.unanswered < UNANSWERED_HELLOS) {
+      this.stopWaiting();
+      conn.close(
+        new TaurusError(
+          "HANDSHAKE_TIMEOUT",
+          `no answer to the session hello within ${this.o.helloTimeout} ms (helloTimeout)`,
+        ),
+      );
+      return;
+    }
+    this.silent(conn);
+  }
+
+  /**
+   * The server does not speak sessions: a data frame arrived on `conn` before
+   * any answer, or no answer came. A session held until now is lost, and
+   * reported with its counts (never silently).
+   */
   silent(conn: Connection<M>): void {
     if (this.pending !== conn) return;
     this.stopWaiting();
+    if (this.id !== undefined) this.end("unknown");
     this.outbox.clear();
     this.id = undefined;
     this.proposed = undefined;
+    this.unanswered = 0;
     this.host.unavailable(conn, "silent");
   }
 
@@ -262,6 +300,7 @@ export class ClientSession<M> {
         if (this.pending !== conn || typeof p.id !== "string" || typeof p.received !== "number")
           return;
         this.stopWaiting();
+        this.unanswered = 0;
         if (this.id !== undefined && this.id !== p.id) this.end("unknown");
         if (p.resumed !== true) this.renumber();
         if (!this.outbox.acknowledge(p.received)) {
