@@ -36,8 +36,9 @@ export interface SessionLink<M> {
    * Optional: `send(message)` is about to queue a data message on an open
    * connection. Return `true` when the session takes it instead (a server
    * holds what it sends until it has answered the client's hello, so that the
-   * answer is the first frame the client reads); the session sends it later
-   * with `send`, or throws nothing and accounts for it.
+   * answer is the first frame the client reads, and while it catches a
+   * resumed connection up); the session counts it and writes it in order
+   * later. It may throw what `send` throws (`SEND_QUEUE_FULL` past its bound).
    */
   take?(message: M): boolean;
   /** Optional: as {@link SessionLink.take}, for `sendEncoded(frame)`. */
