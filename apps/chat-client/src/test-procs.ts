@@ -2,10 +2,13 @@
 // stdin, and a proxy that cuts connections. Everything is killed after each test.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import net from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { until } from "@taurus/core-conn/testing";
+import {
+  type CutProxy,
+  startCutProxy as startCoreCutProxy,
+  until,
+} from "@taurus/core-conn/testing";
 import { afterEach } from "vitest";
 
 const clientMain = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -110,36 +113,9 @@ export class ChatClient {
   }
 }
 
-/** A TCP proxy on 127.0.0.1 to `target` that can cut every connection through it. */
-export async function startCutProxy(target: number): Promise<{ port: number; cut(): number }> {
-  const pairs = new Set<[net.Socket, net.Socket]>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect({ host: "127.0.0.1", port: target });
-    const pair: [net.Socket, net.Socket] = [client, upstream];
-    pairs.add(pair);
-    const drop = (): void => {
-      pairs.delete(pair);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const cut = (): number => {
-    const n = pairs.size;
-    for (const [a, b] of [...pairs]) {
-      a.resetAndDestroy();
-      b.resetAndDestroy();
-    }
-    pairs.clear();
-    return n;
-  };
-  cleanups.push(() => {
-    cut();
-    server.close();
-  });
-  return { port: (server.address() as net.AddressInfo).port, cut };
+/** A cut proxy (`@taurus/core-conn/testing`) on 127.0.0.1 to `target`; closed after the test. */
+export async function startCutProxy(target: number): Promise<CutProxy> {
+  const proxy = await startCoreCutProxy(target);
+  cleanups.push(() => void proxy.close());
+  return proxy;
 }

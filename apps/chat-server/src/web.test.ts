@@ -3,7 +3,7 @@
 // the server restarts, a user whose WebSocket is cut misses nothing and sees nothing twice
 // (sessions), and the page logs no errors.
 import { existsSync } from "node:fs";
-import net from "node:net";
+import { type CutProxy, startCutProxy } from "@taurus/core-conn/testing";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { peer, startChatServer, until } from "./test-chat";
@@ -76,38 +76,11 @@ async function webUser(url: string, name: string): Promise<WebUser> {
   };
 }
 
-/** A TCP proxy in front of the web port (page and WebSocket) that can cut what goes through. */
-async function cutProxy(target: number): Promise<{ port: number; cut(): number }> {
-  const pairs = new Set<[net.Socket, net.Socket]>();
-  const server = net.createServer((page) => {
-    const upstream = net.connect({ host: "127.0.0.1", port: target });
-    const pair: [net.Socket, net.Socket] = [page, upstream];
-    pairs.add(pair);
-    const drop = (): void => {
-      pairs.delete(pair);
-      page.destroy();
-      upstream.destroy();
-    };
-    page.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    page.pipe(upstream);
-    upstream.pipe(page);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const cut = (): number => {
-    const n = pairs.size;
-    for (const [a, b] of [...pairs]) {
-      a.resetAndDestroy();
-      b.resetAndDestroy();
-    }
-    pairs.clear();
-    return n;
-  };
-  cleanups.push(() => {
-    cut();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { port: (server.address() as net.AddressInfo).port, cut };
+/** A cut proxy (`@taurus/core-conn/testing`) in front of the web port (page and WebSocket). */
+async function cutProxy(target: number): Promise<CutProxy> {
+  const proxy = await startCutProxy(target);
+  cleanups.push(() => proxy.close());
+  return proxy;
 }
 
 async function seen(user: WebUser, line: string): Promise<void> {

@@ -1,7 +1,11 @@
 // Helpers for the browser client's tests, run in Node: `ws` stands in for the browser's
 // WebSocket, and a real Taurus server with the WebSocket transport answers.
-import net from "node:net";
-import { until } from "@taurus/core-conn/testing";
+import type net from "node:net";
+import {
+  type CutProxy as CoreCutProxy,
+  startCutProxy as startCoreCutProxy,
+  until,
+} from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createServer, type ServerConfig, type TaurusServer } from "@taurus/server";
 import { attachWebSocket } from "@taurus/transport-ws";
@@ -63,57 +67,16 @@ export function client(
   return c;
 }
 
-/** A TCP proxy in front of a server, that can cut every connection through it at once. */
-export interface CutProxy {
-  readonly port: number;
+/** A cut proxy (`@taurus/core-conn/testing`) in front of a server, with its WebSocket URL. */
+export interface CutProxy extends CoreCutProxy {
   readonly url: string;
-  /** Destroys every connection through the proxy (both sides, with a reset). @returns how many */
-  cut(): number;
-  /** While held, new connections are reset at once (the server is unreachable). */
-  hold(on: boolean): void;
 }
 
 /** Starts a cut proxy on 127.0.0.1 to `target`; closed after the test. */
 export async function startCutProxy(target: number): Promise<CutProxy> {
-  const pairs = new Set<[net.Socket, net.Socket]>();
-  let held = false;
-  const server = net.createServer((downstream) => {
-    if (held) {
-      downstream.resetAndDestroy();
-      return;
-    }
-    const upstream = net.connect({ host: "127.0.0.1", port: target });
-    const pair: [net.Socket, net.Socket] = [downstream, upstream];
-    pairs.add(pair);
-    const drop = (): void => {
-      pairs.delete(pair);
-      downstream.destroy();
-      upstream.destroy();
-    };
-    downstream.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    downstream.pipe(upstream);
-    upstream.pipe(downstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  const cut = (): number => {
-    const n = pairs.size;
-    for (const [a, b] of [...pairs]) {
-      a.resetAndDestroy();
-      b.resetAndDestroy();
-    }
-    pairs.clear();
-    return n;
-  };
-  onCleanup(() => {
-    cut();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  const hold = (on: boolean): void => {
-    held = on;
-  };
-  return { port, url: `ws://127.0.0.1:${port}/`, cut, hold };
+  const proxy = await startCoreCutProxy(target);
+  onCleanup(() => proxy.close());
+  return Object.assign(proxy, { url: `ws://127.0.0.1:${proxy.port}/` });
 }
 
 /** A promise and the function that settles it. */

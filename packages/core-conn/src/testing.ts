@@ -1,7 +1,8 @@
 /**
  * Test helpers for protocol authors and for code built on `Connection`:
  * the protocol conformance kit (as a vitest suite, or as plain checks for any
- * test runner), a checked stream decoder, an in-memory socket pair, and the
+ * test runner), a checked stream decoder, an in-memory socket pair, a TCP
+ * proxy that cuts connections on demand, and the
  * waiting helpers every Taurus test uses (`until`, `nextEvent`, `connectFrom`).
  * Requires `fast-check`, and `vitest` for `runProtocolConformance`
  * (optional peer dependencies).
@@ -21,6 +22,8 @@ export type {
   SkipGarbage,
 } from "./testing/conformance/options";
 export { runProtocolConformance } from "./testing/conformance/run";
+export type { CutProxy } from "./testing/cut-proxy";
+export { startCutProxy } from "./testing/cut-proxy";
 export type {
   DecodedStream,
   DecodeStreamOptions,

@@ -1,9 +1,9 @@
+import { startCutProxy } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createServer, identityOf, MemorySessionStore, type SessionStore } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../client";
 import { onCleanup, runCleanups, until } from "../fixtures/harness";
-import { startCutProxy } from "./cut-proxy";
 
 afterEach(runCleanups);
 

@@ -1,10 +1,10 @@
 import type { Connection } from "@taurus/core-conn";
+import { startCutProxy } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createServer } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../client";
 import { onCleanup, runCleanups, until } from "../fixtures/harness";
-import { startCutProxy } from "./cut-proxy";
 
 afterEach(runCleanups);
 
