@@ -214,11 +214,13 @@ export class ClientSession<M> {
 
   /** The connection closed. */
   closed(conn: Connection<M>): void {
-    // Every frame accepted so far may have reached a server; later ones wait offline.
-    if (this.conn === conn) this.written = this.outbox.sent;
-    if (this.conn === conn) this.nextReply = undefined;
+    if (this.conn === conn) {
+      // Every frame accepted so far may have reached a server; later ones wait offline.
+      this.written = this.outbox.sent;
+      this.nextReply = undefined;
+      this.conn = undefined;
+    }
     if (this.pending === conn) this.stopWaiting();
-    if (this.conn === conn) this.conn = undefined;
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
   }

@@ -162,8 +162,10 @@ export class SessionManager<M> {
     );
     this.greetings.set(conn, greeting);
     conn.attachSession({
-      take: (message) => this.divert(conn, greeting, () => conn.protocol.encode(message)),
-      takeEncoded: (frame) => this.divert(conn, greeting, () => frame),
+      // Checked on every send: no allocation unless the frame is diverted.
+      take: (message) =>
+        this.diverts(conn, greeting) && this.divert(conn, greeting, conn.protocol.encode(message)),
+      takeEncoded: (frame) => this.diverts(conn, greeting) && this.divert(conn, greeting, frame),
       arrived: (message) => {
         if (!greeting.holding) return;
         // The first frame is not a hello: a client without sessions (or a Go client).
@@ -263,16 +265,20 @@ export class SessionManager<M> {
   }
 
   /**
-   * A frame sent on `conn` while a hello is unanswered (held), or while the
-   * session is being caught up on it (kept in the outbox, written by the pump).
-   *
-   * @returns whether the frame was taken
+   * Whether a frame sent on `conn` now is diverted: a hello is unanswered
+   * (held), or the session is being caught up on it (kept in the outbox,
+   * written by the pump).
    */
-  private divert(conn: Connection<M>, greeting: Greeting<M>, frame: () => Uint8Array): boolean {
-    if (greeting.holding) return greeting.take(frame());
+  private diverts(conn: Connection<M>, greeting: Greeting<M>): boolean {
+    if (greeting.holding) return true;
     const live = this.bound.get(conn);
-    if (live === undefined || live.pumping !== conn || live.writing) return false;
-    this.keep(live, frame(), true);
+    return live !== undefined && live.pumping === conn && !live.writing;
+  }
+
+  /** Takes a frame {@link SessionManager.diverts} said is diverted. @returns `true` */
+  private divert(conn: Connection<M>, greeting: Greeting<M>, frame: Uint8Array): boolean {
+    if (greeting.holding) return greeting.take(frame);
+    this.keep(this.bound.get(conn) as Live<M>, frame, true);
     return true;
   }
 
