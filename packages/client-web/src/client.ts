@@ -251,11 +251,10 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
       if (!session.room(frame)) {
         throw new TaurusError(
           "SEND_QUEUE_FULL",
-          `session buffer holds ${session.outbox.length} messages before the server granted it`,
+          `the session's retransmit buffer holds ${session.outbox.length} unacknowledged messages (session.maxBufferedMessages or maxBufferedBytes)`,
         );
       }
-      // An overflow ended the session: sessionLost counts this frame too.
-      if (!session.accepted(frame, request)) return;
+      session.accepted(frame, request);
     }
     if (ws) {
       // A request on a session is flagged, so that the server marks its reply (and only it).

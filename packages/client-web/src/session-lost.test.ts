@@ -124,7 +124,7 @@ describe("WebClient sessions lost", () => {
     expect(atServer).toEqual(["x", "y", "while away", "after"]);
   });
 
-  it("reports a full retransmit buffer as lost (overflow), then starts a new session", async () => {
+  it("refuses a send past its retransmit buffer's bound (SEND_QUEUE_FULL) and keeps the session", async () => {
     const atServer: string[] = [];
     const { url } = await startEcho(0, {
       sessions: slowAcks,
@@ -133,25 +133,22 @@ describe("WebClient sessions lost", () => {
     const c = startClient(url, { session: { maxBufferedMessages: 3 } });
     const lost: unknown[] = [];
     c.on("sessionLost", (info) => lost.push(info));
-    let sessions = 0;
-    c.on("session", () => sessions++);
     await c.connect();
-    for (const t of ["1", "2", "3", "4"]) c.send(msg(1, t));
-    expect(lost).toEqual([expect.objectContaining({ reason: "overflow", unacknowledged: 4 })]);
-    await until(() => sessions === 2, { what: "a new session" });
-    c.send(msg(1, "after"));
-    await until(() => atServer.includes("after"), { what: "after" });
-    expect(atServer).toEqual(["1", "2", "3", "after"]);
+    for (const t of ["1", "2", "3"]) c.send(msg(1, t));
+    expect(() => c.send(msg(1, "4"))).toThrow(expect.objectContaining({ code: "SEND_QUEUE_FULL" }));
+    await until(() => atServer.length === 3, { what: "three" });
+    expect(atServer).toEqual(["1", "2", "3"]);
+    expect(lost).toEqual([]);
   });
 
-  it("reports the server's full buffer as lost (a lost frame on the live connection), at most once", async () => {
+  it("a server at its session buffer's bound pushes back on its send(), the client keeps the session", async () => {
     const atServer: string[] = [];
     const { server, url } = await startEcho(0, {
       sessions: { maxBufferedMessages: 3, ...slowAcks },
       handler: { onMessage: (_c, m) => void atServer.push(text(m)) },
     });
     const live = track(server);
-    // The client acknowledges nothing: the server's buffer fills.
+    // The client acknowledges nothing yet: the server's buffer fills.
     const c = startClient(url, { session: slowAcks });
     const lost: unknown[] = [];
     c.on("sessionLost", (info) => lost.push(info));
@@ -159,16 +156,14 @@ describe("WebClient sessions lost", () => {
     c.on("message", () => got++);
     await c.connect();
     await until(() => live.conn !== undefined, { what: "the session" });
-    c.send(msg(1, "x"));
-    await until(() => atServer.length === 1, { what: "x handled" });
-    for (let i = 0; i < 4; i++) live.conn?.send(msg(1, `s${i}`));
-    await until(() => lost.length === 1, { what: "sessionLost" });
-    // x went out on that connection: given up (processed once), not sent again.
-    expect(lost[0]).toMatchObject({ reason: "overflow", unacknowledged: 1 });
+    for (let i = 0; i < 3; i++) live.conn?.send(msg(1, `s${i}`));
+    expect(() => live.conn?.send(msg(1, "s3"))).toThrow(
+      expect.objectContaining({ code: "SEND_QUEUE_FULL" }),
+    );
     c.send(msg(1, "after"));
-    await until(() => atServer.length === 2, { what: "after" });
-    expect(atServer).toEqual(["x", "after"]);
-    expect(got).toBeLessThanOrEqual(4);
+    await until(() => atServer.length === 1 && got === 3, { what: "both ways" });
+    expect(atServer).toEqual(["after"]);
+    expect(lost).toEqual([]);
   });
 
   it("close() ends the session (sessionLost closed) and reports what it gave up", async () => {

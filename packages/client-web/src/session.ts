@@ -126,32 +126,21 @@ export class WebSession<M> {
   }
 
   /**
-   * Whether `frame` may be accepted: before the session is granted the
-   * retransmit buffer must not overflow (nothing can be reported lost yet),
-   * so `send` refuses instead (`SEND_QUEUE_FULL`).
+   * Whether `frame` may be accepted: a full retransmit buffer makes `send`
+   * refuse it (`SEND_QUEUE_FULL`) rather than end the session, since
+   * acknowledgements free room (as the Node client does).
    */
   room(frame: Uint8Array): boolean {
     const out = this.outbox;
     return (
-      this.id !== undefined ||
-      (out.length < this.o.maxBufferedMessages &&
-        out.bytes + frame.length <= this.o.maxBufferedBytes)
+      out.length < this.o.maxBufferedMessages && out.bytes + frame.length <= this.o.maxBufferedBytes
     );
   }
 
-  /**
-   * The client accepted `frame` for sending while a session is (being) held.
-   * @returns `false` when the retransmit buffer overflowed (the session was reported lost)
-   */
-  accepted(frame: Uint8Array, request?: number): boolean {
-    const ok = this.outbox.push(frame);
+  /** The client accepted `frame` for sending while a session is (being) held ({@link WebSession.room} said it fits). */
+  accepted(frame: Uint8Array, request?: number): void {
+    this.outbox.push(frame);
     if (request !== undefined) this.requests.set(this.outbox.sent, request);
-    if (ok) return true;
-    const ws = this.ws;
-    this.end("overflow");
-    // The server still counts this WebSocket's frames for the lost session: start afresh.
-    ws?.close(1000, "session overflow");
-    return false;
   }
 
   /**
@@ -300,15 +289,15 @@ export class WebSession<M> {
    * The session ends and, if it was granted, is reported lost. The frames that
    * may have reached a server are given up (they may have been processed: at
    * most once); those accepted since the last connection closed never left
-   * the page and become the next session's first frames (all go on overflow).
+   * the page and become the next session's first frames.
    */
   private end(reason: SessionLostReason): void {
     const id = this.id;
     this.nextReply = undefined;
     const out = this.outbox;
-    // On the live connection of the session (overflow, or a `lost` on it) everything went out.
+    // On the live connection of the session (a `lost` on it) everything went out.
     const written =
-      reason === "overflow" || this.ws !== undefined
+      this.ws !== undefined
         ? out.sent
         : Math.min(Math.max(this.written, out.acknowledged), out.sent);
     const unacknowledged = written - out.acknowledged;

@@ -470,6 +470,15 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
 
   private sendFrame(frame: Uint8Array, sequence: number | undefined): void {
     const session = this.session;
+    if (session?.full(frame) === true) {
+      // Acknowledgements free room: the caller may try again, the session goes on.
+      const error = new TaurusError(
+        "SEND_QUEUE_FULL",
+        "the session's retransmit buffer is full (session.maxBufferedMessages or maxBufferedBytes)",
+      );
+      this.countError(error);
+      throw error;
+    }
     session?.accepted(frame, sequence);
     // A request on a session is flagged, so that the server marks its reply (and only it).
     const flag =

@@ -282,6 +282,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     }
     if (link.take?.(message) === true) return true;
     const frame = this.protocol.encode(message);
+    if (link.full?.(frame.length) === true) this.queueFull("session retransmit buffer");
     link.beforeSend?.(message);
     const result = this.sendFrame(frame.length, frame);
     link.sent(frame);
@@ -302,6 +303,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     }
     this.assertOpen();
     if (this.link?.takeEncoded?.(frame) === true) return true;
+    if (this.link?.full?.(frame.length) === true) this.queueFull("session retransmit buffer");
     const result = this.sendFrame(frame.length, frame);
     this.link?.sent(frame);
     return result;
@@ -442,13 +444,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     const queue = this.queue;
     if (queue.length >= sendQueueSize || queue.byteLength + size > sendQueueBytes) {
       this.needDrain = true;
-      const error = new TaurusError(
-        "SEND_QUEUE_FULL",
-        `send queue of connection ${this.id} is full (${queue.length} messages, ${queue.byteLength} bytes)`,
-      );
-      if (this.options.slowConsumerPolicy === "disconnect") this.close(error);
-      else this.countError("SEND_QUEUE_FULL");
-      throw error;
+      this.queueFull(`send queue (${queue.length} messages, ${queue.byteLength} bytes)`);
     }
     if (frame !== undefined) queue.push(frame);
     else queue.pushEncoded(this.protocol as Required<Protocol<M>>, message as M, size);
@@ -459,6 +455,17 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Refuses a frame: `what` is full. Counted, and under the `"disconnect"`
+   * policy the connection closes. @throws `SEND_QUEUE_FULL`, always
+   */
+  private queueFull(what: string): never {
+    const error = new TaurusError("SEND_QUEUE_FULL", `connection ${this.id}: ${what} is full`);
+    if (this.options.slowConsumerPolicy === "disconnect") this.close(error);
+    else this.countError("SEND_QUEUE_FULL");
+    throw error;
   }
 
   private countError(code: ErrorCode): void {

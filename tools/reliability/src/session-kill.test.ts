@@ -50,6 +50,7 @@ function killSuite<M>(kit: Kit<M>, sessions: boolean, slowMs: number): void {
         discarded: r.discarded,
         "redelivered after a kill, suppressed by the idempotency key": r.redelivered,
         "server sends in progress at a kill (seen by the client / not seen)": r.atKill,
+        "sessions reported lost (side and reason)": r.sessionsLost,
         durationMs: r.durationMs,
       },
     });
@@ -61,6 +62,7 @@ function killSuite<M>(kit: Kit<M>, sessions: boolean, slowMs: number): void {
       expect(d.unexpected).toBe(0);
       if (sessions) expect(d).toMatchObject({ lost: 0, firstLost: [] });
     }
+    if (sessions) expect(r.sessionsLost).toEqual({});
   });
 }
 

@@ -50,6 +50,8 @@ export interface KillTrafficResult {
    * client (so accepted, and counted), or `unseen` (accepted or not, nobody can tell).
    */
   atKill: { seen: number; unseen: number };
+  /** Sessions reported lost, by side and reason ("client overflow": 2...): 0 in a good run. */
+  sessionsLost: Record<string, number>;
   durationMs: number;
 }
 
@@ -135,6 +137,15 @@ export async function runKillTraffic<M>(
   client.on("error", () => {});
   let reconnects = -1;
   client.on("connect", () => void reconnects++);
+  const events: string[] = [];
+  const t0 = Date.now();
+  client.on("session", (info) => events.push(`${Date.now() - t0} session ${JSON.stringify(info)}`));
+  client.on("sessionLost", (info) =>
+    events.push(`${Date.now() - t0} sessionLost ${JSON.stringify(info)}`),
+  );
+  client.on("sessionUnavailable", (reason) =>
+    events.push(`${Date.now() - t0} sessionUnavailable ${reason}`),
+  );
   client.on("message", (m) => {
     const payload = parsePayload(kit.text(m));
     if (!payload) return;
@@ -190,7 +201,9 @@ export async function runKillTraffic<M>(
       }
       return finReceived && handled().includes("cfin\n");
     },
-    30_000,
+    // A slow handler processes fewer messages per second than are sent: the backlog drains
+    // at its pace (nothing is dropped to keep up).
+    30_000 + total * options.slowMs,
     "sentinels both ways",
   );
   const sent = new Set<number>();
@@ -218,7 +231,29 @@ export async function runKillTraffic<M>(
       atKill.seen++;
     } else atKill.unseen++;
   }
+  const sessionsLost: Record<string, number> = {};
+  const count = (key: string): void => {
+    sessionsLost[key] = (sessionsLost[key] ?? 0) + 1;
+  };
+  for (const e of events) {
+    const m = /sessionLost .*"reason":"(\w+)"/.exec(e);
+    if (m) count(`client ${m[1]}`);
+  }
+  for (const line of handled().split("\n")) {
+    const m = /^e sessionLost .*"reason":"(\w+)"/.exec(line);
+    if (m) count(`server ${m[1]}`);
+  }
   await client.close();
+  // (The client's close() itself reports its session lost, "closed": not counted.)
+  if (process.env.TAURUS_KILL_TRACE === "1") {
+    console.log(`CLIENT EVENTS\n${events.join("\n")}`);
+    console.log(
+      `SERVER EVENTS\n${handled()
+        .split("\n")
+        .filter((l) => l.startsWith("e "))
+        .join("\n")}`,
+    );
+  }
   return {
     c2s: c2s.report(),
     s2c: s2c.report(),
@@ -227,6 +262,7 @@ export async function runKillTraffic<M>(
     discarded: client.stats.discarded,
     redelivered,
     atKill,
+    sessionsLost,
     durationMs: Date.now() - started,
   };
 }

@@ -169,17 +169,21 @@ export class ClientSession<M> {
   }
 
   /**
-   * The client accepted `frame` for sending while a session is (being) held.
-   * @returns `false` when the retransmit buffer overflowed (the session was reported lost)
+   * Whether the retransmit buffer cannot hold `frame` now: `send()` refuses it
+   * (`SEND_QUEUE_FULL`) instead of ending the session, since acknowledgements
+   * free room (connected, or after a resume).
    */
-  accepted(frame: Uint8Array, request?: number): boolean {
-    const ok = this.outbox.push(frame);
+  full(frame: Uint8Array): boolean {
+    return !this.outbox.fits(frame.length);
+  }
+
+  /**
+   * The client accepted `frame` for sending while a session is (being) held;
+   * {@link ClientSession.full} said it fits.
+   */
+  accepted(frame: Uint8Array, request?: number): void {
+    this.outbox.push(frame);
     if (request !== undefined) this.requests.set(this.outbox.sent, request);
-    if (ok) return true;
-    this.end("overflow");
-    // The server still counts this connection's frames for the lost session: start afresh.
-    this.conn?.close();
-    return false;
   }
 
   /** Whether the session is granted: replies are matched by their `reply` markers only. */
@@ -274,20 +278,14 @@ export class ClientSession<M> {
   private end(reason: SessionLostReason): void {
     const id = this.id;
     this.nextReply = undefined;
-    let unacknowledged: number;
-    if (reason === "overflow") {
-      this.requests.clear();
-      unacknowledged = this.outbox.clear();
-    } else {
-      // Frames that may have reached a server are given up (they may have been
-      // processed: at most once); frames accepted since the last connection closed
-      // never left this process, and become the next session's first frames.
-      const written = Math.min(Math.max(this.written, this.outbox.acknowledged), this.outbox.sent);
-      unacknowledged = written - this.outbox.acknowledged;
-      this.outbox.acknowledge(written);
-      for (const index of [...this.requests.keys()]) {
-        if (index <= written) this.requests.delete(index);
-      }
+    // Frames that may have reached a server are given up (they may have been
+    // processed: at most once); frames accepted since the last connection closed
+    // never left this process, and become the next session's first frames.
+    const written = Math.min(Math.max(this.written, this.outbox.acknowledged), this.outbox.sent);
+    const unacknowledged = written - this.outbox.acknowledged;
+    this.outbox.acknowledge(written);
+    for (const index of [...this.requests.keys()]) {
+      if (index <= written) this.requests.delete(index);
     }
     const received = this.inbox.received;
     this.id = undefined;

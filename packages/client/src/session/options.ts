@@ -20,9 +20,9 @@ export interface ClientSessionOptions {
    * @defaultValue {@link DEFAULT_SESSION_HELLO_TIMEOUT} (2 s)
    */
   helloTimeout?: number;
-  /** Unacknowledged messages kept for replay; past it the session is lost. @defaultValue {@link DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES} (1024) */
+  /** Unacknowledged messages kept for replay; past it `send()` throws `SEND_QUEUE_FULL` until acknowledgements free room. @defaultValue {@link DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES} (1024) */
   maxBufferedMessages?: number;
-  /** Unacknowledged bytes kept for replay. @defaultValue {@link DEFAULT_CLIENT_SESSION_BUFFER_BYTES} (1 MiB) */
+  /** Unacknowledged bytes kept for replay; past it `send()` throws `SEND_QUEUE_FULL`, as past `maxBufferedMessages`. @defaultValue {@link DEFAULT_CLIENT_SESSION_BUFFER_BYTES} (1 MiB) */
   maxBufferedBytes?: number;
   /** Acknowledge after this many delivered messages. @defaultValue {@link DEFAULT_CLIENT_ACK_EVERY} (32) */
   ackEvery?: number;

@@ -15,8 +15,8 @@ const data = (n: number): BinaryMessage => ({
   data: new Uint8Array(2),
 });
 
-describe("a client session that overflows", () => {
-  it("is reported lost, and the next session counts afresh: nothing doubled after later cuts", async () => {
+describe("a client session at its buffer's bound", () => {
+  it("pushes back on send() (SEND_QUEUE_FULL) instead of losing the session; acknowledgements free room, and nothing is lost or doubled across a cut", async () => {
     const atServer: number[] = [];
     const server = createServer<BinaryMessage>({
       protocol: binary,
@@ -37,23 +37,33 @@ describe("a client session that overflows", () => {
       maxRetryDelay: 50,
     });
     const lost: string[] = [];
-    const sessions: string[] = [];
+    const sessions: boolean[] = [];
     client.on("sessionLost", (info) => lost.push(info.reason));
-    client.on("session", (info) => sessions.push(info.id));
+    client.on("session", (info) => sessions.push(info.resumed));
     onCleanup(() => client.close());
     await client.connect();
-    for (let i = 1; i <= 6; i++) client.send(data(i)); // the 6th passes the bound
-    expect(lost).toEqual(["overflow"]);
-    await until(() => sessions.length === 2, "a new session");
-    for (let i = 100; i <= 103; i++) client.send(data(i));
-    await until(() => atServer.includes(103), "sent on the new session");
+    for (let i = 1; i <= 5; i++) client.send(data(i));
+    // Five unacknowledged (the server acknowledges every 32 or after 100 ms): the sixth is refused.
+    expect(() => client.send(data(6))).toThrow(
+      expect.objectContaining({ code: "SEND_QUEUE_FULL" }),
+    );
+    expect(client.stats.errorsByCode.SEND_QUEUE_FULL).toBe(1);
+    expect(lost).toEqual([]);
+    await until(() => {
+      try {
+        client.send(data(6));
+        return true;
+      } catch {
+        return false;
+      }
+    }, "room again once the server acknowledged");
+    await until(() => atServer.includes(6), "the sixth at the server");
     expect(proxy.cut()).toBeGreaterThan(0);
-    await until(() => sessions.length === 3, "resumed");
+    await until(() => sessions.length === 2, "resumed");
     client.send(data(200));
     await until(() => atServer.includes(200), "the sentinel");
-    const after = atServer.slice(atServer.indexOf(100));
-    expect(after).toEqual([100, 101, 102, 103, 200]);
-    expect(new Set(atServer).size).toBe(atServer.length);
-    expect(lost).toEqual(["overflow"]);
+    expect(atServer).toEqual([1, 2, 3, 4, 5, 6, 200]);
+    expect(sessions).toEqual([false, true]);
+    expect(lost).toEqual([]);
   }, 20_000);
 });

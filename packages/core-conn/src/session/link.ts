@@ -14,6 +14,14 @@ export interface SessionLink<M> {
    */
   sent(frame: Uint8Array): void;
   /**
+   * Optional: whether the session's retransmit buffer cannot hold one more
+   * frame of `bytes` bytes. Asked before a data frame is queued on an open
+   * connection: `true` makes `send`/`sendEncoded` throw `SEND_QUEUE_FULL`
+   * (the message is not accepted, as with a full send queue) instead of the
+   * session ending as lost while its peer is there to acknowledge.
+   */
+  full?(bytes: number): boolean;
+  /**
    * Optional: `send(message)` is about to queue `message` as a data frame on
    * an open connection. The session may queue control frames first (such as
    * the `reply` marker of a request's reply).

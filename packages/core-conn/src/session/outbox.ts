@@ -26,6 +26,15 @@ export class Outbox {
   }
 
   /**
+   * Whether one more frame of `bytes` bytes stays within the bounds: a sender
+   * whose peer is connected refuses a frame that does not fit
+   * (`SEND_QUEUE_FULL`) rather than ending the session.
+   */
+  fits(bytes: number): boolean {
+    return this.length < this.maxMessages && this.bytes + bytes <= this.maxBytes;
+  }
+
+  /**
    * Records a sent frame.
    *
    * @returns `false` when holding it passes a bound (the session must be ended as lost);

@@ -131,7 +131,7 @@ describe("server sessions (raw peers)", () => {
     expect(await store.count()).toBe(0);
   });
 
-  it("ends a session whose buffer overflows, writes through a shared store, and says goodbye at shutdown", async () => {
+  it("pushes back on send() at the buffer's bound while the client is there, ends the session past it while away, writes through a shared store, and says goodbye at shutdown", async () => {
     const inner = new MemorySessionStore();
     const calls: string[] = [];
     const shared: SessionStore = {
@@ -177,10 +177,23 @@ describe("server sessions (raw peers)", () => {
     conn.send(msg(1));
     peer.say(5, { received: 1 });
     await until(() => calls.includes("acknowledge"));
-    for (let i = 2; i <= 5; i++) if (conn.state === "open") conn.send(msg(i));
-    await until(() => lost.length === 1 && peer.controls.length === 2);
-    expect(lost[0]).toMatchObject({ reason: "overflow", unacknowledged: 4 });
-    expect(peer.controls[1]).toMatchObject({ kind: 8, payload: { reason: "overflow" } });
+    for (let i = 2; i <= 4; i++) conn.send(msg(i));
+    // Three unacknowledged: the client is there to acknowledge, so send() pushes back
+    // (the message is not accepted) and the session goes on.
+    expect(() => conn.send(msg(5))).toThrow(expect.objectContaining({ code: "SEND_QUEUE_FULL" }));
+    expect(conn.stats.errorsByCode.SEND_QUEUE_FULL).toBe(1);
+    peer.say(5, { received: 4 });
+    await until(() => calls.filter((c) => c === "acknowledge").length === 2);
+    conn.send(msg(5));
+    await until(() => peer.data.includes(5));
+    expect(peer.data).toEqual([1, 2, 3, 4, 5]);
+    expect(lost).toEqual([]);
+    // Away, nobody can push back: past the bound the session ends as lost.
+    for (let i = 6; i <= 7; i++) conn.send(msg(i));
+    peer.conn.close();
+    await until(() => conn.state === "closed");
+    conn.send(msg(8));
+    expect(lost).toEqual([expect.objectContaining({ reason: "overflow", unacknowledged: 4 })]);
     expect(calls).toEqual(expect.arrayContaining(["create", "append", "acknowledge", "delete"]));
     // A second session sees the server go: goodbye, then the end; a shared store keeps it.
     const other = watch(await connectRaw(port));

@@ -9,7 +9,7 @@ import {
   type SessionInfo,
   type SessionLostInfo,
   type SessionLostReason,
-  type TaurusError,
+  TaurusError,
 } from "@taurus/core-conn";
 import { IDENTITY } from "../admission";
 import type { Session as Runner } from "../session";
@@ -171,6 +171,14 @@ export class SessionManager<M> {
         // The first frame is not a hello: a client without sessions (or a Go client).
         if (conn.protocol.control?.decode(message)?.kind !== CONTROL_KIND.hello) this.greeted(conn);
       },
+      full: (bytes) => {
+        // Connected, a full buffer pushes back on send(); only an away session overflows.
+        const live = current();
+        // (The pump writes frames the outbox holds already.)
+        return (
+          live !== undefined && live.conn === conn && !live.writing && !live.outbox.fits(bytes)
+        );
+      },
       beforeSend: (message) => {
         const live = current();
         if (live === undefined || live.conn !== conn) return;
@@ -278,7 +286,14 @@ export class SessionManager<M> {
   /** Takes a frame {@link SessionManager.diverts} said is diverted. @returns `true` */
   private divert(conn: Connection<M>, greeting: Greeting<M>, frame: Uint8Array): boolean {
     if (greeting.holding) return greeting.take(frame);
-    this.keep(this.bound.get(conn) as Live<M>, frame, true);
+    const live = this.bound.get(conn) as Live<M>;
+    if (!live.outbox.fits(frame.length)) {
+      throw new TaurusError(
+        "SEND_QUEUE_FULL",
+        `session ${live.id}: the retransmit buffer is full (${live.outbox.length} frames unacknowledged)`,
+      );
+    }
+    this.keep(live, frame, true);
     return true;
   }
 
