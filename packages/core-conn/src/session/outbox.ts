@@ -26,12 +26,12 @@ export class Outbox {
   }
 
   /**
-   * Whether one more frame of `bytes` bytes stays within the bounds: a sender
-   * whose peer is connected refuses a frame that does not fit
-   * (`SEND_QUEUE_FULL`) rather than ending the session.
+   * Whether `frames` more frames (one by default) of `bytes` bytes in all stay
+   * within the bounds: a sender whose peer is connected refuses a frame that
+   * does not fit (`SEND_QUEUE_FULL`) rather than ending the session.
    */
-  fits(bytes: number): boolean {
-    return this.length < this.maxMessages && this.bytes + bytes <= this.maxBytes;
+  fits(bytes: number, frames = 1): boolean {
+    return this.length + frames <= this.maxMessages && this.bytes + bytes <= this.maxBytes;
   }
 
   /**

@@ -184,4 +184,40 @@ describe("a resume with more to replay than the send queue holds", () => {
     await until(() => again.data.length === 501, wait("the replay and message 5000"));
     expect(again.data).toEqual([...Array.from({ length: 500 }, (_, i) => i + 1), 5000]);
   });
+
+  it("pushes back on a send made while the resume is answered with a full buffer, and the replay goes on", async () => {
+    let current: Connection<BinaryMessage> | undefined;
+    const refused: unknown[] = [];
+    const lost: unknown[] = [];
+    const { port, server } = await startServer({
+      sessions: { resumeWindow: 60_000, maxBufferedMessages: 100 },
+      sendQueueSize: 8,
+      perAddress: false,
+    });
+    server.on("sessionLost", (info) => void lost.push(info));
+    server.on("sessionStarted", (_i, c) => {
+      current = c;
+    });
+    server.on("sessionResumed", (_i, c) => {
+      current = c;
+      try {
+        c.send(msg(5000)); // the buffer holds 100 unacknowledged: refused, not a lost session
+      } catch (err) {
+        refused.push((err as { code?: string }).code);
+      }
+    });
+    const a = peer(await connectRaw(port), true);
+    a.say(3, { v: 1, id: ID, fresh: true });
+    await until(() => current !== undefined, wait("session"));
+    const first = current as Connection<BinaryMessage>;
+    a.conn.socket.destroy();
+    await until(() => first.state === "closed", wait("closed"));
+    for (let i = 1; i <= 100; i++) first.send(msg(i)); // kept by the session
+    const again = peer(await connectRaw(port), true);
+    again.say(3, { v: 1, id: ID, received: 0 });
+    await until(() => again.data.length === 100, wait("the replay"));
+    expect(refused).toEqual(["SEND_QUEUE_FULL"]);
+    expect(again.data).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(lost).toEqual([]);
+  });
 });

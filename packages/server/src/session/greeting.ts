@@ -42,6 +42,11 @@ export class Greeting<M> {
     return this.held !== undefined;
   }
 
+  /** Frames held, and their bytes. */
+  get size(): { frames: number; bytes: number } {
+    return { frames: this.held?.length ?? 0, bytes: this.bytes };
+  }
+
   /**
    * Holds `frame` when the greeting is not over.
    *

@@ -285,16 +285,21 @@ export class SessionManager<M> {
 
   /** Takes a frame {@link SessionManager.diverts} said is diverted. @returns `true` */
   private divert(conn: Connection<M>, greeting: Greeting<M>, frame: Uint8Array): boolean {
-    if (greeting.holding) return greeting.take(frame);
-    const live = this.bound.get(conn) as Live<M>;
-    if (!live.outbox.fits(frame.length)) {
-      throw new TaurusError(
-        "SEND_QUEUE_FULL",
-        `session ${live.id}: the retransmit buffer is full (${live.outbox.length} frames unacknowledged)`,
-      );
+    const live = this.bound.get(conn);
+    if (greeting.holding) {
+      // A resume being answered: what is held joins the session's buffer, within its bounds.
+      const { frames, bytes } = greeting.size;
+      if (live === undefined || live.outbox.fits(bytes + frame.length, frames + 1)) {
+        return greeting.take(frame);
+      }
+    } else if (live !== undefined && live.outbox.fits(frame.length)) {
+      this.keep(live, frame, true);
+      return true;
     }
-    this.keep(live, frame, true);
-    return true;
+    throw new TaurusError(
+      "SEND_QUEUE_FULL",
+      `session ${live?.id}: the retransmit buffer is full (${live?.outbox.length} frames unacknowledged)`,
+    );
   }
 
   /** Counts a frame of the session in its outbox (and the shared store). */
