@@ -14,21 +14,30 @@ if (!existsSync(results)) {
   process.exit(1);
 }
 const summaries = readdirSync(results)
-  .filter((f) => f.endsWith(".json") && f !== "vitest.json")
+  .filter((f) => f.endsWith(".json") && !/^vitest(-.+)?\.json$/.test(f))
   .map((f) => JSON.parse(readFileSync(join(results, f), "utf8")));
-const vitestFile = join(results, "vitest.json");
-const vitest = existsSync(vitestFile) ? JSON.parse(readFileSync(vitestFile, "utf8")) : undefined;
-const tests = vitest
-  ? vitest.testResults.flatMap((file) =>
-      file.assertionResults.map((t) => ({
-        file: file.name.replace(/^.*\/src\//, "src/"),
-        name: t.fullName,
-        status: t.status,
-        ms: Math.round(t.duration ?? 0),
-        failure: (t.failureMessages ?? []).join("\n").split("\n")[0],
-      })),
-    )
-  : [];
+// vitest.json is the latest run. A partial rerun (some test files only) keeps the earlier
+// full run's report under another name (vitest-<anything>.json, renamed by hand before the
+// rerun): each test file's results come from the newest report that ran it.
+const reports = readdirSync(results)
+  .filter((f) => /^vitest(-.+)?\.json$/.test(f))
+  .map((f) => JSON.parse(readFileSync(join(results, f), "utf8")))
+  .sort((a, b) => a.startTime - b.startTime);
+const byFile = new Map();
+for (const report of reports) {
+  for (const file of report.testResults) {
+    byFile.set(file.name.replace(/^.*\/src\//, "src/"), { file, startTime: report.startTime });
+  }
+}
+const tests = [...byFile.values()].flatMap(({ file }) =>
+  file.assertionResults.map((t) => ({
+    file: file.name.replace(/^.*\/src\//, "src/"),
+    name: t.fullName,
+    status: t.status,
+    ms: Math.round(t.duration ?? 0),
+    failure: (t.failureMessages ?? []).join("\n").split("\n")[0],
+  })),
+);
 
 const esc = (s) => String(s).replace(/\|/g, "\\|").replace(/\n/g, " ");
 const groups = [
@@ -49,7 +58,14 @@ lines.push(
   "Produced by `pnpm --filter @taurus/tools-reliability test:stress` (tools/reliability), which runs every hostile-peer and fault case at full scale on 127.0.0.1 and then writes this file with `scripts/write-report.mjs`. Do not edit by hand: re-run the stress suite.",
 );
 lines.push("");
-const when = vitest ? new Date(vitest.startTime).toISOString() : "unknown";
+const runs = reports.map((report) => {
+  const files = [...byFile.entries()].filter(([, v]) => v.startTime === report.startTime);
+  const all = files.length === report.testResults.length ? "" : " (partly superseded)";
+  return reports.length === 1
+    ? new Date(report.startTime).toISOString()
+    : `${new Date(report.startTime).toISOString()}: ${files.map(([f]) => f).join(", ")}${all}`;
+});
+const when = runs.length === 0 ? "unknown" : runs.join("; ");
 const passed = tests.filter((t) => t.status === "passed").length;
 const failed = tests.filter((t) => t.status === "failed");
 lines.push(`- Run: ${when}, Node ${process.version}, ${process.platform}/${process.arch}`);
