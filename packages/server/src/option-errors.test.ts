@@ -1,6 +1,7 @@
 import { isTaurusError, type TaurusError } from "@taurus/core-conn";
 import { describe, expect, it } from "vitest";
 import { createServer, type ServerConfig } from "./server";
+import { MemorySessionStore } from "./session/store";
 import { binary } from "./test-helpers";
 
 /** The error `createServer` throws for `config`, which must be a TaurusError. */
@@ -22,6 +23,21 @@ describe("option errors name the option the user wrote", () => {
     ["perAddress.burst", { perAddress: { burst: 0 } }],
     ["perAddress.messagesPerSecond", { perAddress: { messagesPerSecond: -5 } }],
     ["perAddress.trusted", { perAddress: { trusted: ["not an address"] } }],
+    // A store that holds fewer frames per session than the server buffers: refused at once
+    // (a refused append would leave a stored session that cannot be resumed).
+    [
+      "sessions.maxBufferedMessages",
+      { sessions: { store: Object.assign(new MemorySessionStore(), { maxMessages: 100 }) } },
+    ],
+    [
+      "sessions.maxBufferedBytes",
+      {
+        sessions: {
+          maxBufferedBytes: 2048,
+          store: Object.assign(new MemorySessionStore(), { maxBytes: 1024 }),
+        },
+      },
+    ],
   ] as const)("%s", (option, config) => {
     const error = refusal(config as Partial<ServerConfig<unknown>>);
     expect(error.code).toBe("INVALID_OPTION");

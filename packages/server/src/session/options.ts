@@ -77,7 +77,7 @@ export function resolveSessionOptions(
     });
   }
   const o: ServerSessionOptions = option === true ? {} : option;
-  return {
+  const resolved: ResolvedSessionOptions = {
     store: o.store ?? new MemorySessionStore(),
     resumeWindow: integerOption("sessions.resumeWindow", o.resumeWindow, DEFAULT_RESUME_WINDOW, 1),
     maxBufferedMessages: integerOption(
@@ -103,4 +103,18 @@ export function resolveSessionOptions(
     ackInterval: integerOption("sessions.ackInterval", o.ackInterval, DEFAULT_ACK_INTERVAL, 1),
     helloWait: integerOption("sessions.helloWait", o.helloWait, DEFAULT_HELLO_WAIT, 0),
   };
+  const store = resolved.store;
+  for (const [bound, mine, field] of [
+    ["maxBufferedMessages", resolved.maxBufferedMessages, store.maxMessages],
+    ["maxBufferedBytes", resolved.maxBufferedBytes, store.maxBytes],
+  ] as const) {
+    if (field !== undefined && mine > field) {
+      throw new TaurusError(
+        "INVALID_OPTION",
+        `sessions.${bound} (${mine}) is larger than the session store holds per session (${field}): lower it or raise the store's bound`,
+        { option: `sessions.${bound}` },
+      );
+    }
+  }
+  return resolved;
 }

@@ -37,6 +37,15 @@ export interface SessionRecord {
  * traffic goes, and `delete` when the session ends or expires.
  */
 export interface SessionStore {
+  /**
+   * Optional: the most unacknowledged frames the store holds per session (its
+   * `append` refuses more). A server whose `sessions.maxBufferedMessages` is
+   * larger refuses the store at creation (`INVALID_OPTION`): a refused append
+   * would leave a stored session that cannot be resumed.
+   */
+  readonly maxMessages?: number;
+  /** Optional: as {@link SessionStore.maxMessages}, in bytes (checked against `sessions.maxBufferedBytes`). */
+  readonly maxBytes?: number;
   /** Stores a new session. */
   create(record: SessionRecord): Promise<void>;
   /** Reads a session; `undefined` when unknown or expired. */
