@@ -7,13 +7,19 @@
 // connection holds the session, renewed by every write. A write to an unknown session
 // changes nothing (the server's SessionStore contract).
 
-/** @internal ARGV: id, ttl, received, sent, acknowledged, expiresAt, address, identity ("" for none), frame... */
+/**
+ * @internal ARGV: id, ttl, received, sent, acknowledged, expiresAt, address, identity ("" for
+ * none), reply marks ("frame:to,frame:to", "" for none), frame...
+ */
 export const CREATE = `
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('HSET', KEYS[1], 'received', ARGV[3], 'sent', ARGV[4], 'acknowledged', ARGV[5],
   'expiresAt', ARGV[6], 'address', ARGV[7], 'identity', ARGV[8])
+for frame, to in string.gmatch(ARGV[9], '(%d+):(%d+)') do
+  redis.call('HSET', KEYS[1], 'm:' .. frame, to)
+end
 local bytes = 0
-for i = 9, #ARGV do
+for i = 10, #ARGV do
   redis.call('RPUSH', KEYS[2], ARGV[i])
   bytes = bytes + string.len(ARGV[i])
 end
@@ -22,23 +28,28 @@ redis.call('SADD', KEYS[4], ARGV[1])
 if tonumber(ARGV[6]) == 0 then
   redis.call('ZREM', KEYS[3], ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  if #ARGV >= 9 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+  if #ARGV >= 10 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 else
   redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
 end
 return 0`;
 
-/** @internal ARGV: id, ttl, maxMessages, maxBytes, sent, frame... Reply: 0, or -2 past a bound. */
+/**
+ * @internal ARGV: id, ttl, maxMessages, maxBytes, sent, replyTo ("0": none), frame...
+ * Reply: 0, or -2 past a bound. A reply mark is the hash field `m:<frame>` = the
+ * client frame it answers (the last appended frame's).
+ */
 export const APPEND = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local add = 0
-for i = 6, #ARGV do add = add + string.len(ARGV[i]) end
+for i = 7, #ARGV do add = add + string.len(ARGV[i]) end
 local held = redis.call('LLEN', KEYS[2])
 local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')
-if held + #ARGV - 5 > tonumber(ARGV[3]) or bytes + add > tonumber(ARGV[4]) then return -2 end
-for i = 6, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+if held + #ARGV - 6 > tonumber(ARGV[3]) or bytes + add > tonumber(ARGV[4]) then return -2 end
+for i = 7, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('HINCRBY', KEYS[1], 'bytes', add)
 redis.call('HSET', KEYS[1], 'sent', ARGV[5])
+if ARGV[6] ~= '0' then redis.call('HSET', KEYS[1], 'm:' .. ARGV[5], ARGV[6]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 0`;
@@ -53,6 +64,7 @@ if to > acked then
   local freed = 0
   for _, frame in ipairs(redis.call('LRANGE', KEYS[2], 0, k - 1)) do freed = freed + string.len(frame) end
   redis.call('LTRIM', KEYS[2], k, -1)
+  for i = acked + 1, to do redis.call('HDEL', KEYS[1], 'm:' .. i) end
   redis.call('HINCRBY', KEYS[1], 'bytes', -freed)
   redis.call('HSET', KEYS[1], 'acknowledged', to)
 end
@@ -93,11 +105,22 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
 return 0`;
 
-/** @internal ARGV: id. Reply: nil, or {received, sent, acknowledged, expiresAt, address, identity, frames}. */
+/**
+ * @internal ARGV: id. Reply: nil, or {received, sent, acknowledged, expiresAt, address,
+ * identity, frames, marks} where marks is a flat list frame, to, frame, to...
+ */
 export const LOAD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local f = redis.call('HMGET', KEYS[1], 'received', 'sent', 'acknowledged', 'expiresAt', 'address', 'identity')
-return {f[1], f[2], f[3], f[4], f[5], f[6], redis.call('LRANGE', KEYS[2], 0, -1)}`;
+local all = redis.call('HGETALL', KEYS[1])
+local marks = {}
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, 2) == 'm:' then
+    table.insert(marks, string.sub(all[i], 3))
+    table.insert(marks, all[i + 1])
+  end
+end
+return {f[1], f[2], f[3], f[4], f[5], f[6], redis.call('LRANGE', KEYS[2], 0, -1), marks}`;
 
 /**
  * @internal KEYS: detached set, all set. ARGV: now, prefix. Takes the detached sessions

@@ -65,6 +65,25 @@ describe("RedisSessionStore", () => {
     expect((await s.load("b"))!.received).toBe(7);
   });
 
+  it("keeps reply marks of pending frames, and drops them with their frames", async () => {
+    const s = store({ prefix: "t2m:" });
+    await s.create(record("m"));
+    await s.append("m", [frame("1")], 1);
+    await s.append("m", [frame("2")], 2, 7); // frame 2 answers the client's request frame 7
+    await s.append("m", [frame("3")], 3, 12);
+    expect((await s.load("m"))?.replies).toEqual([
+      [2, 7],
+      [3, 12],
+    ]);
+    await s.acknowledge("m", 2);
+    expect((await s.load("m"))?.replies).toEqual([[3, 12]]);
+    await s.acknowledge("m", 3);
+    expect((await s.load("m"))?.replies).toBeUndefined();
+    // create() (a session's state rewritten whole) keeps the marks it is given.
+    await s.create(record("n", { sent: 1, pending: [frame("x")], replies: [[1, 4]] }));
+    expect((await s.load("n"))?.replies).toEqual([[1, 4]]);
+  });
+
   it("a write to an unknown session changes nothing and does not reject", async () => {
     const s = store({ prefix: "t3:" });
     await s.append("nobody", [frame("x")], 1);

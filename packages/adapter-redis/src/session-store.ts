@@ -53,7 +53,7 @@ export interface RedisSessionStoreOptions {
   maxBytes?: number;
 }
 
-type Fields = [Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer[]];
+type Fields = [Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer[], Buffer[]?];
 interface SessionCommands {
   taurusSessionCreate(...args: Array<string | number | Buffer>): Promise<number>;
   taurusSessionAppend(...args: Array<string | number | Buffer>): Promise<number>;
@@ -77,6 +77,12 @@ const FOUR_KEYS = {
 
 function toRecord(id: string, f: Fields): SessionRecord {
   const identity = f[5].toString();
+  const flat = f[7] ?? [];
+  const marks: Array<readonly [number, number]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    marks.push([Number(String(flat[i])), Number(String(flat[i + 1]))]);
+  }
+  marks.sort((a, b) => a[0] - b[0]);
   return {
     id,
     received: Number(f[0].toString()),
@@ -86,6 +92,7 @@ function toRecord(id: string, f: Fields): SessionRecord {
     address: f[4].toString(),
     ...(identity === "" ? {} : { identity }),
     pending: f[6].map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
+    ...(marks.length === 0 ? {} : { replies: marks }),
   };
 }
 
@@ -162,6 +169,7 @@ export class RedisSessionStore implements SessionStore {
         r.expiresAt,
         r.address,
         r.identity ?? "",
+        (r.replies ?? []).map(([frame, to]) => `${frame}:${to}`).join(","),
         ...r.pending.map(buffer),
       ),
     );
@@ -185,7 +193,12 @@ export class RedisSessionStore implements SessionStore {
    * @throws `TaurusError` (as a rejection) `SEND_QUEUE_FULL` past `maxMessages` or
    *   `maxBytes` (nothing appended); `SOCKET` when Redis cannot be reached or refuses
    */
-  async append(id: string, frames: readonly Uint8Array[], sent: number): Promise<void> {
+  async append(
+    id: string,
+    frames: readonly Uint8Array[],
+    sent: number,
+    replyTo?: number,
+  ): Promise<void> {
     const reply = await this.run(() =>
       this.redis.taurusSessionAppend(
         ...this.keys(id),
@@ -194,6 +207,7 @@ export class RedisSessionStore implements SessionStore {
         this.maxMessages,
         this.maxBytes,
         sent,
+        replyTo ?? 0,
         ...frames.map(buffer),
       ),
     );

@@ -1,4 +1,6 @@
+import { connect, createServer as createTcpServer, type Socket } from "node:net";
 import type { Connection } from "@taurus/core-conn";
+import { until as waitUntil } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createServer, MemorySessionStore, type SessionStore } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,12 +18,11 @@ const data = (n: number): BinaryMessage => ({
 });
 
 /** A store shared by two servers (as Redis would be): anything but the in-memory class. */
-function sharedStore(): SessionStore {
-  const inner = new MemorySessionStore();
+function sharedStore(inner = new MemorySessionStore()): SessionStore {
   return {
     create: (r) => inner.create(r),
     load: (id) => inner.load(id),
-    append: (id, f, n) => inner.append(id, f, n),
+    append: (id, f, n, r) => inner.append(id, f, n, r),
     acknowledge: (id, n) => inner.acknowledge(id, n),
     received: (id, n) => inner.received(id, n),
     detach: (id, at) => inner.detach(id, at),
@@ -89,5 +90,103 @@ describe("a session resumed from a shared store by another server", () => {
     expect(lost).toEqual([]);
     expect(atServer).toEqual(expected);
     expect(atClient).toEqual(expected);
+  }, 20_000);
+});
+
+/**
+ * A proxy to `port` whose server-to-client direction can be frozen: bytes from the server
+ * are swallowed (as if the network lost them) until the connection is cut.
+ */
+async function freezableProxy(port: number) {
+  const sockets = new Set<Socket>();
+  let frozen = false;
+  const proxy = createTcpServer((inbound) => {
+    const outbound = connect(port, "127.0.0.1");
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on("error", () => {});
+      s.on("close", () => sockets.delete(s));
+    }
+    inbound.on("data", (b) => outbound.write(b));
+    outbound.on("data", (b) => {
+      if (!frozen) inbound.write(b);
+    });
+    inbound.on("close", () => outbound.destroy());
+    outbound.on("close", () => inbound.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  const address = proxy.address() as { port: number };
+  return {
+    port: address.port,
+    freeze: (on: boolean) => {
+      frozen = on;
+    },
+    cut: () => {
+      for (const s of sockets) s.resetAndDestroy();
+    },
+    close: () => new Promise<void>((r) => proxy.close(() => r())),
+  };
+}
+
+describe("a request answered by a server that then goes away", () => {
+  it("resolves with the reply replayed by the server that resumes the session from the shared store", async () => {
+    const inner = new MemorySessionStore();
+    const store = sharedStore(inner);
+    const handled: number[] = [];
+    const start = async (port: number) => {
+      const server = createServer<BinaryMessage>({
+        protocol: binary,
+        sessions: { store },
+        handler: {
+          onMessage(conn, m) {
+            handled.push(m.sequence);
+            conn.send({ ...m, data: new Uint8Array([1, 2, 3]) }); // the reply
+          },
+        },
+      });
+      const address = await server.listen(port, "127.0.0.1");
+      onCleanup(() => server.close());
+      return { server, port: address.port };
+    };
+    const first = await start(0);
+    const proxy = await freezableProxy(first.port);
+    onCleanup(() => proxy.close());
+    onCleanup(() => proxy.cut());
+    const client = createClient<BinaryMessage>({
+      address: { host: "127.0.0.1", port: proxy.port },
+      protocol: binary,
+      session: true,
+      retryDelay: 10,
+      maxRetryDelay: 50,
+    });
+    const lost: unknown[] = [];
+    let id = "";
+    const sessions: boolean[] = [];
+    client.on("sessionLost", (info) => lost.push(info));
+    client.on("session", (info) => {
+      id = info.id;
+      sessions.push(info.resumed);
+    });
+    onCleanup(() => client.close());
+    await client.connect();
+    proxy.freeze(true); // the reply will not reach the client on this connection
+    const reply = client.request(data(0), { timeout: 10_000 });
+    // Processed (the count is in the store) and answered (the reply and its mark are too).
+    await waitUntil(
+      async () => {
+        const record = await inner.load(id);
+        return record !== undefined && record.received === 1 && record.replies?.length === 1;
+      },
+      { what: "the request processed and its reply stored" },
+    );
+    await first.server.close(); // stops listening: the session can resume only from the store
+    proxy.cut();
+    proxy.freeze(false);
+    await start(first.port);
+    const answer = await reply;
+    expect([...answer.data]).toEqual([1, 2, 3]);
+    expect(handled).toHaveLength(1); // answered once: the second server did not run it again
+    expect(sessions).toEqual([false, true]);
+    expect(lost).toEqual([]);
   }, 20_000);
 });

@@ -307,7 +307,10 @@ export class SessionManager<M> {
     const full = !live.outbox.push(frame);
     live.replies.sent(live.outbox.sent);
     if (full) this.end(live, "overflow", tell);
-    else if (this.shared) void this.o.store.append(live.id, [frame], live.outbox.sent).catch(noop);
+    else if (this.shared) {
+      const sent = live.outbox.sent;
+      void this.o.store.append(live.id, [frame], sent, live.replies.replyTo(sent)).catch(noop);
+    }
   }
 
   /**
@@ -482,7 +485,10 @@ export class SessionManager<M> {
     if (received > record.sent) {
       // The client got frames whose store write had not landed: nothing to send again.
       live.outbox.restore(received, received, []);
-    } else live.outbox.restore(record.sent, record.acknowledged, record.pending);
+    } else {
+      live.outbox.restore(record.sent, record.acknowledged, record.pending);
+      live.replies.restore(record.replies ?? []);
+    }
     live.inbox.received = record.received;
     live.inbox.acknowledged = record.received;
     live.durable = record.received;
@@ -661,6 +667,7 @@ export class SessionManager<M> {
         address: live.address,
         identity,
         expiresAt: 0,
+        ...(live.replies.size === 0 ? {} : { replies: live.replies.entries() }),
       })
       .catch(noop);
   }

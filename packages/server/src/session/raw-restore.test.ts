@@ -29,7 +29,7 @@ function shared(): SessionStore {
   return {
     create: (r) => inner.create(r),
     load: (id) => inner.load(id),
-    append: (id, f, n) => inner.append(id, f, n),
+    append: (id, f, n, r) => inner.append(id, f, n, r),
     acknowledge: (id, n) => inner.acknowledge(id, n),
     received: (id, n) => inner.received(id, n),
     detach: (id, at) => inner.detach(id, at),
@@ -41,7 +41,7 @@ function shared(): SessionStore {
 }
 
 describe("server sessions: replies and shared stores (raw peers)", () => {
-  it("marks a request's reply; another server replays it (unmarked: marks live in process memory) and keeps the admission", async () => {
+  it("marks a request's reply; another server replays it marked (the store keeps the mark) and keeps the admission", async () => {
     const store = shared();
     const admitted: number[] = [];
     const config = {
@@ -77,17 +77,18 @@ describe("server sessions: replies and shared stores (raw peers)", () => {
     const b = peer(connB);
     b.say(3, { v: 1, id, received: 0 }); // nothing acknowledged: all of it again
     await until(() => b.log.includes("d5"));
-    expect(b.log).toEqual(["c4", "d99", "d5"]);
+    expect(b.log).toEqual(["c4", "d99", "c9", "d5"]);
     expect(b.payloads[0]).toMatchObject({ id, resumed: true, received: 2 });
+    expect(b.payloads[1]).toEqual({ to: 2 });
     b.say(10, {});
     connB.send(msg(7, "again")); // client frame 3: no second admission
     await until(() => b.log.includes("d7"));
-    expect(b.log.slice(3)).toEqual(["d99", "c9", "d7"]);
-    expect(b.payloads[1]).toEqual({ to: 3 });
+    expect(b.log.slice(4)).toEqual(["d99", "c9", "d7"]);
+    expect(b.payloads[2]).toEqual({ to: 3 });
     // Not flagged as a request: its answer, same sequence, carries no mark.
     connB.send(msg(8, "plain")); // client frame 4
     await until(() => b.log.includes("d8"));
-    expect(b.log.slice(6)).toEqual(["d99", "d8"]);
+    expect(b.log.slice(7)).toEqual(["d99", "d8"]);
     expect(admitted).toEqual([1]);
   });
 

@@ -76,6 +76,16 @@ export class ReplyMarks {
   }
 
   /** Marks held. */
+  /** The marks held, `[frame, to]`, oldest first (for a store). */
+  entries(): Array<readonly [number, number]> {
+    return [...this.marks];
+  }
+
+  /** Loads marks read from a store (a session resumed from it). */
+  restore(marks: ReadonlyArray<readonly [number, number]>): void {
+    for (const [frame, to] of marks) this.marks.set(frame, to);
+  }
+
   get size(): number {
     return this.marks.size;
   }

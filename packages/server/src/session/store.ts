@@ -24,6 +24,12 @@ export interface SessionRecord {
   identity?: string;
   /** When the session expires, in ms since the epoch, while no connection holds it; `0` while attached. */
   expiresAt: number;
+  /**
+   * Reply marks of pending frames: `[frame, to]` when server frame `frame` is
+   * the reply to the client's request frame `to`, so that a server resuming
+   * the session from the store marks it again on replay. @defaultValue none
+   */
+  replies?: Array<readonly [frame: number, to: number]>;
 }
 
 /**
@@ -50,8 +56,13 @@ export interface SessionStore {
   create(record: SessionRecord): Promise<void>;
   /** Reads a session; `undefined` when unknown or expired. */
   load(id: string): Promise<SessionRecord | undefined>;
-  /** Appends frames the server sent; `sent` is the new total. */
-  append(id: string, frames: readonly Uint8Array[], sent: number): Promise<void>;
+  /**
+   * Appends frames the server sent; `sent` is the new total. `replyTo`, when
+   * given, is the client request frame that the last of `frames` answers: a
+   * store that keeps it in `SessionRecord.replies` lets a request be answered
+   * across a server restart (a store that ignores it loses only the marks).
+   */
+  append(id: string, frames: readonly Uint8Array[], sent: number, replyTo?: number): Promise<void>;
   /** The client confirmed `acknowledged` server frames: drop those from `pending`. */
   acknowledge(id: string, acknowledged: number): Promise<void>;
   /** The server processed `received` client frames (cumulative). */
@@ -93,11 +104,17 @@ export class MemorySessionStore implements SessionStore {
   }
 
   /** Appends sent frames. */
-  async append(id: string, frames: readonly Uint8Array[], sent: number): Promise<void> {
+  async append(
+    id: string,
+    frames: readonly Uint8Array[],
+    sent: number,
+    replyTo?: number,
+  ): Promise<void> {
     const record = this.records.get(id);
     if (record === undefined) return;
     for (const frame of frames) record.pending.push(frame);
     record.sent = sent;
+    if (replyTo !== undefined) (record.replies ??= []).push([sent, replyTo]);
   }
 
   /** Drops acknowledged frames. */
@@ -106,6 +123,9 @@ export class MemorySessionStore implements SessionStore {
     if (record === undefined || acknowledged <= record.acknowledged) return;
     record.pending.splice(0, Math.min(record.pending.length, acknowledged - record.acknowledged));
     record.acknowledged = acknowledged;
+    if (record.replies !== undefined) {
+      record.replies = record.replies.filter(([frame]) => frame > acknowledged);
+    }
   }
 
   /** Records the processed count. */
