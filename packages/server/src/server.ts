@@ -200,20 +200,24 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.sessionManager =
       this.sessionOptions === undefined
         ? undefined
-        : new SessionManager<M>(this.sessionOptions, {
-            started: (info, conn) => this.safeEmitSession("sessionStarted", info, conn),
-            resumed: (info, conn, previous) =>
-              this.safeEmitSession("sessionResumed", info, conn, previous),
-            lost: (info) => this.safeEmitSession("sessionLost", info),
-            moved: (previous, conn) => {
-              this.away.delete(previous.id);
-              this.rooms.transfer(previous, conn);
+        : new SessionManager<M>(
+            this.sessionOptions,
+            {
+              started: (info, conn) => this.safeEmitSession("sessionStarted", info, conn),
+              resumed: (info, conn, previous) =>
+                this.safeEmitSession("sessionResumed", info, conn, previous),
+              lost: (info) => this.safeEmitSession("sessionLost", info),
+              moved: (previous, conn) => {
+                this.away.delete(previous.id);
+                this.rooms.transfer(previous, conn);
+              },
+              released: (conn) => {
+                this.away.delete(conn.id);
+                this.rooms.forget(conn);
+              },
             },
-            released: (conn) => {
-              this.away.delete(conn.id);
-              this.rooms.forget(conn);
-            },
-          });
+            this.options.memoryBudget,
+          );
     this.handler = config.handler ?? {};
     this.metrics = config.metrics ?? new ServerMetrics();
     this.sink = metricsSink(this.metrics);

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import {
+  type BudgetAccount,
   CONTROL_KIND,
   type Connection,
   type ControlFrame,
   type ControlPayload,
   Inbox,
+  type MemoryBudget,
   Outbox,
   type SessionInfo,
   type SessionLostInfo,
@@ -72,6 +74,8 @@ class Live<M> {
   admissionStored = false;
   /** Which sent frames are replies to requests (item 6). */
   readonly replies = new ReplyMarks();
+  /** The retransmit buffer's bytes in the server's memory budget. */
+  account: BudgetAccount | undefined;
 
   constructor(
     readonly id: string,
@@ -113,6 +117,8 @@ export class SessionManager<M> {
   constructor(
     private readonly o: ResolvedSessionOptions,
     private readonly events: SessionEvents<M>,
+    /** The server's memory budget: each session's buffer is counted in it. */
+    private readonly budget?: MemoryBudget,
   ) {
     this.shared = !(o.store instanceof MemorySessionStore);
     if (this.shared) {
@@ -231,6 +237,7 @@ export class SessionManager<M> {
           if (typeof count !== "number" || !live.outbox.acknowledge(count)) conn.close();
           else {
             live.replies.acknowledge(count);
+            this.held(live);
             if (this.shared) void this.o.store.acknowledge(live.id, count).catch(noop);
           }
         }
@@ -306,11 +313,36 @@ export class SessionManager<M> {
   private keep(live: Live<M>, frame: Uint8Array, tell: boolean): void {
     const full = !live.outbox.push(frame);
     live.replies.sent(live.outbox.sent);
-    if (full) this.end(live, "overflow", tell);
-    else if (this.shared) {
+    if (full) {
+      this.end(live, "overflow", tell);
+      return;
+    }
+    if (this.shared) {
       const sent = live.outbox.sent;
       void this.o.store.append(live.id, [frame], sent, live.replies.replyTo(sent)).catch(noop);
     }
+    this.held(live); // last: past the budget, this session may be the one ended
+  }
+
+  /**
+   * Counts a new session in the memory budget: past it, the budget ends the
+   * largest holder, connection or session (a session as lost, `"overflow"`).
+   */
+  private account(live: Live<M>): void {
+    if (this.budget === undefined) return;
+    live.account = this.budget.open({ close: () => this.end(live, "overflow", true) });
+    this.held(live);
+  }
+
+  /** The session's buffer changed: tells the budget. */
+  private held(live: Live<M>): void {
+    if (!live.ended) live.account?.set(live.outbox.bytes);
+  }
+
+  private unaccount(live: Live<M>): void {
+    if (live.account === undefined) return;
+    this.budget?.release(live.account);
+    live.account = undefined;
   }
 
   /**
@@ -405,6 +437,7 @@ export class SessionManager<M> {
       if (dies) this.end(live, "closed", false);
       else {
         live.ended = true;
+        this.unaccount(live);
         this.live.delete(live.id);
       }
     }
@@ -504,6 +537,16 @@ export class SessionManager<M> {
     }
     this.live.set(id, live);
     this.perAddress.set(live.address, (this.perAddress.get(live.address) ?? 0) + 1);
+    this.account(live);
+    if (live.ended) {
+      // Its stored buffer alone passed the memory budget: ended (reported lost) at once.
+      conn.sendControl(
+        this.control(conn, CONTROL_KIND.lost, { id, reason: "overflow", received: 0 }),
+      );
+      const fresh = this.fresh(conn, runner);
+      conn.resume();
+      return fresh;
+    }
     return this.resume(live, conn, runner, received);
   }
 
@@ -520,6 +563,7 @@ export class SessionManager<M> {
     }
     const live = new Live<M>(proposed ?? randomBytes(16).toString("base64url"), address, this.o);
     this.live.set(live.id, live);
+    this.account(live);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     void this.o.store
       .create({
@@ -732,6 +776,7 @@ export class SessionManager<M> {
 
   private forget(live: Live<M>): void {
     live.ended = true;
+    this.unaccount(live);
     const last = live.last;
     if (last !== undefined && last.state === "closed") this.events.released(last);
     this.live.delete(live.id);

@@ -27,7 +27,7 @@ export interface ServerSessionOptions {
   resumeWindow?: number;
   /** Unacknowledged server messages kept per session. Past it, while the client is connected, `send()` throws `SEND_QUEUE_FULL` (as a full send queue does: a broadcast counts it in `failed`) until acknowledgements free room; while the client is away, the session ends as lost (`"overflow"`). @defaultValue {@link DEFAULT_SESSION_BUFFER_MESSAGES} (1024) */
   maxBufferedMessages?: number;
-  /** Unacknowledged bytes kept per session, with the same effect as `maxBufferedMessages` past it (not counted in the server's `memoryBudget`: bound them with `maxSessions`). @defaultValue {@link DEFAULT_SESSION_BUFFER_BYTES} (1 MiB) */
+  /** Unacknowledged bytes kept per session, with the same effect as `maxBufferedMessages` past it. Counted in the server's `memoryBudget`: past the budget, its largest holder (a connection or a session) is ended, a session as lost (`"overflow"`). @defaultValue {@link DEFAULT_SESSION_BUFFER_BYTES} (1 MiB) */
   maxBufferedBytes?: number;
   /** Sessions held at once; a hello past it is refused (`refuse`, reason `"limit"`). @defaultValue {@link DEFAULT_MAX_SESSIONS} (10,000) */
   maxSessions?: number;
