@@ -114,7 +114,7 @@ export class MemorySessionStore implements SessionStore {
     if (record === undefined) return;
     for (const frame of frames) record.pending.push(frame);
     record.sent = sent;
-    if (replyTo !== undefined) (record.replies ??= []).push([sent, replyTo]);
+    if (replyTo !== undefined) record.replies = [...(record.replies ?? []), [sent, replyTo]];
   }
 
   /** Drops acknowledged frames. */
