@@ -67,6 +67,11 @@ describe("server killed and restarted under client load", () => {
     const sendEvery = 2; // ms between sends of one client
     const clients: Array<TaurusClient<BinaryMessage>> = [];
     const sentWhile: Array<Map<number, ClientState>> = [];
+    // When each message was sent and when each kill and restart happened: a message sent
+    // while disconnected that is lost is reported with them, to tell what it met.
+    const sentAt: Array<Map<number, number>> = [];
+    const started = Date.now();
+    const events: string[] = [];
     for (let i = 0; i < clientCount; i++) {
       const client = createClient<BinaryMessage>({
         address: { host: "127.0.0.1", port },
@@ -83,6 +88,9 @@ describe("server killed and restarted under client load", () => {
       await client.connect();
       clients.push(client);
       sentWhile.push(new Map());
+      sentAt.push(new Map());
+      const index = clients.length - 1;
+      client.on("state", (state) => events.push(`${Date.now() - started} c${index} ${state}`));
     }
 
     let sending = true;
@@ -93,6 +101,7 @@ describe("server killed and restarted under client load", () => {
         const state = client.state;
         client.send({ version: 1, type: 2, sequence: seq, data: Buffer.from(`c${i}`) });
         sentWhile[i]!.set(seq, state);
+        sentAt[i]!.set(seq, Date.now() - started);
         await new Promise((r) => setTimeout(r, sendEvery));
       }
     });
@@ -102,8 +111,10 @@ describe("server killed and restarted under client load", () => {
     for (let k = 0; k < kills; k++) {
       await sleep(300);
       await kill(child);
+      events.push(`${Date.now() - started} killed`);
       await sleep(150 + 50 * (k % 3)); // down for a while: sends go to the offline queues
       ({ child } = await startChild(port, log));
+      events.push(`${Date.now() - started} restarted`);
       await until(
         () => clients.every((c) => c.state === "connected"),
         10_000,
@@ -127,6 +138,7 @@ describe("server killed and restarted under client load", () => {
     let offlineSent = 0;
     let offlineLost = 0;
     let inFlightLost = 0;
+    const firstOfflineLost: object[] = [];
     let total = 0;
     for (const [i, seqs] of handled.entries()) {
       const seen = new Set<number>();
@@ -140,8 +152,19 @@ describe("server killed and restarted under client load", () => {
         const offline = state !== "connected";
         if (offline) offlineSent++;
         if (seen.has(seq)) continue;
-        if (offline) offlineLost++;
-        else inFlightLost++;
+        if (offline) {
+          offlineLost++;
+          if (firstOfflineLost.length < 5) {
+            const at = sentAt[i]!.get(seq) as number;
+            firstOfflineLost.push({
+              client: i,
+              seq,
+              state,
+              at,
+              around: events.filter((e) => Math.abs(Number(e.split(" ")[0]) - at) < 300),
+            });
+          }
+        } else inFlightLost++;
       }
     }
     const discarded = clients.reduce((n, c) => n + c.stats.discarded, 0);
@@ -164,6 +187,7 @@ describe("server killed and restarted under client load", () => {
         outOfOrder,
         reconnects,
         discarded,
+        ...(firstOfflineLost.length > 0 ? { firstOfflineLost } : {}),
       },
     });
     expect(reconnects).toBeGreaterThanOrEqual(clientCount * kills);

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import {
-  type BudgetAccount,
   CONTROL_KIND,
   type Connection,
   type ControlFrame,
@@ -75,7 +74,7 @@ class Live<M> {
   /** Which sent frames are replies to requests (item 6). */
   readonly replies = new ReplyMarks();
   /** The retransmit buffer's bytes in the server's memory budget. */
-  account: BudgetAccount | undefined;
+  account: ReturnType<MemoryBudget["open"]> | undefined;
 
   constructor(
     readonly id: string,
