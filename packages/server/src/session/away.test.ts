@@ -185,6 +185,43 @@ describe("a resume with more to replay than the send queue holds", () => {
     expect(again.data).toEqual([...Array.from({ length: 500 }, (_, i) => i + 1), 5000]);
   });
 
+  it("keeps a send made while it catches up behind the replay, and pushes back past the buffer's bound", async () => {
+    let current: Connection<BinaryMessage> | undefined;
+    const refused: unknown[] = [];
+    const { port, server } = await startServer({
+      sessions: { resumeWindow: 60_000, maxBufferedMessages: 101 },
+      sendQueueSize: 8,
+      perAddress: false,
+    });
+    server.on("sessionStarted", (_i, c) => {
+      current = c;
+    });
+    server.on("sessionResumed", (_i, c) => {
+      current = c;
+      // The replay fills the send queue: at its first drain the pump is still catching up.
+      c.once("drain", () => {
+        c.send(msg(6000)); // the 101st unacknowledged frame: kept, written after the replay
+        try {
+          c.send(msg(6001));
+        } catch (err) {
+          refused.push((err as { code?: string }).code);
+        }
+      });
+    });
+    const a = peer(await connectRaw(port), true);
+    a.say(3, { v: 1, id: ID, fresh: true });
+    await until(() => current !== undefined, wait("session"));
+    const first = current as Connection<BinaryMessage>;
+    a.conn.socket.destroy();
+    await until(() => first.state === "closed", wait("closed"));
+    for (let i = 1; i <= 100; i++) first.send(msg(i)); // kept by the session
+    const again = peer(await connectRaw(port), true);
+    again.say(3, { v: 1, id: ID, received: 0 });
+    await until(() => again.data.length === 101, wait("the replay, then 6000"));
+    expect(again.data).toEqual([...Array.from({ length: 100 }, (_, i) => i + 1), 6000]);
+    expect(refused).toEqual(["SEND_QUEUE_FULL"]);
+  });
+
   it("pushes back on a send made while the resume is answered with a full buffer, and the replay goes on", async () => {
     let current: Connection<BinaryMessage> | undefined;
     const refused: unknown[] = [];

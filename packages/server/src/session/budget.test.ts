@@ -6,6 +6,7 @@ import { until } from "@taurus/core-conn/testing";
 import { type BinaryMessage, binaryControl } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
 import { connectRaw, msg, startServer } from "../test-helpers";
+import { MemorySessionStore, type SessionStore } from "./store";
 
 /** A raw session peer: `ack` acknowledges what it received, or not at all. */
 function peer(conn: Connection<BinaryMessage>, ack: boolean) {
@@ -62,5 +63,47 @@ describe("session buffers in the memory budget", () => {
     await until(() => user.data.includes(9999), { what: "the user's sentinel" });
     expect(user.data).toEqual([...Array.from({ length: sent }, (_, i) => i + 1), 9999]);
     expect(u.state).toBe("open");
+  });
+
+  it("refuse to restore a stored session whose buffer alone passes the budget: lost, told, and a new session starts", async () => {
+    const inner = new MemorySessionStore();
+    // Anything but the in-memory class is a shared store for the server (like Redis).
+    const store: SessionStore = {
+      create: (r) => inner.create(r),
+      load: (id) => inner.load(id),
+      append: (id, f, n, r) => inner.append(id, f, n, r),
+      acknowledge: (id, n) => inner.acknowledge(id, n),
+      received: (id, n) => inner.received(id, n),
+      detach: (id, at) => inner.detach(id, at),
+      attach: (id) => inner.attach(id),
+      delete: (id) => inner.delete(id),
+      count: () => inner.count(),
+      expire: (now) => inner.expire(now),
+    };
+    const frame = new Uint8Array(64 * 1024);
+    await inner.create({
+      id: "S".repeat(22),
+      received: 0,
+      sent: 8,
+      acknowledged: 0,
+      pending: Array.from({ length: 8 }, () => frame), // 512 KiB
+      address: "127.0.0.2",
+      expiresAt: 0,
+    });
+    const lost: unknown[] = [];
+    const { port, server } = await startServer({
+      sessions: { store, maxBufferedBytes: 1024 * 1024 },
+      memoryBudget: 256 * 1024,
+      perAddress: false,
+    });
+    server.on("sessionLost", (info) => void lost.push(info));
+    const p = peer(await connectRaw(port, "127.0.0.2"), false);
+    p.say(3, { v: 1, id: "S".repeat(22), received: 0 });
+    await until(() => p.controls.length === 2, { what: "lost, then welcome" });
+    expect(p.controls.map((f) => f.kind)).toEqual([8, 4]);
+    expect(p.controls[0]?.payload).toMatchObject({ reason: "overflow" });
+    expect(p.controls[1]?.payload).toMatchObject({ resumed: false });
+    expect(lost).toEqual([expect.objectContaining({ reason: "overflow", unacknowledged: 8 })]);
+    expect(server.memoryBudget.used).toBeLessThan(256 * 1024);
   });
 });

@@ -74,15 +74,19 @@ class Live<M> {
   /** Which sent frames are replies to requests (item 6). */
   readonly replies = new ReplyMarks();
   /** The retransmit buffer's bytes in the server's memory budget. */
-  account: ReturnType<MemoryBudget["open"]> | undefined;
+  readonly account: ReturnType<MemoryBudget["open"]>;
 
+  /** `evict` ends the session when the memory budget takes it back. */
   constructor(
     readonly id: string,
     readonly address: string,
     o: ResolvedSessionOptions,
+    budget: MemoryBudget,
+    evict: (live: Live<M>) => void,
   ) {
     this.outbox = new Outbox(o.maxBufferedMessages, o.maxBufferedBytes);
     this.inbox = new Inbox(o.ackEvery);
+    this.account = budget.open({ close: () => evict(this) });
   }
 }
 
@@ -117,7 +121,7 @@ export class SessionManager<M> {
     private readonly o: ResolvedSessionOptions,
     private readonly events: SessionEvents<M>,
     /** The server's memory budget: each session's buffer is counted in it. */
-    private readonly budget?: MemoryBudget,
+    private readonly budget: MemoryBudget,
   ) {
     this.shared = !(o.store instanceof MemorySessionStore);
     if (this.shared) {
@@ -323,25 +327,16 @@ export class SessionManager<M> {
     this.held(live); // last: past the budget, this session may be the one ended
   }
 
-  /**
-   * Counts a new session in the memory budget: past it, the budget ends the
-   * largest holder, connection or session (a session as lost, `"overflow"`).
-   */
-  private account(live: Live<M>): void {
-    if (this.budget === undefined) return;
-    live.account = this.budget.open({ close: () => this.end(live, "overflow", true) });
-    this.held(live);
-  }
+  /** The memory budget takes a session's buffer back: the session ends as lost, and is told. */
+  private readonly evict = (live: Live<M>): void => this.end(live, "overflow", true);
 
-  /** The session's buffer changed: tells the budget. */
+  /** The session's buffer changed: tells the memory budget (past it, the largest holder is ended). */
   private held(live: Live<M>): void {
-    if (!live.ended) live.account?.set(live.outbox.bytes);
+    if (!live.ended) live.account.set(live.outbox.bytes);
   }
 
   private unaccount(live: Live<M>): void {
-    if (live.account === undefined) return;
-    this.budget?.release(live.account);
-    live.account = undefined;
+    this.budget.release(live.account);
   }
 
   /**
@@ -513,7 +508,7 @@ export class SessionManager<M> {
       conn.resume();
       return live;
     }
-    const live = new Live<M>(id, record.address, this.o);
+    const live = new Live<M>(id, record.address, this.o, this.budget, this.evict);
     if (received > record.sent) {
       // The client got frames whose store write had not landed: nothing to send again.
       live.outbox.restore(received, received, []);
@@ -536,7 +531,7 @@ export class SessionManager<M> {
     }
     this.live.set(id, live);
     this.perAddress.set(live.address, (this.perAddress.get(live.address) ?? 0) + 1);
-    this.account(live);
+    this.held(live);
     if (live.ended) {
       // Its stored buffer alone passed the memory budget: ended (reported lost) at once.
       conn.sendControl(
@@ -560,9 +555,14 @@ export class SessionManager<M> {
       this.greeted(conn);
       return undefined;
     }
-    const live = new Live<M>(proposed ?? randomBytes(16).toString("base64url"), address, this.o);
+    const live = new Live<M>(
+      proposed ?? randomBytes(16).toString("base64url"),
+      address,
+      this.o,
+      this.budget,
+      this.evict,
+    );
     this.live.set(live.id, live);
-    this.account(live);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     void this.o.store
       .create({
