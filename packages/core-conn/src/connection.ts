@@ -267,13 +267,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   sendControl(frame: M): boolean {
     if (this.currentState !== "open") return false;
     try {
-      const protocol = this.protocol;
-      if (protocol.encodeInto !== undefined && protocol.encodedLength !== undefined) {
-        // Into the outgoing batch, as data frames are: a flush stays one write of one run.
-        this.sendFrame(protocol.encodedLength(frame), undefined, frame);
-        return true;
-      }
-      const bytes = protocol.encode(frame);
+      const bytes = this.protocol.encode(frame);
       this.sendFrame(bytes.length, bytes);
       return true;
     } catch {
@@ -287,16 +281,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       this.assertOpen();
     }
     if (link.take?.(message) === true) return true;
-    const protocol = this.protocol;
-    if (protocol.encodeInto !== undefined && protocol.encodedLength !== undefined) {
-      // Written straight into the outgoing batch like any send; the session keeps a copy.
-      const size = protocol.encodedLength(message);
-      link.beforeSend?.(message);
-      const result = this.sendFrame(size, undefined, message);
-      link.sent(this.queue.lastEncoded(size));
-      return result;
-    }
-    const frame = protocol.encode(message);
+    const frame = this.protocol.encode(message);
     link.beforeSend?.(message);
     const result = this.sendFrame(frame.length, frame);
     link.sent(frame);

@@ -64,8 +64,6 @@ export class SendQueue {
   private runStart = 0;
   private runEnd = 0;
   private runCount = 0;
-  /** The frame the last `pushEncoded` wrote into a buffer of its own (too large for a slab). */
-  private lastOwn: Buffer | undefined;
 
   constructor(
     private readonly socket: Writable,
@@ -109,10 +107,8 @@ export class SendQueue {
       const frame = Buffer.allocUnsafeSlow(size);
       this.encode(writer, message, frame, 0, size);
       this.push(frame);
-      this.lastOwn = frame;
       return;
     }
-    this.lastOwn = undefined;
     const target = slab;
     if (this.run !== target || this.runEnd !== offset) {
       this.closeRun();
@@ -131,30 +127,6 @@ export class SendQueue {
     this.messages++;
     this.bytes += size;
     this.schedule();
-  }
-
-  /**
-   * The bytes of the frame the last successful {@link SendQueue.pushEncoded}
-   * wrote, as a buffer the caller may keep (a session's copy for replay): a
-   * copy out of the slab (the slab's bytes go to the socket without a copy and
-   * the copy pins no slab), or the frame itself when it has a buffer of its
-   * own. Call it right after `pushEncoded`, before anything else is queued.
-   */
-  lastEncoded(size: number): Uint8Array {
-    const own = this.lastOwn;
-    if (own !== undefined) {
-      this.lastOwn = undefined;
-      return own;
-    }
-    const run = this.run as Buffer;
-    const end = this.runEnd;
-    const copy = Buffer.allocUnsafe(size);
-    if (size <= 64) {
-      for (let i = 0, j = end - size; i < size; i++, j++) copy[i] = run[j] as number;
-    } else {
-      copy.set(run.subarray(end - size, end));
-    }
-    return copy;
   }
 
   /** Removes and returns every frame not yet handed to the socket, in order (runs copied out of their slab). */
