@@ -57,4 +57,25 @@ describe("binary control frames (fixtures/wire/vectors.json, taurusControl)", ()
     ).toBeUndefined();
     expect(protocol.control).toBe(binaryControl);
   });
+
+  it("reads payloads as strict UTF-8: ASCII, other characters, long ones, and a bad byte after ASCII", () => {
+    const through = (payload: ControlPayload) => {
+      const message = binaryControl.encode(CONTROL_KIND.lost, payload);
+      // As decoded from the wire: a plain Uint8Array, not a Buffer.
+      return binaryControl.decode({ ...message, data: new Uint8Array(message.data) });
+    };
+    expect(through({ received: 123456 })?.payload).toEqual({ received: 123456 });
+    expect(through({ reason: "zurück, 再见 🙂" })?.payload).toEqual({ reason: "zurück, 再见 🙂" });
+    const long = { reason: "x".repeat(1000) };
+    expect(through(long)?.payload).toEqual(long);
+    const bad = Uint8Array.from([
+      ...Buffer.from('{"reason":"ab'),
+      0xc3,
+      0x28,
+      ...Buffer.from('"}'),
+    ]);
+    expect(
+      binaryControl.decode({ version: 1, type: CONTROL_TYPE, sequence: 5, data: bad }),
+    ).toBeUndefined();
+  });
 });

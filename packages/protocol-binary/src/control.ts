@@ -12,6 +12,18 @@ import type { BinaryMessage } from "./message";
 const EMPTY = new Uint8Array(0);
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
+/** Payloads up to this length are read without the strict decoder when they are ASCII. */
+const ASCII_MAX = 256;
+
+/**
+ * Whether every byte is ASCII: such bytes are valid UTF-8 as they are, read
+ * without the strict decoder (an ack's payload, on a session's hot path).
+ */
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) > 0x7f) return false;
+  return true;
+}
+
 /** Whether `payload` has no field (without the array `Object.keys` makes). */
 function isEmpty(payload: ControlPayload): boolean {
   for (const _ in payload) return false;
@@ -44,11 +56,16 @@ export const binaryControl: Control<BinaryMessage> = Object.freeze({
   },
   decode(message: BinaryMessage) {
     if (message.type !== CONTROL_TYPE) return undefined;
+    const data = message.data;
     let text: string;
-    try {
-      text = message.data.length === 0 ? "" : decoder.decode(message.data);
-    } catch {
-      return undefined;
+    if (data.length <= ASCII_MAX && isAscii(data)) {
+      text = String.fromCharCode.apply(null, data as unknown as number[]);
+    } else {
+      try {
+        text = decoder.decode(data);
+      } catch {
+        return undefined;
+      }
     }
     const payload = parseControlPayload(text);
     return payload === undefined ? undefined : { kind: message.sequence, payload };
