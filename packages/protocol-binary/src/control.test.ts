@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { CONTROL_KIND, CONTROL_TYPE, type ControlPayload } from "@taurus/core-conn";
 import { describe, expect, it } from "vitest";
-import { binaryControl } from "./control";
+import { binaryControl, jsonBytes } from "./control";
 import { binaryKeepalive } from "./keepalive";
 import { createBinaryProtocol } from "./protocol";
 
@@ -77,5 +77,22 @@ describe("binary control frames (fixtures/wire/vectors.json, taurusControl)", ()
     expect(
       binaryControl.decode({ version: 1, type: CONTROL_TYPE, sequence: 5, data: bad }),
     ).toBeUndefined();
+  });
+
+  it("writes each payload's JSON text exactly as JSON.stringify does", () => {
+    const payloads: ControlPayload[] = [
+      { received: 0 },
+      { received: 4294967295 },
+      { received: -0, to: 12 },
+      { a: 1.5, b: -2e-7, c: 1e21, d: Number.MAX_SAFE_INTEGER },
+      { received: Number.NaN },
+      { received: Number.POSITIVE_INFINITY },
+      { id: "abc", received: 3 },
+      { 'we"ird': 1 },
+      { fresh: true },
+    ];
+    for (const payload of payloads) {
+      expect(Buffer.from(jsonBytes(payload)).toString("utf8")).toBe(JSON.stringify(payload));
+    }
   });
 });
