@@ -72,6 +72,12 @@ export function jsonBytes(payload: ControlPayload): Uint8Array {
   return bytes;
 }
 
+/**
+ * The control facet of the binary protocol (see `Protocol.control`): type
+ * 4294967295, version 1, the control kind in `sequence`, and the payload as
+ * the UTF-8 bytes of its JSON text (empty data for none). A Taurus extension:
+ * the Go implementation never produces that type.
+ */
 export const binaryControl: Control<BinaryMessage> = Object.freeze({
   encode(kind: number, payload?: ControlPayload): BinaryMessage {
     const data = payload === undefined || isEmpty(payload) ? EMPTY : jsonBytes(payload);
