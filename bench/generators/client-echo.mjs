@@ -37,10 +37,28 @@ for (const client of clients) {
 
 let startCount = 0;
 let endCount = 0;
+let cpuStart = 0;
+let cpuEnd = 0;
+const cpu = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
 const seconds = await window(Number(c.warmupMs), Number(c.durationMs), (phase) => {
-  if (phase === "start") startCount = received;
-  else endCount = received;
+  if (phase === "start") {
+    startCount = received;
+    cpuStart = cpu();
+  } else {
+    endCount = received;
+    cpuEnd = cpu();
+  }
 });
 running = false;
 const messages = endCount - startCount;
-finish({ messagesPerSecond: messages / seconds, messages });
+// `total`: every echo received (warm-up included), to divide the server's CPU time by;
+// `cpuMicrosPerMessage`: this generator's CPU per echo within the window (the client's cost).
+finish({
+  messagesPerSecond: messages / seconds,
+  messages,
+  total: received,
+  cpuMicrosPerMessage: (cpuEnd - cpuStart) / Math.max(1, messages),
+});

@@ -470,15 +470,28 @@ function sessionsSection(rows) {
         "without sessions msg/s",
         "with sessions msg/s",
         "with / without",
+        "spread",
+        "server CPU µs/msg without / with",
+        "client CPU µs/msg without / with",
       ],
-      echoRows.map((r) => [
-        r.format,
-        `${r.connections} x ${r.window}`,
-        r.rounds,
-        human(r.plainMessagesPerSecond),
-        r.skipped ? String(r.skipped) : human(r.sessionMessagesPerSecond),
-        r.skipped ? "-" : cell(r.sessionsVsPlain),
-      ]),
+      echoRows.map((r) => {
+        const cpu = (/** @type {unknown} */ c) => {
+          const v = /** @type {{ plain?: number, sessions?: number } | undefined} */ (c);
+          return v ? `${cell(v.plain)} / ${cell(v.sessions)}` : "-";
+        };
+        const spread = /** @type {number[] | undefined} */ (r.spread);
+        return [
+          r.format,
+          `${r.connections} x ${r.window}`,
+          r.rounds,
+          human(r.plainMessagesPerSecond),
+          r.skipped ? String(r.skipped) : human(r.sessionMessagesPerSecond),
+          r.skipped ? "-" : cell(r.sessionsVsPlain),
+          spread?.length ? spread.join("..") : "-",
+          cpu(r.serverCpuMicros),
+          cpu(r.clientCpuMicros),
+        ];
+      }),
     ),
     "",
     table(
@@ -504,7 +517,7 @@ function sessionsSection(rows) {
       ),
     ),
     "",
-    "Medians of interleaved rounds of the same run; memory after a full gc, in bytes.",
+    "Medians of interleaved rounds of the same run (both servers started once; spread: the per-round ratio's range); CPU per echo: the server's over each run, the client process's within the measured window; memory after a full gc, in bytes.",
     "",
   ];
 }

@@ -49,39 +49,93 @@ function median(values) {
   return sorted.length === 0 ? undefined : sorted[Math.floor(sorted.length / 2)];
 }
 
-/** @param {import("./common.mjs").Settings} settings */
-async function echoRounds(settings) {
-  const rounds = settings.quick ? 2 : 5;
+/**
+ * Starts the echo server of `format`, with or without sessions, for several rounds.
+ * @param {"json" | "binary"} format
+ * @param {boolean} sessions
+ * @returns {Promise<{ child: Child, port: number } | { skipped: string }>}
+ */
+async function startSessionServer(format, sessions) {
+  if (sessions && !available) return { skipped: "sessions unavailable" };
+  const child = new Child(
+    "servers/taurus-sessions.mjs",
+    ["echo", format, sessions ? "on" : "off"],
+    ["--expose-gc"],
+  );
+  try {
+    const { port } = await child.next("listening", 10_000);
+    return { child, port: /** @type {number} */ (port) };
+  } catch (err) {
+    await child.stop(1000);
+    if (!sessions) throw err;
+    return { skipped: `sessions refused: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** @param {number[]} values @returns {number[]} [min, max] rounded */
+function spread(values) {
+  return values.length === 0 ? [] : [round(Math.min(...values), 3), round(Math.max(...values), 3)];
+}
+
+/**
+ * Pipelined echo with and without sessions: both servers started once, the rounds
+ * interleaved (alternating which goes first) so drift on a shared machine hits both.
+ * Per round: throughput, the server's CPU µs per echo (its CPU over the run / echoes), and
+ * the client process's CPU µs per echo within the measured window.
+ * @param {import("./common.mjs").Settings} settings
+ */
+export async function echoRounds(settings) {
+  const rounds = settings.quick ? 2 : (settings.rounds ?? 7);
   const timing = settings.quick
     ? { warmupMs: 200, durationMs: 500 }
     : { warmupMs: 1000, durationMs: 2000 };
   const rows = [];
   for (const format of /** @type {const} */ (["binary", "json"])) {
-    /** @type {Record<string, number[]>} */
-    const rates = { plain: [], sessions: [] };
+    const servers = {
+      plain: await startSessionServer(format, false),
+      sessions: await startSessionServer(format, true),
+    };
+    /** @type {Record<string, { rate: number[], server: number[], client: number[] }>} */
+    const m = {
+      plain: { rate: [], server: [], client: [] },
+      sessions: { rate: [], server: [], client: [] },
+    };
     let skipped;
-    for (let round = 0; round < rounds; round++) {
-      // Interleaved, alternating which goes first, so drift on a shared machine hits both.
-      const order = round % 2 === 0 ? [false, true] : [true, false];
-      for (const sessions of order) {
-        const result = await withSessionServer(format, sessions, async ({ port }) => {
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? ["plain", "sessions"] : ["sessions", "plain"];
+        for (const mode of order) {
+          const server = servers[/** @type {"plain" | "sessions"} */ (mode)];
+          if ("skipped" in server) {
+            skipped = server.skipped;
+            continue;
+          }
           const config = {
-            port,
+            port: server.port,
             format,
             size: 64,
             connections: 10,
             window: 64,
-            session: sessions,
+            session: mode === "sessions",
             ...timing,
           };
-          return runGenerator("client-echo", config, 60_000);
-        });
-        if ("skipped" in result) skipped = result.skipped;
-        else rates[sessions ? "sessions" : "plain"].push(Number(result.messagesPerSecond));
+          const before = Number((await server.child.request({ type: "cpu" })).micros);
+          const result = await runGenerator("client-echo", config, 60_000);
+          const after = Number((await server.child.request({ type: "cpu" })).micros);
+          const into = /** @type {{ rate: number[], server: number[], client: number[] }} */ (
+            m[mode]
+          );
+          into.rate.push(Number(result.messagesPerSecond));
+          into.server.push((after - before) / Math.max(1, Number(result.total)));
+          into.client.push(Number(result.cpuMicrosPerMessage));
+        }
       }
+    } finally {
+      for (const server of Object.values(servers)) if ("child" in server) await server.child.stop();
     }
-    const plain = median(rates.plain);
-    const withSessions = median(rates.sessions);
+    const plain = median(m.plain.rate);
+    const withSessions = median(m.sessions.rate);
+    const perRound = m.sessions.rate.map((v, i) => v / /** @type {number} */ (m.plain.rate[i]));
     const row = {
       kind: "echo",
       format,
@@ -92,12 +146,21 @@ async function echoRounds(settings) {
       plainMessagesPerSecond: plain === undefined ? null : Math.round(plain),
       sessionMessagesPerSecond: withSessions === undefined ? null : Math.round(withSessions),
       sessionsVsPlain: ratio(withSessions, plain),
-      plainRounds: rates.plain.map(Math.round),
-      sessionRounds: rates.sessions.map(Math.round),
+      spread: spread(perRound),
+      plainRounds: m.plain.rate.map(Math.round),
+      sessionRounds: m.sessions.rate.map(Math.round),
+      serverCpuMicros: {
+        plain: round(median(m.plain.server) ?? Number.NaN, 3),
+        sessions: round(median(m.sessions.server) ?? Number.NaN, 3),
+      },
+      clientCpuMicros: {
+        plain: round(median(m.plain.client) ?? Number.NaN, 3),
+        sessions: round(median(m.sessions.client) ?? Number.NaN, 3),
+      },
       ...(skipped ? { skipped } : {}),
     };
     log(
-      `sessions echo ${format}: plain ${row.plainMessagesPerSecond} msg/s, sessions ${skipped ?? `${row.sessionMessagesPerSecond} msg/s (x${row.sessionsVsPlain})`}`,
+      `sessions echo ${format}: plain ${row.plainMessagesPerSecond} msg/s, sessions ${skipped ?? `${row.sessionMessagesPerSecond} msg/s (x${row.sessionsVsPlain} [${row.spread.join("..")}])`}; CPU us/msg server ${row.serverCpuMicros.plain} -> ${row.serverCpuMicros.sessions}, client ${row.clientCpuMicros.plain} -> ${row.clientCpuMicros.sessions}`,
     );
     rows.push(row);
   }

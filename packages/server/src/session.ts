@@ -31,11 +31,16 @@ export class Session<M> {
     | {
         before(): void;
         after(): void;
-        /** Runs the handler of `message` in the session's reply scope (item 6). */
-        around?(message: M, run: () => boolean): boolean;
+        /**
+         * Runs the handler of `message` (`run(message)`) in the session's reply
+         * scope (item 6). `run` is one function per connection, not one per message.
+         */
+        around?(message: M, run: (message: M) => boolean): boolean;
       }
     | undefined;
   private admissionTimer: NodeJS.Timeout | undefined;
+  /** `run`, bound, for `delivery.around` (created on a session's first message). */
+  private runBound: ((message: M) => boolean) | undefined;
 
   constructor(
     readonly conn: Connection<M>,
@@ -185,7 +190,7 @@ export class Session<M> {
     const async =
       delivery.around === undefined
         ? this.run(message)
-        : delivery.around(message, () => this.run(message));
+        : delivery.around(message, (this.runBound ??= (m: M) => this.run(m)));
     if (async) return; // async: `settled` calls after()
     delivery.after();
   }

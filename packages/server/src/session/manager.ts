@@ -17,7 +17,7 @@ import type { Session as Runner } from "../session";
 import { Greeting } from "./greeting";
 import type { ResolvedSessionOptions } from "./options";
 import { ReplyMarks, replyScope, sequenceOf } from "./replies";
-import { setSessionOf } from "./session-of";
+import { sessionEntry } from "./session-of";
 import { MemorySessionStore, type SessionRecord } from "./store";
 
 /** What the manager tells the server. @internal */
@@ -108,8 +108,16 @@ export class SessionManager<M> {
   private readonly perAddress = new Map<string, number>();
   /** Connections whose client's hello is not answered yet: what the server sends waits. */
   private readonly greetings = new Map<Connection<M>, Greeting<M>>();
-  /** The session each connection serves (set when the session is bound to it). */
-  private readonly bound = new WeakMap<Connection<M>, Live<M>>();
+  /**
+   * The session each connection serves (set when the session is bound to it), in
+   * a slot that the connection's hooks hold: no lookup per message.
+   */
+  private readonly bound = new WeakMap<Connection<M>, { live: Live<M> | undefined }>();
+  /**
+   * Whether a request's handler ever ran in a reply scope: until then, no send
+   * is a reply, and sends skip the scope lookup.
+   */
+  private scoped = false;
 
   /**
    * Whether the store is shared (not the in-memory one): only then are frames
@@ -157,7 +165,9 @@ export class SessionManager<M> {
   /** Watches a new connection: its hello, if any, starts or resumes a session. */
   watch(conn: Connection<M>, runner: Runner<M>): void {
     // The session bound to this connection (set by `bind`, also while a hello is answered).
-    const current = (): Live<M> | undefined => this.bound.get(conn);
+    const slot: { live: Live<M> | undefined } = { live: undefined };
+    this.bound.set(conn, slot);
+    const current = (): Live<M> | undefined => slot.live;
     let greeted = false;
     const greeting = new Greeting(
       conn,
@@ -173,8 +183,10 @@ export class SessionManager<M> {
     conn.attachSession({
       // Checked on every send: no allocation unless the frame is diverted.
       take: (message) =>
-        this.diverts(conn, greeting) && this.divert(conn, greeting, conn.protocol.encode(message)),
-      takeEncoded: (frame) => this.diverts(conn, greeting) && this.divert(conn, greeting, frame),
+        this.diverts(slot.live, conn, greeting) &&
+        this.divert(slot.live, greeting, conn.protocol.encode(message)),
+      takeEncoded: (frame) =>
+        this.diverts(slot.live, conn, greeting) && this.divert(slot.live, greeting, frame),
       arrived: (message) => {
         if (!greeting.holding) return;
         // The first frame is not a hello: a client without sessions (or a Go client).
@@ -259,7 +271,7 @@ export class SessionManager<M> {
    * to come back (`conn` closed, the session not resumed elsewhere nor ended).
    */
   awaiting(conn: Connection<M>): string | undefined {
-    const live = this.bound.get(conn);
+    const live = this.bound.get(conn)?.live;
     if (live === undefined || live.ended || live.last !== conn) return undefined;
     return live.conn === undefined || live.conn === conn ? live.id : undefined;
   }
@@ -287,15 +299,13 @@ export class SessionManager<M> {
    * (held), or the session is being caught up on it (kept in the outbox,
    * written by the pump).
    */
-  private diverts(conn: Connection<M>, greeting: Greeting<M>): boolean {
+  private diverts(live: Live<M> | undefined, conn: Connection<M>, greeting: Greeting<M>): boolean {
     if (greeting.holding) return true;
-    const live = this.bound.get(conn);
     return live !== undefined && live.pumping === conn && !live.writing;
   }
 
   /** Takes a frame {@link SessionManager.diverts} said is diverted. @returns `true` */
-  private divert(conn: Connection<M>, greeting: Greeting<M>, frame: Uint8Array): boolean {
-    const live = this.bound.get(conn);
+  private divert(live: Live<M> | undefined, greeting: Greeting<M>, frame: Uint8Array): boolean {
     if (greeting.holding) {
       // A resume being answered: what is held joins the session's buffer, within its bounds.
       const { frames, bytes } = greeting.size;
@@ -392,6 +402,7 @@ export class SessionManager<M> {
    * @returns the client frame number it answers
    */
   private replyTo(live: Live<M>, message: M): number | undefined {
+    if (!this.scoped) return undefined;
     const scope = replyScope.getStore();
     if (
       scope === undefined ||
@@ -643,27 +654,34 @@ export class SessionManager<M> {
     live.conn = conn;
     live.last = conn;
     if (previous !== undefined && previous !== conn) this.events.moved(previous, conn);
-    this.bound.set(conn, live);
+    const slot = this.bound.get(conn);
+    if (slot === undefined) this.bound.set(conn, { live });
+    else slot.live = live;
     live.runner = runner;
+    // What sessionOf reads, from the first message on (one lookup, not one per message).
+    let entry: { index: number } | undefined;
     runner.delivery = {
       before: () => {
-        setSessionOf(conn, live.id, live.inbox.received + 1);
+        entry ??= sessionEntry(conn, live.id);
+        entry.index = live.inbox.received + 1;
         live.requestNow = live.requestNext;
         live.requestNext = false;
       },
       // Only a request's handler runs in a reply scope: other messages cost nothing more.
-      around: (message, run) =>
-        !live.requestNow
-          ? run()
-          : replyScope.run(
-              {
-                owner: live,
-                index: live.inbox.received + 1,
-                sequence: sequenceOf(message),
-                replied: false,
-              },
-              run,
-            ),
+      around: (message, run) => {
+        if (!live.requestNow) return run(message);
+        this.scoped = true;
+        return replyScope.run(
+          {
+            owner: live,
+            index: live.inbox.received + 1,
+            sequence: sequenceOf(message),
+            replied: false,
+          },
+          run,
+          message,
+        );
+      },
       after: () => {
         const due = live.inbox.processed();
         if (this.shared && !live.admissionStored && runner.isAdmitted) {

@@ -26,12 +26,16 @@ export function sessionOf<M>(conn: Connection<M>): MessageSession | undefined {
   return entry === undefined ? undefined : { id: entry.id, index: entry.index };
 }
 
-/** @internal Sets what {@link sessionOf} reports for `conn`. */
-export function setSessionOf<M>(conn: Connection<M>, id: string, index: number): void {
-  const entry = SESSIONS.get(conn as Connection<unknown>);
-  if (entry === undefined) SESSIONS.set(conn as Connection<unknown>, { id, index });
-  else {
-    entry.id = id;
-    entry.index = index;
-  }
+/**
+ * @internal The entry {@link sessionOf} reads for `conn`, created (or taken over)
+ * for session `id`: the session sets its `index` before each message, with no
+ * lookup per message.
+ */
+export function sessionEntry<M>(conn: Connection<M>, id: string): { id: string; index: number } {
+  let entry = SESSIONS.get(conn as Connection<unknown>);
+  if (entry === undefined) {
+    entry = { id, index: 0 };
+    SESSIONS.set(conn as Connection<unknown>, entry);
+  } else entry.id = id;
+  return entry;
 }
