@@ -16,23 +16,6 @@ const msg = (type: number, n: number): BinaryMessage => ({
   data: new Uint8Array(2),
 });
 
-/** A store that is not the in-memory class: the server treats it as shared (like Redis). */
-function sharedStore(): SessionStore {
-  const inner = new MemorySessionStore();
-  return {
-    create: (r) => inner.create(r),
-    load: (id) => inner.load(id),
-    append: (id, f, n) => inner.append(id, f, n),
-    acknowledge: (id, n) => inner.acknowledge(id, n),
-    received: (id, n) => inner.received(id, n),
-    detach: (id, at) => inner.detach(id, at),
-    attach: (id) => inner.attach(id),
-    delete: (id) => inner.delete(id),
-    count: () => inner.count(),
-    expire: (now) => inner.expire(now),
-  };
-}
-
 async function run(store: SessionStore | undefined, restart: boolean): Promise<void> {
   const seen: Array<[number, unknown]> = [];
   const admitted: number[] = [];
@@ -89,6 +72,6 @@ describe("sessions with admission", () => {
   }, 20_000);
 
   it("keep the admission and identity when another server resumes the session from a shared store", async () => {
-    await run(sharedStore(), true);
+    await run(new MemorySessionStore({ shared: true }), true);
   }, 20_000);
 });

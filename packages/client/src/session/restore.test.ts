@@ -2,7 +2,7 @@ import { connect, createServer as createTcpServer, type Socket } from "node:net"
 import type { Connection } from "@taurus/core-conn";
 import { until as waitUntil } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
-import { createServer, MemorySessionStore, type SessionStore } from "@taurus/server";
+import { createServer, MemorySessionStore } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../client";
 import { onCleanup, runCleanups, until } from "../fixtures/harness";
@@ -17,25 +17,9 @@ const data = (n: number): BinaryMessage => ({
   data: new Uint8Array(4),
 });
 
-/** A store shared by two servers (as Redis would be): anything but the in-memory class. */
-function sharedStore(inner = new MemorySessionStore()): SessionStore {
-  return {
-    create: (r) => inner.create(r),
-    load: (id) => inner.load(id),
-    append: (id, f, n, r) => inner.append(id, f, n, r),
-    acknowledge: (id, n) => inner.acknowledge(id, n),
-    received: (id, n) => inner.received(id, n),
-    detach: (id, at) => inner.detach(id, at),
-    attach: (id) => inner.attach(id),
-    delete: (id) => inner.delete(id),
-    count: () => inner.count(),
-    expire: (now) => inner.expire(now),
-  };
-}
-
 describe("a session resumed from a shared store by another server", () => {
   it("loses and doubles nothing, both ways, when its server closes and another takes over", async () => {
-    const store = sharedStore();
+    const store = new MemorySessionStore({ shared: true }); // shared by two servers, as Redis
     const atServer: number[] = [];
     const lost: unknown[] = [];
     let current: Connection<BinaryMessage> | undefined;
@@ -130,8 +114,7 @@ async function freezableProxy(port: number) {
 
 describe("a request answered by a server that then goes away", () => {
   it("resolves with the reply replayed by the server that resumes the session from the shared store", async () => {
-    const inner = new MemorySessionStore();
-    const store = sharedStore(inner);
+    const store = new MemorySessionStore({ shared: true });
     const handled: number[] = [];
     const start = async (port: number) => {
       const server = createServer<BinaryMessage>({
@@ -174,7 +157,7 @@ describe("a request answered by a server that then goes away", () => {
     // Processed (the count is in the store) and answered (the reply and its mark are too).
     await waitUntil(
       async () => {
-        const record = await inner.load(id);
+        const record = await store.load(id);
         return record !== undefined && record.received === 1 && record.replies?.length === 1;
       },
       { what: "the request processed and its reply stored" },

@@ -6,7 +6,7 @@ import { until } from "@taurus/core-conn/testing";
 import { type BinaryMessage, binaryControl } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
 import { connectRaw, msg, startServer } from "../test-helpers";
-import { MemorySessionStore, type SessionStore } from "./store";
+import { MemorySessionStore } from "./store";
 
 /** A raw session peer: `ack` acknowledges what it received, or not at all. */
 function peer(conn: Connection<BinaryMessage>, ack: boolean) {
@@ -66,22 +66,9 @@ describe("session buffers in the memory budget", () => {
   });
 
   it("refuse to restore a stored session whose buffer alone passes the budget: lost, told, and a new session starts", async () => {
-    const inner = new MemorySessionStore();
-    // Anything but the in-memory class is a shared store for the server (like Redis).
-    const store: SessionStore = {
-      create: (r) => inner.create(r),
-      load: (id) => inner.load(id),
-      append: (id, f, n, r) => inner.append(id, f, n, r),
-      acknowledge: (id, n) => inner.acknowledge(id, n),
-      received: (id, n) => inner.received(id, n),
-      detach: (id, at) => inner.detach(id, at),
-      attach: (id) => inner.attach(id),
-      delete: (id) => inner.delete(id),
-      count: () => inner.count(),
-      expire: (now) => inner.expire(now),
-    };
+    const store = new MemorySessionStore({ shared: true }); // as Redis would be
     const frame = new Uint8Array(64 * 1024);
-    await inner.create({
+    await store.create({
       id: "S".repeat(22),
       received: 0,
       sent: 8,

@@ -18,7 +18,7 @@ import { Greeting } from "./greeting";
 import type { ResolvedSessionOptions } from "./options";
 import { ReplyMarks, replyScope, sequenceOf } from "./replies";
 import { sessionEntry } from "./session-of";
-import { MemorySessionStore, type SessionRecord } from "./store";
+import type { SessionRecord } from "./store";
 
 /** What the manager tells the server. @internal */
 export interface SessionEvents<M> {
@@ -131,7 +131,7 @@ export class SessionManager<M> {
     /** The server's memory budget: each session's buffer is counted in it. */
     private readonly budget: MemoryBudget,
   ) {
-    this.shared = !(o.store instanceof MemorySessionStore);
+    this.shared = o.store.shared !== false;
     if (this.shared) {
       // Sessions detached in the shared store that nobody resumed (their server died): report them.
       this.sweeper = setInterval(() => this.sweep(), Math.min(o.resumeWindow, SWEEP_INTERVAL));
@@ -435,7 +435,7 @@ export class SessionManager<M> {
     clearInterval(this.sweeper);
     for (const greeting of this.greetings.values()) greeting.dispose();
     this.greetings.clear();
-    const dies = this.o.store instanceof MemorySessionStore;
+    const dies = !this.shared;
     for (const live of [...this.live.values()]) {
       clearTimeout(live.expiry);
       clearTimeout(live.ackTimer);

@@ -3,7 +3,7 @@ import { until } from "@taurus/core-conn/testing";
 import { type BinaryMessage, binaryControl } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
 import { connectRaw, msg, startServer } from "../test-helpers";
-import { MemorySessionStore, type SessionStore } from "./store";
+import { MemorySessionStore } from "./store";
 
 /** A raw session peer: one log of control kinds (`c<kind>`) and data sequences (`d<n>`), in order. */
 function peer(conn: Connection<BinaryMessage>) {
@@ -23,22 +23,8 @@ function peer(conn: Connection<BinaryMessage>) {
   return { log, payloads, say };
 }
 
-/** Anything but the in-memory class is a shared store for the server (like Redis). */
-function shared(): SessionStore {
-  const inner = new MemorySessionStore();
-  return {
-    create: (r) => inner.create(r),
-    load: (id) => inner.load(id),
-    append: (id, f, n, r) => inner.append(id, f, n, r),
-    acknowledge: (id, n) => inner.acknowledge(id, n),
-    received: (id, n) => inner.received(id, n),
-    detach: (id, at) => inner.detach(id, at),
-    attach: (id) => inner.attach(id),
-    delete: (id) => inner.delete(id),
-    count: () => inner.count(),
-    expire: (now) => inner.expire(now),
-  };
-}
+/** A store the server treats as shared (as Redis would be). */
+const shared = () => new MemorySessionStore({ shared: true });
 
 describe("server sessions: replies and shared stores (raw peers)", () => {
   it("marks a request's reply; another server replays it marked (the store keeps the mark) and keeps the admission", async () => {

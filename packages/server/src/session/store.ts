@@ -44,6 +44,15 @@ export interface SessionRecord {
  */
 export interface SessionStore {
   /**
+   * Optional: `false` when the store lives and dies with this process (the
+   * in-memory store): the live sessions are then all there is, and the server
+   * writes nothing through. Any other value (a store shared by instances or
+   * surviving a restart, such as Redis) makes the server write every change
+   * through and restore sessions it does not hold from the store.
+   * @defaultValue `true` (shared)
+   */
+  readonly shared?: boolean;
+  /**
    * Optional: the most unacknowledged frames the store holds per session (its
    * `append` refuses more). A server whose `sessions.maxBufferedMessages` is
    * larger refuses the store at creation (`INVALID_OPTION`): a refused append
@@ -89,6 +98,17 @@ export interface SessionStore {
  */
 export class MemorySessionStore implements SessionStore {
   private readonly records = new Map<string, SessionRecord>();
+  /** `false` unless constructed with `{ shared: true }`: see {@link SessionStore.shared}. */
+  readonly shared: boolean;
+
+  /**
+   * @param options - `shared: true` makes servers treat this store as shared (write
+   *   through, restore from it), as a Redis store is: for tests of restarts and of
+   *   several servers in one process, without Redis. Default: not shared.
+   */
+  constructor(options: { shared?: boolean } = {}) {
+    this.shared = options.shared === true;
+  }
 
   /** Stores a new session. */
   async create(record: SessionRecord): Promise<void> {

@@ -3,24 +3,11 @@ import { createBinaryProtocol } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
 import { createServer } from "../server";
 import { onCleanup, until } from "../test-helpers";
-import { MemorySessionStore, type SessionStore } from "./store";
+import { MemorySessionStore } from "./store";
 
 describe("a shared store's abandoned sessions", () => {
   it("are reported lost once their resume window passed, with what may be lost", async () => {
-    const inner = new MemorySessionStore();
-    // Anything but the in-memory class is treated as shared (like Redis).
-    const store: SessionStore = {
-      create: (r) => inner.create(r),
-      load: (id) => inner.load(id),
-      append: (id, f, n) => inner.append(id, f, n),
-      acknowledge: (id, n) => inner.acknowledge(id, n),
-      received: (id, n) => inner.received(id, n),
-      detach: (id, at) => inner.detach(id, at),
-      attach: (id) => inner.attach(id),
-      delete: (id) => inner.delete(id),
-      count: () => inner.count(),
-      expire: (now) => inner.expire(now),
-    };
+    const store = new MemorySessionStore({ shared: true }); // as Redis would be
     // Left by a server that died: detached, 3 frames unacknowledged, 5 received.
     await store.create({
       id: "orphan",
