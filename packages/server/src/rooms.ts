@@ -55,6 +55,12 @@ export interface RoomHost<M> {
    * it stays in its rooms, and what is sent to it waits in the session.
    */
   isAway?(conn: Connection<M>): boolean;
+  /**
+   * A room broadcast could not queue its frame on `conn` (a full queue or
+   * session buffer): a session client is told it lost messages, never left
+   * with a silent gap.
+   */
+  fanOutRefused?(conn: Connection<M>): void;
 }
 
 interface Room<M> {
@@ -269,6 +275,7 @@ export class Rooms<M> {
         result.sent++;
       } catch (err) {
         result.failed++;
+        this.host.fanOutRefused?.(conn);
         this.host.report(err as TaurusError, conn);
       }
     }

@@ -156,6 +156,43 @@ describe("sessions whose client is away", () => {
   });
 });
 
+describe("a fan-out that a connected session's full buffer refuses", () => {
+  it("ends that session as lost and tells its client (a broadcast or a room's), never a silent gap", async () => {
+    const lost: Array<{ id: string; reason: string }> = [];
+    const conns: Connection<BinaryMessage>[] = [];
+    const { port, server } = await startServer({
+      sessions: { maxBufferedMessages: 3 },
+      perAddress: false,
+    });
+    server.on("sessionLost", (info) => void lost.push(info));
+    server.on("sessionStarted", (_i, c) => void conns.push(c));
+    // Neither peer acknowledges: three unacknowledged frames fill each session's buffer.
+    const a = peer(await connectRaw(port, "127.0.0.2"), true);
+    a.say(3, { v: 1 });
+    await until(() => conns.length === 1, wait("a's session"));
+    const b = peer(await connectRaw(port, "127.0.0.3"), true);
+    b.say(3, { v: 1 });
+    await until(() => conns.length === 2, wait("b's session"));
+    server.rooms.join(conns[1] as Connection<BinaryMessage>, "lobby");
+    for (let i = 1; i <= 3; i++) server.broadcast(msg(i));
+    expect(server.broadcast(msg(4))).toEqual({ sent: 0, failed: 2 });
+    expect(lost.map((l) => l.reason)).toEqual(["overflow", "overflow"]);
+    await until(() => a.controls.some((f) => f.kind === 8), wait("a told"));
+    await until(() => b.controls.some((f) => f.kind === 8), wait("b told"));
+    expect(a.data).toEqual([1, 2, 3]);
+    // A room's fan-out does the same.
+    const c = peer(await connectRaw(port, "127.0.0.4"), true);
+    c.say(3, { v: 1 });
+    await until(() => conns.length === 3, wait("c's session"));
+    const cc = conns[2] as Connection<BinaryMessage>;
+    server.rooms.join(cc, "lobby");
+    for (let i = 1; i <= 3; i++) server.rooms.broadcast("lobby", msg(i));
+    expect(server.rooms.broadcast("lobby", msg(4))).toMatchObject({ sent: 0, failed: 1 });
+    expect(lost).toHaveLength(3);
+    await until(() => c.controls.some((f) => f.kind === 8), wait("c told"));
+  });
+});
+
 describe("a resume with more to replay than the send queue holds", () => {
   it("replays it all in order as the queue drains, then what was sent meanwhile", async () => {
     let current: Connection<BinaryMessage> | undefined;

@@ -267,6 +267,17 @@ export class SessionManager<M> {
   }
 
   /**
+   * A fan-out (broadcast, room broadcast) could not queue a frame on `conn`
+   * (its send queue or its session's buffer is full). Nobody can push back on
+   * a fan-out: the session `conn` serves ends as lost (`"overflow"`) and its
+   * client is told, rather than missing that frame in silence.
+   */
+  fanOutRefused(conn: Connection<M>): void {
+    const live = this.bound.get(conn)?.live;
+    if (live !== undefined && live.conn === conn && !live.ended) this.end(live, "overflow", true);
+  }
+
+  /**
    * The id of the session `conn` served, when that session waits for its client
    * to come back (`conn` closed, the session not resumed elsewhere nor ended).
    */

@@ -25,7 +25,7 @@ export interface ServerSessionOptions {
   store?: SessionStore;
   /** Milliseconds a session waits for its client to come back. @defaultValue {@link DEFAULT_RESUME_WINDOW} (2 min) */
   resumeWindow?: number;
-  /** Unacknowledged server messages kept per session. Past it, while the client is connected, `send()` throws `SEND_QUEUE_FULL` (as a full send queue does: a broadcast counts it in `failed`) until acknowledgements free room; while the client is away, the session ends as lost (`"overflow"`). @defaultValue {@link DEFAULT_SESSION_BUFFER_MESSAGES} (1024) */
+  /** Unacknowledged server messages kept per session. Past it, while the client is connected, `send()` throws `SEND_QUEUE_FULL` (as a full send queue does) until acknowledgements free room; a broadcast it refuses, or any send while the client is away, ends the session as lost (`"overflow"`, the client is told). @defaultValue {@link DEFAULT_SESSION_BUFFER_MESSAGES} (1024) */
   maxBufferedMessages?: number;
   /** Unacknowledged bytes kept per session, with the same effect as `maxBufferedMessages` past it. Counted in the server's `memoryBudget`: past the budget, its largest holder (a connection or a session) is ended, a session as lost (`"overflow"`). @defaultValue {@link DEFAULT_SESSION_BUFFER_BYTES} (1 MiB) */
   maxBufferedBytes?: number;
