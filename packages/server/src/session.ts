@@ -42,6 +42,12 @@ export class Session<M> {
   /** `run`, bound, for `delivery.around` (created on a session's first message). */
   private runBound: ((message: M) => boolean) | undefined;
 
+  /** `run`, bound once (the session hooks' `around` takes it per message). */
+  private bound(): (message: M) => boolean {
+    if (this.runBound === undefined) this.runBound = (m: M) => this.run(m);
+    return this.runBound;
+  }
+
   constructor(
     readonly conn: Connection<M>,
     private readonly handler: ServerHandler<M>,
@@ -188,9 +194,7 @@ export class Session<M> {
     }
     delivery.before();
     const async =
-      delivery.around === undefined
-        ? this.run(message)
-        : delivery.around(message, (this.runBound ??= (m: M) => this.run(m)));
+      delivery.around === undefined ? this.run(message) : delivery.around(message, this.bound());
     if (async) return; // async: `settled` calls after()
     delivery.after();
   }
