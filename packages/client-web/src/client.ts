@@ -127,7 +127,9 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
         for (const sequence of dropped) this.rejectOne(sequence, error);
         this.emit("sessionLost", info);
       },
-      write: (ws, message) => ws.send(o.protocol.encode(message)),
+      write: (ws, message) => {
+        if (isOpen(ws)) ws.send(o.protocol.encode(message));
+      },
     });
   }
 
@@ -238,7 +240,8 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
 
   private sendFrame(frame: Uint8Array, request?: number): void {
     if (this.current === "closed") throw new TaurusError("CONNECTION_CLOSED", "client is closed");
-    const ws = this.current === "open" ? this.ws : undefined;
+    // A WebSocket already closing (its close event not in yet) takes nothing: offline.
+    const ws = this.current === "open" && this.ws && isOpen(this.ws) ? this.ws : undefined;
     if (ws === undefined && this.offline.length >= this.options.offlineQueueSize) {
       throw new TaurusError(
         "SEND_QUEUE_FULL",
@@ -333,7 +336,7 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
     const keepalive = protocol.keepalive;
     const kind = keepalive?.kind(message);
     if (kind === "ping") {
-      ws.send(protocol.encode((keepalive as { pong: M }).pong));
+      if (isOpen(ws)) ws.send(protocol.encode((keepalive as { pong: M }).pong));
       return;
     }
     if (kind === "pong") return;
@@ -376,7 +379,7 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
         ws?.close();
         return;
       }
-      this.ws?.send(ping);
+      if (this.ws && isOpen(this.ws)) this.ws.send(ping);
     }, interval);
   }
 
@@ -474,4 +477,9 @@ function closedError(message: string): TaurusError {
  */
 export function createWebClient<M>(options: WebClientOptions<M>): WebClient<M> {
   return new WebClient(options);
+}
+
+/** Whether `ws` takes sends (open, or a WebSocket-like without `readyState`). */
+function isOpen(ws: WebSocketLike): boolean {
+  return ws.readyState === undefined || ws.readyState === 1;
 }

@@ -33,6 +33,12 @@ export interface WebSocketLike {
   binaryType: string;
   /** Sends one binary message. */
   send(data: Uint8Array): void;
+  /**
+   * `1` while open (the WebSocket constants: 0 connecting, 1 open, 2 closing,
+   * 3 closed). The client sends only while it is 1: a browser drops what is
+   * sent on a closing WebSocket. Absent: taken as open.
+   */
+  readonly readyState?: number;
   /** Closes the WebSocket. */
   close(code?: number, reason?: string): void;
   /** Called once open. */
