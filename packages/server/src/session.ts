@@ -187,10 +187,12 @@ export class Session<M> {
       return;
     }
     delivery.before();
-    const async =
-      delivery.around === undefined
-        ? this.run(message)
-        : delivery.around(message, (this.runBound ??= (m: M) => this.run(m)));
+    let async: boolean;
+    if (delivery.around === undefined) async = this.run(message);
+    else {
+      this.runBound ??= (m: M) => this.run(m);
+      async = delivery.around(message, this.runBound);
+    }
     if (async) return; // async: `settled` calls after()
     delivery.after();
   }
