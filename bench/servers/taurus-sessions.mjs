@@ -10,5 +10,7 @@ const [, format, sessions] = process.argv.slice(2);
 await runTaurus(
   format === "json" ? createJsonProtocol() : createBinaryProtocol(),
   {},
-  sessions === "on" ? { sessions: { maxSessionsPerAddress: 1_000_000, maxSessions: 1_000_000 } } : {},
+  sessions === "on"
+    ? { sessions: { maxSessionsPerAddress: 1_000_000, maxSessions: 1_000_000 } }
+    : {},
 );
