@@ -42,6 +42,12 @@ export class Session<M> {
   /** `run`, bound, for `delivery.around` (created on a session's first message). */
   private runBound: ((message: M) => boolean) | undefined;
 
+  /** `run`, bound once (the session hooks' `around` takes it per message). */
+  private bound(): (message: M) => boolean {
+    if (this.runBound === undefined) this.runBound = (m: M) => this.run(m);
+    return this.runBound;
+  }
+
   constructor(
     readonly conn: Connection<M>,
     private readonly handler: ServerHandler<M>,
@@ -187,12 +193,8 @@ export class Session<M> {
       return;
     }
     delivery.before();
-    let async: boolean;
-    if (delivery.around === undefined) async = this.run(message);
-    else {
-      this.runBound ??= (m: M) => this.run(m);
-      async = delivery.around(message, this.runBound);
-    }
+    const async =
+      delivery.around === undefined ? this.run(message) : delivery.around(message, this.bound());
     if (async) return; // async: `settled` calls after()
     delivery.after();
   }
