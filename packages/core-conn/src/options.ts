@@ -72,7 +72,15 @@ export interface ConnectionOptions {
   writeTimeout?: number;
   /**
    * Milliseconds the peer has to send its first byte before the connection is
-   * closed with `HANDSHAKE_TIMEOUT`. `0` disables it.
+   * closed with `HANDSHAKE_TIMEOUT`. `0` disables it. The server's and the
+   * client's name for the deadline of a connection's opening.
+   * @defaultValue `0` (disabled)
+   * @throws {@link TaurusError} `INVALID_OPTION` (from the constructor) when
+   *   given with `firstByteTimeout` and the two differ
+   */
+  handshakeTimeout?: number;
+  /**
+   * @deprecated Renamed `handshakeTimeout`; `firstByteTimeout` will be removed.
    * @defaultValue `0` (disabled)
    */
   firstByteTimeout?: number;
@@ -193,7 +201,7 @@ export interface ResolvedConnectionOptions {
   sendQueueSize: number;
   sendQueueBytes: number;
   idleTimeout: number;
-  firstByteTimeout: number;
+  handshakeTimeout: number;
   frameTimeout: number;
   writeTimeout: number;
   writeHighWaterMark: number;
@@ -217,6 +225,7 @@ const SHARED_KEYS = [
   "idleTimeout",
   "frameTimeout",
   "writeTimeout",
+  "handshakeTimeout",
   "firstByteTimeout",
   "writeHighWaterMark",
   "slowConsumerPolicy",
@@ -314,13 +323,7 @@ export function resolveConnectionOptions(
       0,
       2 ** 31 - 1,
     ),
-    firstByteTimeout: integerOption(
-      "firstByteTimeout",
-      options.firstByteTimeout,
-      0,
-      0,
-      2 ** 31 - 1,
-    ),
+    handshakeTimeout: handshakeTimeout(options),
     frameTimeout: integerOption("frameTimeout", options.frameTimeout, 0, 0, 2 ** 31 - 1),
     writeTimeout: integerOption("writeTimeout", options.writeTimeout, 0, 0, 2 ** 31 - 1),
     writeHighWaterMark: integerOption(
@@ -338,6 +341,20 @@ export function resolveConnectionOptions(
     farewell: options.farewell,
     metrics: options.metrics,
   };
+}
+
+/** `handshakeTimeout`, or its old name `firstByteTimeout`; both given must agree. */
+function handshakeTimeout(options: ConnectionOptions): number {
+  const { handshakeTimeout: value, firstByteTimeout: old } = options;
+  if (value !== undefined && old !== undefined && value !== old) {
+    throw new TaurusError(
+      "INVALID_OPTION",
+      `option handshakeTimeout disagrees with its old name firstByteTimeout (${String(old)}), got ${String(value)}`,
+      { option: "handshakeTimeout" },
+    );
+  }
+  if (value !== undefined) return integerOption("handshakeTimeout", value, 0, 0, 2 ** 31 - 1);
+  return integerOption("firstByteTimeout", old, 0, 0, 2 ** 31 - 1);
 }
 
 /**
