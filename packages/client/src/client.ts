@@ -5,13 +5,13 @@ import {
   Connection,
   type ConnectionMetricsSink,
   type ConnectionSocket,
-  integerOption,
   isTaurusError,
   type Protocol,
   type SessionInfo,
   type SessionLostInfo,
   TaurusError,
 } from "@taurus/core-conn";
+import { integerOption } from "@taurus/core-conn/internal";
 import { ClientMetrics } from "@taurus/metrics";
 import {
   abortable,

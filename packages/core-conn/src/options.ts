@@ -271,7 +271,7 @@ export function sharedConnectionOptions(
  * @param min - smallest accepted value
  * @param max - largest accepted value (default: `Number.MAX_SAFE_INTEGER`)
  * @returns `value`, or `fallback` when `value` is `undefined`
- * @throws {@link TaurusError} `INVALID_OPTION` naming the option
+ * @throws `TaurusError` `INVALID_OPTION` naming the option
  */
 export function integerOption(
   name: string,
@@ -364,7 +364,7 @@ function handshakeTimeout(options: ConnectionOptions): number {
  * @param value - the option's value
  * @param allowed - the accepted values; the first is the default
  * @returns `value`, or `allowed[0]` when `value` is `undefined`
- * @throws {@link TaurusError} `INVALID_OPTION` naming the option
+ * @throws `TaurusError` `INVALID_OPTION` naming the option
  */
 export function oneOf<const T extends readonly string[]>(
   name: string,
