@@ -70,7 +70,7 @@ async function connect<M>(
     socket.once("error", j);
   });
   const conn = new Connection(socket, protocol as never) as unknown as Connection<M>;
-  cleanups.push(() => conn.close());
+  cleanups.push(() => conn.destroy());
   const inbox: M[] = [];
   conn.on("message", (m) => inbox.push(m));
   return { conn, inbox };
@@ -111,7 +111,7 @@ describe("chat-server process", () => {
     ]);
 
     // A close is announced to the others, in their own protocol.
-    alice.conn.close();
+    alice.conn.destroy();
     await until(() => bob.inbox.length === 5);
     expect(fromBinary(bob.inbox[4]!)).toMatchObject({
       type: 1,

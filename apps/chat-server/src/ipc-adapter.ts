@@ -5,6 +5,7 @@
 import type { Worker } from "node:cluster";
 import { randomBytes } from "node:crypto";
 import { TaurusError } from "@taurus/core-conn";
+import { SequenceTracker } from "@taurus/server";
 import {
   type AdapterStats,
   type BackplaneListener,
@@ -12,8 +13,7 @@ import {
   type BroadcastAdapter,
   ChannelMembers,
   createInstanceId,
-  SequenceTracker,
-} from "@taurus/server";
+} from "@taurus/server/adapter";
 
 /** A backplane message on the IPC channel (`tick`: no payload, the publisher's last sequence). */
 export interface IpcBackplaneMessage {

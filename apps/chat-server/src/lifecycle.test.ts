@@ -140,7 +140,7 @@ function attempt(port: number): Promise<string> {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      conn.close();
+      conn.destroy();
       resolve(outcome);
     };
     const timer = setTimeout(() => finish("hanging"), 5000);

@@ -113,7 +113,7 @@ export class ChatRoom {
       const holder = this.names.get(key);
       if (holder === undefined || !this.names.release(holder)) return;
       holder.peer.conn.attributes.delete(HOLDER);
-      holder.peer.conn.close();
+      holder.peer.conn.destroy();
       this.log.info("name reclaimed elsewhere", { conn: holder.peer.conn.id });
     });
     this.memoryBudget = new MemoryBudget(config.memoryBudget);
@@ -356,7 +356,7 @@ export class ChatRoom {
       }
       // The user is back on a new connection: the old one goes, quietly.
       taken.replaced.peer.conn.attributes.delete(HOLDER);
-      taken.replaced.peer.conn.close();
+      taken.replaced.peer.conn.destroy();
       this.log.info("name reclaimed", { conn: conn.id, old: taken.replaced.peer.conn.id });
       // The directory learns the new token (the old connection was ours: nobody is kicked).
       void this.directory?.claim(name, taken.holder.token, presented);

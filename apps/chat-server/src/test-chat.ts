@@ -117,7 +117,7 @@ export async function peer(
       p.closed = true;
     });
     p.send = (chat) => void conn.send(toJson(chat));
-    p.close = () => conn.close();
+    p.close = () => conn.destroy();
   } else {
     const conn = new Connection(socket, createBinaryProtocol() as Protocol<BinaryMessage>);
     conn.on("message", (m) => {
@@ -128,7 +128,7 @@ export async function peer(
       p.closed = true;
     });
     p.send = (chat) => void conn.send(toBinary(chat));
-    p.close = () => conn.close();
+    p.close = () => conn.destroy();
   }
   cleanups.push(() => p.close());
   const name = options.name === undefined ? `peer${++peers}` : options.name;

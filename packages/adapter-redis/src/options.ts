@@ -1,4 +1,5 @@
-import { integerOption, TaurusError } from "@taurus/core-conn";
+import { TaurusError } from "@taurus/core-conn";
+import { integerOption } from "@taurus/core-conn/internal";
 import type { RedisOptions } from "ioredis";
 
 /** Default Redis URL: `"redis://127.0.0.1:6379"`. */

@@ -95,7 +95,7 @@ async function client(port: number): Promise<Client> {
     socket.once("error", reject);
   });
   const conn = new Connection(socket, binary);
-  cleanups.push(() => conn.close());
+  cleanups.push(() => conn.destroy());
   const inbox: BinaryMessage[] = [];
   conn.on("message", (m) => inbox.push(m));
   return { conn, inbox };

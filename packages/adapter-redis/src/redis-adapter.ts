@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { TaurusError } from "@taurus/core-conn";
 import { backoffDelay } from "@taurus/core-conn/internal";
+import { SequenceTracker } from "@taurus/server";
 import {
   type AdapterStats,
   type BackplaneListener,
@@ -9,8 +10,7 @@ import {
   type BroadcastAdapter,
   ChannelMembers,
   createInstanceId,
-  SequenceTracker,
-} from "@taurus/server";
+} from "@taurus/server/adapter";
 import { Redis, type RedisOptions } from "ioredis";
 import { KIND_MESSAGE, KIND_TICK, open } from "./envelope";
 import {

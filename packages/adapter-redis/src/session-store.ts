@@ -1,4 +1,5 @@
-import { integerOption, TaurusError } from "@taurus/core-conn";
+import { TaurusError } from "@taurus/core-conn";
+import { integerOption } from "@taurus/core-conn/internal";
 import type { SessionRecord, SessionStore } from "@taurus/server";
 import { Redis } from "ioredis";
 import { isReplyError } from "./reply-error";

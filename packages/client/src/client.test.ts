@@ -151,7 +151,7 @@ describe("TaurusClient", () => {
     );
     const pending = c.request(msg("d"));
     await until(() => srv.received.length === 3, "request on server");
-    for (const conn of srv.conns) conn.close();
+    for (const conn of srv.conns) conn.destroy();
     expect((await rejection(pending)).code).toBe("CONNECTION_CLOSED");
     expect(c.pendingRequests).toBe(0);
   });

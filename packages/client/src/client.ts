@@ -5,13 +5,13 @@ import {
   Connection,
   type ConnectionMetricsSink,
   type ConnectionSocket,
-  integerOption,
   isTaurusError,
   type Protocol,
   type SessionInfo,
   type SessionLostInfo,
   TaurusError,
 } from "@taurus/core-conn";
+import { integerOption } from "@taurus/core-conn/internal";
 import { ClientMetrics } from "@taurus/metrics";
 import {
   abortable,
@@ -412,7 +412,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
 
   /** A `close` signal aborted: the live connection closes now. */
   private readonly cutClose = (): void => {
-    this.conn?.close(closedError("close() was aborted"));
+    this.conn?.destroy(closedError("close() was aborted"));
   };
 
   /**
@@ -590,7 +590,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
 
   private readonly onHeartbeatTimeout = (): void => {
     const timeout = this.options.heartbeat?.timeout ?? 0;
-    this.conn?.close(
+    this.conn?.destroy(
       new TaurusError("HEARTBEAT_TIMEOUT", `no traffic from the server for ${timeout} ms`),
     );
   };
@@ -718,7 +718,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     });
     conn.on("drop", (error) => this.report(error));
     conn.on("drain", () => this.flushOffline());
-    conn.on("end", () => void conn.end());
+    conn.on("end", () => void conn.close());
     conn.on("close", (error) => this.onConnectionClose(conn, error));
     const heartbeat = this.heartbeat;
     if (heartbeat) socket.on("data", () => heartbeat.touch());
@@ -842,7 +842,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       let timer: NodeJS.Timeout | undefined;
       if (this.options.closeTimeout > 0) {
         timer = setTimeout(
-          () => conn.close(closedError(`close timeout (${this.options.closeTimeout} ms) passed`)),
+          () => conn.destroy(closedError(`close timeout (${this.options.closeTimeout} ms) passed`)),
           this.options.closeTimeout,
         );
       }
@@ -853,7 +853,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       }
       // Keep reading so the server's end of stream is seen and the socket closes.
       conn.resume();
-      await conn.end();
+      await conn.close();
       clearTimeout(timer);
     }
     this.finish(undefined);

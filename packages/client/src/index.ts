@@ -7,7 +7,6 @@
  */
 
 export type { ClientCloseOptions, ClientCloseReport, ConnectOptions } from "./abort";
-export { backoffDelay } from "./backoff";
 export type { ClientConfig, ClientEvents, ReconnectingInfo, RequestOptions } from "./client";
 export { createClient, TaurusClient } from "./client";
 export type {
@@ -40,7 +39,6 @@ export {
   DEFAULT_RETRY_DELAY,
   DEFAULT_SEND_BUFFER_BYTES,
   DEFAULT_SEND_BUFFER_SIZE,
-  parseAddress,
   sequenceCorrelation,
 } from "./options";
 export type { ClientSessionOptions } from "./session/options";

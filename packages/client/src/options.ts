@@ -5,9 +5,9 @@ import {
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_SEND_QUEUE_BYTES,
   DEFAULT_SEND_QUEUE_SIZE,
-  integerOption,
   TaurusError,
 } from "@taurus/core-conn";
+import { integerOption } from "@taurus/core-conn/internal";
 import type { ClientSessionOptions } from "./session/options";
 
 /** Default milliseconds a connection attempt may take, TLS handshake included (5 s, the Go original's default). */
@@ -278,7 +278,7 @@ function invalid(name: string, why: string, value: unknown): TaurusError {
 }
 
 /**
- * Parses an address.
+ * @internal Parses an address (not exported from the package root).
  *
  * @param address - `"host:port"`, `"[ipv6]:port"` or `{ host, port }`
  * @returns the host and port

@@ -96,7 +96,7 @@ describe("reconnection", () => {
     const conn = c.connection;
     c.send(msg("x1"));
     c.send(msg("x2")); // still in the connection's send queue (flushed at the end of the tick)
-    conn?.close(); // drop it before the flush
+    conn?.destroy(); // drop it before the flush
     c.send(msg("x3"));
     expect(c.queuedMessages).toBe(3);
     await once(c, "connect");

@@ -2,7 +2,7 @@ import type { Duplex } from "node:stream";
 import type { Connection } from "./connection";
 import type { TaurusError } from "./errors";
 
-/** The life of a {@link Connection}: `open`, then `closing` after `end()`, then `closed`. */
+/** The life of a {@link Connection}: `open`, then `closing` after `close()`, then `closed`. */
 export type ConnectionState = "open" | "closing" | "closed";
 
 /** The events of a {@link Connection} and their arguments. */
@@ -15,8 +15,8 @@ export interface ConnectionEvents<M> {
   drop: [error: TaurusError];
   /**
    * The peer has finished sending (it half-closed). When nothing listens to
-   * this event the connection calls {@link Connection.end} itself; a listener
-   * takes that over (a server finishes its handlers first, then ends).
+   * this event the connection calls {@link Connection.close} itself; a listener
+   * takes that over (a server finishes its handlers first, then closes).
    */
   end: [];
   /** The send queue has emptied after a `send` returned `false`. */

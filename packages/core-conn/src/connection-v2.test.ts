@@ -20,7 +20,7 @@ function open<M>(protocol: Protocol<M>, options: ConstructorParameters<typeof Co
   const [a, b] = createSocketPair();
   const conn = new Connection(b, protocol, options);
   cleanup.push(() => {
-    conn.close();
+    conn.destroy();
     a.destroy();
   });
   return { conn, peer: a };
@@ -111,8 +111,8 @@ describe("Connection.send with encodeInto", () => {
     const sender = new Connection(a, protocol, { sendQueueSize: 10_000 });
     const receiver = new Connection(b, createTinyProtocol(1024));
     cleanup.push(() => {
-      sender.close();
-      receiver.close();
+      sender.destroy();
+      receiver.destroy();
     });
     const want = Array.from({ length: 3000 }, (_, i) => `m${i}:${"y".repeat(i % 700)}`);
     const got = collect(receiver, want.length);
@@ -167,7 +167,7 @@ describe("Connection.send with encodeInto", () => {
     const sent = ["a", "bb", "ccc"];
     for (const m of sent) conn.send(m);
     expect(depth).toBe(3);
-    conn.close();
+    conn.destroy();
     expect(depth).toBe(0); // counted in messages, though the three come back as one run
     // Another connection now writes through the same shared batch.
     const other = open(protocol);
@@ -198,8 +198,8 @@ describe("Connection.send with encodeInto", () => {
     });
     const receiver = new Connection(accepted, createTinyProtocol(1024));
     cleanup.push(() => {
-      slow.close();
-      receiver.close();
+      slow.destroy();
+      receiver.destroy();
     });
     const busy = open(protocol);
     const want = Array.from({ length: 4000 }, (_, i) => `${i}:${"q".repeat(500)}`);
@@ -231,7 +231,7 @@ describe("Connection.send with encodeInto while the peer never reads", () => {
       sendQueueBytes: 256 * 1024,
     });
     cleanup.push(() => {
-      conn.close();
+      conn.destroy();
       client.destroy();
       accepted.destroy();
       server.close();
@@ -262,7 +262,7 @@ describe("a fatal result with an attacker and a user on different addresses", ()
       const address = conn.remoteAddress;
       conn.on("message", (m) => conn.send(`echo:${m}`));
       conn.on("close", (e) => closes.push({ address, code: e?.code }));
-      cleanup.push(() => conn.close());
+      cleanup.push(() => conn.destroy());
     });
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
@@ -282,7 +282,7 @@ describe("a fatal result with an attacker and a user on different addresses", ()
       allowHalfOpen: true,
     });
     const userConn = new Connection(user, protocol);
-    cleanup.push(() => userConn.close());
+    cleanup.push(() => userConn.destroy());
     const reply = new Promise((resolve) => userConn.once("message", resolve));
     userConn.send("hello");
     expect(await reply).toBe("echo:hello");

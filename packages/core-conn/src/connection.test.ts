@@ -24,8 +24,8 @@ function pair(options: ConstructorParameters<typeof Connection>[2] = {}) {
   const left = new Connection(a, tiny, options);
   const right = new Connection(b, tiny, options);
   cleanup.push(() => {
-    left.close();
-    right.close();
+    left.destroy();
+    right.destroy();
   });
   return { left, right, a, b };
 }
@@ -75,7 +75,7 @@ describe("Connection", () => {
   it("delivers every complete frame of one chunk, in order", async () => {
     const [a, b] = createSocketPair();
     const conn = new Connection(b, tiny);
-    cleanup.push(() => conn.close());
+    cleanup.push(() => conn.destroy());
     const frames = ["a", "bb", "ccc"].map((s) => tiny.encode(s));
     const got = collect(conn, 3);
     a.write(Buffer.concat(frames));
@@ -99,7 +99,7 @@ describe("Connection", () => {
   it("counts drops by reason, reports them as typed errors and keeps the connection", async () => {
     const [a, b] = createSocketPair();
     const conn = new Connection(b, tiny, { maxMessageSize: 16 });
-    cleanup.push(() => conn.close());
+    cleanup.push(() => conn.destroy());
     const drops: string[] = [];
     conn.on("drop", (e) => drops.push(e.code));
     const got = collect(conn, 1);
@@ -116,7 +116,7 @@ describe("Connection", () => {
   it("skips a frame announcing 64 KiB under a 1 KiB limit as it streams, never buffering it", async () => {
     const [a, b] = createSocketPair();
     const conn = new Connection(b, createTinyProtocol(70_000), { maxMessageSize: 1024 });
-    cleanup.push(() => conn.close());
+    cleanup.push(() => conn.destroy());
     const got = collect(conn, 1);
     const big = createTinyProtocol(70_000).encode("z".repeat(65_000));
     let peak = 0;
@@ -165,7 +165,7 @@ describe("Connection", () => {
     const { left } = pair();
     left.send("one");
     left.send("two");
-    left.close();
+    left.destroy();
     const unsent = left.takeUnsent();
     expect(unsent.map((f) => Buffer.from(f).subarray(3).toString())).toEqual(["one", "two"]);
     expect(left.takeUnsent()).toEqual([]);
@@ -223,13 +223,13 @@ describe("Connection", () => {
     expect(refused).toBeGreaterThan(0);
     expect(conn.bufferedAmount).toBeLessThanOrEqual(256 * 1024 + 64 * 1024 + 64 * 1024);
     expect(accepted_).toBeGreaterThan(0);
-    conn.close();
+    conn.destroy();
   });
 
   it("pause() stops delivery in the middle of a chunk and resume() continues in order", async () => {
     const [a, b] = createSocketPair();
     const conn = new Connection(b, tiny);
-    cleanup.push(() => conn.close());
+    cleanup.push(() => conn.destroy());
     const got: string[] = [];
     conn.on("message", (m) => {
       got.push(m);
@@ -245,13 +245,13 @@ describe("Connection", () => {
     a.destroy();
   });
 
-  it("end() flushes everything accepted, then closes", async () => {
+  it("close() flushes everything accepted, then closes", async () => {
     const { client, accepted } = await tcpPair();
     const sender = new Connection(client, tiny);
     const receiver = new Connection(accepted, tiny);
     const got = collect(receiver, 500);
     for (let i = 0; i < 500; i++) sender.send(`n${i}`);
-    const ended = sender.end();
+    const ended = sender.close();
     expect(() => sender.send("late")).toThrow(
       expect.objectContaining({ code: "CONNECTION_CLOSED" }),
     );
@@ -260,13 +260,26 @@ describe("Connection", () => {
     expect(sender.state).toBe("closed");
   });
 
+  it("end(), deprecated, is the graceful close()", async () => {
+    const { client, accepted } = await tcpPair();
+    const sender = new Connection(client, tiny);
+    const receiver = new Connection(accepted, tiny);
+    const got = collect(receiver, 50);
+    for (let i = 0; i < 50; i++) sender.send(`n${i}`);
+    const ended = sender.end();
+    expect(sender.state).toBe("closing");
+    expect((await got).at(-1)).toBe("n49");
+    await ended;
+    expect(sender.state).toBe("closed");
+  });
+
   it("emits close exactly once, with the error that closed it", async () => {
     const { left } = pair();
     const closes: Array<string | undefined> = [];
     left.on("close", (e) => closes.push(e?.code));
-    left.close(new TaurusError("IDLE_TIMEOUT", "test"));
-    left.close();
-    left.close(new TaurusError("SOCKET", "again"));
+    left.destroy(new TaurusError("IDLE_TIMEOUT", "test"));
+    left.destroy();
+    left.destroy(new TaurusError("SOCKET", "again"));
     await new Promise((r) => setImmediate(r));
     expect(closes).toEqual(["IDLE_TIMEOUT"]);
     expect(left.state).toBe("closed");
@@ -300,8 +313,8 @@ describe("Connection", () => {
     const left = new Connection(a, tiny, { idleTimeout: 0 });
     const right = new Connection(b, tiny, { idleTimeout: 60 });
     cleanup.push(() => {
-      left.close();
-      right.close();
+      left.destroy();
+      right.destroy();
     });
     const timer = setInterval(() => left.send("tick"), 15);
     // 17 ticks 15 ms apart span at least 240 ms: four idle timeouts.
@@ -314,8 +327,26 @@ describe("Connection", () => {
   });
 
   it("closes a peer that sends no first byte with HANDSHAKE_TIMEOUT", async () => {
+    const { left } = pair({ handshakeTimeout: 20 });
+    expect((await closed(left))?.code).toBe("HANDSHAKE_TIMEOUT");
+  });
+
+  it("takes firstByteTimeout, deprecated, as handshakeTimeout", async () => {
     const { left } = pair({ firstByteTimeout: 20 });
     expect((await closed(left))?.code).toBe("HANDSHAKE_TIMEOUT");
+    const { left: same } = pair({ firstByteTimeout: 20, handshakeTimeout: 20 });
+    expect((await closed(same))?.code).toBe("HANDSHAKE_TIMEOUT");
+  });
+
+  it("refuses handshakeTimeout and firstByteTimeout that disagree", () => {
+    const [a] = createSocketPair();
+    expect(() => new Connection(a, tiny, { handshakeTimeout: 20, firstByteTimeout: 30 })).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", option: "handshakeTimeout" }),
+    );
+    expect(() => new Connection(a, tiny, { firstByteTimeout: -1 })).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", option: "firstByteTimeout" }),
+    );
+    a.destroy();
   });
 
   it("exposes id, addresses and attributes; emits connect", async () => {
@@ -331,7 +362,7 @@ describe("Connection", () => {
     const ids = Array.from({ length: 3 }, () => new Connection(createSocketPair()[0], tiny).id);
     expect(new Set(ids).size).toBe(3);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{6}-[0-9a-z]+$/);
-    conn.close();
+    conn.destroy();
   });
 
   it("reports a truncated frame at end of stream as a drop", async () => {

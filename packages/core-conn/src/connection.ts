@@ -158,7 +158,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     const o = this.options;
     this.account = o.memoryBudget?.open(this);
     let shortest = Number.POSITIVE_INFINITY;
-    for (const t of [o.firstByteTimeout, o.frameTimeout, o.idleTimeout, o.writeTimeout]) {
+    for (const t of [o.handshakeTimeout, o.frameTimeout, o.idleTimeout, o.writeTimeout]) {
       if (t > 0 && t < shortest) shortest = t;
     }
     // Accounted bytes in a socket's buffer drain without an event: re-read them once a second.
@@ -176,7 +176,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     return this.attributeMap;
   }
 
-  /** `open`, `closing` (after {@link Connection.end}) or `closed`. */
+  /** `open`, `closing` (after {@link Connection.close}) or `closed`. */
   get state(): ConnectionState {
     return this.currentState;
   }
@@ -231,7 +231,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    *
    * @returns `true` while the queue is below half of its bounds, `false` when
    *   the caller should wait for the `drain` event before sending more
-   * @throws {@link TaurusError} `CONNECTION_CLOSED` once `end()` or `close()`
+   * @throws {@link TaurusError} `CONNECTION_CLOSED` once `close()` or `destroy()`
    *   was called; `SEND_QUEUE_FULL` when the queue is at its message or byte
    *   bound (nothing is queued); `INVALID_MESSAGE` or `MESSAGE_TOO_LARGE` from
    *   the protocol's encoder
@@ -347,12 +347,13 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
 
   /**
    * Graceful close: refuses new sends, writes out everything already
-   * accepted, then ends the socket. Messages keep arriving until the peer
-   * closes its side.
+   * accepted, then half-closes the socket and waits. Messages keep arriving
+   * until the peer closes its side (or a deadline closes the connection).
+   * Use {@link Connection.destroy} to close at once.
    *
    * @returns a promise that resolves once the connection is closed; it never rejects
    */
-  end(): Promise<void> {
+  close(): Promise<void> {
     if (this.currentState === "closed") return Promise.resolve();
     const done = new Promise<void>((resolve) => {
       this.endWaiters ??= [];
@@ -367,12 +368,21 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   /**
+   * @deprecated Renamed {@link Connection.close} (graceful); `end()` will be removed.
+   * @returns a promise that resolves once the connection is closed; it never rejects
+   */
+  end(): Promise<void> {
+    return this.close();
+  }
+
+  /**
    * Closes at once: discards the send queue and destroys the socket. Emits
-   * `close` exactly once; later calls do nothing.
+   * `close` exactly once; later calls do nothing. This was `close(error?)`
+   * before; `close()` is now the graceful close.
    *
    * @param error - the reason, reported by the `close` event (and `error`, when listened to)
    */
-  close(error?: TaurusError): void {
+  destroy(error?: TaurusError): void {
     if (this.currentState === "closed") return;
     if (error) this.fail(error);
     const farewell = error ? this.farewellFrame(error) : undefined;
@@ -384,18 +394,18 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   /**
-   * For `await using`: the graceful {@link Connection.end}, which resolves once
+   * For `await using`: the graceful {@link Connection.close}, which resolves once
    * the peer has closed its side too (or a deadline closed the connection).
    *
    * @returns a promise that resolves once the connection is closed; it never rejects
    */
   [Symbol.asyncDispose](): Promise<void> {
-    return this.end();
+    return this.close();
   }
 
-  /** For `using`: the immediate {@link Connection.close}, without an error. */
+  /** For `using`: the immediate {@link Connection.destroy}, without an error. */
   [Symbol.dispose](): void {
-    this.close();
+    this.destroy();
   }
 
   private farewellFrame(error: TaurusError): Uint8Array | undefined {
@@ -463,7 +473,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    */
   private queueFull(what: string): never {
     const error = new TaurusError("SEND_QUEUE_FULL", `connection ${this.id}: ${what} is full`);
-    if (this.options.slowConsumerPolicy === "disconnect") this.close(error);
+    if (this.options.slowConsumerPolicy === "disconnect") this.destroy(error);
     else this.countError("SEND_QUEUE_FULL");
     throw error;
   }
@@ -655,7 +665,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   /** The protocol cannot go on: stop delivering and close with the mapped code. */
   private onFatal(fatal: Fatal): void {
     const detail = fatal.detail ? `: ${fatal.detail}` : "";
-    this.close(
+    this.destroy(
       new TaurusError(
         dropReasonCode(fatal.reason),
         `protocol ${this.protocol.name} cannot go on (${fatal.reason})${detail}`,
@@ -687,7 +697,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       return;
     }
     if (this.listenerCount("end") > 0) this.emit("end");
-    else void this.end();
+    else void this.close();
   }
 
   private onSocketError(err: Error): void {
@@ -778,8 +788,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   sweep(now: number): void {
     if (this.currentState === "closed") return;
     const o = this.options;
-    if (!this.gotFirstByte && o.firstByteTimeout > 0 && now - this.openedAt >= o.firstByteTimeout) {
-      this.close(new TaurusError("HANDSHAKE_TIMEOUT", `no byte within ${o.firstByteTimeout} ms`));
+    if (!this.gotFirstByte && o.handshakeTimeout > 0 && now - this.openedAt >= o.handshakeTimeout) {
+      this.destroy(new TaurusError("HANDSHAKE_TIMEOUT", `no byte within ${o.handshakeTimeout} ms`));
       return;
     }
     // Bytes held undecoded by the inbound limiter: the peer is not idle.
@@ -790,13 +800,13 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       this.partialSince >= 0 &&
       now - this.partialSince >= o.frameTimeout
     ) {
-      this.close(
+      this.destroy(
         new TaurusError("FRAME_TIMEOUT", `a frame did not complete within ${o.frameTimeout} ms`),
       );
       return;
     }
     if (o.idleTimeout > 0 && now - this.lastInbound >= o.idleTimeout) {
-      this.close(
+      this.destroy(
         new TaurusError("IDLE_TIMEOUT", `no whole message received for ${o.idleTimeout} ms`),
       );
       return;
@@ -807,7 +817,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       } else if (this.writeBlockedSince < 0) {
         this.writeBlockedSince = now;
       } else if (now - this.writeBlockedSince >= o.writeTimeout) {
-        this.close(
+        this.destroy(
           new TaurusError(
             "SLOW_CONSUMER",
             `the peer read nothing for ${o.writeTimeout} ms with ${this.socket.writableLength} bytes waiting`,

@@ -19,7 +19,7 @@ function open(options: ConstructorParameters<typeof Connection>[2] = {}) {
   const [a, b] = createSocketPair();
   const conn = new Connection(b, createTinyProtocol(64 * 1024), options);
   cleanup.push(() => {
-    conn.close();
+    conn.destroy();
     a.destroy();
   });
   return { conn, peer: a };
@@ -45,7 +45,7 @@ describe("the data path (issue 18)", () => {
     const [socket] = (await once(server, "connection")) as [Socket];
     const conn = new Connection(socket, createTinyProtocol(64 * 1024));
     cleanup.push(() => {
-      conn.close();
+      conn.destroy();
       client.destroy();
       server.close();
     });
@@ -80,8 +80,8 @@ describe("the data path (issue 18)", () => {
     const first = new Connection(b, createTinyProtocol(1024));
     const second = new Connection(b, createTinyProtocol(1024));
     cleanup.push(() => {
-      first.close();
-      second.close();
+      first.destroy();
+      second.destroy();
       a.destroy();
     });
     const got = Promise.all([once(first, "message"), once(second, "message")]);

@@ -58,7 +58,7 @@ describe("deadlines", () => {
   it("closes a peer that drips a frame slower than frameTimeout with FRAME_TIMEOUT", async () => {
     const [a, b] = createSocketPair();
     const conn = new Connection(b, tiny, { frameTimeout: 120 });
-    cleanup.push(() => conn.close());
+    cleanup.push(() => conn.destroy());
     const frame = tiny.encode("x".repeat(200));
     let at = 0;
     // One byte every 10 ms: steady bytes, but the frame needs 2 s.
@@ -73,7 +73,7 @@ describe("deadlines", () => {
   it("does not hold a frame deadline against a peer while its whole frames keep coming", async () => {
     const [a, b] = createSocketPair();
     const conn = new Connection(b, tiny, { frameTimeout: 500 });
-    cleanup.push(() => conn.close());
+    cleanup.push(() => conn.destroy());
     let got = 0;
     conn.on("message", () => got++);
     const frame = tiny.encode("y");
@@ -93,8 +93,8 @@ describe("deadlines", () => {
     const sender = new Connection(b, tiny, { idleTimeout: 80 });
     const other = new Connection(a, tiny);
     cleanup.push(() => {
-      sender.close();
-      other.close();
+      sender.destroy();
+      other.destroy();
     });
     const timer = setInterval(() => sender.state === "open" && sender.send("out"), 10);
     cleanup.push(() => clearInterval(timer));
@@ -110,7 +110,7 @@ describe("deadlines", () => {
       inboundLimiter: { delay: () => Math.max(0, allowedAt - performance.now()), charge() {} },
     });
     cleanup.push(() => {
-      conn.close();
+      conn.destroy();
       a.destroy();
     });
     const got: string[] = [];
@@ -135,8 +135,8 @@ describe("deadlines", () => {
     const slow = new Connection(stalled.accepted, tiny, options);
     const fast = new Connection(reading.accepted, tiny, options);
     cleanup.push(() => {
-      slow.close();
-      fast.close();
+      slow.destroy();
+      fast.destroy();
     });
     const payload = "p".repeat(1000);
     const timer = setInterval(() => {
@@ -163,12 +163,12 @@ describe("deadlines", () => {
     const timers = process.getActiveResourcesInfo().filter((t) => t === "Timeout").length;
     const conns = Array.from({ length: 50 }, () => {
       const [, b] = createSocketPair();
-      return new Connection(b, tiny, { idleTimeout: 1000, firstByteTimeout: 500 });
+      return new Connection(b, tiny, { idleTimeout: 1000, handshakeTimeout: 500 });
     });
     expect(sweeper.size).toBe(before + 50);
     const after = process.getActiveResourcesInfo().filter((t) => t === "Timeout").length;
     expect(after - timers).toBeLessThanOrEqual(1);
-    for (const c of conns) c.close();
+    for (const c of conns) c.destroy();
     expect(sweeper.size).toBe(before);
   });
 });
@@ -191,7 +191,7 @@ describe("inbound limiter", () => {
       },
     };
     const conn = new Connection(b, protocol, { inboundLimiter: limiter });
-    cleanup.push(() => conn.close());
+    cleanup.push(() => conn.destroy());
     const got: string[] = [];
     conn.on("message", (m) => got.push(m));
     a.write(Buffer.concat([tiny.encode("one"), tiny.encode("two")]));
@@ -225,8 +225,8 @@ describe("backpressure on the connection's own queue", () => {
       sendQueueBytes: 1 << 20,
     });
     cleanup.push(() => {
-      echo.close();
-      peer.close();
+      echo.destroy();
+      peer.destroy();
     });
     let replies = 0;
     let inOrder = true;
@@ -249,8 +249,8 @@ describe("keepalive", () => {
     const server = new Connection(b, tinyAlive, { idleTimeout: 500 });
     const client = new Connection(a, tinyAlive);
     cleanup.push(() => {
-      server.close();
-      client.close();
+      server.destroy();
+      client.destroy();
     });
     const delivered: string[] = [];
     server.on("message", (m) => delivered.push(m));
@@ -278,7 +278,7 @@ describe("farewell", () => {
       idleTimeout: 50,
     });
     const peer = new Connection(client, tiny);
-    cleanup.push(() => peer.close());
+    cleanup.push(() => peer.destroy());
     const got: string[] = [];
     peer.on("message", (m) => got.push(m));
     expect((await closed(conn))?.code).toBe("IDLE_TIMEOUT");
@@ -291,7 +291,7 @@ describe("farewell", () => {
     const { client, accepted } = await tcpPair();
     client.pause();
     const conn = new Connection(accepted, tiny, { farewell: () => tiny.encode("bye") });
-    conn.close(new TaurusError("RATE_LIMITED", "test"));
+    conn.destroy(new TaurusError("RATE_LIMITED", "test"));
     expect(lingeringSockets()).toBeGreaterThanOrEqual(1);
     await until(() => accepted.destroyed, { timeout: 3000 });
     await until(() => lingeringSockets() === 0);
@@ -307,8 +307,8 @@ describe("memory budget", () => {
     const small = new Connection(b1, big, { memoryBudget: budget });
     const greedy = new Connection(b2, big, { memoryBudget: budget });
     cleanup.push(() => {
-      small.close();
-      greedy.close();
+      small.destroy();
+      greedy.destroy();
     });
     expect(budget.connections).toBe(2);
     a1.write(big.encode("s".repeat(3000)).subarray(0, 1000));
@@ -323,7 +323,7 @@ describe("memory budget", () => {
     expect(small.state).toBe("open");
     expect(budget.evictions).toBe(1);
     expect(budget.used).toBe(small.heldBytes);
-    small.close();
+    small.destroy();
     expect(budget.used).toBe(0);
     expect(budget.connections).toBe(0);
   });

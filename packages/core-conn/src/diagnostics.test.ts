@@ -33,8 +33,8 @@ function pair(): { left: Connection<string>; right: Connection<string> } {
   const left = new Connection(a, tiny);
   const right = new Connection(b, tiny);
   cleanup.push(() => {
-    left.close();
-    right.close();
+    left.destroy();
+    right.destroy();
   });
   return { left, right };
 }
@@ -51,9 +51,9 @@ describe("diagnostics channels of Connection", () => {
     const closed = record<ConnectionCloseMessage>(CONNECTION_CHANNELS.close);
     const { left, right } = pair();
     const error = new TaurusError("IDLE_TIMEOUT", "test");
-    left.close(error);
-    left.close();
-    await right.end();
+    left.destroy(error);
+    left.destroy();
+    await right.close();
     expect(CONNECTION_CHANNELS.close).toBe("taurus:connection:close");
     expect(closed).toHaveLength(2);
     expect(closed[0]).toEqual({ connection: left, error, reason: "IDLE_TIMEOUT" });

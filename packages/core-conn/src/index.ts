@@ -35,8 +35,6 @@ export {
   DEFAULT_SEND_QUEUE_SIZE,
   DEFAULT_WRITE_HIGH_WATER_MARK,
   DEFAULT_WRITE_TIMEOUT,
-  integerOption,
-  oneOf,
 } from "./options";
 export type {
   DecodedMessage,

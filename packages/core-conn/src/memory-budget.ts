@@ -12,7 +12,7 @@ export const DEFAULT_MEMORY_BUDGET = 320 * 1024 * 1024;
 
 /** What the budget can close. @internal */
 export interface BudgetOwner {
-  close(error: TaurusError): void;
+  destroy(error: TaurusError): void;
 }
 
 /**
@@ -125,7 +125,7 @@ export class MemoryBudget {
         if (!largest) return;
         this.closed++;
         const held = largest.held;
-        largest.owner.close(
+        largest.owner.destroy(
           new TaurusError(
             "MEMORY_BUDGET",
             `memory budget of ${this.limit} bytes exceeded; this connection held ${held} bytes, the most`,

@@ -72,7 +72,15 @@ export interface ConnectionOptions {
   writeTimeout?: number;
   /**
    * Milliseconds the peer has to send its first byte before the connection is
-   * closed with `HANDSHAKE_TIMEOUT`. `0` disables it.
+   * closed with `HANDSHAKE_TIMEOUT`. `0` disables it. The server's and the
+   * client's name for the deadline of a connection's opening.
+   * @defaultValue `0` (disabled)
+   * @throws {@link TaurusError} `INVALID_OPTION` (from the constructor) when
+   *   given with `firstByteTimeout` and the two differ
+   */
+  handshakeTimeout?: number;
+  /**
+   * @deprecated Renamed `handshakeTimeout`; `firstByteTimeout` will be removed.
    * @defaultValue `0` (disabled)
    */
   firstByteTimeout?: number;
@@ -193,7 +201,7 @@ export interface ResolvedConnectionOptions {
   sendQueueSize: number;
   sendQueueBytes: number;
   idleTimeout: number;
-  firstByteTimeout: number;
+  handshakeTimeout: number;
   frameTimeout: number;
   writeTimeout: number;
   writeHighWaterMark: number;
@@ -217,6 +225,7 @@ const SHARED_KEYS = [
   "idleTimeout",
   "frameTimeout",
   "writeTimeout",
+  "handshakeTimeout",
   "firstByteTimeout",
   "writeHighWaterMark",
   "slowConsumerPolicy",
@@ -262,7 +271,7 @@ export function sharedConnectionOptions(
  * @param min - smallest accepted value
  * @param max - largest accepted value (default: `Number.MAX_SAFE_INTEGER`)
  * @returns `value`, or `fallback` when `value` is `undefined`
- * @throws {@link TaurusError} `INVALID_OPTION` naming the option
+ * @throws `TaurusError` `INVALID_OPTION` naming the option
  */
 export function integerOption(
   name: string,
@@ -314,13 +323,7 @@ export function resolveConnectionOptions(
       0,
       2 ** 31 - 1,
     ),
-    firstByteTimeout: integerOption(
-      "firstByteTimeout",
-      options.firstByteTimeout,
-      0,
-      0,
-      2 ** 31 - 1,
-    ),
+    handshakeTimeout: handshakeTimeout(options),
     frameTimeout: integerOption("frameTimeout", options.frameTimeout, 0, 0, 2 ** 31 - 1),
     writeTimeout: integerOption("writeTimeout", options.writeTimeout, 0, 0, 2 ** 31 - 1),
     writeHighWaterMark: integerOption(
@@ -340,6 +343,20 @@ export function resolveConnectionOptions(
   };
 }
 
+/** `handshakeTimeout`, or its old name `firstByteTimeout`; both given must agree. */
+function handshakeTimeout(options: ConnectionOptions): number {
+  const { handshakeTimeout: value, firstByteTimeout: old } = options;
+  if (value !== undefined && old !== undefined && value !== old) {
+    throw new TaurusError(
+      "INVALID_OPTION",
+      `option handshakeTimeout disagrees with its old name firstByteTimeout (${String(old)}), got ${String(value)}`,
+      { option: "handshakeTimeout" },
+    );
+  }
+  if (value !== undefined) return integerOption("handshakeTimeout", value, 0, 0, 2 ** 31 - 1);
+  return integerOption("firstByteTimeout", old, 0, 0, 2 ** 31 - 1);
+}
+
 /**
  * Checks that `value`, if given, is one of `allowed`.
  *
@@ -347,7 +364,7 @@ export function resolveConnectionOptions(
  * @param value - the option's value
  * @param allowed - the accepted values; the first is the default
  * @returns `value`, or `allowed[0]` when `value` is `undefined`
- * @throws {@link TaurusError} `INVALID_OPTION` naming the option
+ * @throws `TaurusError` `INVALID_OPTION` naming the option
  */
 export function oneOf<const T extends readonly string[]>(
   name: string,

@@ -14,7 +14,7 @@ describe("ConnectionStats.errorsByCode", () => {
     expect(conn.stats.errorsByCode).toEqual({});
     // No object per connection until it has an error.
     expect(conn.stats.errorsByCode).toBe(other.stats.errorsByCode);
-    other.close();
+    other.destroy();
     const ok = nextEvent(conn, "message");
     a.write(Buffer.from([1, 2, 3])); // garbage
     a.write(Buffer.concat([tiny.encode("y".repeat(40)), tiny.encode("ok")])); // too large, then fine

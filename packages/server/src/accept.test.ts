@@ -17,7 +17,7 @@ describe("server.accept", () => {
     const [near, far] = createSocketPair();
     expect(server.accept(far, { remoteAddress: "127.0.0.3", remotePort: 4000 })).toBe(true);
     const client = new Connection(near, binary);
-    onCleanup(() => client.close());
+    onCleanup(() => client.destroy());
     const got = collect(client, 1);
     client.send(msg(5, "hi"));
     expect((await got)[0]?.sequence).toBe(5);
@@ -44,7 +44,7 @@ describe("server.accept", () => {
     const [near, far] = createSocketPair();
     expect(server.accept(far, { remoteAddress: "127.0.0.3" })).toBe(true);
     const user = new Connection(near, binary);
-    onCleanup(() => user.close());
+    onCleanup(() => user.destroy());
     const got = collect(user, 1);
     user.send(msg(9));
     expect((await got)[0]?.sequence).toBe(9);

@@ -57,6 +57,6 @@ export function applyAdmission<M>(conn: Connection<M>, decision: unknown): boole
     d?.accept === false && typeof d.reason === "string" && d.reason !== ""
       ? d.reason
       : "refused by admit";
-  conn.close(new TaurusError("ADMISSION_REFUSED", reason));
+  conn.destroy(new TaurusError("ADMISSION_REFUSED", reason));
   return false;
 }

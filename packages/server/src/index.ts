@@ -16,11 +16,9 @@ export type {
   BackplaneOptions,
   BroadcastAdapter,
 } from "./adapter";
-export { createInstanceId, DEFAULT_BACKPLANE_CHANNEL } from "./adapter";
+export { DEFAULT_BACKPLANE_CHANNEL } from "./adapter";
 export type { Admission } from "./admission";
 export { IDENTITY, identityOf } from "./admission";
-export type { ChannelMembersHooks } from "./channel-members";
-export { ChannelMembers } from "./channel-members";
 export type {
   ServerCloseMessage,
   ServerListeningMessage,

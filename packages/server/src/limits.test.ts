@@ -31,7 +31,7 @@ describe("connection limits", () => {
     kept[0]!.send(msg(7));
     expect((await got)[0]?.sequence).toBe(7);
     // And a slot freed is a slot usable again.
-    kept[1]!.close();
+    kept[1]!.destroy();
     await until(() => server.connectionCount === 2);
     const again = await connectRaw(port);
     const echoed = collect(again, 1);
@@ -155,7 +155,7 @@ describe("slow consumers", () => {
     // The send-queue depth gauge follows the queue, and returns to 0 when the connection goes.
     expect(conn.queuedMessages).toBeGreaterThan(0);
     expect(server.metrics.snapshot().send_queue_depth).toBe(conn.queuedMessages);
-    conn.close();
+    conn.destroy();
     expect(server.metrics.snapshot().send_queue_depth).toBe(0);
   });
 

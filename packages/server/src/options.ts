@@ -5,12 +5,11 @@ import {
   DEFAULT_MEMORY_BUDGET,
   DEFAULT_SEND_QUEUE_SIZE,
   DEFAULT_WRITE_TIMEOUT,
-  integerOption,
   MemoryBudget,
-  oneOf,
   type SlowConsumerPolicy,
   TaurusError,
 } from "@taurus/core-conn";
+import { integerOption, oneOf } from "@taurus/core-conn/internal";
 import {
   type PerAddressLimits,
   type ResolvedPerAddress,

@@ -35,7 +35,7 @@ describe("per-address limits (defaults)", () => {
     expect(server.connectionCount).toBe(32);
     expect(await echo(port, 7)).toBe(7);
     expect(codes.filter((c) => c === "CONNECTION_LIMIT")).toHaveLength(8);
-    for (const a of attackers) a.close();
+    for (const a of attackers) a.destroy();
   });
 
   it("limits new connections per second of one address (burst 20); another address is served", async () => {
@@ -46,7 +46,7 @@ describe("per-address limits (defaults)", () => {
     for (let i = 0; i < 40; i++) {
       const a = await connectRaw(port, ATTACKER);
       const gone = closedOf(a);
-      a.close();
+      a.destroy();
       await gone;
     }
     const seconds = (performance.now() - started) / 1000;

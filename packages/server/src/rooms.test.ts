@@ -110,7 +110,7 @@ describe("rooms", () => {
     await until(() => server.rooms.members("a").length === 1);
     expect(server.rooms.of(aliceHere)).toEqual(["b"]);
     expect(server.rooms.leave(aliceHere, "a")).toBe(false);
-    alice.conn.close();
+    alice.conn.destroy();
     await until(() => server.rooms.list().length === 1);
     expect(server.rooms.list()).toEqual(["a"]);
     expect(server.rooms.of(aliceHere.id)).toEqual([]);

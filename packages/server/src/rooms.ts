@@ -2,7 +2,8 @@
 // encoded once for the room's local members and, with a backplane, published once on the
 // room's own channel, which this server joins while it has members in the room (and leaves
 // with the last), so an instance gets only the traffic of rooms it has members in.
-import { type Connection, integerOption, TaurusError } from "@taurus/core-conn";
+import { type Connection, TaurusError } from "@taurus/core-conn";
+import { integerOption } from "@taurus/core-conn/internal";
 import type { BackplaneMembership, BroadcastAdapter } from "./adapter";
 
 /** Default most rooms one connection can be in: 32. */

@@ -96,7 +96,7 @@ describe("server basics", () => {
     });
     const client = await connectRaw(port);
     await until(() => server.connectionCount === 1);
-    client.close();
+    client.destroy();
     await until(() => codes.length === 1);
     expect(codes).toEqual(["HANDLER_FAILED"]);
     expect(server.metrics.snapshot().errors_by_code.HANDLER_FAILED).toBe(1);
@@ -124,7 +124,7 @@ describe("server basics", () => {
     await until(() => events.includes("connect:start") && client.stats.messagesOut === 1);
     connected();
     await until(() => events.includes("message"));
-    client.close();
+    client.destroy();
     await until(() => events.some((e) => e.startsWith("close")));
     expect(events).toEqual(["connect:start", "connect:end", "message", "close:clean"]);
   });
@@ -186,7 +186,7 @@ describe("server basics", () => {
     expect(snap.bytes_sent).toBe(2 * 21);
     expect(snap.send_queue_depth).toBe(0); // both replies left the queue
     expect(snap.handler_latency.count).toBe(1); // sync handlers are sampled: the 1st, 9th, 17th... call
-    client.close();
+    client.destroy();
     await until(() => server.connectionCount === 0);
     expect(server.metrics.snapshot().current_connections).toBe(0);
   });

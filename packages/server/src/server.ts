@@ -557,7 +557,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       timer = setTimeout(() => resolve("timeout"), this.options.shutdownTimeout);
       this.cutShort = () => resolve("timeout");
     });
-    const finished = Promise.all(sessions.map((s) => s.idle().then(() => s.conn.end())));
+    const finished = Promise.all(sessions.map((s) => s.idle().then(() => s.conn.close())));
     const outcome = await Promise.race([finished, deadline]);
     this.cutShort = undefined;
     clearTimeout(timer);
@@ -575,7 +575,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
           bytes: conn.bufferedAmount,
         });
         resetSocket(conn.socket);
-        conn.close(new TaurusError("CONNECTION_CLOSED", "server shutdown deadline passed"));
+        conn.destroy(new TaurusError("CONNECTION_CLOSED", "server shutdown deadline passed"));
       }
     }
     // Whatever is left is a socket that never finished its TLS handshake.
@@ -719,7 +719,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       sendQueueSize: o.sendQueueSize,
       sendQueueBytes: o.sendQueueBytes,
       idleTimeout: o.idleTimeout,
-      firstByteTimeout: o.handshakeTimeout,
+      handshakeTimeout: o.handshakeTimeout,
       frameTimeout: o.frameTimeout,
       writeTimeout: o.writeTimeout,
       slowConsumerPolicy: o.slowConsumerPolicy,
@@ -760,7 +760,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
   private readonly connEnd = ((server: TaurusServer<M>) =>
     function (this: Connection<M>): void {
       const session = server.sessions.get(this.id);
-      void (session ? session.idle() : Promise.resolve()).then(() => this.end());
+      void (session ? session.idle() : Promise.resolve()).then(() => this.close());
     })(this);
 
   /** A connection closed: forget it everywhere, then tell the handler. */

@@ -68,7 +68,7 @@ export class Session<M> {
       this.admissionTimer = setTimeout(() => {
         if (this.admission === "admitted" || this.admission === "refused") return;
         this.admission = "refused";
-        this.conn.close(
+        this.conn.destroy(
           new TaurusError(
             "HANDSHAKE_TIMEOUT",
             `not admitted within ${timeout} ms (handshakeTimeout)`,
@@ -170,7 +170,7 @@ export class Session<M> {
       `connection ${this.conn.id} is over its message rate`,
     );
     if (this.policy === "close") {
-      this.conn.close(error);
+      this.conn.destroy(error);
       return;
     }
     this.metrics.error(error.kind, error.code);

@@ -115,13 +115,13 @@ describe("graceful shutdown", () => {
     onCleanup(() => server.close());
     const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
     const conn = new Connection<BinaryMessage>(socket, binary);
-    onCleanup(() => conn.close());
+    onCleanup(() => conn.destroy());
     const replies: number[] = [];
     conn.on("message", (m) => replies.push(m.sequence));
     conn.send(msg(1));
     conn.send(msg(2));
     await until(() => inFlight, { what: "the first handler" });
-    const ended = conn.end(); // half-close; the replies must still come back
+    const ended = conn.close(); // half-close; the replies must still come back
     await until(() => socket.writableFinished, { what: "the half-close" });
     release();
     await ended;

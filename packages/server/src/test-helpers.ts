@@ -52,7 +52,7 @@ export async function connectRaw(
 ): Promise<Connection<BinaryMessage>> {
   const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true, localAddress });
   const conn = new Connection(socket, binary);
-  onCleanup(() => conn.close());
+  onCleanup(() => conn.destroy());
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("error", reject);

@@ -22,7 +22,7 @@ describe("TLS", () => {
     };
     const socket = tls.connect(options);
     const conn = new Connection<BinaryMessage>(socket, binary);
-    onCleanup(() => conn.close());
+    onCleanup(() => conn.destroy());
     await new Promise<void>((resolve, reject) => {
       socket.once("secureConnect", resolve);
       socket.once("error", reject);

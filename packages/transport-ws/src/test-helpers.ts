@@ -109,7 +109,7 @@ export async function tcpConnection(port: number): Promise<Connection<BinaryMess
   const net = await import("node:net");
   const socket = net.connect({ host: "127.0.0.1", port, localAddress: "127.0.0.3" });
   const conn = new Connection(socket, binary);
-  onCleanup(() => conn.close());
+  onCleanup(() => conn.destroy());
   await new Promise<void>((resolve) => conn.once("connect", () => resolve()));
   return conn;
 }

@@ -108,7 +108,7 @@ for (let s = 0; s < SCRAPES; s++) {
   await new Promise((r) => setTimeout(r, INTERVAL));
 }
 clearInterval(talk);
-for (const p of peers) p.conn.close();
+for (const p of peers) p.conn.destroy();
 server.proc.kill("SIGTERM");
 
 const html = renderDashboard(dashboard, samples);

@@ -150,7 +150,7 @@ export async function chatClient(
     sendQueueSize: 1_000_000,
     sendQueueBytes: 2 ** 30,
   });
-  onCleanup(() => conn.close());
+  onCleanup(() => conn.destroy());
   const client: ChatClient = {
     conn,
     port: 0,

@@ -154,7 +154,7 @@ describe("misbehaving handlers", () => {
     });
     const heapBefore = await heapAfterGc();
     const clients = scale(50, 500);
-    const conns: Array<{ close(): void }> = [];
+    const conns: Array<{ destroy(): void }> = [];
     await pool(clients, 50, async () => {
       const c = await rawConnection(kit, h.port);
       conns.push(c);
@@ -170,7 +170,7 @@ describe("misbehaving handlers", () => {
     const handled = [...h.handled.values()].map((l) => l.length);
     expect(handled.every((n) => n === 1)).toBe(true);
     expect(h.closes.get("IDLE_TIMEOUT")).toBe(clients);
-    for (const c of conns) c.close();
+    for (const c of conns) c.destroy();
     const heapGrowth = (await heapAfterGc()) - heapBefore;
     expect(heapGrowth).toBeLessThan(16 * 2 ** 20);
     // With no connection left, shutdown is immediate and clean.
@@ -279,8 +279,8 @@ describe("connect / disconnect churn", () => {
           c.send(kit.message(1, "hello"));
           await got;
           echoed++;
-          if (mode === 2) await c.end();
-          else c.close();
+          if (mode === 2) await c.close();
+          else c.destroy();
         }
       } finally {
         socket.destroy();

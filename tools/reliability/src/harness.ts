@@ -361,7 +361,7 @@ export async function rawConnection<M>(
   const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
   const conn = new Connection(socket, kit.protocol, { idleTimeout: 0, ...options });
   conn.on("error", () => {});
-  onCleanup(() => conn.close());
+  onCleanup(() => conn.destroy());
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("error", reject);

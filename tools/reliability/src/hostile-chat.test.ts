@@ -135,7 +135,7 @@ describe("hostile: chat-server", () => {
       return p;
     });
     await sleep(1200);
-    for (const p of peers) p.conn.close();
+    for (const p of peers) p.conn.destroy();
     await sleep(2500);
     const seconds = (performance.now() - started) / 1000;
     const talked = await conversation.stop();

@@ -135,7 +135,7 @@ describe("hostile: floods", () => {
     const floodRate = ((perSender.get(ATTACKER) ?? 0) - handledBefore) / seconds;
     clearInterval(flood);
     // What they still queued would be read at 200/s: the attackers leave instead.
-    for (const a of accepted) a.close();
+    for (const a of accepted) a.destroy();
     await until(
       () => got.every((g) => g.size === sent.length),
       20_000,

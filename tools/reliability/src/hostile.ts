@@ -60,7 +60,7 @@ export async function connectionFrom<M>(
   const socket = net.connect({ host: "127.0.0.1", port, localAddress, allowHalfOpen: true });
   const conn = new Connection(socket, kit.protocol, { idleTimeout: 0, ...options });
   conn.on("error", () => {});
-  onCleanup(() => conn.close());
+  onCleanup(() => conn.destroy());
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("error", reject);
@@ -251,7 +251,7 @@ export async function chatPeer(port: number, from: string) {
   const socket = net.connect({ host: "127.0.0.1", port, localAddress: from, allowHalfOpen: true });
   const conn = new Connection(socket, chatJson, { idleTimeout: 0 });
   conn.on("error", () => {});
-  onCleanup(() => conn.close());
+  onCleanup(() => conn.destroy());
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("error", reject);

@@ -110,7 +110,7 @@ export class ClientSession<M> {
     if (this.pending !== conn) return;
     if (this.id !== undefined && ++this.unanswered < UNANSWERED_HELLOS) {
       this.stopWaiting();
-      conn.close(
+      conn.destroy(
         new TaurusError(
           "HANDSHAKE_TIMEOUT",
           `no answer to the session hello within ${this.o.helloTimeout} ms (helloTimeout)`,
@@ -304,7 +304,7 @@ export class ClientSession<M> {
         if (this.id !== undefined && this.id !== p.id) this.end("unknown");
         if (p.resumed !== true) this.renumber();
         if (!this.outbox.acknowledge(p.received)) {
-          conn.close();
+          conn.destroy();
           return;
         }
         this.id = p.id;
@@ -330,7 +330,7 @@ export class ClientSession<M> {
         return;
       case CONTROL_KIND.ack:
         if (this.conn !== conn || typeof p.received !== "number") return;
-        if (!this.outbox.acknowledge(p.received)) conn.close();
+        if (!this.outbox.acknowledge(p.received)) conn.destroy();
         else {
           // Replies travel before the ack that covers their request: forget the rest.
           for (const index of this.requests.keys()) {

@@ -1,4 +1,5 @@
-import { integerOption, type Protocol, TaurusError } from "@taurus/core-conn";
+import { type Protocol, TaurusError } from "@taurus/core-conn";
+import { integerOption } from "@taurus/core-conn/internal";
 
 /** Default milliseconds a session client waits for the server's answer to its hello (2 s). */
 export const DEFAULT_SESSION_HELLO_TIMEOUT = 2000;

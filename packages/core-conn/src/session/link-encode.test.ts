@@ -23,7 +23,7 @@ function linesInto(): Protocol<string> {
 const LIMIT = 64 * 1024;
 const open: Connection<string>[] = [];
 afterEach(() => {
-  for (const c of open.splice(0)) c.close();
+  for (const c of open.splice(0)) c.destroy();
 });
 
 describe("a session's sends with a protocol that has encodeInto", () => {

@@ -28,7 +28,7 @@ function controlLines(): Protocol<string> {
 
 const open: Connection<string>[] = [];
 afterEach(() => {
-  for (const c of open.splice(0)) c.close();
+  for (const c of open.splice(0)) c.destroy();
 });
 
 function pair(): [Connection<string>, Connection<string>] {
@@ -76,7 +76,7 @@ describe("Connection session hooks", () => {
     client.sendEncoded(Buffer.from("de\n"));
     expect(client.sendControl("!5 {}")).toBe(true);
     expect(sent).toEqual([4, 3]);
-    client.close();
+    client.destroy();
     expect(client.send("keep")).toBe(true);
     expect(taken).toEqual(["keep"]);
     expect(() => client.send("other")).toThrow(/closed/);

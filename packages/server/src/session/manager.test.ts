@@ -190,7 +190,7 @@ describe("server sessions (raw peers)", () => {
     expect(lost).toEqual([]);
     // Away, nobody can push back: past the bound the session ends as lost.
     for (let i = 6; i <= 7; i++) conn.send(msg(i));
-    peer.conn.close();
+    peer.conn.destroy();
     await until(() => conn.state === "closed");
     conn.send(msg(8));
     expect(lost).toEqual([expect.objectContaining({ reason: "overflow", unacknowledged: 4 })]);

@@ -86,7 +86,7 @@ class Live<M> {
   ) {
     this.outbox = new Outbox(o.maxBufferedMessages, o.maxBufferedBytes);
     this.inbox = new Inbox(o.ackEvery);
-    this.account = budget.open({ close: () => evict(this) });
+    this.account = budget.open({ destroy: () => evict(this) });
   }
 }
 
@@ -249,7 +249,7 @@ export class SessionManager<M> {
         }
         if (frame.kind === CONTROL_KIND.ack && live !== undefined && live.conn === conn) {
           const count = frame.payload.received;
-          if (typeof count !== "number" || !live.outbox.acknowledge(count)) conn.close();
+          if (typeof count !== "number" || !live.outbox.acknowledge(count)) conn.destroy();
           else {
             live.replies.acknowledge(count);
             this.held(live);
@@ -301,7 +301,7 @@ export class SessionManager<M> {
       for (const frame of held) conn.sendEncoded(frame);
     } catch (err) {
       // The queue cannot take what was accepted: close rather than drop silently.
-      conn.close(err as TaurusError);
+      conn.destroy(err as TaurusError);
     }
   }
 
@@ -615,7 +615,7 @@ export class SessionManager<M> {
     fresh = false,
   ): Live<M> | undefined {
     if (!live.outbox.acknowledge(received)) {
-      conn.close();
+      conn.destroy();
       return undefined;
     }
     clearTimeout(live.expiry);
@@ -626,7 +626,7 @@ export class SessionManager<M> {
     conn.pause();
     // The old connection stops delivering now; its handler in flight completes
     // (and is counted) before the new connection is served.
-    if (old !== undefined && old.state !== "closed") old.close();
+    if (old !== undefined && old.state !== "closed") old.destroy();
     const idle = oldRunner?.idle() ?? Promise.resolve();
     const ready = idle
       .then(() => live.storing)
@@ -796,7 +796,7 @@ export class SessionManager<M> {
           received: live.inbox.received,
         }),
       );
-      void conn.end(); // graceful: the lost frame goes out first
+      void conn.close(); // graceful: the lost frame goes out first
     }
     this.forget(live);
     this.events.lost({ id: live.id, reason, unacknowledged, received: live.inbox.received });

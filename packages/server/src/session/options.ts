@@ -1,4 +1,5 @@
-import { integerOption, TaurusError } from "@taurus/core-conn";
+import { TaurusError } from "@taurus/core-conn";
+import { integerOption } from "@taurus/core-conn/internal";
 import { MemorySessionStore, type SessionStore } from "./store";
 
 /** Default resume window: 2 minutes. */
