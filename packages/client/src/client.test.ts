@@ -183,7 +183,8 @@ describe("TaurusClient", () => {
     expect(() => bytes.send(msg("x"))).toThrow(
       expect.objectContaining({ code: "SEND_QUEUE_FULL" }),
     );
-    expect(c.stats.errorsByKind.buffer).toBe(1);
+    expect(c.stats.errors.buffer).toBe(1);
+    expect(c.stats.errorsByKind).toEqual(c.stats.errors); // the deprecated name, the same record
   });
 
   it("refuses a message over maxMessageSize", () => {
@@ -212,7 +213,7 @@ describe("TaurusClient", () => {
     expect(errors).toEqual(["INVALID_FORMAT", "MESSAGE_TOO_LARGE"]);
     expect(c.state).toBe("connected");
     expect(c.stats.drops).toMatchObject({ invalid_format: 1, too_large: 1 });
-    expect(c.stats.errorsByKind.protocol).toBe(2);
+    expect(c.stats.errors.protocol).toBe(2);
     expect(c.stats.messagesReceived).toBe(1);
   });
 

@@ -30,7 +30,7 @@ describe("client errors with two copies of @taurus/core-conn", () => {
     }
     expect(caught).toBe(refused);
     expect(esm.isTaurusError(caught, "MESSAGE_TOO_LARGE")).toBe(true);
-    expect(client.stats.errorsByKind.protocol).toBe(1);
+    expect(client.stats.errors.protocol).toBe(1);
     void client.close();
   });
 });

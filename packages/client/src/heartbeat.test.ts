@@ -42,7 +42,7 @@ describe("heartbeat", () => {
     expect(info.error.code).toBe("HEARTBEAT_TIMEOUT");
     await until(() => accepted.length >= 2, "a second connection");
     expect(bytesRead).toBeGreaterThan(0); // heartbeats were sent
-    expect(c.stats.errorsByKind.connection).toBeGreaterThanOrEqual(1);
+    expect(c.stats.errors.connection).toBeGreaterThanOrEqual(1);
   });
 
   it("keeps a connection whose peer answers, and hides the replies from the application", async () => {

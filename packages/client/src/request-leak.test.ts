@@ -47,7 +47,7 @@ describe("request table", () => {
     }
     expect(timeouts + aborts).toBe(20_000);
     expect(aborts).toBe(10_000);
-    expect(c.stats.errorsByKind.connection).toBe(10_000); // timeouts are counted; aborts are not errors
+    expect(c.stats.errors.connection).toBe(10_000); // timeouts are counted; aborts are not errors
     vi.useRealTimers();
     await c.close();
   }, 60_000);

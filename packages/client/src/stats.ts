@@ -6,9 +6,9 @@ export type ClientState = "idle" | "connecting" | "connected" | "reconnecting" |
 /**
  * Counters of a client, summed over every connection it has had (the Go
  * original's `Stats`, plus reconnections, drops and the current state).
- * `messagesIn`, `messagesOut`, `bytesIn`, `bytesOut`, `errorsByCode` and
- * `drops` have the names and meaning they have on a connection, the server
- * and the Redis adapter.
+ * `messagesIn`, `messagesOut`, `bytesIn`, `bytesOut`, `errors` (by kind),
+ * `errorsByCode` and `drops` have the names and meaning they have on a
+ * connection, the server and the Redis adapter.
  */
 export interface ClientStats {
   /** The client's state when the stats were read. */
@@ -31,9 +31,9 @@ export interface ClientStats {
   bytesSent: number;
   /** Bytes read from the socket. @deprecated Use `bytesIn`. */
   bytesReceived: number;
-  /** Errors of every kind. */
-  errors: number;
-  /** Errors by kind. */
+  /** Errors by kind, the client's own and its connections' (as `Connection.stats.errors`). */
+  errors: Record<ErrorKind, number>;
+  /** Errors by kind. @deprecated Use `errors`, the same record. */
   errorsByKind: Record<ErrorKind, number>;
   /** Inbound bytes dropped, by reason (each drop is also a protocol error). */
   drops: Record<DropReason, number>;
@@ -111,8 +111,7 @@ export class StatsAccumulator {
       messagesReceived: messagesIn,
       bytesSent: bytesOut,
       bytesReceived: bytesIn,
-      errors:
-        errorsByKind.connection + errorsByKind.protocol + errorsByKind.system + errorsByKind.buffer,
+      errors: errorsByKind,
       errorsByKind,
       drops,
       reconnects: this.reconnects,
