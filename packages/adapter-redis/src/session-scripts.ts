@@ -1,11 +1,12 @@
 // The Redis session store's Lua scripts: each change of a session is one atomic script, so
 // the counts and the buffer of unacknowledged frames never disagree, whichever instance
 // writes. KEYS[1] is the session's hash (received, sent, acknowledged, address, identity,
-// expiresAt), KEYS[2] the list of its unacknowledged frames (acknowledged+1 .. sent, oldest
-// first), KEYS[3] the sorted set of detached sessions by expiry, KEYS[4] the set of all
-// session ids. ARGV[1] is the session id, ARGV[2] the keys' time to live in ms while a
-// connection holds the session, renewed by every write. A write to an unknown session
-// changes nothing (the server's SessionStore contract).
+// expiresAt, bytes, and the reply marks `m:<frame>` with their count `marks`), KEYS[2] the
+// list of its unacknowledged frames (acknowledged+1 .. sent, oldest first), KEYS[3] the
+// sorted set of detached sessions by expiry, KEYS[4] the set of all session ids. ARGV[1] is
+// the session id, ARGV[2] the keys' time to live in ms while a connection holds the session,
+// renewed by every write. A write to an unknown session changes nothing (the server's
+// SessionStore contract).
 
 /**
  * @internal ARGV: id, ttl, received, sent, acknowledged, expiresAt, address, identity ("" for
@@ -15,9 +16,12 @@ export const CREATE = `
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('HSET', KEYS[1], 'received', ARGV[3], 'sent', ARGV[4], 'acknowledged', ARGV[5],
   'expiresAt', ARGV[6], 'address', ARGV[7], 'identity', ARGV[8])
+local marks = 0
 for frame, to in string.gmatch(ARGV[9], '(%d+):(%d+)') do
   redis.call('HSET', KEYS[1], 'm:' .. frame, to)
+  marks = marks + 1
 end
+redis.call('HSET', KEYS[1], 'marks', marks)
 local bytes = 0
 for i = 10, #ARGV do
   redis.call('RPUSH', KEYS[2], ARGV[i])
@@ -49,7 +53,10 @@ if held + #ARGV - 6 > tonumber(ARGV[3]) or bytes + add > tonumber(ARGV[4]) then 
 for i = 7, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('HINCRBY', KEYS[1], 'bytes', add)
 redis.call('HSET', KEYS[1], 'sent', ARGV[5])
-if ARGV[6] ~= '0' then redis.call('HSET', KEYS[1], 'm:' .. ARGV[5], ARGV[6]) end
+if ARGV[6] ~= '0' then
+  redis.call('HSET', KEYS[1], 'm:' .. ARGV[5], ARGV[6])
+  redis.call('HINCRBY', KEYS[1], 'marks', 1)
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 0`;
@@ -64,7 +71,12 @@ if to > acked then
   local freed = 0
   for _, frame in ipairs(redis.call('LRANGE', KEYS[2], 0, k - 1)) do freed = freed + string.len(frame) end
   redis.call('LTRIM', KEYS[2], k, -1)
-  for i = acked + 1, to do redis.call('HDEL', KEYS[1], 'm:' .. i) end
+  local marks = tonumber(redis.call('HGET', KEYS[1], 'marks') or '0')
+  if marks > 0 then
+    local gone = 0
+    for i = acked + 1, to do gone = gone + redis.call('HDEL', KEYS[1], 'm:' .. i) end
+    redis.call('HINCRBY', KEYS[1], 'marks', -gone)
+  end
   redis.call('HINCRBY', KEYS[1], 'bytes', -freed)
   redis.call('HSET', KEYS[1], 'acknowledged', to)
 end
@@ -112,8 +124,9 @@ return 0`;
 export const LOAD = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local f = redis.call('HMGET', KEYS[1], 'received', 'sent', 'acknowledged', 'expiresAt', 'address', 'identity')
-local all = redis.call('HGETALL', KEYS[1])
 local marks = {}
+local all = {}
+if tonumber(redis.call('HGET', KEYS[1], 'marks') or '0') > 0 then all = redis.call('HGETALL', KEYS[1]) end
 for i = 1, #all, 2 do
   if string.sub(all[i], 1, 2) == 'm:' then
     table.insert(marks, string.sub(all[i], 3))

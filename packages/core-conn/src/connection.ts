@@ -233,8 +233,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    *   the caller should wait for the `drain` event before sending more
    * @throws {@link TaurusError} `CONNECTION_CLOSED` once `close()` or `destroy()`
    *   was called; `SEND_QUEUE_FULL` when the queue is at its message or byte
-   *   bound (nothing is queued); `INVALID_MESSAGE` or `MESSAGE_TOO_LARGE` from
-   *   the protocol's encoder
+   *   bound, or an attached session's retransmit buffer is (nothing is
+   *   queued); `INVALID_MESSAGE` or `MESSAGE_TOO_LARGE` from the protocol's
+   *   encoder
    */
   send(message: M): boolean {
     if (this.link !== undefined) return this.sendOnSession(message, this.link);
@@ -282,7 +283,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     }
     if (link.take?.(message) === true) return true;
     const frame = this.protocol.encode(message);
-    if (link.full?.(frame.length) === true) this.queueFull("session retransmit buffer");
+    this.sessionRoom(link, frame.length);
     link.beforeSend?.(message);
     const result = this.sendFrame(frame.length, frame);
     link.sent(frame);
@@ -303,7 +304,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     }
     this.assertOpen();
     if (this.link?.takeEncoded?.(frame) === true) return true;
-    if (this.link?.full?.(frame.length) === true) this.queueFull("session retransmit buffer");
+    if (this.link !== undefined) this.sessionRoom(this.link, frame.length);
     const result = this.sendFrame(frame.length, frame);
     this.link?.sent(frame);
     return result;
@@ -442,15 +443,29 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   /** Queues `frame`, or without one, writes the `size` bytes of `message` with `encodeInto`. */
+  /** @throws `MESSAGE_TOO_LARGE` (counted) past `maxMessageSize` */
+  private assertSize(size: number): void {
+    const { maxMessageSize } = this.options;
+    if (size <= maxMessageSize) return;
+    this.countError("MESSAGE_TOO_LARGE");
+    throw new TaurusError(
+      "MESSAGE_TOO_LARGE",
+      `frame of ${size} bytes exceeds maxMessageSize ${maxMessageSize}`,
+    );
+  }
+
+  /**
+   * A data frame of an attached session: too large, or past the session's
+   * buffer (`SessionLink.full`), it is refused before anything counts it.
+   */
+  private sessionRoom(link: SessionLink<M>, size: number): void {
+    this.assertSize(size);
+    if (link.full?.(size) === true) this.queueFull("session retransmit buffer");
+  }
+
   private sendFrame(size: number, frame: Uint8Array | undefined, message?: M): boolean {
-    const { sendQueueSize, sendQueueBytes, maxMessageSize } = this.options;
-    if (size > maxMessageSize) {
-      this.countError("MESSAGE_TOO_LARGE");
-      throw new TaurusError(
-        "MESSAGE_TOO_LARGE",
-        `frame of ${size} bytes exceeds maxMessageSize ${maxMessageSize}`,
-      );
-    }
+    const { sendQueueSize, sendQueueBytes } = this.options;
+    this.assertSize(size);
     const queue = this.queue;
     if (queue.length >= sendQueueSize || queue.byteLength + size > sendQueueBytes) {
       this.needDrain = true;

@@ -57,11 +57,11 @@ export interface RoomHost<M> {
    */
   isAway?(conn: Connection<M>): boolean;
   /**
-   * A room broadcast could not queue its frame on `conn` (a full queue or
-   * session buffer): a session client is told it lost messages, never left
-   * with a silent gap.
+   * A room broadcast could not queue its frame on `conn` (`error`; with
+   * `SEND_QUEUE_FULL`, a full queue or session buffer): a session client is
+   * told it lost messages, never left with a silent gap.
    */
-  fanOutRefused?(conn: Connection<M>): void;
+  fanOutRefused?(conn: Connection<M>, error: TaurusError): void;
 }
 
 interface Room<M> {
@@ -276,7 +276,7 @@ export class Rooms<M> {
         result.sent++;
       } catch (err) {
         result.failed++;
-        this.host.fanOutRefused?.(conn);
+        this.host.fanOutRefused?.(conn, err as TaurusError);
         this.host.report(err as TaurusError, conn);
       }
     }

@@ -264,7 +264,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         fromNeutral: (payload) => this.fromNeutral(payload),
         report: (error, conn) => this.report(error, conn),
         isAway: (conn) => this.away.has(conn.id),
-        fanOutRefused: (conn) => this.sessionManager?.fanOutRefused(conn),
+        fanOutRefused: (conn, error) => this.sessionManager?.fanOutRefused(conn, error),
         backplane: backplane && {
           adapter: backplane.adapter,
           channel: backplane.channel ?? DEFAULT_BACKPLANE_CHANNEL,
@@ -481,7 +481,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         result.sent++;
       } catch (err) {
         result.failed++;
-        this.sessionManager?.fanOutRefused(conn);
+        this.sessionManager?.fanOutRefused(conn, err as TaurusError);
         this.report(err as TaurusError, conn);
       }
     }

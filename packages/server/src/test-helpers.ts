@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Connection } from "@taurus/core-conn";
-import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
+import { Connection, type ControlFrame, type ControlPayload } from "@taurus/core-conn";
+import { type BinaryMessage, binaryControl, createBinaryProtocol } from "@taurus/protocol-binary";
 import { afterEach } from "vitest";
 import { createServer, type ServerConfig, type TaurusServer } from "./server";
 
@@ -107,4 +107,31 @@ export function selfSignedCert(): { key: string; cert: string } {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A raw session peer on `conn`: logs the control frames it gets (unless `session` is
+ * false: then it speaks no sessions) and the sequences of the data frames; `say` sends a
+ * control frame; with `ack`, it acknowledges each data frame as it arrives.
+ */
+export function sessionPeer(
+  conn: Connection<BinaryMessage>,
+  { session = true, ack = false }: { session?: boolean; ack?: boolean } = {},
+) {
+  const controls: ControlFrame[] = [];
+  const data: number[] = [];
+  if (session) {
+    conn.attachSession({
+      sent: () => undefined,
+      sendAfterClose: () => false,
+      control: (f) => void controls.push(f),
+    });
+  }
+  const say = (kind: number, payload: ControlPayload) =>
+    conn.sendControl(binaryControl.encode(kind, payload));
+  conn.on("message", (m) => {
+    data.push(m.sequence);
+    if (ack) say(5, { received: data.length });
+  });
+  return { conn, controls, data, say };
 }

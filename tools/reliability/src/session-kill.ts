@@ -140,9 +140,15 @@ export async function runKillTraffic<M>(
   const events: string[] = [];
   const t0 = Date.now();
   client.on("session", (info) => events.push(`${Date.now() - t0} session ${JSON.stringify(info)}`));
-  client.on("sessionLost", (info) =>
-    events.push(`${Date.now() - t0} sessionLost ${JSON.stringify(info)}`),
-  );
+  // Sessions reported lost, by side and reason (the server's are read from its log).
+  const sessionsLost: Record<string, number> = {};
+  const count = (key: string): void => {
+    sessionsLost[key] = (sessionsLost[key] ?? 0) + 1;
+  };
+  client.on("sessionLost", (info) => {
+    events.push(`${Date.now() - t0} sessionLost ${JSON.stringify(info)}`);
+    count(`client ${info.reason}`);
+  });
   client.on("sessionUnavailable", (reason) =>
     events.push(`${Date.now() - t0} sessionUnavailable ${reason}`),
   );
@@ -210,6 +216,8 @@ export async function runKillTraffic<M>(
   const tried = new Set<number>();
   let redelivered = 0;
   for (const line of handled().split("\n")) {
+    const lost = /^e sessionLost .*"reason":"(\w+)"/.exec(line);
+    if (lost) count(`server ${lost[1]}`);
     const m = /^([cstr]) (\d+)/.exec(line);
     if (!m) continue;
     const index = Number(m[2]);
@@ -231,20 +239,8 @@ export async function runKillTraffic<M>(
       atKill.seen++;
     } else atKill.unseen++;
   }
-  const sessionsLost: Record<string, number> = {};
-  const count = (key: string): void => {
-    sessionsLost[key] = (sessionsLost[key] ?? 0) + 1;
-  };
-  for (const e of events) {
-    const m = /sessionLost .*"reason":"(\w+)"/.exec(e);
-    if (m) count(`client ${m[1]}`);
-  }
-  for (const line of handled().split("\n")) {
-    const m = /^e sessionLost .*"reason":"(\w+)"/.exec(line);
-    if (m) count(`server ${m[1]}`);
-  }
-  await client.close();
-  // (The client's close() itself reports its session lost, "closed": not counted.)
+  const lostBeforeClose = { ...sessionsLost };
+  await client.close(); // it reports its own session lost ("closed"): not counted
   if (process.env.TAURUS_KILL_TRACE === "1") {
     console.log(`CLIENT EVENTS\n${events.join("\n")}`);
     console.log(
@@ -262,7 +258,7 @@ export async function runKillTraffic<M>(
     discarded: client.stats.discarded,
     redelivered,
     atKill,
-    sessionsLost,
+    sessionsLost: lostBeforeClose,
     durationMs: Date.now() - started,
   };
 }

@@ -1,19 +1,13 @@
 import { startCutProxy } from "@taurus/core-conn/testing";
-import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
+import type { BinaryMessage } from "@taurus/protocol-binary";
 import { createServer } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../client";
-import { onCleanup, runCleanups, until } from "../fixtures/harness";
+import { binary, binaryData, onCleanup, runCleanups, until } from "../fixtures/harness";
 
 afterEach(runCleanups);
 
-const binary = createBinaryProtocol();
-const data = (n: number): BinaryMessage => ({
-  version: 1,
-  type: 1,
-  sequence: n,
-  data: new Uint8Array(2),
-});
+const data = (n: number): BinaryMessage => binaryData(n, 2);
 
 describe("a client session at its buffer's bound", () => {
   it("pushes back on send() (SEND_QUEUE_FULL) instead of losing the session; acknowledgements free room, and nothing is lost or doubled across a cut", async () => {

@@ -1,21 +1,15 @@
 import { connect, createServer as createTcpServer, type Socket } from "node:net";
 import type { Connection } from "@taurus/core-conn";
 import { until as waitUntil } from "@taurus/core-conn/testing";
-import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
+import type { BinaryMessage } from "@taurus/protocol-binary";
 import { createServer, MemorySessionStore } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../client";
-import { onCleanup, runCleanups, until } from "../fixtures/harness";
+import { binary, binaryData, onCleanup, runCleanups, until } from "../fixtures/harness";
 
 afterEach(runCleanups);
 
-const binary = createBinaryProtocol();
-const data = (n: number): BinaryMessage => ({
-  version: 1,
-  type: 1,
-  sequence: n,
-  data: new Uint8Array(4),
-});
+const data = binaryData;
 
 describe("a session resumed from a shared store by another server", () => {
   it("loses and doubles nothing, both ways, when its server closes and another takes over", async () => {

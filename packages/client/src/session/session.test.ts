@@ -1,21 +1,15 @@
 import net from "node:net";
 import type { Connection } from "@taurus/core-conn";
 import { startCutProxy } from "@taurus/core-conn/testing";
-import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
+import type { BinaryMessage } from "@taurus/protocol-binary";
 import { createServer } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../client";
-import { onCleanup, runCleanups, until } from "../fixtures/harness";
+import { binary, binaryData, onCleanup, runCleanups, until } from "../fixtures/harness";
 
 afterEach(runCleanups);
 
-const binary = createBinaryProtocol();
-const data = (n: number): BinaryMessage => ({
-  version: 1,
-  type: 1,
-  sequence: n,
-  data: new Uint8Array(8),
-});
+const data = (n: number): BinaryMessage => binaryData(n, 8);
 
 describe("sessions across cut connections", () => {
   it("deliver every message exactly once and in order, both ways, through repeated cuts", async () => {

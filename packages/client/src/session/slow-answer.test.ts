@@ -2,21 +2,15 @@
 // is asked again, not taken for a Go server; one that never answers again is, and the
 // session's loss is reported with its counts, never silently.
 import net from "node:net";
-import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
+import type { BinaryMessage } from "@taurus/protocol-binary";
 import { createServer } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../client";
-import { onCleanup, runCleanups, until } from "../fixtures/harness";
+import { binary, binaryData, onCleanup, runCleanups, until } from "../fixtures/harness";
 
 afterEach(runCleanups);
 
-const binary = createBinaryProtocol();
-const data = (n: number): BinaryMessage => ({
-  version: 1,
-  type: 1,
-  sequence: n,
-  data: new Uint8Array(4),
-});
+const data = binaryData;
 
 /** A proxy to `target` that, while muted, accepts connections and reads them without answering. */
 async function gate(target: number) {

@@ -1,26 +1,10 @@
 // A session whose client is away (its connection cut, not yet resumed) keeps its rooms, and
 // what is broadcast meanwhile waits in the session: the client gets it once, on resume.
-import type { Connection, ControlFrame, ControlPayload } from "@taurus/core-conn";
+import type { Connection } from "@taurus/core-conn";
 import { until } from "@taurus/core-conn/testing";
-import { type BinaryMessage, binaryControl } from "@taurus/protocol-binary";
+import type { BinaryMessage } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
-import { connectRaw, msg, startServer } from "../test-helpers";
-
-function peer(conn: Connection<BinaryMessage>, session: boolean) {
-  const controls: ControlFrame[] = [];
-  const data: number[] = [];
-  if (session) {
-    conn.attachSession({
-      sent: () => undefined,
-      sendAfterClose: () => false,
-      control: (f) => void controls.push(f),
-    });
-  }
-  conn.on("message", (m) => data.push(m.sequence));
-  const say = (kind: number, payload: ControlPayload) =>
-    conn.sendControl(binaryControl.encode(kind, payload));
-  return { conn, controls, data, say };
-}
+import { binary, connectRaw, msg, sessionPeer, startServer } from "../test-helpers";
 
 const ID = "B".repeat(22);
 const wait = (what: string) => ({ what, timeout: 3000 });
@@ -52,11 +36,11 @@ describe("sessions whose client is away", () => {
   it("keep their rooms and get what was broadcast meanwhile, once, on resume", async () => {
     const { port, server, awaiting, resumed } = await roomServer(60_000);
     // A session user on 127.0.0.2 and a plain user on 127.0.0.3, both in the lobby.
-    const a = peer(await connectRaw(port, "127.0.0.2"), true);
+    const a = sessionPeer(await connectRaw(port, "127.0.0.2"));
     a.say(3, { v: 1, id: ID, fresh: true });
     await until(() => a.controls.length === 1, wait("welcome"));
     a.conn.send(msg(1));
-    const b = peer(await connectRaw(port, "127.0.0.3"), false);
+    const b = sessionPeer(await connectRaw(port, "127.0.0.3"), { session: false });
     b.conn.send(msg(1));
     await until(() => server.rooms.members("lobby").length === 2, wait("two members"));
     const before = server.rooms.members("lobby").find((c) => c.remoteAddress === "127.0.0.2");
@@ -70,7 +54,7 @@ describe("sessions whose client is away", () => {
     expect(server.broadcast(msg(10))).toEqual({ sent: 2, failed: 0 });
     expect(server.rooms.broadcast("lobby", msg(11))).toMatchObject({ sent: 2, failed: 0 });
 
-    const again = peer(await connectRaw(port, "127.0.0.2"), true);
+    const again = sessionPeer(await connectRaw(port, "127.0.0.2"));
     again.say(3, { v: 1, id: ID, received: 0 });
     await until(() => again.data.length === 2, wait("the replay"));
     expect(again.controls[0]).toMatchObject({ kind: 4, payload: { resumed: true } });
@@ -107,7 +91,7 @@ describe("sessions whose client is away", () => {
       },
     });
     server.on("sessionLost", (info) => lost.push(info));
-    const a = peer(await connectRaw(port, "127.0.0.2"), true);
+    const a = sessionPeer(await connectRaw(port, "127.0.0.2"));
     a.say(3, { v: 1, id: ID, fresh: true });
     await until(() => a.controls.length === 1, wait("welcome"));
     a.conn.send(msg(1));
@@ -122,7 +106,7 @@ describe("sessions whose client is away", () => {
 
   it("leave their rooms when the session is lost", async () => {
     const { port, server, awaiting, lost } = await roomServer(100);
-    const a = peer(await connectRaw(port, "127.0.0.2"), true);
+    const a = sessionPeer(await connectRaw(port, "127.0.0.2"));
     a.say(3, { v: 1, id: ID, fresh: true });
     await until(() => a.controls.length === 1, wait("welcome"));
     a.conn.send(msg(1));
@@ -147,7 +131,7 @@ describe("sessions whose client is away", () => {
         },
       },
     });
-    const a = peer(await connectRaw(port), false);
+    const a = sessionPeer(await connectRaw(port), { session: false });
     a.conn.send(msg(1));
     await until(() => server.rooms.members("lobby").length === 1, wait("a member"));
     a.conn.socket.destroy();
@@ -167,13 +151,18 @@ describe("a fan-out that a connected session's full buffer refuses", () => {
     server.on("sessionLost", (info) => void lost.push(info));
     server.on("sessionStarted", (_i, c) => void conns.push(c));
     // Neither peer acknowledges: three unacknowledged frames fill each session's buffer.
-    const a = peer(await connectRaw(port, "127.0.0.2"), true);
+    const a = sessionPeer(await connectRaw(port, "127.0.0.2"));
     a.say(3, { v: 1 });
     await until(() => conns.length === 1, wait("a's session"));
-    const b = peer(await connectRaw(port, "127.0.0.3"), true);
+    const b = sessionPeer(await connectRaw(port, "127.0.0.3"));
     b.say(3, { v: 1 });
     await until(() => conns.length === 2, wait("b's session"));
     server.rooms.join(conns[1] as Connection<BinaryMessage>, "lobby");
+    // A frame too large for every receiver is refused by each (MESSAGE_TOO_LARGE), but
+    // ends no session: only a full queue or buffer is the session's own.
+    const tooLarge = new Uint8Array(binary.maxMessageSize + 1);
+    expect(server.broadcastEncoded(tooLarge)).toEqual({ sent: 0, failed: 2 });
+    expect(lost).toEqual([]);
     for (let i = 1; i <= 3; i++) server.broadcast(msg(i));
     expect(server.broadcast(msg(4))).toEqual({ sent: 0, failed: 2 });
     expect(lost.map((l) => l.reason)).toEqual(["overflow", "overflow"]);
@@ -181,7 +170,7 @@ describe("a fan-out that a connected session's full buffer refuses", () => {
     await until(() => b.controls.some((f) => f.kind === 8), wait("b told"));
     expect(a.data).toEqual([1, 2, 3]);
     // A room's fan-out does the same.
-    const c = peer(await connectRaw(port, "127.0.0.4"), true);
+    const c = sessionPeer(await connectRaw(port, "127.0.0.4"));
     c.say(3, { v: 1 });
     await until(() => conns.length === 3, wait("c's session"));
     const cc = conns[2] as Connection<BinaryMessage>;
@@ -192,6 +181,28 @@ describe("a fan-out that a connected session's full buffer refuses", () => {
     await until(() => c.controls.some((f) => f.kind === 8), wait("c told"));
   });
 });
+
+/**
+ * A session client whose connection is cut, `n` frames sent to it while away (kept by the
+ * session), then a new connection resuming it from 0. `started` reads the session's
+ * connection (set by the test's `sessionStarted` listener).
+ */
+async function awayThenBack(
+  port: number,
+  started: () => Connection<BinaryMessage> | undefined,
+  n: number,
+) {
+  const a = sessionPeer(await connectRaw(port));
+  a.say(3, { v: 1, id: ID, fresh: true });
+  await until(() => started() !== undefined, wait("session"));
+  const first = started() as Connection<BinaryMessage>;
+  a.conn.socket.destroy();
+  await until(() => first.state === "closed", wait("closed"));
+  for (let i = 1; i <= n; i++) first.send(msg(i)); // kept by the session
+  const again = sessionPeer(await connectRaw(port));
+  again.say(3, { v: 1, id: ID, received: 0 });
+  return again;
+}
 
 describe("a resume with more to replay than the send queue holds", () => {
   it("replays it all in order as the queue drains, then what was sent meanwhile", async () => {
@@ -209,15 +220,7 @@ describe("a resume with more to replay than the send queue holds", () => {
       // Sent while the replay is still going out: after it.
       c.send(msg(5000));
     });
-    const a = peer(await connectRaw(port), true);
-    a.say(3, { v: 1, id: ID, fresh: true });
-    await until(() => current !== undefined, wait("session"));
-    const first = current as Connection<BinaryMessage>;
-    a.conn.socket.destroy();
-    await until(() => first.state === "closed", wait("closed"));
-    for (let i = 1; i <= 500; i++) first.send(msg(i)); // kept by the session
-    const again = peer(await connectRaw(port), true);
-    again.say(3, { v: 1, id: ID, received: 0 });
+    const again = await awayThenBack(port, () => current, 500);
     await until(() => again.data.length === 501, wait("the replay and message 5000"));
     expect(again.data).toEqual([...Array.from({ length: 500 }, (_, i) => i + 1), 5000]);
   });
@@ -245,15 +248,7 @@ describe("a resume with more to replay than the send queue holds", () => {
         }
       });
     });
-    const a = peer(await connectRaw(port), true);
-    a.say(3, { v: 1, id: ID, fresh: true });
-    await until(() => current !== undefined, wait("session"));
-    const first = current as Connection<BinaryMessage>;
-    a.conn.socket.destroy();
-    await until(() => first.state === "closed", wait("closed"));
-    for (let i = 1; i <= 100; i++) first.send(msg(i)); // kept by the session
-    const again = peer(await connectRaw(port), true);
-    again.say(3, { v: 1, id: ID, received: 0 });
+    const again = await awayThenBack(port, () => current, 100);
     await until(() => again.data.length === 101, wait("the replay, then 6000"));
     expect(again.data).toEqual([...Array.from({ length: 100 }, (_, i) => i + 1), 6000]);
     expect(refused).toEqual(["SEND_QUEUE_FULL"]);
@@ -280,15 +275,7 @@ describe("a resume with more to replay than the send queue holds", () => {
         refused.push((err as { code?: string }).code);
       }
     });
-    const a = peer(await connectRaw(port), true);
-    a.say(3, { v: 1, id: ID, fresh: true });
-    await until(() => current !== undefined, wait("session"));
-    const first = current as Connection<BinaryMessage>;
-    a.conn.socket.destroy();
-    await until(() => first.state === "closed", wait("closed"));
-    for (let i = 1; i <= 100; i++) first.send(msg(i)); // kept by the session
-    const again = peer(await connectRaw(port), true);
-    again.say(3, { v: 1, id: ID, received: 0 });
+    const again = await awayThenBack(port, () => current, 100);
     await until(() => again.data.length === 100, wait("the replay"));
     expect(refused).toEqual(["SEND_QUEUE_FULL"]);
     expect(again.data).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));

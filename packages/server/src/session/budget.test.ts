@@ -1,30 +1,12 @@
 // Session buffers count in the server's memory budget: a client that takes a session and
 // never acknowledges cannot make the server hold its messages past the budget, and the
 // budget ends that session (reported lost), not the users' connections.
-import type { Connection, ControlFrame, ControlPayload } from "@taurus/core-conn";
+import type { Connection } from "@taurus/core-conn";
 import { until } from "@taurus/core-conn/testing";
-import { type BinaryMessage, binaryControl } from "@taurus/protocol-binary";
+import type { BinaryMessage } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
-import { connectRaw, msg, startServer } from "../test-helpers";
+import { connectRaw, msg, sessionPeer, startServer } from "../test-helpers";
 import { MemorySessionStore } from "./store";
-
-/** A raw session peer: `ack` acknowledges what it received, or not at all. */
-function peer(conn: Connection<BinaryMessage>, ack: boolean) {
-  const controls: ControlFrame[] = [];
-  const data: number[] = [];
-  conn.attachSession({
-    sent: () => undefined,
-    sendAfterClose: () => false,
-    control: (f) => void controls.push(f),
-  });
-  const say = (kind: number, payload: ControlPayload) =>
-    conn.sendControl(binaryControl.encode(kind, payload));
-  conn.on("message", (m) => {
-    data.push(m.sequence);
-    if (ack) say(5, { received: data.length });
-  });
-  return { controls, data, say };
-}
 
 describe("session buffers in the memory budget", () => {
   it("end the session of a client on 127.0.0.2 that never acknowledges; a user on 127.0.0.3 is served", async () => {
@@ -37,9 +19,9 @@ describe("session buffers in the memory budget", () => {
     });
     server.on("sessionLost", (info) => void lost.push(info));
     server.on("sessionStarted", (_i, c) => void conns.set(c.remoteAddress ?? "", c));
-    const attacker = peer(await connectRaw(port, "127.0.0.2"), false);
+    const attacker = sessionPeer(await connectRaw(port, "127.0.0.2"));
     attacker.say(3, { v: 1 });
-    const user = peer(await connectRaw(port, "127.0.0.3"), true);
+    const user = sessionPeer(await connectRaw(port, "127.0.0.3"), { ack: true });
     user.say(3, { v: 1 });
     await until(() => conns.size === 2, { what: "two sessions" });
     const a = conns.get("127.0.0.2") as Connection<BinaryMessage>;
@@ -84,7 +66,7 @@ describe("session buffers in the memory budget", () => {
       perAddress: false,
     });
     server.on("sessionLost", (info) => void lost.push(info));
-    const p = peer(await connectRaw(port, "127.0.0.2"), false);
+    const p = sessionPeer(await connectRaw(port, "127.0.0.2"));
     p.say(3, { v: 1, id: "S".repeat(22), received: 0 });
     await until(() => p.controls.length === 2, { what: "lost, then welcome" });
     expect(p.controls.map((f) => f.kind)).toEqual([8, 4]);

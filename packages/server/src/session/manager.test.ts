@@ -1,26 +1,13 @@
-import type { Connection, ControlFrame, ControlPayload } from "@taurus/core-conn";
+import type { Connection } from "@taurus/core-conn";
 import { until } from "@taurus/core-conn/testing";
-import { type BinaryMessage, binaryControl } from "@taurus/protocol-binary";
+import type { BinaryMessage } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
-import { connectRaw, msg, startServer } from "../test-helpers";
+import { connectRaw, msg, sessionPeer, startServer } from "../test-helpers";
 import { resolveSessionOptions } from "./options";
 import { sessionOf } from "./session-of";
 import { MemorySessionStore, type SessionStore } from "./store";
 
 /** A raw session peer: records the control frames and data it gets. */
-function watch(conn: Connection<BinaryMessage>) {
-  const controls: ControlFrame[] = [];
-  const data: number[] = [];
-  conn.attachSession({
-    sent: () => undefined,
-    sendAfterClose: () => false,
-    control: (f) => void controls.push(f),
-  });
-  conn.on("message", (m) => data.push(m.sequence));
-  const say = (kind: number, payload: ControlPayload) =>
-    conn.sendControl(binaryControl.encode(kind, payload));
-  return { conn, controls, data, say };
-}
 
 describe("server sessions (raw peers)", () => {
   it("bounds sessions per address: an attacker on 127.0.0.2 is refused past the bound, a user on 127.0.0.3 is served", async () => {
@@ -32,13 +19,13 @@ describe("server sessions (raw peers)", () => {
     server.on("sessionStarted", () => started++);
     const answers: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const attacker = watch(await connectRaw(port, "127.0.0.2"));
+      const attacker = sessionPeer(await connectRaw(port, "127.0.0.2"));
       attacker.say(3, { v: 1 });
       await until(() => attacker.controls.length === 1);
       answers.push(attacker.controls[0]?.kind ?? 0);
     }
     expect(answers).toEqual([4, 4, 4, 6, 6]);
-    const user = watch(await connectRaw(port, "127.0.0.3"));
+    const user = sessionPeer(await connectRaw(port, "127.0.0.3"));
     user.say(3, { v: 1 });
     await until(() => user.controls.length === 1);
     expect(user.controls[0]?.kind).toBe(4);
@@ -61,7 +48,7 @@ describe("server sessions (raw peers)", () => {
     server.on("sessionStarted", (_i, c) => {
       current = c;
     });
-    const first = watch(await connectRaw(port));
+    const first = sessionPeer(await connectRaw(port));
     first.say(3, { v: 1 });
     await until(() => first.controls.length === 1);
     const id = first.controls[0]?.payload.id as string;
@@ -83,7 +70,7 @@ describe("server sessions (raw peers)", () => {
     await until(() => raw.state === "closed");
     // Sends to the closed connection are kept by the session, for the next one.
     expect(raw.send(msg(5))).toBe(true);
-    const second = watch(await connectRaw(port));
+    const second = sessionPeer(await connectRaw(port));
     second.say(3, { v: 1, id, received: 2 });
     await until(() => second.controls.length === 1 && second.data.length === 3);
     expect(second.controls[0]).toMatchObject({
@@ -92,7 +79,7 @@ describe("server sessions (raw peers)", () => {
     });
     expect(second.data).toEqual([3, 4, 5]);
     // A resume of a session the server does not hold is answered "lost", then a new session.
-    const third = watch(await connectRaw(port));
+    const third = sessionPeer(await connectRaw(port));
     third.say(3, { v: 1, id: "nope", received: 0 });
     await until(() => third.controls.length === 2);
     expect(third.controls.map((c) => c.kind)).toEqual([8, 4]);
@@ -170,7 +157,7 @@ describe("server sessions (raw peers)", () => {
     server.on("sessionStarted", () => {
       throw new Error("a throwing listener is reported, not thrown");
     });
-    const peer = watch(await connectRaw(port));
+    const peer = sessionPeer(await connectRaw(port));
     peer.say(3, { v: 1 });
     await until(() => peer.controls.length === 1 && current !== undefined);
     const conn = current as Connection<BinaryMessage>;
@@ -196,7 +183,7 @@ describe("server sessions (raw peers)", () => {
     expect(lost).toEqual([expect.objectContaining({ reason: "overflow", unacknowledged: 4 })]);
     expect(calls).toEqual(expect.arrayContaining(["create", "append", "acknowledge", "delete"]));
     // A second session sees the server go: goodbye, then the end; a shared store keeps it.
-    const other = watch(await connectRaw(port));
+    const other = sessionPeer(await connectRaw(port));
     other.say(3, { v: 1 });
     await until(() => other.controls.length === 1);
     const deletes = calls.filter((c) => c === "delete").length;
@@ -211,22 +198,22 @@ describe("server sessions (raw peers)", () => {
     const { port, server } = await startServer({ sessions: true });
     server.on("sessionStarted", (_i, c) => void conns.push(c));
     server.on("sessionResumed", (_i, c) => void conns.push(c));
-    const liar = watch(await connectRaw(port));
+    const liar = sessionPeer(await connectRaw(port));
     liar.say(3, { v: 1 });
     await until(() => liar.controls.length === 1);
     liar.say(3, { v: 1 }); // a second hello on the connection: ignored
     liar.say(5, { received: 9 });
     await until(() => liar.conn.state === "closed");
-    const peer = watch(await connectRaw(port));
+    const peer = sessionPeer(await connectRaw(port));
     peer.say(3, { v: 1 });
     await until(() => peer.controls.length === 1);
     const id = peer.controls[0]?.payload.id as string;
-    const greedy = watch(await connectRaw(port));
+    const greedy = sessionPeer(await connectRaw(port));
     greedy.say(3, { v: 1, id, received: 5 });
     await until(() => greedy.conn.state === "closed");
     // A resume while the first connection is still open replaces it.
     const old = conns[1] as Connection<BinaryMessage>;
-    const next = watch(await connectRaw(port));
+    const next = sessionPeer(await connectRaw(port));
     next.say(3, { v: 1, id, received: 0 });
     await until(() => next.controls.length === 1 && old.state === "closed");
     expect(old.send(msg(42))).toBe(true);

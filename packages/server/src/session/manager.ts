@@ -267,12 +267,13 @@ export class SessionManager<M> {
   }
 
   /**
-   * A fan-out (broadcast, room broadcast) could not queue a frame on `conn`
-   * (its send queue or its session's buffer is full). Nobody can push back on
+   * A fan-out (broadcast, room broadcast) could not queue a frame on `conn`:
+   * with `SEND_QUEUE_FULL` (its send queue or its session's buffer is full). Nobody can push back on
    * a fan-out: the session `conn` serves ends as lost (`"overflow"`) and its
    * client is told, rather than missing that frame in silence.
    */
-  fanOutRefused(conn: Connection<M>): void {
+  fanOutRefused(conn: Connection<M>, error: TaurusError): void {
+    if (error.code !== "SEND_QUEUE_FULL") return; // a frame too large for every receiver: not this session's
     const live = this.bound.get(conn)?.live;
     if (live !== undefined && live.conn === conn && !live.ended) this.end(live, "overflow", true);
   }
@@ -323,7 +324,7 @@ export class SessionManager<M> {
       if (live === undefined || live.outbox.fits(bytes + frame.length, frames + 1)) {
         return greeting.take(frame);
       }
-    } else if (live !== undefined && live.outbox.fits(frame.length)) {
+    } else if (live?.outbox.fits(frame.length)) {
       this.keep(live, frame, true);
       return true;
     }

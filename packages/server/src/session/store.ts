@@ -134,7 +134,10 @@ export class MemorySessionStore implements SessionStore {
     if (record === undefined) return;
     for (const frame of frames) record.pending.push(frame);
     record.sent = sent;
-    if (replyTo !== undefined) record.replies = [...(record.replies ?? []), [sent, replyTo]];
+    if (replyTo !== undefined) {
+      if (record.replies === undefined) record.replies = [];
+      record.replies.push([sent, replyTo]);
+    }
   }
 
   /** Drops acknowledged frames. */
