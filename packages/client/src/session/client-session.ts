@@ -211,8 +211,27 @@ export class ClientSession<M> {
     if (this.id === undefined) return;
     if (this.inbox.processed()) this.ack();
     else if (this.ackTimer === undefined) {
-      this.ackTimer = setTimeout(() => this.ack(), this.o.ackInterval);
+      this.ackTimer = setTimeout(this.ackDue, this.o.ackInterval);
       this.ackTimer.unref();
+    }
+  }
+
+  private readonly ackDue = (): void => {
+    this.ackTimer = undefined;
+    this.ack();
+  };
+
+  /**
+   * Acknowledges what was delivered. A timer still armed stays armed: it
+   * acknowledges what arrives next within `ackInterval` (no later than that
+   * after any message), at the cost of one timer per interval instead of one
+   * per acknowledgement.
+   */
+  private ack(): void {
+    const conn = this.conn;
+    if (conn === undefined || this.inbox.acknowledged === this.inbox.received) return;
+    if (conn.sendControl(this.encode(conn, CONTROL_KIND.ack, { received: this.inbox.received }))) {
+      this.inbox.acknowledged = this.inbox.received;
     }
   }
 
@@ -246,16 +265,6 @@ export class ClientSession<M> {
     clearTimeout(this.helloTimer);
     this.helloTimer = undefined;
     this.pending = undefined;
-  }
-
-  private ack(): void {
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
-    const conn = this.conn;
-    if (conn === undefined || this.inbox.acknowledged === this.inbox.received) return;
-    if (conn.sendControl(this.encode(conn, CONTROL_KIND.ack, { received: this.inbox.received }))) {
-      this.inbox.acknowledged = this.inbox.received;
-    }
   }
 
   /**

@@ -220,4 +220,17 @@ describe("server sessions (raw peers)", () => {
     await until(() => next.data.length === 1);
     expect(next.data).toEqual([42]);
   });
+  it("acknowledges what follows an acknowledgement by count within ackInterval, every time (the timer is armed again once it fired)", async () => {
+    const { port } = await startServer({ sessions: { ackEvery: 2, ackInterval: 30 } });
+    const peer = sessionPeer(await connectRaw(port));
+    peer.say(3, { v: 1 });
+    await until(() => peer.controls.length === 1);
+    const acks = () => peer.controls.filter((c) => c.kind === 5).map((c) => c.payload.received);
+    for (let i = 1; i <= 3; i++) peer.conn.send(msg(i));
+    await until(() => acks().includes(3), { what: "the third acknowledged" });
+    expect(acks()).toEqual([2, 3]);
+    peer.conn.send(msg(4));
+    await until(() => acks().includes(4), { what: "the fourth acknowledged" });
+    expect(acks()).toEqual([2, 3, 4]);
+  });
 });

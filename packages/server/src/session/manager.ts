@@ -748,13 +748,20 @@ export class SessionManager<M> {
   /** Acknowledges within `ackInterval` ms, unless a timer runs already. */
   private ackLater(live: Live<M>): void {
     if (live.ackTimer !== undefined || live.ended) return;
-    live.ackTimer = setTimeout(() => this.ack(live), this.o.ackInterval);
+    live.ackTimer = setTimeout(() => {
+      live.ackTimer = undefined;
+      this.ack(live);
+    }, this.o.ackInterval);
     live.ackTimer.unref();
   }
 
+  /**
+   * Acknowledges what was processed. A timer still armed stays armed: it
+   * acknowledges what arrives next within `ackInterval` (it fires no later
+   * than that after any message), at the cost of one timer per interval
+   * instead of one per acknowledgement.
+   */
   private ack(live: Live<M>): void {
-    clearTimeout(live.ackTimer);
-    live.ackTimer = undefined;
     const conn = live.conn;
     const count = this.shared ? live.durable : live.inbox.received;
     if (conn === undefined || live.inbox.acknowledged >= count) return;
