@@ -451,6 +451,23 @@ function ceilingSection(rows) {
 }
 
 /**
+ * Plain CPU per echo over sessions' CPU per echo, server and client summed: the cost of
+ * sessions as work done, which depends far less than throughput on how the two processes
+ * share a small machine.
+ * @param {unknown} server
+ * @param {unknown} client
+ * @returns {string}
+ */
+function cpuRatio(server, client) {
+  const s = /** @type {{ plain?: number, sessions?: number } | undefined} */ (server);
+  const c = /** @type {{ plain?: number, sessions?: number } | undefined} */ (client);
+  const plain = (s?.plain ?? Number.NaN) + (c?.plain ?? Number.NaN);
+  const sessions = (s?.sessions ?? Number.NaN) + (c?.sessions ?? Number.NaN);
+  const r = plain / sessions;
+  return Number.isFinite(r) ? String(Math.round(r * 1000) / 1000) : "-";
+}
+
+/**
  * The sessions scenario's tables.
  * @param {Row[]} rows
  * @returns {string[]}
@@ -473,6 +490,7 @@ function sessionsSection(rows) {
         "spread",
         "server CPU µs/msg without / with",
         "client CPU µs/msg without / with",
+        "CPU both sides, without / with",
       ],
       echoRows.map((r) => {
         const cpu = (/** @type {unknown} */ c) => {
@@ -490,6 +508,7 @@ function sessionsSection(rows) {
           spread?.length ? spread.join("..") : "-",
           cpu(r.serverCpuMicros),
           cpu(r.clientCpuMicros),
+          cpuRatio(r.serverCpuMicros, r.clientCpuMicros),
         ];
       }),
     ),
@@ -517,7 +536,7 @@ function sessionsSection(rows) {
       ),
     ),
     "",
-    "Medians of interleaved rounds of the same run (both servers started once; spread: the per-round ratio's range); CPU per echo: the server's over each run, the client process's within the measured window; memory after a full gc, in bytes.",
+    "Medians of interleaved rounds of the same run (both servers started once; spread: the per-round ratio's range); CPU per echo: the server's over each run, the client process's within the measured window; CPU both sides: plain's server + client CPU per echo over sessions' (the cost as work done; on 2 cores throughput also depends on how the two processes wake each other); memory after a full gc, in bytes.",
     "",
   ];
 }
