@@ -162,8 +162,13 @@ export class WebSession<M> {
   delivered(): void {
     if (this.id === undefined) return;
     if (this.inbox.processed()) this.ack();
-    else this.ackTimer ??= setTimeout(() => this.ack(), this.o.ackInterval);
+    else this.ackTimer ??= setTimeout(this.ackDue, this.o.ackInterval);
   }
+
+  private readonly ackDue = (): void => {
+    this.ackTimer = undefined;
+    this.ack();
+  };
 
   /** `ws` closed. */
   closed(ws: WebSocketLike): void {
@@ -258,9 +263,12 @@ export class WebSession<M> {
     this.pending = undefined;
   }
 
+  /**
+   * Acknowledges what was delivered. A timer still armed stays armed: it
+   * acknowledges what arrives next within `ackInterval`, at the cost of one
+   * timer per interval instead of one per acknowledgement.
+   */
   private ack(): void {
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
     const ws = this.ws;
     const inbox = this.inbox;
     if (ws === undefined || inbox.acknowledged === inbox.received) return;
