@@ -720,8 +720,6 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     conn.on("drain", () => this.flushOffline());
     conn.on("end", () => void conn.close());
     conn.on("close", (error) => this.onConnectionClose(conn, error));
-    const heartbeat = this.heartbeat;
-    if (heartbeat) socket.on("data", () => heartbeat.touch());
     // The backoff restarts only once the server has answered: a frozen process
     // whose kernel still completes handshakes must not reset it on every connect.
     socket.once("data", () => {
@@ -764,7 +762,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       conn as Connection<unknown>,
       this.counters.reconnects > 0,
     );
-    heartbeat?.start();
+    heartbeat?.start(() => conn.stats.bytesIn);
     // What onConnect sends synchronously (a handshake: login, join) goes out
     // before the offline queue; everything else keeps its order behind it.
     // With a session, frames keep the order they were accepted in (the

@@ -84,7 +84,12 @@ export type SocketFactory = (options: SocketFactoryOptions) => ConnectionSocket 
 export interface HeartbeatOptions<M> {
   /** Milliseconds between two heartbeats (an integer, at least 1). */
   interval: number;
-  /** Milliseconds of inbound silence after which the peer is dead (an integer, at least 1). */
+  /**
+   * Milliseconds of inbound silence after which the peer is dead (an integer,
+   * at least 1). Any byte the connection receives counts as traffic. Silence
+   * is checked four times per `timeout`: a dead peer is declared after
+   * `timeout` to `1.25 x timeout` ms of silence.
+   */
   timeout: number;
   /** Makes a heartbeat message. */
   message: () => M;
