@@ -6,6 +6,7 @@ import {
   type ConnectionMetricsSink,
   type ConnectionSocket,
   isTaurusError,
+  MAX_TIMER,
   type Protocol,
   type SessionInfo,
   type SessionLostInfo,
@@ -29,7 +30,6 @@ import { OfflineQueue } from "./offline-queue";
 import {
   type ClientAddress,
   type ClientOptions,
-  MAX_TIMER,
   type ResolvedClientOptions,
   resolveClientOptions,
 } from "./options";

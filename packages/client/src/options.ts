@@ -5,9 +5,11 @@ import {
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_SEND_QUEUE_BYTES,
   DEFAULT_SEND_QUEUE_SIZE,
+  MAX_TIMER,
+  type SharedConnectionOptions,
   TaurusError,
 } from "@taurus/core-conn";
-import { integerOption } from "@taurus/core-conn/internal";
+import { integerOption, resolveSharedOptions } from "@taurus/core-conn/internal";
 import type { ClientSessionOptions } from "./session/options";
 
 /** Default milliseconds a connection attempt may take, TLS handshake included (5 s, the Go original's default). */
@@ -120,7 +122,7 @@ export interface Correlation<M> {
  *
  * @typeParam M - the message type of the protocol
  */
-export interface ClientOptions<M> {
+export interface ClientOptions<M> extends SharedConnectionOptions {
   /**
    * Milliseconds one connection attempt may take (TLS handshake included)
    * before it fails with `CONNECT_TIMEOUT`.
@@ -128,18 +130,6 @@ export interface ClientOptions<M> {
    * @deprecated Use `handshakeTimeout`, the server's name.
    */
   connectTimeout?: number;
-  /**
-   * Milliseconds without a whole message received after which the connection is closed
-   * with `IDLE_TIMEOUT` (and reconnected); `0` disables it. What the client sends does not
-   * count; a Taurus server answers the default keepalive pings, which do.
-   * @defaultValue {@link DEFAULT_CLIENT_IDLE_TIMEOUT} (30 minutes)
-   */
-  idleTimeout?: number;
-  /**
-   * Largest frame sent or accepted, in bytes; at most the protocol's own limit.
-   * @defaultValue {@link DEFAULT_MAX_MESSAGE_SIZE} (1 MiB), or the protocol's limit when lower
-   */
-  maxMessageSize?: number;
   /**
    * Reconnection attempts after a failed connect or a dropped connection,
    * before the client gives up; an integer, or `Infinity`. `0` never retries.
@@ -273,9 +263,6 @@ export interface ResolvedClientOptions<M> {
   random: () => number;
 }
 
-/** Longest delay `setTimeout` accepts. */
-export const MAX_TIMER = 2 ** 31 - 1;
-
 function invalid(name: string, why: string, value: unknown): TaurusError {
   return new TaurusError("INVALID_OPTION", `option ${name} ${why}, got ${String(value)}`, {
     option: name,
@@ -367,7 +354,7 @@ export function resolveClientOptions<M>(
   options: ClientOptions<M>,
   protocolMax: number,
 ): ResolvedClientOptions<M> {
-  options = withSharedNames(options); // the new names: see the end of this file
+  options = withSharedNames(options); // the old names: see the end of this file
   const { host, port } = parseAddress(address);
   const heartbeat = heartbeatOption(options.heartbeat);
   if (heartbeat) {
@@ -381,30 +368,24 @@ export function resolveClientOptions<M>(
   ) {
     throw invalid("correlation", "must have get and set functions", correlation);
   }
+  const shared = resolveSharedOptions(
+    options,
+    {
+      maxMessageSize: Math.min(DEFAULT_MAX_MESSAGE_SIZE, protocolMax),
+      sendQueueSize: DEFAULT_SEND_BUFFER_SIZE,
+      sendQueueBytes: DEFAULT_SEND_BUFFER_BYTES,
+      idleTimeout: DEFAULT_CLIENT_IDLE_TIMEOUT,
+      handshakeTimeout: DEFAULT_CONNECT_TIMEOUT,
+    },
+    protocolMax,
+    1,
+  );
   return {
     host,
     port,
-    connectTimeout: integerOption(
-      "connectTimeout",
-      options.connectTimeout,
-      DEFAULT_CONNECT_TIMEOUT,
-      1,
-      MAX_TIMER,
-    ),
-    idleTimeout: integerOption(
-      "idleTimeout",
-      options.idleTimeout,
-      DEFAULT_CLIENT_IDLE_TIMEOUT,
-      0,
-      MAX_TIMER,
-    ),
-    maxMessageSize: integerOption(
-      "maxMessageSize",
-      options.maxMessageSize,
-      Math.min(DEFAULT_MAX_MESSAGE_SIZE, protocolMax),
-      1,
-      protocolMax,
-    ),
+    connectTimeout: shared.handshakeTimeout,
+    idleTimeout: shared.idleTimeout,
+    maxMessageSize: shared.maxMessageSize,
     maxRetries: retriesOption(options.maxRetries),
     retryDelay: integerOption("retryDelay", options.retryDelay, DEFAULT_RETRY_DELAY, 0, MAX_TIMER),
     maxRetryDelay: integerOption(
@@ -414,18 +395,8 @@ export function resolveClientOptions<M>(
       0,
       MAX_TIMER,
     ),
-    sendBufferSize: integerOption(
-      "sendBufferSize",
-      options.sendBufferSize,
-      DEFAULT_SEND_BUFFER_SIZE,
-      1,
-    ),
-    sendBufferBytes: integerOption(
-      "sendBufferBytes",
-      options.sendBufferBytes,
-      DEFAULT_SEND_BUFFER_BYTES,
-      1,
-    ),
+    sendBufferSize: shared.sendQueueSize,
+    sendBufferBytes: shared.sendQueueBytes,
     maxPendingRequests: integerOption(
       "maxPendingRequests",
       options.maxPendingRequests,
@@ -469,56 +440,33 @@ export function resolveClientOptions<M>(
 }
 
 // ---------------------------------------------------------------------------
-// Issue 16, one vocabulary: the server's names, accepted beside the client's
-// old ones (which stay, @deprecated). Kept apart at the end of the file.
+// Issue 16, one vocabulary: the client's old names (@deprecated) are accepted
+// beside the shared ones of `SharedConnectionOptions`. Kept apart at the end of the file.
 
-// biome-ignore lint/correctness/noUnusedVariables: merged with the declaration above
-export interface ClientOptions<M> {
-  /**
-   * Milliseconds one connection attempt may take (TLS handshake included)
-   * before it fails with `CONNECT_TIMEOUT`: the server's name for the deadline
-   * of a connection's opening. Replaces `connectTimeout`.
-   * @defaultValue {@link DEFAULT_CONNECT_TIMEOUT} (5 s)
-   */
-  handshakeTimeout?: number;
-  /**
-   * Most messages in the connection's send queue, and in the offline queue:
-   * the server's name. Replaces `sendBufferSize`.
-   * @defaultValue {@link DEFAULT_SEND_BUFFER_SIZE} (1024)
-   */
-  sendQueueSize?: number;
-  /**
-   * Most bytes in the connection's send queue, and in the offline queue: the
-   * server's name. Replaces `sendBufferBytes`.
-   * @defaultValue {@link DEFAULT_SEND_BUFFER_BYTES} (16 MiB)
-   */
-  sendQueueBytes?: number;
-}
-
-/** New name, old name, and the new one's bounds. */
-const SHARED_NAMES = [
+/** Shared name, old name, and their bounds. */
+const OLD_NAMES = [
   ["handshakeTimeout", "connectTimeout", 1, MAX_TIMER],
   ["sendQueueSize", "sendBufferSize", 1, Number.MAX_SAFE_INTEGER],
   ["sendQueueBytes", "sendBufferBytes", 1, Number.MAX_SAFE_INTEGER],
 ] as const;
 
 /**
- * The options with each new name's value under its old name: a new name is
- * checked under its own name, and one given together with its old name must
- * agree with it.
+ * The options with each old name's value under its shared name: an old name
+ * is checked under its own name (the one the user wrote), and one given
+ * together with its shared name must agree with it.
  *
  * @internal
  */
 export function withSharedNames<M>(options: ClientOptions<M>): ClientOptions<M> {
   let resolved = options;
-  for (const [name, old, min, max] of SHARED_NAMES) {
-    const value = options[name];
+  for (const [name, old, min, max] of OLD_NAMES) {
+    const value = options[old];
     if (value === undefined) continue;
-    integerOption(name, value, 0, min, max);
-    if (options[old] !== undefined && options[old] !== value) {
-      throw invalid(name, `disagrees with its old name ${old} (${String(options[old])})`, value);
+    integerOption(old, value, 0, min, max);
+    if (options[name] !== undefined && options[name] !== value) {
+      throw invalid(name, `disagrees with its old name ${old} (${String(value)})`, options[name]);
     }
-    resolved = { ...resolved, [old]: value };
+    resolved = { ...resolved, [name]: value };
   }
   return resolved;
 }

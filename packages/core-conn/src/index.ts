@@ -64,4 +64,6 @@ export {
 export type { SessionInfo, SessionLostInfo, SessionLostReason } from "./session/events";
 export type { SessionLink } from "./session/link";
 export { Inbox, Outbox } from "./session/outbox";
+export type { SharedConnectionOptions } from "./shared-options";
+export { MAX_TIMER } from "./shared-options";
 export type { ConnectionStats } from "./stats";

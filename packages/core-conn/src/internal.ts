@@ -8,3 +8,8 @@
 
 export { backoffDelay } from "./backoff";
 export { integerOption, oneOf } from "./options";
+export {
+  resolveSharedOptions,
+  SHARED_OPTION_NAMES,
+  type SharedOptionDefaults,
+} from "./shared-options";

@@ -1,6 +1,7 @@
 import type { Connection } from "./connection";
 import { type ErrorKind, TaurusError } from "./errors";
 import type { MemoryBudget } from "./memory-budget";
+import { MAX_TIMER, resolveSharedOptions, type SharedConnectionOptions } from "./shared-options";
 
 /**
  * Default bound of a connection's send queue, in messages: the Go original's
@@ -26,36 +27,13 @@ export const DEFAULT_FRAME_TIMEOUT = 10_000;
  */
 export const DEFAULT_WRITE_TIMEOUT = 5_000;
 
-/** Options of a {@link Connection}. Every field is optional. */
-export interface ConnectionOptions {
-  /**
-   * Largest frame accepted or sent, in bytes. Cannot exceed the protocol's own
-   * `maxMessageSize`, which is also the default.
-   */
-  maxMessageSize?: number;
-  /**
-   * Most messages waiting in the send queue; a `send` past it throws
-   * `SEND_QUEUE_FULL`.
-   * @defaultValue {@link DEFAULT_SEND_QUEUE_SIZE} (1024)
-   */
-  sendQueueSize?: number;
-  /**
-   * Most bytes waiting in the send queue; a `send` past it throws
-   * `SEND_QUEUE_FULL`.
-   * @defaultValue {@link DEFAULT_SEND_QUEUE_BYTES} (16 MiB)
-   */
-  sendQueueBytes?: number;
-  /**
-   * Milliseconds without a whole message received after which the
-   * connection is closed with `IDLE_TIMEOUT`. Only inbound whole messages
-   * (keepalive pings and pongs included) count: bytes that do not complete a
-   * frame, garbage, and what this side sends do not keep a peer alive. Time
-   * spent held by the `inboundLimiter` (whole frames wait undecoded) does not
-   * count as idle; time paused by `pause()` does.
-   * `0` disables it.
-   * @defaultValue {@link DEFAULT_IDLE_TIMEOUT} (30 minutes)
-   */
-  idleTimeout?: number;
+/**
+ * Options of a {@link Connection}. Every field is optional. The options that
+ * a server and a client configure too (`maxMessageSize`, `sendQueueSize`,
+ * `sendQueueBytes`, `idleTimeout`, `handshakeTimeout`) are those of
+ * {@link SharedConnectionOptions}, with the same checks everywhere.
+ */
+export interface ConnectionOptions extends SharedConnectionOptions {
   /**
    * Milliseconds a frame may take to arrive once its first byte has: past it,
    * the connection is closed with `FRAME_TIMEOUT` (a peer dripping a frame,
@@ -71,17 +49,10 @@ export interface ConnectionOptions {
    */
   writeTimeout?: number;
   /**
-   * Milliseconds the peer has to send its first byte before the connection is
-   * closed with `HANDSHAKE_TIMEOUT`. `0` disables it. The server's and the
-   * client's name for the deadline of a connection's opening.
-   * @defaultValue `0` (disabled)
-   * @throws {@link TaurusError} `INVALID_OPTION` (from the constructor) when
-   *   given with `firstByteTimeout` and the two differ
-   */
-  handshakeTimeout?: number;
-  /**
    * @deprecated Renamed `handshakeTimeout`; `firstByteTimeout` will be removed.
    * @defaultValue `0` (disabled)
+   * @throws {@link TaurusError} `INVALID_OPTION` (from the constructor) when
+   *   given with `handshakeTimeout` and the two differ
    */
   firstByteTimeout?: number;
   /**
@@ -297,35 +268,19 @@ export function resolveConnectionOptions(
   protocolMax: number,
 ): ResolvedConnectionOptions {
   return {
-    maxMessageSize: integerOption(
-      "maxMessageSize",
-      options.maxMessageSize,
+    ...resolveSharedOptions(
+      { ...options, handshakeTimeout: handshakeTimeout(options) },
+      {
+        maxMessageSize: protocolMax,
+        sendQueueSize: DEFAULT_SEND_QUEUE_SIZE,
+        sendQueueBytes: DEFAULT_SEND_QUEUE_BYTES,
+        idleTimeout: DEFAULT_IDLE_TIMEOUT,
+        handshakeTimeout: 0,
+      },
       protocolMax,
-      1,
-      protocolMax,
     ),
-    sendQueueSize: integerOption(
-      "sendQueueSize",
-      options.sendQueueSize,
-      DEFAULT_SEND_QUEUE_SIZE,
-      1,
-    ),
-    sendQueueBytes: integerOption(
-      "sendQueueBytes",
-      options.sendQueueBytes,
-      DEFAULT_SEND_QUEUE_BYTES,
-      1,
-    ),
-    idleTimeout: integerOption(
-      "idleTimeout",
-      options.idleTimeout,
-      DEFAULT_IDLE_TIMEOUT,
-      0,
-      2 ** 31 - 1,
-    ),
-    handshakeTimeout: handshakeTimeout(options),
-    frameTimeout: integerOption("frameTimeout", options.frameTimeout, 0, 0, 2 ** 31 - 1),
-    writeTimeout: integerOption("writeTimeout", options.writeTimeout, 0, 0, 2 ** 31 - 1),
+    frameTimeout: integerOption("frameTimeout", options.frameTimeout, 0, 0, MAX_TIMER),
+    writeTimeout: integerOption("writeTimeout", options.writeTimeout, 0, 0, MAX_TIMER),
     writeHighWaterMark: integerOption(
       "writeHighWaterMark",
       options.writeHighWaterMark,
@@ -353,8 +308,8 @@ function handshakeTimeout(options: ConnectionOptions): number {
       { option: "handshakeTimeout" },
     );
   }
-  if (value !== undefined) return integerOption("handshakeTimeout", value, 0, 0, 2 ** 31 - 1);
-  return integerOption("firstByteTimeout", old, 0, 0, 2 ** 31 - 1);
+  if (value !== undefined) return integerOption("handshakeTimeout", value, 0, 0, MAX_TIMER);
+  return integerOption("firstByteTimeout", old, 0, 0, MAX_TIMER);
 }
 
 /**

@@ -5,11 +5,13 @@ import {
   DEFAULT_MEMORY_BUDGET,
   DEFAULT_SEND_QUEUE_SIZE,
   DEFAULT_WRITE_TIMEOUT,
+  MAX_TIMER,
   MemoryBudget,
+  type SharedConnectionOptions,
   type SlowConsumerPolicy,
   TaurusError,
 } from "@taurus/core-conn";
-import { integerOption, oneOf } from "@taurus/core-conn/internal";
+import { integerOption, oneOf, resolveSharedOptions } from "@taurus/core-conn/internal";
 import {
   type PerAddressLimits,
   type ResolvedPerAddress,
@@ -55,36 +57,24 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
  */
 export type RateLimitPolicy = "pause" | "drop" | "close";
 
-/** Options of {@link createServer}, besides the protocol and the handler. Every field is optional. */
-export interface ServerOptions {
+/**
+ * Options of {@link createServer}, besides the protocol and the handler. Every
+ * field is optional. The per-connection options that a client and a bare
+ * `Connection` take too are those of `SharedConnectionOptions` (same names,
+ * same checks); on a server their defaults are: `maxMessageSize`
+ * {@link DEFAULT_MAX_MESSAGE_SIZE} (64 KiB, or the protocol's limit when
+ * lower), `sendQueueSize` 1024, `sendQueueBytes`
+ * {@link DEFAULT_SERVER_SEND_QUEUE_BYTES} (64 KiB), `idleTimeout` 30 minutes,
+ * `handshakeTimeout` {@link DEFAULT_HANDSHAKE_TIMEOUT} (10 s: the first byte,
+ * or with TLS the handshake and then the first byte).
+ */
+export interface ServerOptions extends SharedConnectionOptions {
   /**
    * Most concurrent connections; a connection past it is closed at once and
    * counted as refused.
    * @defaultValue {@link DEFAULT_MAX_CONNECTIONS} (1000)
    */
   maxConnections?: number;
-  /**
-   * Most messages in each connection's send queue.
-   * @defaultValue `DEFAULT_SEND_QUEUE_SIZE` of `@taurus/core-conn` (1024)
-   */
-  sendQueueSize?: number;
-  /**
-   * Most bytes in each connection's send queue.
-   * @defaultValue {@link DEFAULT_SERVER_SEND_QUEUE_BYTES} (64 KiB)
-   */
-  sendQueueBytes?: number;
-  /**
-   * Largest frame accepted or sent, in bytes; at most the protocol's own limit.
-   * @defaultValue {@link DEFAULT_MAX_MESSAGE_SIZE} (64 KiB), or the protocol's limit when lower
-   */
-  maxMessageSize?: number;
-  /**
-   * Milliseconds without a whole message received before a connection is
-   * closed: only inbound whole messages count (keepalives included); bytes
-   * that never make a message, and what the server sends, do not. `0` disables.
-   * @defaultValue `DEFAULT_IDLE_TIMEOUT` of `@taurus/core-conn` (30 minutes)
-   */
-  idleTimeout?: number;
   /**
    * Milliseconds a frame may take to arrive once its first byte has, before
    * the connection is closed with `FRAME_TIMEOUT` (slowloris); `0` disables.
@@ -113,12 +103,6 @@ export interface ServerOptions {
    * @defaultValue {@link DEFAULT_INBOUND_BYTES_PER_SECOND} (1 MiB/s, burst as much)
    */
   inboundBytesPerSecond?: number;
-  /**
-   * Milliseconds a new connection has to send its first byte (or, with TLS,
-   * to finish its handshake and send it); `0` disables.
-   * @defaultValue {@link DEFAULT_HANDSHAKE_TIMEOUT} (10 s)
-   */
-  handshakeTimeout?: number;
   /**
    * Messages per second per connection; `Infinity` disables the limit.
    * @defaultValue {@link DEFAULT_RATE_LIMIT} (100)
@@ -193,8 +177,6 @@ export interface ResolvedServerOptions {
   tls: TlsOptions | undefined;
 }
 
-const MAX_TIMER = 2 ** 31 - 1;
-
 function rateOption(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !(value > 0)) {
@@ -220,37 +202,22 @@ export function resolveServerOptions(
   const rateLimit = rateOption("rateLimit", options.rateLimit, DEFAULT_RATE_LIMIT);
   const defaultBurst = Number.isFinite(rateLimit) ? Math.max(1, Math.ceil(rateLimit)) : 1;
   return {
+    ...resolveSharedOptions(
+      options,
+      {
+        maxMessageSize: Math.min(DEFAULT_MAX_MESSAGE_SIZE, protocolMax),
+        sendQueueSize: DEFAULT_SEND_QUEUE_SIZE,
+        sendQueueBytes: DEFAULT_SERVER_SEND_QUEUE_BYTES,
+        idleTimeout: DEFAULT_IDLE_TIMEOUT,
+        handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT,
+      },
+      protocolMax,
+    ),
     maxConnections: integerOption(
       "maxConnections",
       options.maxConnections,
       DEFAULT_MAX_CONNECTIONS,
       1,
-    ),
-    sendQueueSize: integerOption(
-      "sendQueueSize",
-      options.sendQueueSize,
-      DEFAULT_SEND_QUEUE_SIZE,
-      1,
-    ),
-    sendQueueBytes: integerOption(
-      "sendQueueBytes",
-      options.sendQueueBytes,
-      DEFAULT_SERVER_SEND_QUEUE_BYTES,
-      1,
-    ),
-    maxMessageSize: integerOption(
-      "maxMessageSize",
-      options.maxMessageSize,
-      Math.min(DEFAULT_MAX_MESSAGE_SIZE, protocolMax),
-      1,
-      protocolMax,
-    ),
-    idleTimeout: integerOption(
-      "idleTimeout",
-      options.idleTimeout,
-      DEFAULT_IDLE_TIMEOUT,
-      0,
-      MAX_TIMER,
     ),
     frameTimeout: integerOption(
       "frameTimeout",
@@ -271,13 +238,6 @@ export function resolveServerOptions(
       "inboundBytesPerSecond",
       options.inboundBytesPerSecond,
       DEFAULT_INBOUND_BYTES_PER_SECOND,
-    ),
-    handshakeTimeout: integerOption(
-      "handshakeTimeout",
-      options.handshakeTimeout,
-      DEFAULT_HANDSHAKE_TIMEOUT,
-      0,
-      MAX_TIMER,
     ),
     rateLimit,
     rateLimitBurst: integerOption("rateLimitBurst", options.rateLimitBurst, defaultBurst, 1),
