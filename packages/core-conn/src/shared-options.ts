@@ -41,7 +41,7 @@ export interface SharedConnectionOptions {
    * not complete a frame, garbage, and what this side sends do not keep a peer
    * alive. Time spent held by an inbound limiter (whole frames wait
    * undecoded) does not count as idle; time paused by `pause()` does. An
-   * integer from 0 to {@link MAX_TIMER}; `0` disables it.
+   * integer from 0 to 2^31 - 1 (`MAX_TIMER`); `0` disables it.
    * @defaultValue `DEFAULT_IDLE_TIMEOUT` (30 minutes) on every side
    */
   idleTimeout?: number;
@@ -51,7 +51,7 @@ export interface SharedConnectionOptions {
    * first byte), past which the connection is closed with
    * `HANDSHAKE_TIMEOUT`; on a client, one connection attempt (TCP and TLS),
    * past which it fails with `CONNECT_TIMEOUT`. An integer up to
-   * {@link MAX_TIMER}: from 0 (`0` disables it) on a `Connection` and a
+   * 2^31 - 1 (`MAX_TIMER`): from 0 (`0` disables it) on a `Connection` and a
    * server, from 1 on a client.
    * @defaultValue a `Connection`: `0` (disabled); a server: 10 s; a client: 5 s
    */
