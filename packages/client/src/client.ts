@@ -1,6 +1,4 @@
 import { EventEmitter } from "node:events";
-import net from "node:net";
-import tls from "node:tls";
 import {
   Connection,
   type ConnectionMetricsSink,
@@ -8,8 +6,6 @@ import {
   isTaurusError,
   MAX_TIMER,
   type Protocol,
-  type SessionInfo,
-  type SessionLostInfo,
   TaurusError,
 } from "@taurus/core-conn";
 import { integerOption } from "@taurus/core-conn/internal";
@@ -21,92 +17,21 @@ import {
   type ConnectOptions,
 } from "./abort";
 import { backoffDelay } from "./backoff";
+import type { ClientConfig, ClientEvents, RequestOptions } from "./client-types";
+import { attemptConnection } from "./connect-attempt";
 import { publishConnect, publishReconnect, traceRequest } from "./diagnostics";
 import type { ClientHandler } from "./handler";
 import { Heartbeat } from "./heartbeat";
 import { MessageIterator } from "./message-iterator";
 import { clientMetricsSink } from "./metrics-sink";
 import { OfflineQueue } from "./offline-queue";
-import {
-  type ClientAddress,
-  type ClientOptions,
-  type ResolvedClientOptions,
-  resolveClientOptions,
-} from "./options";
+import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./options";
 import { PendingRequests } from "./requests";
 import { ClientSession } from "./session/client-session";
 import { type ResolvedClientSessionOptions, resolveClientSessionOptions } from "./session/options";
 import { type ClientState, type ClientStats, StatsAccumulator } from "./stats";
 
-/** Everything {@link createClient} takes: where to connect, the protocol, the handler, and the options. */
-export interface ClientConfig<M> extends ClientOptions<M> {
-  /** The server's address: `"host:port"` or `{ host, port }`. */
-  address: ClientAddress;
-  /** The wire protocol spoken with the server. */
-  protocol: Protocol<M>;
-  /** The application's callbacks. @defaultValue no callbacks */
-  handler?: ClientHandler<M>;
-  /**
-   * Where to count messages, bytes and errors (of every connection of this
-   * client); pass one to share it or to bridge it to Prometheus
-   * (`registerPrometheus` of `@taurus/metrics`).
-   * @defaultValue a new `ClientMetrics`
-   */
-  metrics?: ClientMetrics;
-}
-
-/** What the `reconnecting` event reports. */
-export interface ReconnectingInfo {
-  /** The retry number, from 1; it starts again at 1 after each successful connection. */
-  attempt: number;
-  /** Milliseconds until this attempt starts. */
-  delay: number;
-  /** Why the client is reconnecting: the failed attempt's error or the dropped connection's. */
-  error: TaurusError;
-}
-
-/** Options of {@link TaurusClient.request}. */
-export interface RequestOptions {
-  /**
-   * Milliseconds to wait for the reply before rejecting with `REQUEST_TIMEOUT`.
-   * @defaultValue the client's `requestTimeout` (30 s unless configured)
-   */
-  timeout?: number;
-  /** Rejects the request with `ABORTED` (the signal's reason as `cause`) when aborted. @defaultValue none */
-  signal?: AbortSignal;
-}
-
-/** The events of a {@link TaurusClient} and their arguments. */
-export interface ClientEvents<M> {
-  /** A connection is established (the first one or a reconnection). */
-  connect: [];
-  /** An established connection closed; `error` is why, `undefined` when the peer closed cleanly. */
-  disconnect: [error: TaurusError | undefined];
-  /** A (re)connection attempt is scheduled. */
-  reconnecting: [info: ReconnectingInfo];
-  /** The state changed. */
-  state: [state: ClientState, previous: ClientState];
-  /** A message arrived (replies to requests and heartbeat replies excepted). */
-  message: [message: M];
-  /**
-   * A non-fatal error: bytes dropped, a handler failed, a heartbeat could not
-   * be sent... Emitted only when a listener is attached; `handler.onError`
-   * gets it either way.
-   */
-  error: [error: TaurusError];
-  /** The client is closed for good: by `close()` (no error) or after giving up reconnecting (the last error). */
-  close: [error: TaurusError | undefined];
-  /** The server granted a session (new, or resumed with `info.replayed` messages sent again). */
-  session: [info: SessionInfo];
-  /** The session could not be resumed: what may be lost is counted, never silent. */
-  sessionLost: [info: SessionLostInfo];
-  /**
-   * The client asked for a session and carries on without one: the server
-   * refused (`"refused"`, a Taurus server without sessions, or at its limit)
-   * or said nothing within `helloTimeout` (`"silent"`, such as a Go server).
-   */
-  sessionUnavailable: [reason: "refused" | "silent"];
-}
+export type { ClientConfig, ClientEvents, ReconnectingInfo, RequestOptions } from "./client-types";
 
 interface Deferred {
   promise: Promise<void>;
@@ -604,80 +529,15 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.safeEmit("state", state, previous);
   }
 
-  private makeSocket(): ConnectionSocket {
-    const { host, port, tls: tlsOptions, connect } = this.options;
-    if (connect) return connect({ host, port, tls: tlsOptions }) as ConnectionSocket;
-    // tls.connect passes allowHalfOpen to the TLSSocket, though its typings omit it.
-    const secure: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
-      host,
-      port,
-      ...tlsOptions,
-      allowHalfOpen: true,
-    };
-    const socket = tlsOptions
-      ? tls.connect(secure)
-      : net.connect({ host, port, allowHalfOpen: true });
-    socket.setNoDelay(true);
-    return socket;
-  }
-
   private startAttempt(): void {
     this.setState(this.everConnected || this.attempt > 0 ? "reconnecting" : "connecting");
-    let socket: ConnectionSocket;
-    try {
-      socket = this.makeSocket();
-    } catch (err) {
-      this.attemptFailed(
-        new TaurusError("SOCKET", `cannot create socket: ${String(err)}`, { cause: err }),
-      );
-      return;
-    }
-    const { host, port, connectTimeout } = this.options;
-    const readyEvent = this.options.tls ? "secureConnect" : "connect";
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      socket.off(readyEvent, onReady);
-      socket.off("error", onError);
-      socket.off("close", onClose);
-      this.abortAttempt = undefined;
-    };
-    const discard = (): void => {
-      cleanup();
-      socket.on("error", noop); // a destroyed socket must not crash the process with a late error
-      socket.destroy();
-    };
-    const onReady = (): void => {
-      cleanup();
-      this.onConnected(socket);
-    };
-    const onError = (err: Error): void => {
-      discard();
-      this.attemptFailed(
-        new TaurusError("SOCKET", `cannot connect to ${host}:${port}: ${err.message}`, {
-          cause: err,
-        }),
-      );
-    };
-    const onClose = (): void => {
-      discard();
-      this.attemptFailed(
-        new TaurusError("SOCKET", `socket to ${host}:${port} closed before connecting`),
-      );
-    };
-    const timer = setTimeout(() => {
-      discard();
-      this.attemptFailed(
-        new TaurusError(
-          "CONNECT_TIMEOUT",
-          `connecting to ${host}:${port} took over ${connectTimeout} ms`,
-        ),
-      );
-    }, connectTimeout);
-    socket.once(readyEvent, onReady);
-    socket.once("error", onError);
-    socket.once("close", onClose);
-    this.abortAttempt = discard;
-    if (!this.options.tls && socket.connecting !== true) onReady();
+    attemptConnection(this.options, {
+      abortable: (abort) => {
+        this.abortAttempt = abort;
+      },
+      ready: (socket) => this.onConnected(socket),
+      failed: (error) => this.attemptFailed(error),
+    });
   }
 
   private attemptFailed(error: TaurusError): void {
