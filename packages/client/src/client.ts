@@ -17,6 +17,7 @@ import {
   type ConnectOptions,
 } from "./abort";
 import { backoffDelay } from "./backoff";
+import { ClientErrors } from "./client-errors";
 import type { ClientConfig, ClientEvents, RequestOptions } from "./client-types";
 import { attemptConnection } from "./connect-attempt";
 import { publishConnect, publishReconnect, traceRequest } from "./diagnostics";
@@ -47,10 +48,6 @@ function deferred(): Deferred {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
 
 function closedError(what: string, cause?: unknown): TaurusError {
@@ -96,6 +93,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   /** True while `onConnect` runs: its sends go ahead of the offline queue. */
   private inConnectHandler = false;
   private readonly counters = new StatsAccumulator();
+  private readonly errors: ClientErrors<M>;
   private readonly sink: ConnectionMetricsSink;
   private readonly heartbeat: Heartbeat | undefined;
   /** The protocol's keepalive ping, when the default heartbeat is on. */
@@ -139,7 +137,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
             granted: (conn, id, resumed, resend) => this.sessionGranted(conn, id, resumed, resend),
             unavailable: (conn, reason) => {
               this.established(conn);
-              this.safeEmit("sessionUnavailable", reason);
+              this.errors.emit("sessionUnavailable", reason);
             },
             lost: (info) => {
               // Requests sent on the lost session may never be answered: their callers learn it.
@@ -147,17 +145,23 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
                 undefined,
                 closedError(`session ${info.id} lost (${info.reason}) before the reply`),
               );
-              this.safeEmit("sessionLost", info);
+              this.errors.emit("sessionLost", info);
             },
           });
     this.host = this.options.host;
     this.port = this.options.port;
     this.handler = config.handler ?? {};
     this.metrics = config.metrics ?? new ClientMetrics();
+    this.errors = new ClientErrors<M>(
+      this,
+      (error) => this.handler.onError?.(error, this),
+      this.counters,
+      this.metrics,
+    );
     this.sink = clientMetricsSink(this.metrics);
     this.offline = new OfflineQueue(this.options.sendBufferSize, this.options.sendBufferBytes);
     this.pending = new PendingRequests<M>(this.options.maxPendingRequests, (error) =>
-      this.countError(error),
+      this.errors.count(error),
     );
     const hb = this.options.heartbeat;
     const keepalive = hb === undefined ? this.protocol.keepalive : undefined;
@@ -292,7 +296,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     try {
       sequence = this.pending.allocate();
     } catch (err) {
-      this.countError(err as TaurusError);
+      this.errors.count(err as TaurusError);
       throw err;
     }
     const frame = this.encode(this.options.correlation.set(message, sequence));
@@ -378,7 +382,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
         : new TaurusError("INVALID_MESSAGE", `cannot encode message: ${String(err)}`, {
             cause: err,
           });
-      this.countError(error);
+      this.errors.count(error);
       throw error;
     }
     const max = this.options.maxMessageSize;
@@ -387,7 +391,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
         "MESSAGE_TOO_LARGE",
         `frame of ${frame.length} bytes exceeds maxMessageSize ${max}`,
       );
-      this.countError(error);
+      this.errors.count(error);
       throw error;
     }
     return frame;
@@ -401,7 +405,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
         "SEND_QUEUE_FULL",
         "the session's retransmit buffer is full (session.maxBufferedMessages or maxBufferedBytes)",
       );
-      this.countError(error);
+      this.errors.count(error);
       throw error;
     }
     session?.accepted(frame, sequence);
@@ -421,7 +425,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       if (flag !== undefined) this.offline.push(flag);
       this.offline.push(frame);
     } catch (err) {
-      this.countError(err as TaurusError);
+      this.errors.count(err as TaurusError);
       throw err;
     }
   }
@@ -470,7 +474,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     try {
       conn.sendEncoded(this.encode(hb.message()));
     } catch (err) {
-      this.report(
+      this.errors.report(
         err instanceof TaurusError
           ? err
           : new TaurusError("HANDLER_FAILED", `heartbeat.message failed: ${String(err)}`, {
@@ -526,7 +530,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     const previous = this.currentState;
     if (previous === state) return;
     this.currentState = state;
-    this.safeEmit("state", state, previous);
+    this.errors.emit("state", state, previous);
   }
 
   private startAttempt(): void {
@@ -541,7 +545,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   }
 
   private attemptFailed(error: TaurusError): void {
-    this.countError(error);
+    this.errors.count(error);
     if (this.currentState === "closed" || this.closing) return;
     this.scheduleRetry(error);
   }
@@ -560,7 +564,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       this.startAttempt();
     }, delay);
     publishReconnect(this as TaurusClient<unknown>, this.attempt, delay, error);
-    this.safeEmit("reconnecting", { attempt: this.attempt, delay, error });
+    this.errors.emit("reconnecting", { attempt: this.attempt, delay, error });
   }
 
   private onConnected(socket: ConnectionSocket): void {
@@ -576,7 +580,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       if (this.session?.waiting(conn)) this.session.silent(conn);
       this.onMessage(message);
     });
-    conn.on("drop", (error) => this.report(error));
+    conn.on("drop", (error) => this.errors.report(error));
     conn.on("drain", () => this.flushOffline());
     conn.on("end", () => void conn.close());
     conn.on("close", (error) => this.onConnectionClose(conn, error));
@@ -603,7 +607,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.offline.clear();
     this.offline.unshift(resend);
     this.established(conn, resumed);
-    this.safeEmit("session", { id, resumed, replayed: resend.length });
+    this.errors.emit("session", { id, resumed, replayed: resend.length });
   }
 
   /** The connection is up: the server answered (or sessions are off). */
@@ -630,14 +634,14 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     if (!resumed) {
       this.inConnectHandler = this.session?.id === undefined;
       try {
-        this.callHandler(() => this.handler.onConnect?.(this));
+        this.errors.call(() => this.handler.onConnect?.(this));
       } finally {
         this.inConnectHandler = false;
       }
     }
     this.flushOffline();
     this.sendKeepalive();
-    this.safeEmit("connect");
+    this.errors.emit("connect");
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
     waiter?.resolve();
@@ -678,8 +682,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     const flushed = this.offlineFlushed;
     this.offlineFlushed = undefined;
     flushed?.();
-    this.safeEmit("disconnect", error);
-    this.callHandler(() => this.handler.onDisconnect?.(error, this));
+    this.errors.emit("disconnect", error);
+    this.errors.call(() => this.handler.onDisconnect?.(error, this));
     if (this.closing || this.currentState === "closed") return;
     this.scheduleRetry(error ?? closedError(`${this.host}:${this.port} closed the connection`));
   }
@@ -744,9 +748,14 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     if (sessionId !== undefined) {
       // The session ends with the client: say what the server never confirmed.
       const received = this.session?.inbox.received ?? 0;
-      this.safeEmit("sessionLost", { id: sessionId, reason: "closed", unacknowledged, received });
+      this.errors.emit("sessionLost", {
+        id: sessionId,
+        reason: "closed",
+        unacknowledged,
+        received,
+      });
     }
-    this.safeEmit("close", error);
+    this.errors.emit("close", error);
   }
 
   // -------------------------------------------------------------- receiving
@@ -764,15 +773,15 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
           return;
         }
       } catch (err) {
-        this.report(
+        this.errors.report(
           new TaurusError("HANDLER_FAILED", `heartbeat.isReply failed: ${String(err)}`, {
             cause: err,
           }),
         );
       }
     }
-    this.safeEmit("message", message);
-    this.callHandler(() => this.handler.onMessage?.(message, this));
+    this.errors.emit("message", message);
+    this.errors.call(() => this.handler.onMessage?.(message, this));
     for (const iterator of this.iterators) iterator.push(message);
     this.session?.delivered();
   }
@@ -792,7 +801,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     try {
       sequence = this.options.correlation.get(message);
     } catch (err) {
-      this.report(
+      this.errors.report(
         new TaurusError("HANDLER_FAILED", `correlation.get failed: ${String(err)}`, { cause: err }),
       );
     }
@@ -808,57 +817,6 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.fullIterators--;
     if (this.fullIterators === 0) this.conn?.resume();
   };
-
-  // ---------------------------------------------------------------- errors
-
-  private countError(error: TaurusError): void {
-    this.counters.error(error.kind, error.code);
-    this.metrics.error(error.kind, error.code);
-  }
-
-  /** Reports a non-fatal error to `handler.onError` and the `error` event (when listened to). */
-  private report(error: TaurusError): void {
-    try {
-      this.handler.onError?.(error, this);
-    } catch {
-      // onError must not throw; there is nowhere left to report it.
-    }
-    if (this.listenerCount("error") > 0) {
-      try {
-        this.emit("error", error);
-      } catch {
-        // same as above
-      }
-    }
-  }
-
-  private handlerFailed(err: unknown): void {
-    const error = new TaurusError("HANDLER_FAILED", `handler failed: ${String(err)}`, {
-      cause: err,
-    });
-    this.countError(error);
-    this.report(error);
-  }
-
-  private callHandler(call: () => unknown): void {
-    try {
-      const result = call();
-      if (isPromiseLike(result)) result.then(undefined, (err: unknown) => this.handlerFailed(err));
-    } catch (err) {
-      this.handlerFailed(err);
-    }
-  }
-
-  private safeEmit<K extends Exclude<keyof ClientEvents<M>, "error">>(
-    event: K,
-    ...args: ClientEvents<M>[K]
-  ): void {
-    try {
-      (this.emit as (event: K, ...args: ClientEvents<M>[K]) => boolean)(event, ...args);
-    } catch (err) {
-      this.handlerFailed(err);
-    }
-  }
 }
 
 function noop(): void {}
