@@ -17,12 +17,12 @@ import {
   type ConnectOptions,
 } from "./abort";
 import { backoffDelay } from "./backoff";
+import { ClientBeats } from "./client-beats";
 import { ClientErrors } from "./client-errors";
 import type { ClientConfig, ClientEvents, RequestOptions } from "./client-types";
 import { attemptConnection } from "./connect-attempt";
 import { publishConnect, publishReconnect, traceRequest } from "./diagnostics";
 import type { ClientHandler } from "./handler";
-import { Heartbeat } from "./heartbeat";
 import { MessageIterator } from "./message-iterator";
 import { clientMetricsSink } from "./metrics-sink";
 import { OfflineQueue } from "./offline-queue";
@@ -95,13 +95,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private readonly counters = new StatsAccumulator();
   private readonly errors: ClientErrors<M>;
   private readonly sink: ConnectionMetricsSink;
-  private readonly heartbeat: Heartbeat | undefined;
-  /** The protocol's keepalive ping, when the default heartbeat is on. */
-  private readonly keepalivePing: M | undefined;
-  /** Messages sent on the connection at the last keepalive beat. */
-  private sentAtBeat = 0;
-  /** The live connection's one keepalive probe went out (more follow only after a pong). */
-  private probed = false;
+  private readonly beats: ClientBeats<M>;
   private currentState: ClientState = "idle";
   private conn: Connection<M> | undefined;
   private everConnected = false;
@@ -163,26 +157,13 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.pending = new PendingRequests<M>(this.options.maxPendingRequests, (error) =>
       this.errors.count(error),
     );
-    const hb = this.options.heartbeat;
-    const keepalive = hb === undefined ? this.protocol.keepalive : undefined;
-    if (keepalive && this.options.keepaliveInterval > 0) {
-      this.keepalivePing = keepalive.ping;
-      this.heartbeat = new Heartbeat(
-        this.options.keepaliveInterval,
-        0,
-        this.sendKeepalive,
-        this.onHeartbeatTimeout,
-        () => this.conn?.isPaused === true,
-      );
-    } else if (hb) {
-      this.heartbeat = new Heartbeat(
-        hb.interval,
-        hb.timeout,
-        this.sendHeartbeat,
-        this.onHeartbeatTimeout,
-        () => this.conn?.isPaused === true,
-      );
-    }
+    this.beats = new ClientBeats<M>(this.options, this.protocol, {
+      connection: () => this.conn,
+      offlineWaiting: () => this.offline.length > 0,
+      encode: (message) => this.encode(message),
+      report: (error) => this.errors.report(error),
+      session: () => this.session,
+    });
   }
 
   /** `idle` (before `connect()`), `connecting`, `connected`, `reconnecting` or `closed`. */
@@ -467,63 +448,6 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     flushed?.();
   }
 
-  private readonly sendHeartbeat = (): void => {
-    const conn = this.conn;
-    const hb = this.options.heartbeat;
-    if (conn?.state !== "open" || !hb || this.offline.length > 0) return;
-    try {
-      conn.sendEncoded(this.encode(hb.message()));
-    } catch (err) {
-      this.errors.report(
-        err instanceof TaurusError
-          ? err
-          : new TaurusError("HANDLER_FAILED", `heartbeat.message failed: ${String(err)}`, {
-              cause: err,
-            }),
-      );
-    }
-  };
-
-  /** The default heartbeat: a keepalive ping, when nothing else went out since the last one. */
-  private readonly sendKeepalive = (): void => {
-    const conn = this.conn;
-    if (conn?.state !== "open" || this.keepalivePing === undefined) return;
-    // One probe per connection until the server proves it speaks the control
-    // space (a pong, or a granted session): a Go server hands unknown types to
-    // its handler. A session client's hello was this connection's probe.
-    if (!this.probed) {
-      this.probed = true;
-      if (this.session === undefined) {
-        try {
-          conn.send(this.keepalivePing);
-        } catch {
-          // A full queue: what waits in it will reach the server.
-        }
-        this.sentAtBeat = conn.stats.messagesOut + conn.queuedMessages;
-        return;
-      }
-    }
-    if (conn.stats.keepalivesIn === 0 && !this.session?.held) return;
-    const sent = conn.stats.messagesOut + conn.queuedMessages;
-    if (sent !== this.sentAtBeat) {
-      this.sentAtBeat = sent;
-      return;
-    }
-    try {
-      conn.send(this.keepalivePing);
-      this.sentAtBeat = sent + 1;
-    } catch {
-      // A full queue: what waits in it will reach the server, which is all a ping is for.
-    }
-  };
-
-  private readonly onHeartbeatTimeout = (): void => {
-    const timeout = this.options.heartbeat?.timeout ?? 0;
-    this.conn?.destroy(
-      new TaurusError("HEARTBEAT_TIMEOUT", `no traffic from the server for ${timeout} ms`),
-    );
-  };
-
   // ------------------------------------------------------------- connecting
 
   private setState(state: ClientState): void {
@@ -615,18 +539,15 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     if (conn.state !== "open") return;
     this.conn = conn;
     if (this.fullIterators > 0) conn.pause();
-    const heartbeat = this.heartbeat;
-    this.sentAtBeat = 0;
     if (this.everConnected) this.counters.reconnects++;
     this.everConnected = true;
-    this.probed = false;
     this.setState("connected");
     publishConnect(
       this as TaurusClient<unknown>,
       conn as Connection<unknown>,
       this.counters.reconnects > 0,
     );
-    heartbeat?.start(() => conn.stats.bytesIn);
+    this.beats.start(conn);
     // What onConnect sends synchronously (a handshake: login, join) goes out
     // before the offline queue; everything else keeps its order behind it.
     // With a session, frames keep the order they were accepted in (the
@@ -640,7 +561,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       }
     }
     this.flushOffline();
-    this.sendKeepalive();
+    this.beats.probe();
     this.errors.emit("connect");
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
@@ -659,7 +580,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       return;
     }
     this.conn = undefined;
-    this.heartbeat?.stop();
+    this.beats.stop();
     // The backoff restarts only if the server answered on this connection: a frozen
     // process whose kernel still completes handshakes must not reset it on every connect.
     if (conn.stats.bytesIn > 0) this.attempt = 0;
@@ -695,7 +616,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.abortAttempt?.();
-    this.heartbeat?.stop();
+    this.beats.stop();
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
     waiter?.reject(closedError("close() was called before the client connected"));
@@ -730,7 +651,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     if (this.currentState === "closed") return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    this.heartbeat?.stop();
+    this.beats.stop();
     this.counters.discarded += this.offline.clear();
     const sessionId = this.session?.id;
     const unacknowledged = this.session?.dispose() ?? 0;
