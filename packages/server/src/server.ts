@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import net, { type AddressInfo } from "node:net";
 import tls from "node:tls";
 import {
-  Connection,
+  type Connection,
   type ConnectionMetricsSink,
   type ConnectionSocket,
   closeWithFarewell,
@@ -12,7 +12,6 @@ import {
   TaurusError,
 } from "@taurus/core-conn";
 import { ServerMetrics } from "@taurus/metrics";
-import { TokenBucket } from "@taurus/ratelimit";
 import { abortedError, type CloseOptions, type ListenOptions, onAbort } from "./abort";
 import { AcceptQueue } from "./accept-queue";
 import {
@@ -23,9 +22,9 @@ import {
 import { AddressGuard, type AddressPass } from "./address-guard";
 import { drained, MAX_BACKPLANE_PACE } from "./backplane-pace";
 import { checkedProtocol } from "./checked-protocol";
+import { ConnectionTable } from "./connection-table";
 import { publishListening, publishRefused, publishServerClose } from "./diagnostics";
 import { FdWatch } from "./fd-watch";
-import { FrameMeter } from "./frame-meter";
 import type { ServerHandler } from "./handler";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options";
 import { resetSocket } from "./reset-socket";
@@ -39,7 +38,6 @@ import type {
   ServerEvents,
   ShutdownReport,
 } from "./server-types";
-import { Session } from "./session";
 import { SessionManager } from "./session/manager";
 import { type ResolvedSessionOptions, resolveSessionOptions } from "./session/options";
 
@@ -82,9 +80,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
 
   private readonly options: ResolvedServerOptions;
   private readonly handler: ServerHandler<M>;
-  private readonly sessions = new Map<string, Session<M>>();
-  /** The per-address pass of each connection that holds one (per-address limits). */
-  private readonly passes = new Map<string, AddressPass>();
+  /** Every live connection, with what each holds (see connection-table.ts). */
+  private readonly table: ConnectionTable<M>;
   private readonly guard: AddressGuard | undefined;
   private readonly accepts: AcceptQueue<AddressPass | undefined>;
   private readonly sink: ConnectionMetricsSink;
@@ -150,6 +147,22 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     if (this.handler.farewell) {
       this.farewellHook = (error, conn) => this.farewellFrame(error, conn as Connection<M>);
     }
+    this.table = new ConnectionTable<M>({
+      protocol: this.protocol,
+      options: this.options,
+      handler: this.handler,
+      metrics: this.metrics,
+      sink: this.sink,
+      farewell: this.farewellHook,
+      sessionManager: this.sessionManager,
+      report: this.report,
+      opened: (conn) => this.emit("connection", conn),
+      released: (conn) => {
+        // A session whose client is away keeps the connection's rooms (see `away`).
+        if (this.sessionManager?.awaiting(conn) === undefined) this.rooms.forget(conn);
+        else this.away.set(conn.id, conn);
+      },
+    });
     this.listener = this.options.tls
       ? tls.createServer(
           {
@@ -264,7 +277,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
 
   /** Number of live connections. */
   get connectionCount(): number {
-    return this.sessions.size;
+    return this.table.size;
   }
 
   /** The largest frame, header included, a connection of this server accepts (the resolved `maxMessageSize`). */
@@ -288,12 +301,12 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
    * @returns the connection, or `undefined` when there is none
    */
   connection(id: string): Connection<M> | undefined {
-    return this.sessions.get(id)?.conn;
+    return this.table.get(id)?.conn;
   }
 
   /** Iterates over the live connections. */
   *connections(): IterableIterator<Connection<M>> {
-    for (const session of this.sessions.values()) yield session.conn;
+    for (const session of this.table.values()) yield session.conn;
   }
 
   /**
@@ -397,7 +410,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     congested: Connection<M>[] | undefined,
   ): BroadcastResult {
     const result: BroadcastResult = { sent: 0, failed: 0 };
-    for (const { conn } of this.sessions.values()) {
+    for (const { conn } of this.table.values()) {
       if (conn.id === except || conn.state !== "open") continue;
       try {
         if (!conn.sendEncoded(frame)) congested?.push(conn);
@@ -473,7 +486,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.membership?.leave();
     this.rooms.close();
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
-    const sessions = [...this.sessions.values()];
+    const sessions = [...this.table.values()];
     this.sessionManager?.goodbye();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"timeout">((resolve) => {
@@ -597,7 +610,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
 
   /** The connection and per-address limits; what passes waits in the accept queue. */
   private admit(socket: ConnectionSocket): boolean {
-    if (this.sessions.size + this.accepts.length >= this.options.maxConnections) {
+    if (this.table.size + this.accepts.length >= this.options.maxConnections) {
       this.refuse(socket, `max connections (${this.options.maxConnections}) reached`);
       return false;
     }
@@ -623,91 +636,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       pass?.release();
       return;
     }
-    const metrics = this.metrics;
-    const o = this.options;
-    const pausing = o.rateLimitPolicy === "pause" && Number.isFinite(o.rateLimit);
-    const own = Number.isFinite(o.rateLimit)
-      ? new TokenBucket({ rate: o.rateLimit, burst: o.rateLimitBurst })
-      : undefined;
-    const bytes = Number.isFinite(o.inboundBytesPerSecond)
-      ? new TokenBucket({ rate: o.inboundBytesPerSecond })
-      : undefined;
-    const meterOwn = pausing ? own : undefined;
-    const meter =
-      meterOwn || pass?.messages || bytes
-        ? new FrameMeter(meterOwn, pass?.messages, bytes)
-        : undefined;
-    const conn = new Connection(socket, this.protocol, {
-      maxMessageSize: o.maxMessageSize,
-      sendQueueSize: o.sendQueueSize,
-      sendQueueBytes: o.sendQueueBytes,
-      idleTimeout: o.idleTimeout,
-      handshakeTimeout: o.handshakeTimeout,
-      frameTimeout: o.frameTimeout,
-      writeTimeout: o.writeTimeout,
-      slowConsumerPolicy: o.slowConsumerPolicy,
-      pauseOnFullQueue: true,
-      inboundLimiter: meter,
-      memoryBudget: o.memoryBudget,
-      farewell: this.farewellHook,
-      metrics: this.sink,
-    });
-    const session = new Session(
-      conn,
-      this.handler,
-      metrics,
-      pausing ? undefined : own,
-      o.rateLimitPolicy,
-      this.report,
-      o.handshakeTimeout,
-    );
-    this.sessions.set(conn.id, session);
-    if (pass) this.passes.set(conn.id, pass);
-    this.sessionManager?.watch(conn, session);
-    metrics.connectionOpened();
-    // Listeners shared by every connection (`this` is the connection): no closures per connection.
-    conn.on("drop", this.connDrop);
-    conn.on("end", this.connEnd);
-    conn.on("close", this.connClose);
-    session.start();
-    this.emit("connection", conn);
+    this.table.open(socket, pass);
   };
-
-  /** A connection dropped inbound bytes. */
-  private readonly connDrop = ((server: TaurusServer<M>) =>
-    function (this: Connection<M>, error: TaurusError): void {
-      server.report(error, this);
-    })(this);
-
-  /** A connection's peer ended: its handlers finish, then it ends. */
-  private readonly connEnd = ((server: TaurusServer<M>) =>
-    function (this: Connection<M>): void {
-      const session = server.sessions.get(this.id);
-      void (session ? session.idle() : Promise.resolve()).then(() => this.close());
-    })(this);
-
-  /** A connection closed: forget it everywhere, then tell the handler. */
-  private readonly connClose = ((server: TaurusServer<M>) =>
-    function (this: Connection<M>, error: TaurusError | undefined): void {
-      server.closed(this, error);
-    })(this);
-
-  private closed(conn: Connection<M>, error: TaurusError | undefined): void {
-    const session = this.sessions.get(conn.id);
-    this.sessions.delete(conn.id);
-    // A session whose client is away keeps the connection's rooms (see `away`).
-    if (this.sessionManager?.awaiting(conn) === undefined) this.rooms.forget(conn);
-    else this.away.set(conn.id, conn);
-    session?.dispose();
-    const pass = this.passes.get(conn.id);
-    if (pass) {
-      this.passes.delete(conn.id);
-      pass.release();
-    }
-    this.metrics.connectionClosed();
-    if (error) this.report(error, conn);
-    this.safely(() => this.handler.onClose?.(conn, error), conn);
-  }
 
   /** Refuses a socket: counted, reported, told why (when the handler has a farewell), closed at once. */
   private refuse(socket: ConnectionSocket, why: string): void {
@@ -749,19 +679,6 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       // onError must not throw; there is nowhere left to report it.
     }
   };
-
-  private safely(call: () => void, conn: Connection<M>): void {
-    try {
-      call();
-    } catch (err) {
-      // Counted and reported as a throwing onMessage is (Session.failed).
-      const error = new TaurusError("HANDLER_FAILED", `handler failed: ${String(err)}`, {
-        cause: err,
-      });
-      this.metrics.error(error.kind, error.code);
-      this.report(error, conn);
-    }
-  }
 }
 
 /** Feeds every connection's counts into the server's metrics. */
