@@ -40,6 +40,7 @@ import type {
 } from "./server-types";
 import { SessionManager } from "./session/manager";
 import { type ResolvedSessionOptions, resolveSessionOptions } from "./session/options";
+import { TlsHandshakes } from "./tls-handshakes";
 
 export type {
   BroadcastOptions,
@@ -94,11 +95,8 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     () => this.emit("acceptResumed"),
     () => this.metrics.error("system", "FD_EXHAUSTED"),
   );
-  /** TCP sockets still in their TLS handshake, by remote address and port. */
-  private readonly handshaking = new Map<
-    string,
-    { raw: net.Socket; timer: NodeJS.Timeout | undefined }
-  >();
+  /** TCP sockets still in their TLS handshake. */
+  private readonly handshakes: TlsHandshakes;
   private readonly listener: net.Server;
   private state: ServerState = "idle";
   private closing: Promise<ShutdownReport> | undefined;
@@ -163,6 +161,9 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
         else this.away.set(conn.id, conn);
       },
     });
+    this.handshakes = new TlsHandshakes(this.options.handshakeTimeout, (error) =>
+      this.report(error, undefined),
+    );
     this.listener = this.options.tls
       ? tls.createServer(
           {
@@ -178,7 +179,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       : net.createServer({ allowHalfOpen: true, noDelay: true }, this.onSocket);
     this.listener.on("error", this.onListenerError);
     if (this.options.tls) {
-      this.listener.on("connection", this.onHandshakeStart);
+      this.listener.on("connection", this.handshakes.started);
       this.listener.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
         socket.destroy();
         this.report(
@@ -515,7 +516,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
       }
     }
     // Whatever is left is a socket that never finished its TLS handshake.
-    for (const { raw } of this.handshaking.values()) raw.destroy();
+    this.handshakes.destroyAll();
     await stopped;
     this.state = "closed";
     const report = { closed: sessions.length - forced, forced, discarded };
@@ -524,34 +525,6 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     this.away.clear();
     this.emit("close", report);
     return report;
-  }
-
-  /**
-   * Node's TLS handshake timeout starts only once a handshake does: a peer that
-   * connects and stays silent would be kept forever. Time it from the connect.
-   */
-  private readonly onHandshakeStart = (raw: net.Socket): void => {
-    const key = `${raw.remoteAddress}:${raw.remotePort}`;
-    const timeout = this.options.handshakeTimeout;
-    const timer =
-      timeout > 0
-        ? setTimeout(() => {
-            raw.destroy();
-            this.report(
-              new TaurusError("HANDSHAKE_TIMEOUT", `no TLS handshake within ${timeout} ms`),
-              undefined,
-            );
-          }, timeout).unref()
-        : undefined;
-    this.handshaking.set(key, { raw, timer });
-    raw.once("close", () => this.handshakeDone(key));
-  };
-
-  private handshakeDone(key: string): void {
-    const entry = this.handshaking.get(key);
-    if (!entry) return;
-    clearTimeout(entry.timer);
-    this.handshaking.delete(key);
   }
 
   /**
@@ -599,7 +572,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
 
   /** Cheap checks at once (refusals close fast); the set-up of what is let in, a bounded batch per tick. */
   private readonly onSocket = (socket: net.Socket): void => {
-    if (this.options.tls) this.handshakeDone(`${socket.remoteAddress}:${socket.remotePort}`);
+    if (this.options.tls) this.handshakes.finished(socket.remoteAddress, socket.remotePort);
     if (this.state !== "listening") {
       socket.destroy();
       return;
