@@ -1,7 +1,14 @@
 import type { Connection } from "./connection";
 import { type ErrorKind, TaurusError } from "./errors";
 import type { MemoryBudget } from "./memory-budget";
-import { MAX_TIMER, resolveSharedOptions, type SharedConnectionOptions } from "./shared-options";
+import {
+  integerOption,
+  MAX_TIMER,
+  resolveSharedOptions,
+  type SharedConnectionOptions,
+} from "./shared-options";
+
+export { integerOption };
 
 /**
  * Default bound of a connection's send queue, in messages: the Go original's
@@ -231,35 +238,6 @@ export function sharedConnectionOptions(
   for (const key of SHARED_KEYS) (from as Record<string, unknown>)[key] = options[key];
   last = { from, protocolMax, resolved: Object.freeze(resolved) };
   return resolved;
-}
-
-/**
- * Checks that `value`, if given, is an integer in `[min, max]`.
- *
- * @param name - the option's name, used in the error
- * @param value - the option's value
- * @param fallback - returned when `value` is `undefined`
- * @param min - smallest accepted value
- * @param max - largest accepted value (default: `Number.MAX_SAFE_INTEGER`)
- * @returns `value`, or `fallback` when `value` is `undefined`
- * @throws `TaurusError` `INVALID_OPTION` naming the option
- */
-export function integerOption(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new TaurusError(
-      "INVALID_OPTION",
-      `option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
-      { option: name },
-    );
-  }
-  return value;
 }
 
 /** @internal */

@@ -70,12 +70,23 @@ export const SHARED_OPTION_NAMES = [
   "handshakeTimeout",
 ] as const satisfies readonly (keyof SharedConnectionOptions)[];
 
-function integer(
-  name: keyof SharedConnectionOptions,
+/**
+ * Checks that `value`, if given, is an integer in `[min, max]`.
+ *
+ * @param name - the option's name, used in the error
+ * @param value - the option's value
+ * @param fallback - returned when `value` is `undefined`
+ * @param min - smallest accepted value
+ * @param max - largest accepted value (default: `Number.MAX_SAFE_INTEGER`)
+ * @returns `value`, or `fallback` when `value` is `undefined`
+ * @throws `TaurusError` `INVALID_OPTION` naming the option
+ */
+export function integerOption(
+  name: string,
   value: number | undefined,
   fallback: number,
   min: number,
-  max: number,
+  max = Number.MAX_SAFE_INTEGER,
 ): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -107,29 +118,35 @@ export function resolveSharedOptions(
   minHandshakeTimeout = 0,
 ): SharedOptionDefaults {
   return {
-    maxMessageSize: integer(
+    maxMessageSize: integerOption(
       "maxMessageSize",
       options.maxMessageSize,
       defaults.maxMessageSize,
       1,
       protocolMax,
     ),
-    sendQueueSize: integer(
+    sendQueueSize: integerOption(
       "sendQueueSize",
       options.sendQueueSize,
       defaults.sendQueueSize,
       1,
       Number.MAX_SAFE_INTEGER,
     ),
-    sendQueueBytes: integer(
+    sendQueueBytes: integerOption(
       "sendQueueBytes",
       options.sendQueueBytes,
       defaults.sendQueueBytes,
       1,
       Number.MAX_SAFE_INTEGER,
     ),
-    idleTimeout: integer("idleTimeout", options.idleTimeout, defaults.idleTimeout, 0, MAX_TIMER),
-    handshakeTimeout: integer(
+    idleTimeout: integerOption(
+      "idleTimeout",
+      options.idleTimeout,
+      defaults.idleTimeout,
+      0,
+      MAX_TIMER,
+    ),
+    handshakeTimeout: integerOption(
       "handshakeTimeout",
       options.handshakeTimeout,
       defaults.handshakeTimeout,
