@@ -95,7 +95,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   /** The `inboundLimiter` option: per connection, outside the options shared by every connection alike. */
   private readonly limiter: InboundLimiter | undefined;
   private readonly reader: FrameReader<M>;
-  private readonly queue: SendQueue;
+  /** The send queue, created by the first frame queued: an idle connection holds none. */
+  private sendQueue: SendQueue | undefined;
   private currentState: ConnectionState = "open";
   /** HOLD_* bits: delivery and reading stop while any is set. */
   private holds = 0;
@@ -137,7 +138,6 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.socket = socket;
     this.maxMessageSize = this.options.maxMessageSize;
     this.reader = new FrameReader(protocol, this.maxMessageSize);
-    this.queue = new SendQueue(socket, this.options.writeHighWaterMark, this);
 
     const served = socket as ServedSocket;
     if (served[CONNECTION] === undefined) {
@@ -203,12 +203,12 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
 
   /** Bytes accepted by `send` and not yet written out: the send queue plus the socket's own buffer. */
   get bufferedAmount(): number {
-    return this.queue.byteLength + this.socket.writableLength;
+    return (this.sendQueue?.byteLength ?? 0) + this.socket.writableLength;
   }
 
   /** Messages waiting in the send queue. */
   get queuedMessages(): number {
-    return this.queue.length;
+    return this.sendQueue?.length ?? 0;
   }
 
   /**
@@ -219,9 +219,17 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     return this.holds !== 0;
   }
 
+  /** The send queue, created on first use. */
+  private get queue(): SendQueue {
+    if (this.sendQueue === undefined) {
+      this.sendQueue = new SendQueue(this.socket, this.options.writeHighWaterMark, this);
+    }
+    return this.sendQueue;
+  }
+
   /** Bytes held for this connection: inbound buffer, send queue and the socket's write buffer. */
   get heldBytes(): number {
-    return this.reader.capacity + this.queue.byteLength + this.socket.writableLength;
+    return this.reader.capacity + (this.sendQueue?.byteLength ?? 0) + this.socket.writableLength;
   }
 
   /**
@@ -362,8 +370,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     });
     if (this.currentState === "open") {
       this.currentState = "closing";
-      if (this.queue.length === 0) this.socket.end();
-      else this.queue.flush();
+      const queue = this.sendQueue;
+      if (queue === undefined || queue.length === 0) this.socket.end();
+      else queue.flush();
     }
     return done;
   }
@@ -636,7 +645,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private mustWaitForDrain(): boolean {
     return (
       this.currentState === "open" &&
-      (this.queue.length > 0 || this.socket.writableLength >= this.options.writeHighWaterMark)
+      ((this.sendQueue?.length ?? 0) > 0 ||
+        this.socket.writableLength >= this.options.writeHighWaterMark)
     );
   }
 
@@ -761,7 +771,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       this.waitingSocketDrain = true;
       this.socketDrain ??= () => {
         this.waitingSocketDrain = false;
-        if (this.queue.length === 0) this.queueEmptied();
+        if ((this.sendQueue?.length ?? 0) === 0) this.queueEmptied();
       };
       this.socket.once("drain", this.socketDrain);
     }
@@ -783,8 +793,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (this.rateTimer) clearTimeout(this.rateTimer);
     this.rateTimer = undefined;
     if (this.account) this.options.memoryBudget?.release(this.account);
-    const pending = this.queue.length; // messages: a taken item may hold several frames
-    this.unsent = this.queue.take();
+    const queue = this.sendQueue;
+    const pending = queue?.length ?? 0; // messages: a taken item may hold several frames
+    if (queue !== undefined) this.unsent = queue.take();
     if (pending > 0) this.options.metrics?.queueDepthChanged?.(-pending);
     this.reader.clear();
     publishClose(this as Connection<unknown>, this.closeError);
@@ -841,6 +852,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
         return;
       }
     }
+    // An empty send queue is let go (the next send makes another): an idle connection holds none.
+    if (this.sendQueue?.atRest === true) this.sendQueue = undefined;
     if (this.account) this.account.set(this.heldBytes);
   }
 }

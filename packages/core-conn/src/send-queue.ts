@@ -81,6 +81,11 @@ export class SendQueue {
     return this.bytes;
   }
 
+  /** Whether nothing is queued, scheduled or waiting for the socket: the queue may be let go. */
+  get atRest(): boolean {
+    return this.messages === 0 && !this.scheduled && !this.waitingDrain && this.run === undefined;
+  }
+
   /** Queues a whole frame and schedules a flush at the end of the current tick. */
   push(frame: Uint8Array): void {
     if (encodingQueue === this) throw reentrant();
