@@ -11,6 +11,9 @@ function memoryOf(stats) {
   return /** @type {NodeJS.MemoryUsage} */ (stats.memory);
 }
 
+/** How long the connections stay idle, after their one echo, before the server's memory is read. */
+const IDLE_SETTLE_MS = 2_000;
+
 /**
  * One measurement of `server` holding `connections` idle connections.
  * @param {string} server
@@ -23,6 +26,9 @@ function measure(server, connections, settings) {
     const generator = startGenerator("idle", { port, connections });
     try {
       const ready = await generator.next("ready", 120_000);
+      // Idle means after the last exchange has settled: a server may release per-connection
+      // state some time after the last message (Taurus: its deadline sweep, at most 1 s).
+      await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
       const stats = await child.request({ type: "stats" });
       const after = memoryOf(stats);
       const n = Number(stats.connections);
