@@ -95,7 +95,11 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   /** The `inboundLimiter` option: per connection, outside the options shared by every connection alike. */
   private readonly limiter: InboundLimiter | undefined;
   private readonly reader: FrameReader<M>;
-  /** The send queue, created by the first frame queued: an idle connection holds none. */
+  /**
+   * The send queue, created by the first frame queued; an empty one is let go
+   * at the deadline sweep (connections with a deadline or a memory budget, as
+   * every server connection), so such an idle connection holds none.
+   */
   private sendQueue: SendQueue | undefined;
   private currentState: ConnectionState = "open";
   /** HOLD_* bits: delivery and reading stop while any is set. */
@@ -229,7 +233,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
 
   /** Bytes held for this connection: inbound buffer, send queue and the socket's write buffer. */
   get heldBytes(): number {
-    return this.reader.capacity + (this.sendQueue?.byteLength ?? 0) + this.socket.writableLength;
+    return this.reader.capacity + this.bufferedAmount;
   }
 
   /**

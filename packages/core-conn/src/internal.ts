@@ -10,6 +10,5 @@ export { backoffDelay } from "./backoff";
 export { integerOption, oneOf } from "./options";
 export {
   resolveSharedOptions,
-  SHARED_OPTION_NAMES,
   type SharedOptionDefaults,
 } from "./shared-options";

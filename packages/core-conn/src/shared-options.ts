@@ -61,15 +61,6 @@ export interface SharedConnectionOptions {
 /** One side's defaults for {@link SharedConnectionOptions}. @internal */
 export type SharedOptionDefaults = Required<SharedConnectionOptions>;
 
-/** The names of {@link SharedConnectionOptions}, in the order they are checked. @internal */
-export const SHARED_OPTION_NAMES = [
-  "maxMessageSize",
-  "sendQueueSize",
-  "sendQueueBytes",
-  "idleTimeout",
-  "handshakeTimeout",
-] as const satisfies readonly (keyof SharedConnectionOptions)[];
-
 /**
  * Checks that `value`, if given, is an integer in `[min, max]`.
  *

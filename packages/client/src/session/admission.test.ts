@@ -2,8 +2,7 @@ import { startCutProxy } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createServer, identityOf, MemorySessionStore, type SessionStore } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient } from "../client";
-import { onCleanup, runCleanups, until } from "../fixtures/harness";
+import { onCleanup, runCleanups, sessionClient, until } from "../fixtures/harness";
 
 afterEach(runCleanups);
 
@@ -40,17 +39,11 @@ async function run(store: SessionStore | undefined, restart: boolean): Promise<v
   const first = await start(0);
   const proxy = await startCutProxy(first.port);
   onCleanup(() => proxy.close());
-  const client = createClient<BinaryMessage>({
-    address: { host: "127.0.0.1", port: proxy.port },
-    protocol: binary,
-    session: true,
-    retryDelay: 10,
-    maxRetryDelay: 50,
+  const client = sessionClient(proxy.port, {
     handler: { onConnect: (c) => c.send(msg(LOGIN, 7)) },
   });
   const lost: unknown[] = [];
   client.on("sessionLost", (info) => lost.push(info));
-  onCleanup(() => client.close());
   await client.connect();
   for (let i = 1; i <= 10; i++) client.send(msg(1, i));
   await until(() => seen.length === 10, "ten handled");

@@ -2,8 +2,14 @@ import { startCutProxy } from "@taurus/core-conn/testing";
 import type { BinaryMessage } from "@taurus/protocol-binary";
 import { createServer } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient } from "../client";
-import { binary, binaryData, onCleanup, runCleanups, until } from "../fixtures/harness";
+import {
+  binary,
+  binaryData,
+  onCleanup,
+  runCleanups,
+  sessionClient,
+  until,
+} from "../fixtures/harness";
 
 afterEach(runCleanups);
 
@@ -23,18 +29,13 @@ describe("a client session at its buffer's bound", () => {
     onCleanup(() => server.close());
     const proxy = await startCutProxy(port);
     onCleanup(() => proxy.close());
-    const client = createClient<BinaryMessage>({
-      address: { host: "127.0.0.1", port: proxy.port },
-      protocol: binary,
+    const client = sessionClient(proxy.port, {
       session: { maxBufferedMessages: 5, ackInterval: 60_000 },
-      retryDelay: 10,
-      maxRetryDelay: 50,
     });
     const lost: string[] = [];
     const sessions: boolean[] = [];
     client.on("sessionLost", (info) => lost.push(info.reason));
     client.on("session", (info) => sessions.push(info.resumed));
-    onCleanup(() => client.close());
     await client.connect();
     for (let i = 1; i <= 5; i++) client.send(data(i));
     // Five unacknowledged (the server acknowledges every 32 or after 100 ms): the sixth is refused.

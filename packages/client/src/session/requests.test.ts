@@ -4,7 +4,7 @@ import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binar
 import { createServer } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../client";
-import { onCleanup, runCleanups, until } from "../fixtures/harness";
+import { onCleanup, runCleanups, sessionClient, until } from "../fixtures/harness";
 
 afterEach(runCleanups);
 
@@ -101,15 +101,9 @@ describe("requests within a session (issue 13 item 6)", () => {
     const proxy = await startCutProxy(port);
     onCleanup(() => proxy.close());
     const ordinary: string[] = [];
-    const client = createClient<BinaryMessage>({
-      address: { host: "127.0.0.1", port: proxy.port },
-      protocol: binary,
-      session: true,
-      retryDelay: 10,
-      maxRetryDelay: 50,
+    const client = sessionClient(proxy.port, {
       handler: { onMessage: (m) => void ordinary.push(read(m)) },
     });
-    onCleanup(() => client.close());
     const resumed: number[] = [];
     client.on("session", (info) => {
       if (info.resumed) resumed.push(info.replayed);

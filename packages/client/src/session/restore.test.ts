@@ -4,8 +4,14 @@ import { until as waitUntil } from "@taurus/core-conn/testing";
 import type { BinaryMessage } from "@taurus/protocol-binary";
 import { createServer, MemorySessionStore } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient } from "../client";
-import { binary, binaryData, onCleanup, runCleanups, until } from "../fixtures/harness";
+import {
+  binary,
+  binaryData,
+  onCleanup,
+  runCleanups,
+  sessionClient,
+  until,
+} from "../fixtures/harness";
 
 afterEach(runCleanups);
 
@@ -37,17 +43,11 @@ describe("a session resumed from a shared store by another server", () => {
     const first = await start(0);
     const atClient: number[] = [];
     const resumed: boolean[] = [];
-    const client = createClient<BinaryMessage>({
-      address: { host: "127.0.0.1", port: first.port },
-      protocol: binary,
-      session: true,
-      retryDelay: 10,
-      maxRetryDelay: 50,
+    const client = sessionClient(first.port, {
       handler: { onMessage: (m) => void atClient.push(m.sequence) },
     });
     client.on("session", (info) => resumed.push(info.resumed));
     client.on("sessionLost", (info) => lost.push(info));
-    onCleanup(() => client.close());
     await client.connect();
     await until(() => current !== undefined, "session started");
     for (let i = 1; i <= 50; i++) {
@@ -129,13 +129,7 @@ describe("a request answered by a server that then goes away", () => {
     const proxy = await freezableProxy(first.port);
     onCleanup(() => proxy.close());
     onCleanup(() => proxy.cut());
-    const client = createClient<BinaryMessage>({
-      address: { host: "127.0.0.1", port: proxy.port },
-      protocol: binary,
-      session: true,
-      retryDelay: 10,
-      maxRetryDelay: 50,
-    });
+    const client = sessionClient(proxy.port);
     const lost: unknown[] = [];
     let id = "";
     const sessions: boolean[] = [];
@@ -144,7 +138,6 @@ describe("a request answered by a server that then goes away", () => {
       id = info.id;
       sessions.push(info.resumed);
     });
-    onCleanup(() => client.close());
     await client.connect();
     proxy.freeze(true); // the reply will not reach the client on this connection
     const reply = client.request(data(0), { timeout: 10_000 });
