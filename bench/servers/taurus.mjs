@@ -30,10 +30,10 @@ export async function runTaurus(protocol, options = {}, extra = {}) {
     handshakeTimeout: broadcast ? 0 : undefined,
     handler: {
       onMessage: broadcast
-        ? (_conn, msg) => {
+        ? (msg) => {
             server.broadcast(msg);
           }
-        : (conn, msg) => {
+        : (msg, conn) => {
             conn.send(msg);
           },
       onError: (error) => countError(error.code),

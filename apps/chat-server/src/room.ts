@@ -150,9 +150,9 @@ export class ChatRoom {
       backplane: { adapter, codec: jsonCodec, channel: ROOM_CHANNEL },
       handler: {
         onConnect: (conn) => this.connected(conn, "json"),
-        onMessage: (conn, message) =>
+        onMessage: (message, conn) =>
           this.received(conn, fromJson(message), (c) => toJson(c), this.json),
-        onClose: (conn, error) => this.closed(conn, "json", error),
+        onClose: (error, conn) => this.closed(conn, "json", error),
         onError: (error, conn) => this.failed(error, conn, "json"),
         farewell: (error) => this.farewell(error, toJson),
       },
@@ -164,7 +164,7 @@ export class ChatRoom {
       backplane: { adapter, codec: binaryCodec, channel: ROOM_CHANNEL },
       handler: {
         onConnect: (conn) => this.connected(conn, "binary"),
-        onMessage: (conn, message) => {
+        onMessage: (message, conn) => {
           const chat = fromBinary(message);
           if (!chat) {
             this.warn("binary frame without a chat payload", "NO_CHAT_PAYLOAD", conn, {
@@ -174,7 +174,7 @@ export class ChatRoom {
           }
           return this.received(conn, chat, (c) => toBinary(c), this.binary);
         },
-        onClose: (conn, error) => this.closed(conn, "binary", error),
+        onClose: (error, conn) => this.closed(conn, "binary", error),
         onError: (error, conn) => this.failed(error, conn, "binary"),
         farewell: (error) => this.farewell(error, toBinary),
       },

@@ -46,7 +46,7 @@ export function createLineServer(options: LineServerOptions = {}): TaurusServer<
         conn.attributes.set("name", `user${++users}`);
         tell(conn, `* welcome, ${nameOf(conn)}: type a line, it goes to everyone else`);
       },
-      onMessage(conn, line) {
+      onMessage(line, conn) {
         if (line === "") return;
         server.broadcast(`${nameOf(conn)}: ${line}`, { except: conn });
       },

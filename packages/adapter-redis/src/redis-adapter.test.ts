@@ -68,7 +68,7 @@ async function instance(
     rateLimit: Number.POSITIVE_INFINITY,
     shutdownTimeout: 1000,
     backplane: { adapter, codec, channel: "room" },
-    handler: { onMessage: (_conn, m) => void server.broadcast(m) },
+    handler: { onMessage: (m) => void server.broadcast(m) },
   });
   const { port } = await server.listen(0, "127.0.0.1");
   await adapter.ready();

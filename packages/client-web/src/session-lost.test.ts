@@ -43,7 +43,7 @@ describe("WebClient sessions lost", () => {
     const atFirst: string[] = [];
     const first = await startEcho(0, {
       sessions: slowAcks,
-      handler: { onMessage: (_c, m) => void atFirst.push(text(m)) },
+      handler: { onMessage: (m) => void atFirst.push(text(m)) },
     });
     const live = track(first.server);
     const c = startClient(first.url, { session: slowAcks });
@@ -70,7 +70,7 @@ describe("WebClient sessions lost", () => {
     await startEcho(first.port, {
       sessions: true,
       handler: {
-        onMessage(conn, m) {
+        onMessage(m, conn) {
           atSecond.push(text(m));
           if (m.type === 2) conn.send(msg(m.sequence, "answer", 3));
         },
@@ -94,7 +94,7 @@ describe("WebClient sessions lost", () => {
     const atServer: string[] = [];
     const { server, port } = await startEcho(0, {
       sessions: { resumeWindow: 50, ...slowAcks },
-      handler: { onMessage: (_c, m) => void atServer.push(text(m)) },
+      handler: { onMessage: (m) => void atServer.push(text(m)) },
     });
     const serverLost: unknown[] = [];
     server.on("sessionLost", (info) => serverLost.push(info));
@@ -128,7 +128,7 @@ describe("WebClient sessions lost", () => {
     const atServer: string[] = [];
     const { url } = await startEcho(0, {
       sessions: slowAcks,
-      handler: { onMessage: (_c, m) => void atServer.push(text(m)) },
+      handler: { onMessage: (m) => void atServer.push(text(m)) },
     });
     const c = startClient(url, { session: { maxBufferedMessages: 3 } });
     const lost: unknown[] = [];
@@ -145,7 +145,7 @@ describe("WebClient sessions lost", () => {
     const atServer: string[] = [];
     const { server, url } = await startEcho(0, {
       sessions: { maxBufferedMessages: 3, ...slowAcks },
-      handler: { onMessage: (_c, m) => void atServer.push(text(m)) },
+      handler: { onMessage: (m) => void atServer.push(text(m)) },
     });
     const live = track(server);
     // The client acknowledges nothing yet: the server's buffer fills.
@@ -170,7 +170,7 @@ describe("WebClient sessions lost", () => {
     const atServer: string[] = [];
     const { url } = await startEcho(0, {
       sessions: slowAcks,
-      handler: { onMessage: (_c, m) => void atServer.push(text(m)) },
+      handler: { onMessage: (m) => void atServer.push(text(m)) },
     });
     const c = startClient(url, { session: true });
     const lost: unknown[] = [];
@@ -312,7 +312,7 @@ describe("WebClient session hello", () => {
       rateLimit: Number.POSITIVE_INFINITY,
       shutdownTimeout: 1000,
       handler: {
-        onMessage(conn, m) {
+        onMessage(m, conn) {
           atServer.push(String(m.data?.text));
           if (m.type === 2) conn.send({ ...m, type: 3, data: { text: "answer" } });
         },

@@ -31,7 +31,7 @@ describe("WebClient sessions across cut WebSockets", () => {
       // The loop sends on while disconnected: the buffers hold the whole run.
       sessions: { maxBufferedMessages: 2 * N },
       perAddress: false,
-      handler: { onMessage: (_c, m) => void atServer.push(m.sequence) },
+      handler: { onMessage: (m) => void atServer.push(m.sequence) },
     });
     const live = track(server);
     let replayedByServer = 0;
@@ -89,7 +89,7 @@ describe("WebClient sessions across cut WebSockets", () => {
     const atServer: string[] = [];
     const { server, url } = await startEcho(0, {
       sessions: true,
-      handler: { onMessage: (_c, m) => void atServer.push(text(m)) },
+      handler: { onMessage: (m) => void atServer.push(text(m)) },
     });
     const live = track(server);
     const c = startClient(url, { session: { ackInterval: 60_000, ackEvery: 1000 } });
@@ -134,7 +134,7 @@ describe("WebClient requests within a session", () => {
     const { server, url } = await startEcho(0, {
       sessions: true,
       handler: {
-        async onMessage(conn, m) {
+        async onMessage(m, conn) {
           if (m.type !== REQUEST) return;
           handled++;
           inHandler.open();

@@ -41,7 +41,7 @@ export async function startEcho(
     protocol: binary,
     rateLimit: Infinity,
     shutdownTimeout: 1000,
-    handler: { onMessage: (c, m) => void c.send(m) },
+    handler: { onMessage: (m, c) => void c.send(m) },
     ...config,
   });
   const transport = attachWebSocket(server);

@@ -51,7 +51,7 @@ describe("TaurusClient", () => {
 
   it("accepts { host, port } and delivers messages to the handler, events and iterators in order", async () => {
     const srv = await startServer({
-      handler: { onMessage: (conn, m) => void conn.send(m) },
+      handler: { onMessage: (m, conn) => void conn.send(m) },
     });
     const viaHandler: string[] = [];
     const c = createClient<SeqMessage>({
@@ -99,7 +99,7 @@ describe("TaurusClient", () => {
   it("resolves a request with the reply carrying its sequence, which the handler never sees", async () => {
     const srv = await startServer({
       handler: {
-        onMessage: (conn, m) => void reply(conn, m, { sequence: 0, text: `re:${m.text}` }),
+        onMessage: (m, conn) => void reply(conn, m, { sequence: 0, text: `re:${m.text}` }),
       },
     });
     const seen: string[] = [];
@@ -120,7 +120,7 @@ describe("TaurusClient", () => {
   it("uses a custom correlation", async () => {
     const srv = await startServer({
       handler: {
-        onMessage: (conn, m) =>
+        onMessage: (m, conn) =>
           void conn.send({ sequence: 0, text: `${m.text.split("#")[0]}#reply` }),
       },
     });
@@ -218,7 +218,7 @@ describe("TaurusClient", () => {
   });
 
   it("reports handler failures as HANDLER_FAILED and carries on", async () => {
-    const srv = await startServer({ handler: { onMessage: (conn, m) => void conn.send(m) } });
+    const srv = await startServer({ handler: { onMessage: (m, conn) => void conn.send(m) } });
     const errors: string[] = [];
     const c = client(srv.port, {
       handler: {

@@ -63,7 +63,7 @@ describe("diagnostics channels of the client", () => {
   it("traces request() on taurus:client:request: the reply, or the rejection", async () => {
     const srv = await startServer({
       handler: {
-        onMessage: (conn, m) => {
+        onMessage: (m, conn) => {
           if (m.text !== "ignore") void reply(conn, m, { sequence: 0, text: `re:${m.text}` });
         },
       },

@@ -48,7 +48,7 @@ describe("heartbeat", () => {
   it("keeps a connection whose peer answers, and hides the replies from the application", async () => {
     const srv = await startServer({
       handler: {
-        onMessage: (conn, m) =>
+        onMessage: (m, conn) =>
           void conn.send({ sequence: 0, text: m.text === "ping" ? "pong" : m.text }),
       },
     });

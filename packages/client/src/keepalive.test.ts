@@ -28,8 +28,8 @@ async function broadcaster(handshakeTimeout: number, idleTimeout: number) {
     handshakeTimeout,
     idleTimeout,
     handler: {
-      onMessage: (_c, m) => void handled.push(m),
-      onClose: (_c, e) => closes.push(e?.code),
+      onMessage: (m) => void handled.push(m),
+      onClose: (e) => closes.push(e?.code),
     },
   });
   const { port } = await server.listen(0, "127.0.0.1");

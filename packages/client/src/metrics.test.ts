@@ -9,7 +9,7 @@ afterEach(runCleanups);
 describe("client metrics", () => {
   it("counts the messages and bytes of every connection, and the client's errors", async () => {
     const srv = await startServer({
-      handler: { onMessage: (conn, m) => void conn.send({ sequence: 0, text: `re:${m.text}` }) },
+      handler: { onMessage: (m, conn) => void conn.send({ sequence: 0, text: `re:${m.text}` }) },
     });
     const metrics = new ClientMetrics();
     const c = createClient<SeqMessage>({

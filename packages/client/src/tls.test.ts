@@ -55,7 +55,7 @@ describe("TLS", () => {
   it("connects over TLS to a Taurus TLS server, verifying its certificate", async () => {
     const srv = await startServer({
       tls: { key, cert },
-      handler: { onMessage: (conn, m) => void conn.send({ ...m, text: `tls:${m.text}` }) },
+      handler: { onMessage: (m, conn) => void conn.send({ ...m, text: `tls:${m.text}` }) },
     });
     const c = createClient<SeqMessage>({
       address: `127.0.0.1:${srv.port}`,

@@ -43,7 +43,7 @@ describe("handler spans and the active context", () => {
       protocol: binary,
       rateLimit: Infinity,
       handler: {
-        async onMessage(conn, m) {
+        async onMessage(m, conn) {
           tracer.startSpan("before-await").end();
           await new Promise((resolve) => setImmediate(resolve));
           await tracer.startActiveSpan("after-await", async (span) => {

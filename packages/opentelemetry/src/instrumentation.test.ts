@@ -76,7 +76,7 @@ describe("TaurusInstrumentation", () => {
   it("makes a CLIENT span per request and a SERVER span per onMessage, with durations", async () => {
     const { spans, points } = setUp();
     const { client, port } = await start({
-      onMessage: async (conn, m) => {
+      onMessage: async (m, conn) => {
         if (m.type === 2) reply(conn, m, msg(3, "pong"));
         if (m.type === 9) throw new Error("handler broke");
       },

@@ -11,7 +11,7 @@ describe("server.accept", () => {
     const server = createServer({
       protocol: binary,
       rateLimit: Infinity,
-      handler: { onMessage: (c, m) => void c.send(m) },
+      handler: { onMessage: (m, c) => void c.send(m) },
     });
     onCleanup(() => server.close());
     const [near, far] = createSocketPair();
@@ -31,7 +31,7 @@ describe("server.accept", () => {
       protocol: binary,
       rateLimit: Infinity,
       perAddress: { maxConcurrent: 2, ratePerSecond: Number.POSITIVE_INFINITY },
-      handler: { onMessage: (c, m) => void c.send(m) },
+      handler: { onMessage: (m, c) => void c.send(m) },
     });
     onCleanup(() => server.close());
     const verdicts = Array.from({ length: 3 }, () => {

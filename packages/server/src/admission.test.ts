@@ -1,4 +1,4 @@
-import type { Connection, TaurusError } from "@taurus/core-conn";
+import type { TaurusError } from "@taurus/core-conn";
 import type { BinaryMessage } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
 import { type Admission, identityOf } from "./admission";
@@ -13,7 +13,7 @@ function tokenApp(admit: ServerHandler<BinaryMessage>["admit"]) {
   const errors: TaurusError[] = [];
   const handler: ServerHandler<BinaryMessage> = {
     admit,
-    onMessage(conn, m) {
+    onMessage(m, conn) {
       handled.push({ who: identityOf(conn), text: text(m) });
       conn.send(msg(m.sequence, `echo ${text(m)}`));
     },
@@ -24,7 +24,7 @@ function tokenApp(admit: ServerHandler<BinaryMessage>["admit"]) {
 }
 
 const TOKENS: Record<string, string> = { s3cret: "alice", hunter2: "bob" };
-const byToken = (_conn: Connection<BinaryMessage>, first: BinaryMessage): Admission => {
+const byToken = (first: BinaryMessage): Admission => {
   const user = TOKENS[text(first).replace(/^token:/, "")];
   return user ? { accept: true, identity: { user } } : { accept: false, reason: "bad token" };
 };
@@ -61,9 +61,9 @@ describe("admit", () => {
   it("waits for an async decision, reading nothing more meanwhile, and can deliver the first message", async () => {
     let decide: ((a: Admission) => void) | undefined;
     // carol waits for a decision; a second user, admitted at once, is the sentinel.
-    const app = tokenApp((conn, first) =>
+    const app = tokenApp((first) =>
       text(first) === "token:s3cret"
-        ? byToken(conn, first)
+        ? byToken(first)
         : new Promise<Admission>((resolve) => {
             decide = resolve;
           }),
@@ -92,7 +92,7 @@ describe("admit", () => {
   });
 
   it("closes a connection not admitted within handshakeTimeout, and one whose admit throws", async () => {
-    const app = tokenApp((_conn, first) => {
+    const app = tokenApp((first) => {
       if (text(first) === "throw") throw new Error("database down");
       return new Promise<Admission>(() => {}); // never decides
     });

@@ -144,7 +144,7 @@ export class ConnectionTable<M> {
     host.metrics.connectionClosed();
     if (error) host.report(error, conn);
     try {
-      host.handler.onClose?.(conn, error);
+      host.handler.onClose?.(error, conn);
     } catch (err) {
       // Counted and reported as a throwing onMessage is (Session.failed).
       const failed = new TaurusError("HANDLER_FAILED", `handler failed: ${String(err)}`, {

@@ -65,8 +65,8 @@ describe("memory budget", () => {
     const { server, port } = await startServer({
       memoryBudget: 1024 * 1024,
       handler: {
-        onMessage: (c, m) => void c.send(m),
-        onClose: (_c, e) => closes.push(e?.code ?? "clean"),
+        onMessage: (m, c) => void c.send(m),
+        onClose: (e) => closes.push(e?.code ?? "clean"),
       },
     });
     // 30 attackers, each holding all but the last byte of a 60 KB frame: 1.8 MB offered.
@@ -96,7 +96,7 @@ describe("write deadline", () => {
     const closes: Array<string | undefined> = [];
     const { server, port } = await startServer({
       writeTimeout: 1000,
-      handler: { onClose: (_c, e) => closes.push(e?.code) },
+      handler: { onClose: (e) => closes.push(e?.code) },
     });
     const stalled = await rawFrom(port, ATTACKER, false);
     stalled.socket.pause();
@@ -125,7 +125,7 @@ describe("pipelining", () => {
     const { port } = await startServer({
       // No message rate limit (as startServer's rateLimit: Infinity), per address too.
       perAddress: { messagesPerSecond: Number.POSITIVE_INFINITY },
-      handler: { onMessage: (c, m) => void c.send(m), onError: (e) => errors.push(e) },
+      handler: { onMessage: (m, c) => void c.send(m), onError: (e) => errors.push(e) },
     });
     const client = await rawFrom(port, USER);
     const all = Buffer.concat(
@@ -160,7 +160,7 @@ describe("accepting", () => {
   it("reports running out of file descriptors once, and resumes on the next accept", async () => {
     const errors: string[] = [];
     const { server, port } = await startServer({
-      handler: { onMessage: (c, m) => void c.send(m), onError: (e) => errors.push(e.code) },
+      handler: { onMessage: (m, c) => void c.send(m), onError: (e) => errors.push(e.code) },
     });
     const events: string[] = [];
     server.on("acceptPaused", (e) => events.push(`paused ${e.code}`));

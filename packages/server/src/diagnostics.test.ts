@@ -44,7 +44,7 @@ describe("diagnostics channels of the server", () => {
     const events = recordTrace();
     const { port } = await startServer({
       handler: {
-        onMessage(conn, message) {
+        onMessage(message, conn) {
           if (message.type === 9) throw new Error("boom");
           conn.send(message);
         },
@@ -68,7 +68,7 @@ describe("diagnostics channels of the server", () => {
     const events = recordTrace();
     const { port } = await startServer({
       handler: {
-        async onMessage(conn, message) {
+        async onMessage(message, conn) {
           await new Promise((r) => setImmediate(r));
           if (message.type === 9) throw new Error("late boom");
           conn.send(message);

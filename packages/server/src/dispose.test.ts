@@ -30,7 +30,7 @@ describe("server disposal and cancellation", () => {
     const closed: ShutdownReport[] = [];
     let conn: Awaited<ReturnType<typeof connectRaw>> | undefined;
     {
-      await using s = server({ handler: { onMessage: (c, m) => void c.send(m) } });
+      await using s = server({ handler: { onMessage: (m, c) => void c.send(m) } });
       scopedServer = s;
       s.on("close", (report) => closed.push(report));
       port = (await s.listen(0, "127.0.0.1")).port;

@@ -2,7 +2,10 @@ import type { Connection, TaurusError } from "@taurus/core-conn";
 import type { Admission } from "./admission";
 
 /**
- * The application's callbacks. Each is optional. Callbacks of one connection
+ * The application's callbacks. Each is optional. Arguments come in one order, as on the
+ * client: what happened first (the message, the error), where it happened last (the
+ * connection), so a callback that does not need the connection can leave it off.
+ * Callbacks of one connection
  * run in order: `onMessage` is not called again for a connection until the
  * promise it returned has settled (the connection stops reading meanwhile),
  * while other connections go on. A callback that throws or rejects is
@@ -24,11 +27,11 @@ export interface ServerHandler<M> {
    * rejection refuses the connection (and is reported as `HANDLER_FAILED`).
    * @defaultValue none: every connection is admitted
    */
-  admit?(conn: Connection<M>, first: M): Admission | Promise<Admission>;
-  /** A message arrived on `conn`. */
-  onMessage?(conn: Connection<M>, message: M): void | Promise<void>;
-  /** `conn` closed; `error` is what closed it, if anything did. */
-  onClose?(conn: Connection<M>, error: TaurusError | undefined): void;
+  admit?(first: M, conn: Connection<M>): Admission | Promise<Admission>;
+  /** `message` arrived on `conn`. */
+  onMessage?(message: M, conn: Connection<M>): void | Promise<void>;
+  /** `conn` closed; `error` is what closed it, `undefined` when nothing did (a clean close). */
+  onClose?(error: TaurusError | undefined, conn: Connection<M>): void;
   /**
    * The message a connection is told before it is refused (`conn` is then
    * `undefined`) or closed by the server with `error` (a timeout, a limit,

@@ -17,7 +17,7 @@ describe("connection limits", () => {
     const codes: string[] = [];
     const { server, port } = await startServer({
       maxConnections: 3,
-      handler: { onMessage: (c, m) => void c.send(m), onError: (e) => codes.push(e.code) },
+      handler: { onMessage: (m, c) => void c.send(m), onError: (e) => codes.push(e.code) },
     });
     const kept = await Promise.all([1, 2, 3].map(() => connectRaw(port)));
     await until(() => server.connectionCount === 3);
@@ -54,7 +54,7 @@ describe("connection limits", () => {
     const closes: Array<string | undefined> = [];
     const { port } = await startServer({
       handshakeTimeout: 50,
-      handler: { onClose: (_c, e) => closes.push(e?.code) },
+      handler: { onClose: (e) => closes.push(e?.code) },
     });
     await connectRaw(port);
     await until(() => closes.length === 1);
@@ -65,7 +65,7 @@ describe("connection limits", () => {
     const closes: Array<string | undefined> = [];
     const { port } = await startServer({
       idleTimeout: 60,
-      handler: { onClose: (_c, e) => closes.push(e?.code) },
+      handler: { onClose: (e) => closes.push(e?.code) },
     });
     const client = await connectRaw(port);
     client.send(msg(1));
@@ -80,7 +80,7 @@ describe("rate limit", () => {
     const { server, port } = await startServer({
       rateLimit: 200,
       rateLimitBurst: 10,
-      handler: { onMessage: (_c, m) => void seen.push(m.sequence) },
+      handler: { onMessage: (m) => void seen.push(m.sequence) },
     });
     const client = await connectRaw(port);
     const started = performance.now();
@@ -101,7 +101,7 @@ describe("rate limit", () => {
       rateLimitBurst: 5,
       rateLimitPolicy: "drop",
       handler: {
-        onMessage: (_c, m) => void seen.push(m.sequence),
+        onMessage: (m) => void seen.push(m.sequence),
         onError: (e) => codes.push(e.code),
       },
     });
@@ -119,7 +119,7 @@ describe("rate limit", () => {
       rateLimit: 1,
       rateLimitBurst: 2,
       rateLimitPolicy: "close",
-      handler: { onClose: (_c, e) => closes.push(e?.code) },
+      handler: { onClose: (e) => closes.push(e?.code) },
     });
     const client = await connectRaw(port);
     for (let i = 1; i <= 5; i++) client.send(msg(i));
@@ -168,7 +168,7 @@ describe("slow consumers", () => {
       sendQueueBytes: 16 * 1024 * 1024,
       writeTimeout: 0,
       slowConsumerPolicy: "disconnect",
-      handler: { onClose: (_c, e) => closes.push(e?.code) },
+      handler: { onClose: (e) => closes.push(e?.code) },
     });
     await nonReader(port);
     const reader = await connectRaw(port);

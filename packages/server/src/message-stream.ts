@@ -39,7 +39,7 @@ export interface MessageStream<M> extends AsyncIterable<IncomingMessage<M>> {
    * After {@link MessageStream.end} it refuses messages with `CONNECTION_CLOSED`
    * (the server reports that as `HANDLER_FAILED`: nothing vanishes unseen).
    */
-  readonly onMessage: (conn: Connection<M>, message: M) => void | Promise<void>;
+  readonly onMessage: (message: M, conn: Connection<M>) => void | Promise<void>;
   /** Messages buffered and not yet consumed. */
   readonly buffered: number;
   /**
@@ -118,7 +118,7 @@ export function createMessageStream<M>(options: MessageStreamOptions = {}): Mess
   };
 
   return {
-    onMessage(conn: Connection<M>, message: M): void | Promise<void> {
+    onMessage(message: M, conn: Connection<M>): void | Promise<void> {
       if (ended) {
         throw new TaurusError("CONNECTION_CLOSED", "the message stream has ended");
       }

@@ -24,7 +24,7 @@ describe("per-address limits (defaults)", () => {
   it("caps concurrent connections of one address at 32; another address is served", async () => {
     const codes: string[] = [];
     const { server, port } = await startServer({
-      handler: { onMessage: (c, m) => void c.send(m), onError: (e) => codes.push(e.code) },
+      handler: { onMessage: (m, c) => void c.send(m), onError: (e) => codes.push(e.code) },
       // Only the concurrency cap is under test here.
       perAddress: { ratePerSecond: Number.POSITIVE_INFINITY },
     });
@@ -40,7 +40,7 @@ describe("per-address limits (defaults)", () => {
 
   it("limits new connections per second of one address (burst 20); another address is served", async () => {
     const { server, port } = await startServer({
-      handler: { onMessage: (c, m) => void c.send(m) },
+      handler: { onMessage: (m, c) => void c.send(m) },
     });
     const started = performance.now();
     for (let i = 0; i < 40; i++) {
@@ -64,7 +64,7 @@ describe("per-address limits (defaults)", () => {
     const { server, port } = await startServer({
       perAddress: { messagesPerSecond: 100, messageBurst: 100 },
       handler: {
-        onMessage: (c, m) => {
+        onMessage: (m, c) => {
           const key = c.remoteAddress ?? "";
           handled.set(key, (handled.get(key) ?? 0) + 1);
           c.send(m);

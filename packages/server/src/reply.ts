@@ -18,7 +18,7 @@ export interface Sequenced {
  *
  * @example
  * ```ts
- * onMessage(conn, msg) {
+ * onMessage(msg, conn) {
  *   if (msg.type === GET_TIME) reply(conn, msg, { ...msg, data: { now: Date.now() } });
  * }
  * ```

@@ -17,7 +17,7 @@ const FAILED = 99;
  */
 function roomsApp(get: () => TaurusServer<BinaryMessage>) {
   return {
-    onMessage(conn: Connection<BinaryMessage>, m: BinaryMessage) {
+    onMessage(m: BinaryMessage, conn: Connection<BinaryMessage>) {
       const text = Buffer.from(m.data).toString();
       const server = get();
       try {

@@ -5,7 +5,7 @@ describe("server.stats", () => {
   it("counts messages, bytes, errors by code and drops in the shared vocabulary", async () => {
     const { server, port } = await startServer({
       maxMessageSize: 64,
-      handler: { onMessage: (c, m) => void c.send(m) },
+      handler: { onMessage: (m, c) => void c.send(m) },
     });
     const client = await connectRaw(port);
     const got = collect(client, 2);

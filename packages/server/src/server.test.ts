@@ -8,7 +8,7 @@ import { binary, collect, connectRaw, msg, startServer, until } from "./test-hel
 describe("server basics", () => {
   it("listens on port 0, echoes, and exposes its connections", async () => {
     const { server, port } = await startServer({
-      handler: { onMessage: (conn, m) => void conn.send(m) },
+      handler: { onMessage: (m, conn) => void conn.send(m) },
     });
     expect(port).toBeGreaterThan(0);
     expect(server.address()?.port).toBe(port);
@@ -35,7 +35,7 @@ describe("server basics", () => {
     });
     const { port } = await startServer({
       handler: {
-        async onMessage(conn, m) {
+        async onMessage(m, conn) {
           const text = Buffer.from(m.data).toString();
           seen[text] = [...(seen[text] ?? []), m.sequence];
           if (text === "slow" && m.sequence === 1) await slowGate;
@@ -66,7 +66,7 @@ describe("server basics", () => {
     const errors: string[] = [];
     const { server, port } = await startServer({
       handler: {
-        onMessage(conn, m) {
+        onMessage(m, conn) {
           if (m.sequence === 1) throw new Error("sync boom");
           if (m.sequence === 2) return Promise.reject(new Error("async boom"));
           conn.send(m);
@@ -116,7 +116,7 @@ describe("server basics", () => {
           events.push("connect:end");
         },
         onMessage: () => void events.push("message"),
-        onClose: (_c, err) => events.push(`close:${err?.code ?? "clean"}`),
+        onClose: (err) => events.push(`close:${err?.code ?? "clean"}`),
       },
     });
     const client = await connectRaw(port);
@@ -134,7 +134,7 @@ describe("server basics", () => {
     const { server, port } = await startServer({
       maxMessageSize: 64,
       handler: {
-        onMessage: (c, m) => void c.send(m),
+        onMessage: (m, c) => void c.send(m),
         onError: (e: TaurusError) => codes.push(e.code),
       },
     });
@@ -156,7 +156,7 @@ describe("server basics", () => {
   it("matches a reply to its request by sequence", async () => {
     const { port } = await startServer({
       handler: {
-        onMessage: (conn, m) =>
+        onMessage: (m, conn) =>
           void reply(conn, m, { ...m, sequence: 0, data: Buffer.from("pong") }),
       },
     });
@@ -170,7 +170,7 @@ describe("server basics", () => {
 
   it("counts connections, messages and bytes in its metrics snapshot", async () => {
     const { server, port } = await startServer({
-      handler: { onMessage: (c, m) => void c.send(m) },
+      handler: { onMessage: (m, c) => void c.send(m) },
     });
     const client = await connectRaw(port);
     const got = collect(client, 2);

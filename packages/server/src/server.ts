@@ -680,7 +680,7 @@ function metricsSink(metrics: ServerMetrics): ConnectionMetricsSink {
  * ```ts
  * const server = createServer({
  *   protocol: createBinaryProtocol(),
- *   handler: { onMessage: (conn, msg) => conn.send(msg) },
+ *   handler: { onMessage: (msg, conn) => conn.send(msg) },
  *   rateLimit: 1000,
  * });
  * const { port } = await server.listen(0, "127.0.0.1");

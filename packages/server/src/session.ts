@@ -146,7 +146,7 @@ export class Session<M> {
     };
     let result: unknown;
     try {
-      result = this.handler.admit?.call(this.handler, this.conn, message);
+      result = this.handler.admit?.call(this.handler, message, this.conn);
     } catch (err) {
       refuse(err);
       return;
@@ -210,8 +210,8 @@ export class Session<M> {
     let result: unknown;
     try {
       result = tracingMessages()
-        ? traceMessage(this.conn, message, () => onMessage.call(this.handler, this.conn, message))
-        : onMessage.call(this.handler, this.conn, message);
+        ? traceMessage(this.conn, message, () => onMessage.call(this.handler, message, this.conn))
+        : onMessage.call(this.handler, message, this.conn);
     } catch (err) {
       this.failed(err);
       if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);

@@ -14,7 +14,7 @@ describe("graceful shutdown", () => {
       protocol: binary,
       rateLimit: Infinity,
       handler: {
-        async onMessage(conn, m) {
+        async onMessage(m, conn) {
           handled++;
           if (m.sequence % 7 === 0) await new Promise((r) => setTimeout(r, 1));
           conn.send(m); // refused with CONNECTION_CLOSED once the server has ended its side
@@ -103,7 +103,7 @@ describe("graceful shutdown", () => {
     const server = createServer({
       protocol: binary,
       handler: {
-        async onMessage(conn, m) {
+        async onMessage(m, conn) {
           // Held until the peer has half-closed: the handler is surely in flight then.
           inFlight = true;
           await gate;

@@ -11,7 +11,7 @@ describe("TLS", () => {
     const { key, cert } = selfSignedCert();
     const { port } = await startServer({
       tls: { key, cert },
-      handler: { onMessage: (c, m) => void c.send(m) },
+      handler: { onMessage: (m, c) => void c.send(m) },
     });
     // allowHalfOpen is honoured by tls.connect but missing from its typings.
     const options: tls.ConnectionOptions & { allowHalfOpen: boolean } = {

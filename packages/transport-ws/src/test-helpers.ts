@@ -41,7 +41,7 @@ export async function startEcho(
     protocol: binary,
     rateLimit: Infinity,
     shutdownTimeout: 2000,
-    handler: { onMessage: (c, m) => void c.send(m) },
+    handler: { onMessage: (m, c) => void c.send(m) },
     ...config,
   });
   const { port: tcpPort } = await server.listen(0, "127.0.0.1");

@@ -39,7 +39,7 @@ describe("WebSocket transport", () => {
     const server = createServer({
       protocol: binary,
       rateLimit: Infinity,
-      handler: { onMessage: (c, m) => void c.send(m) },
+      handler: { onMessage: (m, c) => void c.send(m) },
     });
     const transport = attachWebSocket(server);
     const { port } = await transport.listen(0, "127.0.0.1");

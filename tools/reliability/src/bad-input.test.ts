@@ -371,7 +371,7 @@ describe("bad input: JSON bodies", () => {
 
   it("binary: payloads of the wrong shape reach the handler, which fails alone", async () => {
     const h = await startServer(binaryKit, {
-      onMessage: (conn, m) => {
+      onMessage: (m, conn) => {
         parseChat(m.data);
         conn.send(m);
       },

@@ -24,7 +24,7 @@ function shutdownSuite<M>(kit: Kit<M>): void {
     let repliesRefused = 0;
     const h = await startServer(kit, {
       shutdownTimeout: 30_000,
-      onMessage: async (conn, m) => {
+      onMessage: async (m, conn) => {
         if (kit.sequence(m) % 5 === 0) await new Promise((r) => setTimeout(r, 1));
         try {
           conn.send(m);
@@ -113,7 +113,7 @@ describe("misbehaving handlers", () => {
     const kit = binaryKit;
     const h = await startServer(kit, {
       idleTimeout: 300,
-      onMessage: (conn, m) => {
+      onMessage: (m, conn) => {
         conn.send(m);
         throw new Error("handler bug");
       },

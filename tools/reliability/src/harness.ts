@@ -236,13 +236,13 @@ export interface Harness<M> {
 /** What a case may set on its server besides the protocol. */
 export type ServerSetup<M> = Partial<Omit<ServerConfig<M>, "protocol">> & {
   /** What `onMessage` does once the harness has recorded the message. Default: echo. */
-  onMessage?: (conn: Connection<M>, message: M) => void | Promise<void>;
+  onMessage?: (message: M, conn: Connection<M>) => void | Promise<void>;
 };
 
 /** Starts a server for `kit` on 127.0.0.1:0 that records everything; closed after the test. */
 export async function startServer<M>(kit: Kit<M>, setup: ServerSetup<M> = {}): Promise<Harness<M>> {
   const {
-    onMessage = (conn: Connection<M>, m: M) => void conn.send(m),
+    onMessage = (m: M, conn: Connection<M>) => void conn.send(m),
     handler,
     ...options
   } = setup;
@@ -284,9 +284,9 @@ export async function startServer<M>(kit: Kit<M>, setup: ServerSetup<M> = {}): P
         conn.socket.on("data", () => sample(conn));
         return handler?.onConnect?.(conn);
       },
-      onMessage: (conn, m) => {
+      onMessage: (m, conn) => {
         handled.get(conn.id)?.push(m);
-        return onMessage(conn, m);
+        return onMessage(m, conn);
       },
       onError: (error, conn) => {
         errors.add(error.code);
@@ -297,9 +297,9 @@ export async function startServer<M>(kit: Kit<M>, setup: ServerSetup<M> = {}): P
         }
         handler?.onError?.(error, conn);
       },
-      onClose: (conn, error) => {
+      onClose: (error, conn) => {
         closes.add(error?.code ?? "clean");
-        handler?.onClose?.(conn, error);
+        handler?.onClose?.(error, conn);
       },
     },
   });

@@ -80,7 +80,7 @@ describe("hostile: floods", () => {
     const perSender = new Map<string, number>();
     const h = await startServer(kit, {
       ...DEFAULTS,
-      onMessage: (conn, m) => {
+      onMessage: (m, conn) => {
         const from = conn.remoteAddress ?? "";
         perSender.set(from, (perSender.get(from) ?? 0) + 1);
         server?.broadcast(m);

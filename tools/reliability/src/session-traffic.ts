@@ -73,7 +73,7 @@ export async function runCutTraffic<M>(options: CutTrafficOptions<M>): Promise<C
         latest = conn;
       },
     },
-    onMessage: async (_conn, m) => {
+    onMessage: async (m) => {
       const payload = parsePayload(kit.text(m));
       if (!payload) return;
       if (payload.stream === FIN) {

@@ -64,11 +64,11 @@ export const listen: Command = {
               `+ ${conn.id} ${conn.remoteAddress ?? ""}`,
             );
         },
-        onMessage: (conn, message) => {
+        onMessage: (message, conn) => {
           if (echo) conn.send(message);
           if (!quiet) showMessage(io, json, kit, message, { conn: conn.id });
         },
-        onClose: (conn, error) => {
+        onClose: (error, conn) => {
           if (!quiet)
             emit(
               io,

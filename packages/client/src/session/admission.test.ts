@@ -23,13 +23,13 @@ async function run(store: SessionStore | undefined, restart: boolean): Promise<v
       protocol: binary,
       sessions: store === undefined ? true : { store },
       handler: {
-        admit: (_conn, first) => {
+        admit: (first) => {
           admitted.push(first.sequence);
           return first.type === LOGIN
             ? { accept: true, identity: { user: `u${first.sequence}` } }
             : { accept: false, reason: "login first" };
         },
-        onMessage: (conn, m) => void seen.push([m.sequence, identityOf(conn)]),
+        onMessage: (m, conn) => void seen.push([m.sequence, identityOf(conn)]),
       },
     });
     const address = await server.listen(port, "127.0.0.1");

@@ -23,7 +23,7 @@ describe("a client session at its buffer's bound", () => {
       sessions: true,
       perAddress: false,
       rateLimit: Number.POSITIVE_INFINITY,
-      handler: { onMessage: (_c, m) => void atServer.push(m.sequence) },
+      handler: { onMessage: (m) => void atServer.push(m.sequence) },
     });
     const { port } = await server.listen(0, "127.0.0.1");
     onCleanup(() => server.close());

@@ -39,7 +39,7 @@ describe("requests within a session (issue 13 item 6)", () => {
       sessions: true,
       handler: {
         onConnect: (conn) => void conns.push(conn),
-        async onMessage(conn, m) {
+        async onMessage(m, conn) {
           if (m.type === REQUEST) {
             requests++;
             await lineSent.wait; // another user's line reaches the requester first
@@ -87,7 +87,7 @@ describe("requests within a session (issue 13 item 6)", () => {
       protocol: binary,
       sessions: true,
       handler: {
-        async onMessage(conn, m) {
+        async onMessage(m, conn) {
           if (m.type !== REQUEST) return;
           handled++;
           inHandler.open();

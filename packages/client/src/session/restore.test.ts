@@ -27,7 +27,7 @@ describe("a session resumed from a shared store by another server", () => {
       const server = createServer<BinaryMessage>({
         protocol: binary,
         sessions: { store },
-        handler: { onMessage: (_c, m) => void atServer.push(m.sequence) },
+        handler: { onMessage: (m) => void atServer.push(m.sequence) },
       });
       server.on("sessionStarted", (_i, c) => {
         current = c;
@@ -115,7 +115,7 @@ describe("a request answered by a server that then goes away", () => {
         protocol: binary,
         sessions: { store },
         handler: {
-          onMessage(conn, m) {
+          onMessage(m, conn) {
             handled.push(m.sequence);
             conn.send({ ...m, data: new Uint8Array([1, 2, 3]) }); // the reply
           },

@@ -24,7 +24,7 @@ describe("sessions across cut connections", () => {
       perAddress: false,
       rateLimit: Number.POSITIVE_INFINITY,
       handler: {
-        onMessage(_conn, message) {
+        onMessage(message) {
           atServer.push(message.sequence);
         },
       },
@@ -88,7 +88,7 @@ describe("sessions across cut connections", () => {
       // No acknowledgement reaches the client before the server goes.
       sessions: { resumeWindow: 50, ackEvery: 1000, ackInterval: 60_000 },
       rateLimit: Number.POSITIVE_INFINITY,
-      handler: { onMessage: (_c, m) => void atFirst.push(m.sequence) },
+      handler: { onMessage: (m) => void atFirst.push(m.sequence) },
     });
     first.on("sessionLost", (info) => serverLost.push(info));
     const { port } = await first.listen(0, "127.0.0.1");
@@ -122,7 +122,7 @@ describe("sessions across cut connections", () => {
     const second = createServer<BinaryMessage>({
       protocol: binary,
       sessions: true,
-      handler: { onMessage: (_c, m) => void atSecond.push(m.sequence) },
+      handler: { onMessage: (m) => void atSecond.push(m.sequence) },
     });
     await second.listen(port, "127.0.0.1");
     onCleanup(() => second.close());

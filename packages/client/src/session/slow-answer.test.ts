@@ -52,7 +52,7 @@ async function setUp() {
   const server = createServer<BinaryMessage>({
     protocol: binary,
     sessions: true,
-    handler: { onMessage: (_c, m) => void atServer.push(m.sequence) },
+    handler: { onMessage: (m) => void atServer.push(m.sequence) },
   });
   const { port } = await server.listen(0, "127.0.0.1");
   onCleanup(() => server.close());

@@ -19,10 +19,10 @@ async function roomServer(resumeWindow: number) {
     sessions: { resumeWindow },
     perAddress: false,
     handler: {
-      onMessage(conn, m) {
+      onMessage(m, conn) {
         if (m.sequence === 1) server.rooms.join(conn, "lobby");
       },
-      onClose(conn) {
+      onClose(_error, conn) {
         awaiting.push(server.awaitingResume(conn));
       },
     },
@@ -85,7 +85,7 @@ describe("sessions whose client is away", () => {
       sessions: { resumeWindow: 60_000, maxBufferedMessages: 2 },
       perAddress: false,
       handler: {
-        onMessage(conn) {
+        onMessage(_message, conn) {
           server.rooms.join(conn, "lobby");
         },
       },
@@ -123,10 +123,10 @@ describe("sessions whose client is away", () => {
   it("are nothing special without sessions: a closed connection leaves its rooms at once", async () => {
     const { port, server } = await startServer({
       handler: {
-        onMessage(conn) {
+        onMessage(_message, conn) {
           server.rooms.join(conn, "lobby");
         },
-        onClose(conn) {
+        onClose(_error, conn) {
           expect(server.awaitingResume(conn)).toBeUndefined();
         },
       },

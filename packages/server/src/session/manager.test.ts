@@ -38,7 +38,7 @@ describe("server sessions (raw peers)", () => {
     const { port, server } = await startServer({
       sessions: { ackEvery: 2 },
       handler: {
-        async onMessage(conn, m) {
+        async onMessage(m, conn) {
           await new Promise((resolve) => setTimeout(resolve, 1));
           const s = sessionOf(conn);
           keys.push(`${s?.index}:${m.sequence}`);

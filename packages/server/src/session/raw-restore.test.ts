@@ -33,11 +33,11 @@ describe("server sessions: replies and shared stores (raw peers)", () => {
     const config = {
       sessions: { store },
       handler: {
-        admit: (_c: Connection<BinaryMessage>, first: BinaryMessage) => {
+        admit: (first: BinaryMessage) => {
           admitted.push(first.sequence);
           return { accept: true as const, identity: { user: "ann" } };
         },
-        async onMessage(conn: Connection<BinaryMessage>, m: BinaryMessage) {
+        async onMessage(m: BinaryMessage, conn: Connection<BinaryMessage>) {
           await Promise.resolve();
           conn.send(msg(99)); // not the reply: another sequence
           conn.send(msg(m.sequence, "reply"));
