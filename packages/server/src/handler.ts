@@ -44,7 +44,8 @@ export interface ServerHandler<M> {
   /**
    * Something went wrong: a handler failed, bytes were dropped, a connection
    * was refused, a send queue was full... `conn` is the connection concerned,
-   * when there is one. Never throw from here.
+   * when there is one. The server's `error` event gets the same errors (when
+   * listened to), as the client's handler and event do. Never throw from here.
    */
   onError?(error: TaurusError, conn: Connection<M> | undefined): void;
 }

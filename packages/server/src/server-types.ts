@@ -84,6 +84,14 @@ export interface ServerEvents<M> {
   /** The server stopped listening and every connection is closed. */
   close: [report: ShutdownReport];
   /**
+   * A non-fatal error, as the handler's `onError` gets it (both are called): a
+   * handler failed, bytes were dropped, a connection was refused or closed by a
+   * limit... `conn` is the connection concerned, when there is one. Emitted only
+   * when a listener is attached (an unheard `error` never throws), as on the
+   * client; a listener that throws is ignored.
+   */
+  error: [error: TaurusError, conn: Connection<M> | undefined];
+  /**
    * The process ran out of file descriptors (`FD_EXHAUSTED`, also reported
    * once to `onError`): seen on an accept, or by the check the server makes
    * once a second while listening. The listener keeps its port; the

@@ -643,13 +643,22 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     }
   }
 
+  /** Reports a non-fatal error to `handler.onError` and the `error` event (when listened to). */
   private readonly report = (error: TaurusError, conn: Connection<M> | undefined): void => {
     const onError = this.handler.onError;
-    if (!onError) return;
-    try {
-      onError(error, conn);
-    } catch {
-      // onError must not throw; there is nowhere left to report it.
+    if (onError) {
+      try {
+        onError(error, conn);
+      } catch {
+        // onError must not throw; there is nowhere left to report it.
+      }
+    }
+    if (this.listenerCount("error") > 0) {
+      try {
+        this.emit("error", error, conn);
+      } catch {
+        // same as above
+      }
     }
   };
 }
