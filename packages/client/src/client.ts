@@ -315,6 +315,20 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     return this.closing;
   }
 
+  /**
+   * Immediate close, as `Connection.destroy()` is to `close()`: stops reconnecting and
+   * closes the live connection at once, without flushing what is queued (counted in the
+   * report's `discarded` and in `stats.discarded`). The same as `close()` with an aborted
+   * signal; after a `close()`, it cuts that close short and returns the same promise.
+   *
+   * @returns as {@link TaurusClient.close}; it never rejects
+   */
+  destroy(): Promise<ClientCloseReport> {
+    const closing = this.close();
+    this.cutClose();
+    return closing;
+  }
+
   /** For `await using`: the graceful {@link TaurusClient.close}. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();

@@ -84,4 +84,25 @@ describe("client disposal and cancellation", () => {
     await closing;
     expect(c.state).toBe("closed");
   });
+
+  it("destroy() closes the connection at once, where close() would wait for the server", async () => {
+    const port = await startRawServer(() => {}); // never ends its side
+    const c = client(port, { closeTimeout: 600_000 });
+    await c.connect();
+    expect(await c.destroy()).toEqual({ discarded: 0, rejectedRequests: 0 });
+    expect(c.state).toBe("closed");
+    expect(await c.close()).toEqual({ discarded: 0, rejectedRequests: 0 }); // the same close
+  });
+
+  it("destroy() discards what was accepted and never written, and says so", async () => {
+    const port = await freePort(); // nothing listens: the messages wait in the offline queue
+    const c = client(port);
+    const connecting = c.connect().catch((err: unknown) => err);
+    c.send({ sequence: 1, text: "a" });
+    c.send({ sequence: 2, text: "b" });
+    c.send({ sequence: 3, text: "c" });
+    expect(await c.destroy()).toEqual({ discarded: 3, rejectedRequests: 0 });
+    expect(c.stats.discarded).toBe(3);
+    expect(await connecting).toMatchObject({ code: "CONNECTION_CLOSED" });
+  });
 });

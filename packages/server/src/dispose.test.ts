@@ -105,6 +105,29 @@ describe("server disposal and cancellation", () => {
     expect((await s.close({ signal: AbortSignal.abort() })).forced).toBe(1);
   });
 
+  it("destroy() resets every connection at once, handlers in flight or not", async () => {
+    const { server: s, port } = await startServer({
+      shutdownTimeout: 600_000,
+      handler: {
+        onMessage: (m, conn) => (m.sequence === 1 ? new Promise<void>(() => {}) : conn.send(m)),
+      },
+    });
+    const stuck = await connectRaw(port, "127.0.0.2");
+    const quiet = await connectRaw(port, "127.0.0.3");
+    stuck.send(msg(1, "never answered"));
+    const echoed = collect(quiet, 1);
+    quiet.send(msg(2, "answered"));
+    await echoed;
+    await until(() => s.metrics.messagesReceived.value === 2);
+    const report = await s.destroy();
+    expect(report.closed).toBe(0);
+    expect(report.forced).toBe(2);
+    expect(report.discarded.map((d) => d.remoteAddress).sort()).toEqual(["127.0.0.2", "127.0.0.3"]);
+    expect(s.destroy()).toBe(s.close()); // the same shutdown
+    await until(() => stuck.state === "closed" && quiet.state === "closed");
+    expect(await accepts(port)).toBe(false);
+  });
+
   it("await using closes a local adapter", async () => {
     let adapter: ReturnType<typeof createLocalAdapter> | undefined;
     {

@@ -459,6 +459,21 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     return this.closing;
   }
 
+  /**
+   * Immediate shutdown, as `Connection.destroy()` is to `close()`: stops accepting and
+   * resets every connection at once, without waiting for handlers in flight or
+   * flushing send queues (each open connection is counted as `forced`, what it held
+   * listed in `discarded`). The same as `close()` with an aborted signal; after a
+   * `close()`, it cuts that shutdown short and returns the same promise.
+   *
+   * @returns as {@link TaurusServer.close}
+   */
+  destroy(): Promise<ShutdownReport> {
+    const closing = this.close();
+    this.cutShort?.();
+    return closing;
+  }
+
   /** For `await using`: the graceful {@link TaurusServer.close}. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
