@@ -109,7 +109,10 @@ describe("server disposal and cancellation", () => {
     const { server: s, port } = await startServer({
       shutdownTimeout: 600_000,
       handler: {
-        onMessage: (m, conn) => (m.sequence === 1 ? new Promise<void>(() => {}) : conn.send(m)),
+        onMessage(m, conn) {
+          if (m.sequence === 1) return new Promise<void>(() => {}); // never settles
+          conn.send(m);
+        },
       },
     });
     const stuck = await connectRaw(port, "127.0.0.2");
