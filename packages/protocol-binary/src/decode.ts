@@ -59,8 +59,8 @@ export function decodeBinary(
     }
     data = copyBytes(buffer, dataStart, crcAt);
   } else {
-    // The data is copied first, then checked where it now is: the copy is a whole array, so
-    // zlib.crc32 needs no view over the buffer (one CRC pass, one copy).
+    // The data is copied first, then checked where it now is: zlib.crc32 reads the copy
+    // itself, no view over the buffer is made (one CRC pass, one copy).
     data = copyBytes(buffer, dataStart, crcAt);
     if (crc32Continue(data, crc32Table(buffer, start, dataStart)) !== u32(buffer, crcAt)) {
       return drop(frameSize, "checksum", "CRC-32 mismatch");
