@@ -1,6 +1,7 @@
 import { reply } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
-import { type ClientConfig, createClient, type TaurusClient } from "./client";
+import { createClient, type TaurusClient } from "./client";
+import type { ClientConfig } from "./client-types";
 import {
   onCleanup,
   rejection,

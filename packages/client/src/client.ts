@@ -32,8 +32,6 @@ import { ClientSession } from "./session/client-session";
 import { type ResolvedClientSessionOptions, resolveClientSessionOptions } from "./session/options";
 import { type ClientState, type ClientStats, StatsAccumulator } from "./stats";
 
-export type { ClientConfig, ClientEvents, ReconnectingInfo, RequestOptions } from "./client-types";
-
 interface Deferred {
   promise: Promise<void>;
   resolve: () => void;

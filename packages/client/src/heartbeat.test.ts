@@ -2,7 +2,8 @@ import { once } from "node:events";
 import type { Socket } from "node:net";
 import type { TaurusError } from "@taurus/core-conn";
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient, type ReconnectingInfo } from "./client";
+import { createClient } from "./client";
+import type { ReconnectingInfo } from "./client-types";
 import {
   onCleanup,
   runCleanups,

@@ -7,8 +7,8 @@
  */
 
 export type { ClientCloseOptions, ClientCloseReport, ConnectOptions } from "./abort";
-export type { ClientConfig, ClientEvents, ReconnectingInfo, RequestOptions } from "./client";
 export { createClient, TaurusClient } from "./client";
+export type { ClientConfig, ClientEvents, ReconnectingInfo, RequestOptions } from "./client-types";
 export type {
   ClientConnectMessage,
   ClientReconnectMessage,

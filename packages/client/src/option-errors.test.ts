@@ -1,6 +1,7 @@
 import { isTaurusError, type TaurusError } from "@taurus/core-conn";
 import { describe, expect, it } from "vitest";
-import { type ClientConfig, createClient } from "./client";
+import { createClient } from "./client";
+import type { ClientConfig } from "./client-types";
 import { seq } from "./fixtures/harness";
 
 /** The error `createClient` throws for `options`, which must be a TaurusError. */

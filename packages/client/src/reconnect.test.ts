@@ -2,7 +2,8 @@ import { once } from "node:events";
 import { Duplex } from "node:stream";
 import type { TaurusError } from "@taurus/core-conn";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createClient, type ReconnectingInfo } from "./client";
+import { createClient } from "./client";
+import type { ReconnectingInfo } from "./client-types";
 import {
   freePort,
   onCleanup,

@@ -374,9 +374,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     });
     if (this.currentState === "open") {
       this.currentState = "closing";
-      const queue = this.sendQueue;
-      if (queue === undefined || queue.length === 0) this.socket.end();
-      else queue.flush();
+      if (this.queuedMessages === 0) this.socket.end();
+      else this.queue.flush();
     }
     return done;
   }
@@ -649,8 +648,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private mustWaitForDrain(): boolean {
     return (
       this.currentState === "open" &&
-      ((this.sendQueue?.length ?? 0) > 0 ||
-        this.socket.writableLength >= this.options.writeHighWaterMark)
+      (this.queuedMessages > 0 || this.socket.writableLength >= this.options.writeHighWaterMark)
     );
   }
 
@@ -775,7 +773,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       this.waitingSocketDrain = true;
       this.socketDrain ??= () => {
         this.waitingSocketDrain = false;
-        if ((this.sendQueue?.length ?? 0) === 0) this.queueEmptied();
+        if (this.queuedMessages === 0) this.queueEmptied();
       };
       this.socket.once("drain", this.socketDrain);
     }

@@ -1,7 +1,8 @@
 import diagnostics from "node:diagnostics_channel";
 import type { AddressInfo } from "node:net";
 import type { Connection, TaurusError } from "@taurus/core-conn";
-import type { ShutdownReport, TaurusServer } from "./server";
+import type { TaurusServer } from "./server";
+import type { ShutdownReport } from "./server-types";
 
 /**
  * The names of the `node:diagnostics_channel` channels that `@taurus/server`

@@ -2,7 +2,8 @@ import net from "node:net";
 import type { BinaryMessage } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
 import { createLocalAdapter } from "./local-adapter";
-import { createServer, type ShutdownReport, type TaurusServer } from "./server";
+import { createServer, type TaurusServer } from "./server";
+import type { ShutdownReport } from "./server-types";
 import { binary, collect, connectRaw, msg, onCleanup, startServer, until } from "./test-helpers";
 
 function server(config: Partial<Parameters<typeof createServer<BinaryMessage>>[0]> = {}) {

@@ -62,6 +62,8 @@ export {
   DEFAULT_PUBLISHER_IDLE_TIMEOUT,
   SequenceTracker,
 } from "./sequence-tracker";
+export { createServer, TaurusServer } from "./server";
+export type { ServerStats } from "./server-stats";
 export type {
   BroadcastOptions,
   BroadcastResult,
@@ -69,9 +71,7 @@ export type {
   ServerConfig,
   ServerEvents,
   ShutdownReport,
-} from "./server";
-export { createServer, TaurusServer } from "./server";
-export type { ServerStats } from "./server-stats";
+} from "./server-types";
 export type { ServerSessionOptions } from "./session/options";
 export {
   DEFAULT_ACK_EVERY,

@@ -1,6 +1,7 @@
 import { isTaurusError, type TaurusError } from "@taurus/core-conn";
 import { describe, expect, it } from "vitest";
-import { createServer, type ServerConfig } from "./server";
+import { createServer } from "./server";
+import type { ServerConfig } from "./server-types";
 import { MemorySessionStore } from "./session/store";
 import { binary } from "./test-helpers";
 

@@ -42,15 +42,6 @@ import { SessionManager } from "./session/manager";
 import { type ResolvedSessionOptions, resolveSessionOptions } from "./session/options";
 import { TlsHandshakes } from "./tls-handshakes";
 
-export type {
-  BroadcastOptions,
-  BroadcastResult,
-  DiscardedAtShutdown,
-  ServerConfig,
-  ServerEvents,
-  ShutdownReport,
-} from "./server-types";
-
 type ServerState = "idle" | "listening" | "closing" | "closed";
 
 /**

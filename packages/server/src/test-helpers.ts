@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { Connection, type ControlFrame, type ControlPayload } from "@taurus/core-conn";
 import { type BinaryMessage, binaryControl, createBinaryProtocol } from "@taurus/protocol-binary";
 import { afterEach } from "vitest";
-import { createServer, type ServerConfig, type TaurusServer } from "./server";
+import { createServer, type TaurusServer } from "./server";
+import type { ServerConfig } from "./server-types";
 
 export const binary = createBinaryProtocol();
 const cleanups: Array<() => unknown> = [];

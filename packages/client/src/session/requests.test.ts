@@ -3,7 +3,6 @@ import { startCutProxy } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createServer } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient } from "../client";
 import { onCleanup, runCleanups, sessionClient, until } from "../fixtures/harness";
 
 afterEach(runCleanups);
@@ -54,16 +53,8 @@ describe("requests within a session (issue 13 item 6)", () => {
     const { port } = await server.listen(0, "127.0.0.1");
     onCleanup(() => server.close());
     const seen: string[] = [];
-    const make = (onMessage?: (m: BinaryMessage) => void) => {
-      const client = createClient<BinaryMessage>({
-        address: { host: "127.0.0.1", port },
-        protocol: binary,
-        session: true,
-        handler: onMessage ? { onMessage } : {},
-      });
-      onCleanup(() => client.close());
-      return client;
-    };
+    const make = (onMessage?: (m: BinaryMessage) => void) =>
+      sessionClient(port, { protocol: binary, handler: onMessage ? { onMessage } : {} });
     const alice = make((m) => seen.push(read(m)));
     const bob = make();
     await Promise.all([alice.connect(), bob.connect()]);

@@ -5,7 +5,14 @@ import type { BinaryMessage } from "@taurus/protocol-binary";
 import { createServer } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../client";
-import { binary, binaryData, onCleanup, runCleanups, until } from "../fixtures/harness";
+import {
+  binary,
+  binaryData,
+  onCleanup,
+  runCleanups,
+  sessionClient,
+  until,
+} from "../fixtures/harness";
 
 afterEach(runCleanups);
 
@@ -98,16 +105,8 @@ describe("sessions across cut connections", () => {
       conn = c;
     });
     const clientLost: Array<{ reason: string; unacknowledged: number }> = [];
-    const client = createClient<BinaryMessage>({
-      address: { host: "127.0.0.1", port },
-      protocol: binary,
-      session: true,
-      retryDelay: 10,
-      maxRetryDelay: 20,
-      handler: {},
-    });
+    const client = sessionClient(port, { maxRetryDelay: 20 });
     client.on("sessionLost", (info) => clientLost.push(info));
-    onCleanup(() => client.close());
     await client.connect();
     await until(() => conn !== undefined, "session");
     // The server sends 3 messages, then stops: its in-memory sessions die with it.
@@ -177,13 +176,7 @@ describe("sessions across cut connections", () => {
     const plain = createServer<BinaryMessage>({ protocol: binary, handler: {} });
     const { port } = await plain.listen(0, "127.0.0.1");
     onCleanup(() => plain.close());
-    const refused = createClient<BinaryMessage>({
-      address: { host: "127.0.0.1", port },
-      protocol: binary,
-      session: true,
-      handler: {},
-    });
-    onCleanup(() => refused.close());
+    const refused = sessionClient(port);
     const why: string[] = [];
     refused.on("sessionUnavailable", (reason) => why.push(reason));
     await refused.connect();
