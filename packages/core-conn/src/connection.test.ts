@@ -365,6 +365,19 @@ describe("Connection", () => {
     conn.destroy();
   });
 
+  it("lists only the events that have listeners in eventNames()", () => {
+    const { left } = pair();
+    expect(left.eventNames()).toEqual([]);
+    const onClose = (): void => {};
+    left.on("close", onClose);
+    left.on("drain", () => {});
+    expect(left.eventNames()).toEqual(["close", "drain"]);
+    left.off("close", onClose);
+    expect(left.eventNames()).toEqual(["drain"]);
+    expect(left.listenerCount("message")).toBe(0);
+    expect(left.maxMessageSize).toBe(1024);
+  });
+
   it("reports a truncated frame at end of stream as a drop", async () => {
     const [a, b] = createSocketPair();
     const conn = new Connection(b, tiny);

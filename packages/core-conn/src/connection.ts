@@ -5,7 +5,7 @@ import { publishClose, publishDrop, publishOpen } from "./diagnostics";
 import { type ErrorCode, ErrorCodes, TaurusError } from "./errors";
 import { closeWithFarewell } from "./farewell";
 import { FrameReader } from "./frame-reader";
-import type { BudgetAccount } from "./memory-budget";
+import type { MemoryBudget } from "./memory-budget";
 import {
   type ConnectionOptions,
   type InboundLimiter,
@@ -38,6 +38,30 @@ const NO_FRAMES: Uint8Array[] = [];
 /** The connection a socket serves, on the socket itself: its listeners are shared, not closures. */
 const CONNECTION = Symbol("taurus.connection");
 type ServedSocket = ConnectionSocket & { [CONNECTION]?: Connection<unknown> };
+
+/** `Connection.flags` bits. */
+const FLAG_DELIVERING = 1;
+const FLAG_NEED_DRAIN = 2;
+const FLAG_WAITING_SOCKET_DRAIN = 4;
+const FLAG_GOT_FIRST_BYTE = 8;
+const FLAG_PEER_ENDED = 16;
+const FLAG_PEER_END_HANDLED = 32;
+const FLAG_SOCKET_CLOSED = 64;
+const FLAG_SWEPT = 128;
+
+/**
+ * A time mark, in whole milliseconds of `performance.now()`, rounded up: set
+ * against the sweeper's `now` (rounded down), a deadline never fires early.
+ */
+const markTime = (): number => Math.ceil(performance.now());
+
+/**
+ * The slot of a {@link Connection} where the code that serves it (the server's
+ * handler runner) keeps its per-connection state: shared listeners find it
+ * there, without a closure or a lookup per connection.
+ * @internal
+ */
+export const OWNER: unique symbol = Symbol("taurus.owner");
 
 /** Why delivery is held (a bit each): `pause()`, a full send queue, an inbound limiter. */
 const HOLD_USER = 1;
@@ -88,8 +112,6 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private attributeMap: Map<string, unknown> | undefined;
   /** Counters of this connection. */
   readonly stats: ConnectionStats = newConnectionStats();
-  /** The largest frame accepted or sent on this connection, in bytes. */
-  readonly maxMessageSize: number;
 
   private readonly options: ResolvedConnectionOptions;
   /** The `inboundLimiter` option: per connection, outside the options shared by every connection alike. */
@@ -104,28 +126,29 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private currentState: ConnectionState = "open";
   /** HOLD_* bits: delivery and reading stop while any is set. */
   private holds = 0;
-  private delivering = false;
-  private needDrain = false;
-  private waitingSocketDrain = false;
-  private gotFirstByte = false;
-  private peerEnded = false;
-  private peerEndHandled = false;
-  private socketClosed = false;
-  private readonly openedAt = performance.now();
+  /** The connection's flags (the `FLAG_*` bits): one field, not eight, per connection. */
+  private flags = 0;
+  // Times are whole milliseconds (`markTime`, and the sweeper's `now`): small integers, stored
+  // in the object, where a fractional `performance.now()` would be a separate heap number.
+  private readonly openedAt = markTime();
   /** When the last whole message arrived (or delivery was last held). */
   private lastInbound = this.openedAt;
   /** When the frame now arriving started; -1 when none is partly buffered. */
   private partialSince = -1;
   /** Since when the socket has been over its high-water mark; -1 when it is not. */
   private writeBlockedSince = -1;
-  private swept = false;
   private rateTimer: NodeJS.Timeout | undefined;
   private socketDrain: (() => void) | undefined;
-  private readonly account: BudgetAccount | undefined;
+  /** The memory budget this connection is accounted in (the `memoryBudget` option), if any. */
+  private readonly budget: MemoryBudget | undefined;
+  /** Bytes last accounted in the memory budget (the connection is its own account). @internal */
+  budgetHeld = 0;
   private closeError: TaurusError | undefined;
   private endWaiters: Array<() => void> | undefined;
   private unsent: Uint8Array[] = NO_FRAMES;
   private link: SessionLink<M> | undefined;
+  /** The serving code's state for this connection (see {@link OWNER}). @internal */
+  [OWNER]: unknown = undefined;
 
   /**
    * @param socket - a connected (or connecting) socket, or any Duplex
@@ -135,13 +158,21 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    */
   constructor(socket: ConnectionSocket, protocol: Protocol<M>, options: ConnectionOptions = {}) {
     super();
+    // The slots of the events a server listens to, up front, as Node's streams do:
+    // EventEmitter's own `_events` is a dictionary (~250 bytes per connection); an object
+    // of a fixed shape costs a fifth of that (other events add their slots when listened to).
+    (this as unknown as { _events: Record<string, undefined> })._events = {
+      message: undefined,
+      drop: undefined,
+      end: undefined,
+      close: undefined,
+    };
     this.options = sharedConnectionOptions(options, protocol.maxMessageSize);
     this.limiter = options.inboundLimiter;
     this.id = options.id ?? nextId();
     this.protocol = protocol;
     this.socket = socket;
-    this.maxMessageSize = this.options.maxMessageSize;
-    this.reader = new FrameReader(protocol, this.maxMessageSize);
+    this.reader = new FrameReader(protocol, this.options.maxMessageSize);
 
     const served = socket as ServedSocket;
     if (served[CONNECTION] === undefined) {
@@ -160,18 +191,42 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (socket.connecting) socket.once("connect", () => this.onConnect());
     else process.nextTick(Connection.connected, this);
     const o = this.options;
-    this.account = o.memoryBudget?.open(this);
+    this.budget = o.memoryBudget;
+    this.budget?.add(this);
     let shortest = Number.POSITIVE_INFINITY;
     for (const t of [o.handshakeTimeout, o.frameTimeout, o.idleTimeout, o.writeTimeout]) {
       if (t > 0 && t < shortest) shortest = t;
     }
     // Accounted bytes in a socket's buffer drain without an event: re-read them once a second.
-    if (this.account && shortest > 1000) shortest = 1000;
+    if (this.budget && shortest > 1000) shortest = 1000;
     if (shortest < Number.POSITIVE_INFINITY) {
-      this.swept = true;
+      this.setFlag(FLAG_SWEPT, true);
       sweeper.add(this, shortest);
     }
     publishOpen(this as Connection<unknown>);
+  }
+
+  /**
+   * The events with listeners (EventEmitter's `eventNames()`; the event slots
+   * kept empty for a fixed shape are not listed).
+   */
+  override eventNames(): Array<keyof ConnectionEvents<M>> {
+    return (super.eventNames() as Array<keyof ConnectionEvents<M>>).filter(
+      (name) => this.listenerCount(name) > 0,
+    );
+  }
+
+  /** The largest frame accepted or sent on this connection, in bytes. */
+  get maxMessageSize(): number {
+    return this.options.maxMessageSize;
+  }
+
+  private hasFlag(flag: number): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
+  private setFlag(flag: number, on: boolean): void {
+    this.flags = on ? this.flags | flag : this.flags & ~flag;
   }
 
   /** Free-form per-connection attributes for the application (user name, session...), created on first use. */
@@ -353,9 +408,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if ((this.holds & reason) === 0) return;
     this.holds &= ~reason;
     if (this.holds !== 0 || this.currentState === "closed") return;
-    if (reason === HOLD_RATE) this.lastInbound = performance.now();
-    if (!this.delivering) this.deliver();
-    if (this.holds === 0 && !this.peerEnded) this.socket.resume();
+    if (reason === HOLD_RATE) this.lastInbound = markTime();
+    if (!this.hasFlag(FLAG_DELIVERING)) this.deliver();
+    if (this.holds === 0 && !this.hasFlag(FLAG_PEER_ENDED)) this.socket.resume();
   }
 
   /**
@@ -480,15 +535,15 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.assertSize(size);
     const queue = this.queue;
     if (queue.length >= sendQueueSize || queue.byteLength + size > sendQueueBytes) {
-      this.needDrain = true;
+      this.setFlag(FLAG_NEED_DRAIN, true);
       this.queueFull(`send queue (${queue.length} messages, ${queue.byteLength} bytes)`);
     }
     if (frame !== undefined) queue.push(frame);
     else queue.pushEncoded(this.protocol as Required<Protocol<M>>, message as M, size);
     this.options.metrics?.queueDepthChanged?.(1);
-    if (this.account) this.account.set(this.heldBytes);
+    if (this.budget) this.budget.set(this, this.heldBytes);
     if (queue.length * 2 > sendQueueSize || queue.byteLength * 2 > sendQueueBytes) {
-      this.needDrain = true;
+      this.setFlag(FLAG_NEED_DRAIN, true);
       return false;
     }
     return true;
@@ -547,18 +602,18 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     // After a close with a farewell, the socket lingers: what the peer still sends is discarded.
     if (this.currentState === "closed") return;
     this.stats.bytesIn += chunk.length;
-    this.gotFirstByte = true;
+    this.setFlag(FLAG_GOT_FIRST_BYTE, true);
     this.reader.push(chunk);
-    if (this.holds === 0 && !this.delivering) this.deliver();
+    if (this.holds === 0 && !this.hasFlag(FLAG_DELIVERING)) this.deliver();
     // The handlers may have closed it meanwhile (TS narrows the state too eagerly here).
-    if (this.account && (this.currentState as ConnectionState) !== "closed") {
-      this.account.set(this.heldBytes);
+    if (this.budget && (this.currentState as ConnectionState) !== "closed") {
+      this.budget.set(this, this.heldBytes);
     }
   }
 
   /** Decodes and emits buffered frames until none is complete, or delivery is held or the connection closed. */
   private deliver(): void {
-    this.delivering = true;
+    this.setFlag(FLAG_DELIVERING, true);
     let progressed = false;
     try {
       const reader = this.reader;
@@ -566,7 +621,11 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       while (this.holds === 0 && this.currentState !== "closed") {
         const available = reader.buffered;
         if (available === 0) break;
-        if (this.needDrain && this.options.pauseOnFullQueue && this.mustWaitForDrain()) {
+        if (
+          this.hasFlag(FLAG_NEED_DRAIN) &&
+          this.options.pauseOnFullQueue &&
+          this.mustWaitForDrain()
+        ) {
           // The queue is over half full (replies, or a fan-out): leave the rest
           // of the peer's requests unread until it drains, so their replies fit.
           this.hold(HOLD_QUEUE);
@@ -596,15 +655,15 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
         }
       }
     } finally {
-      this.delivering = false;
+      this.setFlag(FLAG_DELIVERING, false);
       // Only whole messages count as activity: a peer that drips a frame byte
       // by byte, or sends garbage, is idle (slowloris).
-      if (progressed) this.lastInbound = performance.now();
+      if (progressed) this.lastInbound = markTime();
     }
     if (this.holds === 0) this.trackPartialFrame(progressed);
     if (
-      this.peerEnded &&
-      !this.peerEndHandled &&
+      this.hasFlag(FLAG_PEER_ENDED) &&
+      !this.hasFlag(FLAG_PEER_END_HANDLED) &&
       this.holds === 0 &&
       this.currentState !== "closed"
     ) {
@@ -615,7 +674,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   /** Starts (or keeps, or stops) the frame-completion clock after a delivery. */
   private trackPartialFrame(progressed: boolean): void {
     if (this.reader.buffered === 0 && this.reader.skipping === 0) this.partialSince = -1;
-    else if (progressed || this.partialSince < 0) this.partialSince = performance.now();
+    else if (progressed || this.partialSince < 0) this.partialSince = markTime();
   }
 
   private onMessage(message: M, size: number): void {
@@ -702,13 +761,13 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
 
   private onEnd(): void {
     if (this.currentState === "closed") return;
-    this.peerEnded = true;
-    if (this.holds === 0 && !this.delivering) this.deliver();
+    this.setFlag(FLAG_PEER_ENDED, true);
+    if (this.holds === 0 && !this.hasFlag(FLAG_DELIVERING)) this.deliver();
   }
 
   /** Runs once the peer has ended and every complete frame was delivered. */
   private finishInbound(): void {
-    this.peerEndHandled = true;
+    this.setFlag(FLAG_PEER_END_HANDLED, true);
     // What is left is a frame that will never complete (Netty's decodeLast).
     const left = this.reader.clear();
     if (left > 0) {
@@ -719,7 +778,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
         detail: "truncated frame at end of stream",
       });
     }
-    if (this.socketClosed) {
+    if (this.hasFlag(FLAG_SOCKET_CLOSED)) {
       this.finish();
       return;
     }
@@ -734,8 +793,13 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private onSocketClose(): void {
     // A clean close can come while complete frames still wait for a paused
     // consumer: deliver them first, then finish (see finishInbound).
-    if (!this.closeError && this.peerEnded && !this.peerEndHandled && this.reader.buffered > 0) {
-      this.socketClosed = true;
+    if (
+      !this.closeError &&
+      this.hasFlag(FLAG_PEER_ENDED) &&
+      !this.hasFlag(FLAG_PEER_END_HANDLED) &&
+      this.reader.buffered > 0
+    ) {
+      this.setFlag(FLAG_SOCKET_CLOSED, true);
       return;
     }
     this.finish();
@@ -751,7 +815,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     // Frames go to the socket only while it is under its high-water mark: progress.
     this.writeBlockedSince = -1;
     this.options.metrics?.messagesSent(messages, bytes);
-    if (this.account) this.account.set(this.heldBytes);
+    if (this.budget) this.budget.set(this, this.heldBytes);
   }
 
   /**
@@ -763,16 +827,16 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       this.socket.end();
       return;
     }
-    if (!this.needDrain || this.currentState !== "open") return;
+    if (!this.hasFlag(FLAG_NEED_DRAIN) || this.currentState !== "open") return;
     if (this.socket.writableLength < this.options.writeHighWaterMark) {
-      this.needDrain = false;
+      this.setFlag(FLAG_NEED_DRAIN, false);
       this.emit("drain");
       this.release(HOLD_QUEUE);
-    } else if (!this.waitingSocketDrain) {
+    } else if (!this.hasFlag(FLAG_WAITING_SOCKET_DRAIN)) {
       // The queue is empty but the socket is still full: wait for the socket.
-      this.waitingSocketDrain = true;
+      this.setFlag(FLAG_WAITING_SOCKET_DRAIN, true);
       this.socketDrain ??= () => {
-        this.waitingSocketDrain = false;
+        this.setFlag(FLAG_WAITING_SOCKET_DRAIN, false);
         if (this.queuedMessages === 0) this.queueEmptied();
       };
       this.socket.once("drain", this.socketDrain);
@@ -791,10 +855,10 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private finish(): void {
     if (this.currentState === "closed") return;
     this.currentState = "closed";
-    if (this.swept) sweeper.delete(this);
+    if (this.hasFlag(FLAG_SWEPT)) sweeper.delete(this);
     if (this.rateTimer) clearTimeout(this.rateTimer);
     this.rateTimer = undefined;
-    if (this.account) this.options.memoryBudget?.release(this.account);
+    if (this.budget) this.budget.release(this);
     const queue = this.sendQueue;
     const pending = queue?.length ?? 0; // messages: a taken item may hold several frames
     if (queue !== undefined) this.unsent = queue.take();
@@ -810,13 +874,17 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   /**
    * Checks the deadlines; called by the process's shared sweeper.
    *
-   * @param now - a `performance.now()` reading
+   * @param now - a `performance.now()` reading, in whole milliseconds (rounded down)
    * @internal
    */
   sweep(now: number): void {
     if (this.currentState === "closed") return;
     const o = this.options;
-    if (!this.gotFirstByte && o.handshakeTimeout > 0 && now - this.openedAt >= o.handshakeTimeout) {
+    if (
+      !this.hasFlag(FLAG_GOT_FIRST_BYTE) &&
+      o.handshakeTimeout > 0 &&
+      now - this.openedAt >= o.handshakeTimeout
+    ) {
       this.destroy(new TaurusError("HANDSHAKE_TIMEOUT", `no byte within ${o.handshakeTimeout} ms`));
       return;
     }
@@ -856,6 +924,6 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     }
     // An empty send queue is let go (the next send makes another): an idle connection holds none.
     if (this.sendQueue?.atRest === true) this.sendQueue = undefined;
-    if (this.account) this.account.set(this.heldBytes);
+    if (this.budget) this.budget.set(this, this.heldBytes);
   }
 }

@@ -7,6 +7,7 @@
  */
 
 export { backoffDelay } from "./backoff";
+export { OWNER } from "./connection";
 export { integerOption, oneOf } from "./options";
 export {
   resolveSharedOptions,

@@ -16,12 +16,22 @@ export interface BudgetOwner {
 }
 
 /**
- * One connection's share of a {@link MemoryBudget}: the bytes last accounted
+ * What a {@link MemoryBudget} accounts: the bytes last accounted for it, and
+ * how to close it. A connection is its own holder (no object more per
+ * connection); other owners get a {@link BudgetAccount}. @internal
+ */
+export interface BudgetHolder extends BudgetOwner {
+  /** Bytes accounted for this holder; changed only by {@link MemoryBudget.set}. */
+  budgetHeld: number;
+}
+
+/**
+ * One owner's share of a {@link MemoryBudget}: the bytes last accounted
  * for it. @internal
  */
-export class BudgetAccount {
+export class BudgetAccount implements BudgetHolder {
   /** Bytes accounted for this owner. */
-  held = 0;
+  budgetHeld = 0;
 
   constructor(
     private readonly budget: MemoryBudget,
@@ -30,10 +40,12 @@ export class BudgetAccount {
 
   /** Accounts `bytes` for the owner (replacing what was accounted before). */
   set(bytes: number): void {
-    const delta = bytes - this.held;
-    if (delta === 0) return;
-    this.held = bytes;
-    this.budget.changed(delta);
+    this.budget.set(this, bytes);
+  }
+
+  /** Closes the owner. */
+  destroy(error: TaurusError): void {
+    this.owner.destroy(error);
   }
 }
 
@@ -60,7 +72,7 @@ export class MemoryBudget {
   readonly limit: number;
   private total = 0;
   private closed = 0;
-  private readonly accounts = new Set<BudgetAccount>();
+  private readonly accounts = new Set<BudgetHolder>();
   private enforcing = false;
 
   /**
@@ -100,17 +112,26 @@ export class MemoryBudget {
     return account;
   }
 
-  /** Closes an account; its bytes leave the total. @internal */
-  release(account: BudgetAccount): void {
-    if (!this.accounts.delete(account)) return;
-    this.total -= account.held;
-    account.held = 0;
+  /** Accounts `holder` (a connection) from now on, holding nothing yet. @internal */
+  add(holder: BudgetHolder): void {
+    holder.budgetHeld = 0;
+    this.accounts.add(holder);
   }
 
-  /** @internal */
-  changed(delta: number): void {
+  /** Accounts `bytes` for `holder`, replacing what was accounted before. @internal */
+  set(holder: BudgetHolder, bytes: number): void {
+    const delta = bytes - holder.budgetHeld;
+    if (delta === 0) return;
+    holder.budgetHeld = bytes;
     this.total += delta;
     if (this.total > this.limit && !this.enforcing) this.enforce();
+  }
+
+  /** Closes an account; its bytes leave the total. @internal */
+  release(holder: BudgetHolder): void {
+    if (!this.accounts.delete(holder)) return;
+    this.total -= holder.budgetHeld;
+    holder.budgetHeld = 0;
   }
 
   /** Closes the largest holders until the total is within the limit. */
@@ -118,14 +139,14 @@ export class MemoryBudget {
     this.enforcing = true;
     try {
       while (this.total > this.limit) {
-        let largest: BudgetAccount | undefined;
-        for (const account of this.accounts) {
-          if (account.held > (largest?.held ?? 0)) largest = account;
+        let largest: BudgetHolder | undefined;
+        for (const holder of this.accounts) {
+          if (holder.budgetHeld > (largest?.budgetHeld ?? 0)) largest = holder;
         }
         if (!largest) return;
         this.closed++;
-        const held = largest.held;
-        largest.owner.destroy(
+        const held = largest.budgetHeld;
+        largest.destroy(
           new TaurusError(
             "MEMORY_BUDGET",
             `memory budget of ${this.limit} bytes exceeded; this connection held ${held} bytes, the most`,

@@ -1,6 +1,6 @@
 /** Something the {@link Sweeper} visits on every tick. @internal */
 export interface Sweepable {
-  /** Checks deadlines against `now` (a `performance.now()` reading). */
+  /** Checks deadlines against `now` (a `performance.now()` reading in whole milliseconds, rounded down). */
   sweep(now: number): void;
 }
 
@@ -56,7 +56,7 @@ export class Sweeper {
   }
 
   private readonly tick = (): void => {
-    const now = performance.now();
+    const now = Math.floor(performance.now());
     let failure: { error: unknown } | undefined;
     // A member may delete itself (or others) while visited: Set iteration allows it.
     for (const member of this.members) {

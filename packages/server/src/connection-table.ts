@@ -10,13 +10,14 @@ import {
   type Protocol,
   TaurusError,
 } from "@taurus/core-conn";
+import { OWNER } from "@taurus/core-conn/internal";
 import type { ServerMetrics } from "@taurus/metrics";
 import { TokenBucket } from "@taurus/ratelimit";
 import type { AddressPass } from "./address-guard";
 import { FrameMeter } from "./frame-meter";
 import type { ServerHandler } from "./handler";
 import type { ResolvedServerOptions } from "./options";
-import { Session } from "./session";
+import { type RunnerHost, Session } from "./session";
 import type { SessionManager } from "./session/manager";
 
 /** What the table needs of its server. @internal */
@@ -36,13 +37,33 @@ export interface TableHost<M> {
   released(conn: Connection<M>): void;
 }
 
+/** A connection's message goes to its runner. */
+function connMessage<M>(this: Connection<M>, message: M): void {
+  (this[OWNER] as Session<M>).receive(message);
+}
+
+/** A connection's peer ended: its handlers finish, then it ends. */
+function connEnd<M>(this: Connection<M>): void {
+  const runner = this[OWNER] as Session<M> | undefined;
+  void (runner ? runner.idle() : Promise.resolve()).then(() => this.close());
+}
+
 /** The live connections of a server, by id, with what each holds. @internal */
 export class ConnectionTable<M> {
   private readonly runners = new Map<string, Session<M>>();
-  /** The per-address pass of each connection that holds one (per-address limits). */
-  private readonly passes = new Map<string, AddressPass>();
+  /** What every runner shares. */
+  private readonly runnerHost: RunnerHost<M>;
 
-  constructor(private readonly host: TableHost<M>) {}
+  constructor(private readonly host: TableHost<M>) {
+    const o = host.options;
+    this.runnerHost = {
+      handler: host.handler,
+      metrics: host.metrics,
+      policy: o.rateLimitPolicy,
+      report: host.report,
+      admissionTimeout: o.handshakeTimeout,
+    };
+  }
 
   /** Connections set up and not closed. */
   get size(): number {
@@ -90,22 +111,17 @@ export class ConnectionTable<M> {
       farewell: host.farewell,
       metrics: host.sink,
     });
-    const runner = new Session(
-      conn,
-      host.handler,
-      host.metrics,
-      pausing ? undefined : own,
-      o.rateLimitPolicy,
-      host.report,
-      o.handshakeTimeout,
-    );
+    const runner = new Session(conn, this.runnerHost, pausing ? undefined : own);
+    runner.pass = pass;
+    conn[OWNER] = runner;
     this.runners.set(conn.id, runner);
-    if (pass) this.passes.set(conn.id, pass);
     host.sessionManager?.watch(conn, runner);
     host.metrics.connectionOpened();
-    // Listeners shared by every connection (`this` is the connection): no closures per connection.
+    // Listeners shared by every connection (`this` is the connection, `this[OWNER]` its
+    // runner): no closures per connection.
+    conn.on("message", connMessage);
     conn.on("drop", this.connDrop);
-    conn.on("end", this.connEnd);
+    conn.on("end", connEnd);
     conn.on("close", this.connClose);
     runner.start();
     host.opened(conn);
@@ -117,12 +133,6 @@ export class ConnectionTable<M> {
       table.host.report(error, this);
     })(this);
 
-  /** A connection's peer ended: its handlers finish, then it ends. */
-  private readonly connEnd = ((table: ConnectionTable<M>) =>
-    function (this: Connection<M>): void {
-      const runner = table.runners.get(this.id);
-      void (runner ? runner.idle() : Promise.resolve()).then(() => this.close());
-    })(this);
 
   /** A connection closed: forget it everywhere, then tell the handler. */
   private readonly connClose = ((table: ConnectionTable<M>) =>
@@ -132,13 +142,13 @@ export class ConnectionTable<M> {
 
   private closed(conn: Connection<M>, error: TaurusError | undefined): void {
     const host = this.host;
-    const runner = this.runners.get(conn.id);
+    const runner = conn[OWNER] as Session<M> | undefined;
     this.runners.delete(conn.id);
     host.released(conn);
     runner?.dispose();
-    const pass = this.passes.get(conn.id);
+    const pass = runner?.pass;
     if (pass) {
-      this.passes.delete(conn.id);
+      runner.pass = undefined;
       pass.release();
     }
     host.metrics.connectionClosed();

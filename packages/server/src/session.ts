@@ -1,6 +1,7 @@
 import { type Connection, TaurusError } from "@taurus/core-conn";
 import type { ServerMetrics } from "@taurus/metrics";
 import type { TokenBucket } from "@taurus/ratelimit";
+import type { AddressPass } from "./address-guard";
 import { type AdmissionState, applyAdmission } from "./admission";
 import { traceMessage, tracingMessages } from "./diagnostics";
 import type { ServerHandler } from "./handler";
@@ -8,9 +9,27 @@ import type { RateLimitPolicy } from "./options";
 
 /** One synchronous handler call in this many is timed (a power of two). */
 const SAMPLE = 8;
+/** Handler calls of every connection, for the sampling: one counter, not one per connection. */
+let calls = 0;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+}
+
+/**
+ * What every runner of a server shares: one object per server, not fields per
+ * connection.
+ *
+ * @internal
+ */
+export interface RunnerHost<M> {
+  readonly handler: ServerHandler<M>;
+  readonly metrics: ServerMetrics;
+  readonly policy: RateLimitPolicy;
+  /** Reports a non-fatal error to the handler's `onError`. */
+  readonly report: (error: TaurusError, conn: Connection<M> | undefined) => void;
+  /** Milliseconds `admit` has to decide (`handshakeTimeout`); 0: none. */
+  readonly admissionTimeout: number;
 }
 
 /**
@@ -24,7 +43,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 export class Session<M> {
   /** Settles when no handler of this connection is running. */
   private running: Promise<void> | undefined;
-  private calls = 0;
   private admission: AdmissionState;
   /** Session hooks (issue 13): around each message's handling. */
   delivery:
@@ -48,23 +66,25 @@ export class Session<M> {
     return this.runBound;
   }
 
+  /** The connection's per-address pass (per-address limits), released when it closes. */
+  pass: AddressPass | undefined;
+
+  /**
+   * The connection's messages come to {@link Session.receive}: its owner calls
+   * it (`conn[OWNER]` is this runner), so no listener is created per connection.
+   */
   constructor(
     readonly conn: Connection<M>,
-    private readonly handler: ServerHandler<M>,
-    private readonly metrics: ServerMetrics,
+    private readonly host: RunnerHost<M>,
     private readonly limiter: TokenBucket | undefined,
-    private readonly policy: RateLimitPolicy,
-    private readonly report: (error: TaurusError, conn: Connection<M> | undefined) => void,
-    private readonly admissionTimeout = 0,
   ) {
-    this.admission = handler.admit ? "waiting" : "admitted";
-    conn.on("message", this.onMessage);
+    this.admission = host.handler.admit ? "waiting" : "admitted";
   }
 
   /** Runs `onConnect`; messages wait for it. With `admit`, starts the admission deadline. */
   start(): void {
-    if (this.admission === "waiting" && this.admissionTimeout > 0) {
-      const timeout = this.admissionTimeout;
+    if (this.admission === "waiting" && this.host.admissionTimeout > 0) {
+      const timeout = this.host.admissionTimeout;
       this.admissionTimer = setTimeout(() => {
         if (this.admission === "admitted" || this.admission === "refused") return;
         this.admission = "refused";
@@ -76,11 +96,12 @@ export class Session<M> {
         );
       }, timeout).unref();
     }
-    const onConnect = this.handler.onConnect;
+    const handler = this.host.handler;
+    const onConnect = handler.onConnect;
     if (!onConnect) return;
     let result: unknown;
     try {
-      result = onConnect.call(this.handler, this.conn);
+      result = onConnect.call(handler, this.conn);
     } catch (err) {
       this.failed(err);
       return;
@@ -113,7 +134,8 @@ export class Session<M> {
     clearTimeout(this.admissionTimer);
   }
 
-  private readonly onMessage = (message: M): void => {
+  /** A message of the connection arrived. */
+  receive(message: M): void {
     if (this.limiter && !this.limiter.tryTake()) {
       this.overLimit();
       return;
@@ -123,7 +145,7 @@ export class Session<M> {
       return;
     }
     this.handle(message);
-  };
+  }
 
   /** The first message goes to `admit`; until it decides, nothing reaches `onMessage`. */
   private admit(message: M): void {
@@ -146,7 +168,8 @@ export class Session<M> {
     };
     let result: unknown;
     try {
-      result = this.handler.admit?.call(this.handler, message, this.conn);
+      const handler = this.host.handler;
+      result = handler.admit?.call(handler, message, this.conn);
     } catch (err) {
       refuse(err);
       return;
@@ -169,12 +192,12 @@ export class Session<M> {
       "RATE_LIMITED",
       `connection ${this.conn.id} is over its message rate`,
     );
-    if (this.policy === "close") {
+    if (this.host.policy === "close") {
       this.conn.destroy(error);
       return;
     }
-    this.metrics.error(error.kind, error.code);
-    this.report(error, this.conn);
+    this.host.metrics.error(error.kind, error.code);
+    this.host.report(error, this.conn);
     this.consumed(); // dropped by policy: a session still counts it (at most once, by choice)
   }
 
@@ -201,27 +224,29 @@ export class Session<M> {
 
   /** Runs the handler; `true` when it went async. */
   private run(message: M): boolean {
-    const onMessage = this.handler.onMessage;
+    const { handler, metrics } = this.host;
+    const onMessage = handler.onMessage;
     if (!onMessage) return false;
     // Latency is timed for every async handler and every SAMPLE-th sync one:
     // two clock reads per message would cost more than a small handler.
-    const timed = (this.calls++ & (SAMPLE - 1)) === 0;
+    calls = (calls + 1) & (SAMPLE - 1);
+    const timed = calls === 0;
     const started = timed ? performance.now() : 0;
     let result: unknown;
     try {
       result = tracingMessages()
-        ? traceMessage(this.conn, message, () => onMessage.call(this.handler, message, this.conn))
-        : onMessage.call(this.handler, message, this.conn);
+        ? traceMessage(this.conn, message, () => onMessage.call(handler, message, this.conn))
+        : onMessage.call(handler, message, this.conn);
     } catch (err) {
       this.failed(err);
-      if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);
+      if (timed) metrics.handlerLatency((performance.now() - started) * 1e6);
       return false;
     }
     if (isPromiseLike(result)) {
       this.wait(result, started || performance.now());
       return true;
     }
-    if (timed) this.metrics.handlerLatency((performance.now() - started) * 1e6);
+    if (timed) metrics.handlerLatency((performance.now() - started) * 1e6);
     return false;
   }
 
@@ -240,7 +265,7 @@ export class Session<M> {
   /** `started` is 0 for `onConnect`, which is not timed. */
   private settled(started: number): void {
     if (started > 0) {
-      this.metrics.handlerLatency((performance.now() - started) * 1e6);
+      this.host.metrics.handlerLatency((performance.now() - started) * 1e6);
       this.delivery?.after();
     }
     this.running = undefined;
@@ -251,7 +276,7 @@ export class Session<M> {
     const error = new TaurusError("HANDLER_FAILED", `handler failed: ${String(err)}`, {
       cause: err,
     });
-    this.metrics.error(error.kind, error.code);
-    this.report(error, this.conn);
+    this.host.metrics.error(error.kind, error.code);
+    this.host.report(error, this.conn);
   }
 }
