@@ -267,6 +267,25 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     return this.sessionManager?.awaiting(conn);
   }
 
+  /**
+   * With a shared session store (such as Redis): resolves once every message
+   * sent so far to the session of `conn` is in the store. From then on those
+   * messages survive a crash of this process: the client gets each exactly
+   * once from whichever server resumes the session. A message sent and not
+   * yet stored when the process dies may be lost (it is at most once until
+   * then); `send()` cannot wait for the store, this can. Messages sent while
+   * the client's hello is answered are counted once it is. One store round
+   * trip; call it per batch rather than per message.
+   *
+   * @returns `true` once stored; `false` when it never will be: no sessions,
+   *   the in-memory store (sessions die with the process), no session on
+   *   `conn`, the session ended, or a store write failed (the session is then
+   *   reported lost should a resume need the missing frames)
+   */
+  sessionStored(conn: Connection<M>): Promise<boolean> {
+    return this.sessionManager?.stored(conn) ?? Promise.resolve(false);
+  }
+
   /** Number of live connections. */
   get connectionCount(): number {
     return this.table.size;

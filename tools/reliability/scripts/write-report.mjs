@@ -71,10 +71,19 @@ const failed = tests.filter((t) => t.status === "failed");
 lines.push(`- Run: ${when}, Node ${process.version}, ${process.platform}/${process.arch}`);
 lines.push(`- Tests: ${passed} passed, ${failed.length} failed, ${tests.length} in all`);
 const totalLost = summaries.reduce((n, s) => n + (Number(s.lost) || 0), 0);
-// A case run with sessions promises exactly once: a loss there is a defect, not a documented path.
+// A case run with sessions promises exactly once: a loss there is a defect, not a documented
+// path, except a server message not yet in the session store when its server was killed (at
+// most once until stored: server.sessionStored), which the kill cases count apart.
+const UNSTORED =
+  "server messages sent, not yet in the store at a kill (seen by the client / lost: at most once)";
+const unstoredLost = (s) => Number(s.observed?.[UNSTORED]?.lost) || 0;
 const promised = (s) => /with sessions/.test(s.title);
-const lossy = summaries.filter((s) => Number(s.lost) > 0 && !promised(s)).map((s) => s.title);
-const broken = summaries.filter((s) => Number(s.lost) > 0 && promised(s)).map((s) => s.title);
+const lossy = summaries
+  .filter((s) => Number(s.lost) > 0 && (!promised(s) || Number(s.lost) === unstoredLost(s)))
+  .map((s) => s.title);
+const broken = summaries
+  .filter((s) => promised(s) && Number(s.lost) - unstoredLost(s) > 0)
+  .map((s) => s.title);
 lines.push(
   `- Lost across every case with a summary: **${totalLost}**, every loss counted (in flight included)${
     lossy.length > 0
@@ -94,8 +103,12 @@ for (const withSessions of [false, true]) {
     const sum = (k) => cases.reduce((n, s) => n + (Number(s.observed.directions[d]?.[k]) || 0), 0);
     return `${d}: ${sum("lost")} lost, ${sum("duplicated")} duplicated, ${sum("reordered")} reordered of ${sum("accepted")} accepted`;
   });
+  const unstored = cases.reduce((n, s) => n + unstoredLost(s), 0);
+  const window = withSessions
+    ? `; besides, server messages not yet in the session store when their server was killed: ${unstored} lost (at most once until stored)`
+    : "";
   lines.push(
-    `- Broken connections and killed servers, ${withSessions ? "with" : "without"} sessions (${cases.length} cases): ${parts.join("; ")}`,
+    `- Broken connections and killed servers, ${withSessions ? "with" : "without"} sessions (${cases.length} cases): ${parts.join("; ")}${window}`,
   );
 }
 lines.push("");

@@ -30,6 +30,8 @@ export interface KillTrafficOptions<M> {
   rate: number;
   /** Milliseconds the server's handler takes per message. */
   slowMs: number;
+  /** Runs before each kill (a fault of its own, such as a stalled store), awaited. */
+  beforeKill?: () => Promise<void>;
 }
 
 /** What a run measured. */
@@ -50,6 +52,13 @@ export interface KillTrafficResult {
    * client (so accepted, and counted), or `unseen` (accepted or not, nobody can tell).
    */
   atKill: { seen: number; unseen: number };
+  /**
+   * With sessions: server messages accepted by send() whose store write had not
+   * completed when the server was killed (no "d" line covers them; they survive a
+   * crash only once stored): `seen` by the client anyway, or `lost` (at most once
+   * until stored: `server.sessionStored` tells when that window has passed).
+   */
+  unstored: { seen: number; lost: number };
   /** Sessions reported lost, by side and reason ("client overflow": 2...): 0 in a good run. */
   sessionsLost: Record<string, number>;
   durationMs: number;
@@ -182,6 +191,7 @@ export async function runKillTraffic<M>(
 
   for (let k = 0; k < options.kills; k++) {
     await sleep(options.upMs);
+    await options.beforeKill?.();
     await kill(child.proc);
     await sleep(150 + 50 * (k % 3)); // down a while: the client queues offline
     child = await startChild({ ...config, port });
@@ -215,19 +225,41 @@ export async function runKillTraffic<M>(
   const sent = new Set<number>();
   const tried = new Set<number>();
   let redelivered = 0;
+  // With sessions, a server message counts as accepted once stored: a "d" line of the
+  // same process covers it (before that, a kill may lose it: counted apart below).
+  let ofThisProcess: number[] = [];
+  const unstoredSent: number[] = [];
   for (const line of handled().split("\n")) {
     const lost = /^e sessionLost .*"reason":"(\w+)"/.exec(line);
     if (lost) count(`server ${lost[1]}`);
-    const m = /^([cstr]) (\d+)/.exec(line);
+    if (line === "p") {
+      unstoredSent.push(...ofThisProcess); // the previous process was killed before storing these
+      ofThisProcess = [];
+      continue;
+    }
+    const m = /^([cstrd]) (\d+)/.exec(line);
     if (!m) continue;
     const index = Number(m[2]);
     if (m[1] === "c") c2s.received(index);
     else if (m[1] === "r") redelivered++;
     else if (m[1] === "t") tried.add(index);
-    else {
+    else if (m[1] === "d") {
+      for (const i of ofThisProcess) if (i <= index) s2c.accepted(i);
+      ofThisProcess = ofThisProcess.filter((i) => i > index);
+    } else {
       sent.add(index);
-      s2c.accepted(index);
+      if (sessions) ofThisProcess.push(index);
+      else s2c.accepted(index);
     }
+  }
+  // The last process was not killed: what it sent is accepted, stored or not.
+  for (const i of ofThisProcess) s2c.accepted(i);
+  const unstored = { seen: 0, lost: 0 };
+  for (const index of unstoredSent) {
+    if (s2c.saw(index)) {
+      s2c.accepted(index);
+      unstored.seen++;
+    } else unstored.lost++;
   }
   // A kill during a send(): whether it accepted the message is unknown (its "s" line never
   // came). Seen by the client, it was accepted; unseen, it is counted apart, not as lost.
@@ -258,6 +290,7 @@ export async function runKillTraffic<M>(
     discarded: client.stats.discarded,
     redelivered,
     atKill,
+    unstored,
     sessionsLost: lostBeforeClose,
     durationMs: Date.now() - started,
   };

@@ -18,6 +18,8 @@ export class Greeting<M> {
   private held: Uint8Array[] | undefined = [];
   private bytes = 0;
   private readonly timer: NodeJS.Timeout;
+  /** Callers of {@link Greeting.released} waiting for the end of the greeting. */
+  private waiters: Array<() => void> | undefined;
 
   /**
    * @param conn - the new connection
@@ -76,7 +78,23 @@ export class Greeting<M> {
     const held = this.held ?? [];
     this.held = undefined;
     clearTimeout(this.timer);
+    this.wake();
     return held;
+  }
+
+  /** Resolves once frames are no longer held (released or disposed). */
+  released(): Promise<void> {
+    if (this.held === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters ??= [];
+      this.waiters.push(resolve);
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    for (const resolve of waiters ?? []) resolve();
   }
 
   /** The hello arrived: frames stay held until it is answered, however long that takes. */
@@ -88,5 +106,6 @@ export class Greeting<M> {
   dispose(): void {
     this.held = undefined;
     clearTimeout(this.timer);
+    this.wake();
   }
 }

@@ -69,6 +69,13 @@ class Live<M> {
   durable = 0;
   /** The store's last received-count write (a resume waits for it). */
   storing: Promise<void> = Promise.resolve();
+  /**
+   * The store's last write of a sent frame (a shared store applies a session's
+   * writes in order): once it settles, every frame kept so far was written.
+   */
+  appended: Promise<void> = Promise.resolve();
+  /** A write of a sent frame to the shared store failed: the store lacks a frame. */
+  appendFailed = false;
   /** Whether the store has this session's admission (a shared store). */
   admissionStored = false;
   /** Which sent frames are replies to requests (item 6). */
@@ -288,6 +295,23 @@ export class SessionManager<M> {
     return live.conn === undefined || live.conn === conn ? live.id : undefined;
   }
 
+  /**
+   * Whether every frame sent so far on the session of `conn` is in the shared
+   * store, once the store's writes of them have settled.
+   *
+   * @returns `true` once stored; `false` without a shared store, without a
+   *   session on `conn`, when the session ended, or when a write failed
+   */
+  async stored(conn: Connection<M>): Promise<boolean> {
+    if (!this.shared) return false;
+    // Frames held while the hello is answered join the session (and are written) once it is.
+    await this.greetings.get(conn)?.released();
+    const live = this.bound.get(conn)?.live;
+    if (live === undefined) return false;
+    await live.appended;
+    return !live.appendFailed && !live.ended;
+  }
+
   /** The client's first frame is not a hello, or it was refused: what waited goes out as is. */
   private greeted(conn: Connection<M>): void {
     const greeting = this.greetings.get(conn);
@@ -344,7 +368,11 @@ export class SessionManager<M> {
     }
     if (this.shared) {
       const sent = live.outbox.sent;
-      void this.o.store.append(live.id, [frame], sent, live.replies.replyTo(sent)).catch(noop);
+      live.appended = this.o.store
+        .append(live.id, [frame], sent, live.replies.replyTo(sent))
+        .catch(() => {
+          live.appendFailed = true;
+        });
     }
     this.held(live); // last: past the budget, this session may be the one ended
   }
