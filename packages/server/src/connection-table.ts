@@ -133,7 +133,6 @@ export class ConnectionTable<M> {
       table.host.report(error, this);
     })(this);
 
-
   /** A connection closed: forget it everywhere, then tell the handler. */
   private readonly connClose = ((table: ConnectionTable<M>) =>
     function (this: Connection<M>, error: TaurusError | undefined): void {
