@@ -1,6 +1,8 @@
 // What every server under test shares: it prints its port to the parent over IPC, reports
 // its memory (after a full gc), live connections and handles on request, and stops on request.
 
+import { writeHeapSnapshot } from "node:v8";
+
 /**
  * @typedef {object} ServerUnderTest
  * @property {() => Promise<number>} listen binds 127.0.0.1:0 and returns the port
@@ -48,6 +50,12 @@ export async function serve(server) {
         handles: handles(),
         errors,
       });
+    } else if (msg.type === "snapshot") {
+      // A heap snapshot (after a full gc) into the file the parent names, for the
+      // per-connection breakdown of the idle scenario.
+      await fullGc();
+      const path = writeHeapSnapshot(/** @type {{ path: string }} */ (m).path);
+      send({ type: "snapshot", path });
     } else if (msg.type === "cpu") {
       // CPU time of this process so far (µs), without a gc: read around a run.
       const { user, system } = process.cpuUsage();

@@ -1,6 +1,46 @@
 // Turns the scenarios' rows into ratios, targets and a markdown report.
 import { human, ratio, round, table } from "./lib/stats.mjs";
 
+/**
+ * The idle scenario's heap per connection by kind of object, Taurus beside the bare server.
+ * @param {Row[]} idle
+ * @returns {string[]}
+ */
+function heapBreakdown(idle) {
+  const withKinds = idle.filter((r) => Array.isArray(r.heapByKind));
+  if (withKinds.length === 0) return [];
+  /** @type {Map<string, Record<string, string>>} */
+  const byKind = new Map();
+  for (const r of withKinds) {
+    for (const k of /** @type {{ kind: string, count: number, bytes: number }[]} */ (
+      r.heapByKind
+    )) {
+      const cells = byKind.get(k.kind) ?? {};
+      cells[r.server] = `${k.bytes} (${k.count})`;
+      byKind.set(k.kind, cells);
+    }
+  }
+  const sum = (/** @type {Row} */ r) =>
+    /** @type {{ bytes: number }[]} */ (r.heapByKind).reduce((n, k) => n + k.bytes, 0);
+  return [
+    `### Heap per idle connection by kind of object (heap snapshots, ${withKinds.map((r) => `${r.server} ${r.breakdownConnections}`).join(", ")} connections; bytes, and objects in parentheses)`,
+    "",
+    table(
+      ["kind", ...withKinds.map((r) => r.server)],
+      [
+        ...[...byKind].map(([kind, cells]) => [
+          kind,
+          ...withKinds.map((r) => cells[/** @type {string} */ (r.server)] ?? "-"),
+        ]),
+        ["total of the kinds listed", ...withKinds.map((r) => String(sum(r)))],
+      ],
+    ),
+    "",
+    "Kinds that grew by at least 8 bytes per connection; compiled code and native wrappers left out. Objects are named by constructor (`_Connection` is Taurus' `Connection`, `Session` its handler runner); `Object` and `Array` are plain ones (event slots, stats, socket state).",
+    "",
+  ];
+}
+
 /** @typedef {Record<string, unknown>} Row A row of a scenario, or of ratios. */
 
 /**
@@ -290,6 +330,7 @@ export function report(results, machine, quick) {
       "",
       `Taurus / bare net server (keeps nothing per socket): RSS ${ratios.idle.rss ?? "-"}, heap ${ratios.idle.heap ?? "-"}. Medians of ${idle[0]?.rounds ?? 1} interleaved rounds; per round, RSS: ${idle.map((r) => `${r.server} ${r.rssRounds?.join(", ")}`).join("; ")}; heap: ${idle.map((r) => `${r.server} ${r.heapRounds?.join(", ")}`).join("; ")}.`,
       "",
+      ...heapBreakdown(idle),
     );
   }
   if (broadcast?.length) {

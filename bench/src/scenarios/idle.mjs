@@ -1,6 +1,10 @@
 // Scenario 3: idle connections. The server's memory (after a full gc) before and after the
 // generator holds `connections` sockets open, per connection: Taurus binary against the bare
 // node:net server that keeps nothing per socket (bare-echo), in interleaved rounds (medians).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { heapByKind, perConnection } from "../lib/heap-snapshot.mjs";
 import { startGenerator } from "../lib/proc.mjs";
 import { ratio, round } from "../lib/stats.mjs";
 import { median } from "./ceiling.mjs";
@@ -50,6 +54,38 @@ function measure(server, connections, settings) {
   });
 }
 
+/**
+ * Where the heap of `server` goes per idle connection: a heap snapshot before and one with
+ * `connections` idle connections, compared by kind of object (constructor).
+ * @param {string} server
+ * @param {number} connections
+ * @param {import("./common.mjs").Settings} settings
+ */
+function breakdown(server, connections, settings) {
+  return withServer(server, "echo", settings, async ({ child, port }) => {
+    const dir = mkdtempSync(join(tmpdir(), "taurus-heap-"));
+    const snapshot = async (/** @type {string} */ name) => {
+      const reply = await child.request({ type: "snapshot", path: join(dir, name) }, 120_000);
+      return heapByKind(String(reply.path));
+    };
+    try {
+      const before = await snapshot("before.heapsnapshot");
+      const generator = startGenerator("idle", { port, connections });
+      try {
+        await generator.next("ready", 120_000);
+        await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
+        const n = Number((await child.request({ type: "stats" })).connections);
+        const after = await snapshot("after.heapsnapshot");
+        return { connections: n, kinds: perConnection(before, after, n) };
+      } finally {
+        await generator.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
 /** @param {import("./common.mjs").Settings} settings */
 export async function idle(settings) {
   const connections = settings.quick ? 1000 : 10_000;
@@ -83,6 +119,18 @@ export async function idle(settings) {
     );
     return row;
   });
+  // The breakdown by kind of object, from heap snapshots (fewer connections: a snapshot of
+  // 10,000 is large to write and read).
+  for (const row of rows) {
+    const b = await breakdown(row.server, settings.quick ? 500 : 2000, settings);
+    Object.assign(row, { heapByKind: b.kinds, breakdownConnections: b.connections });
+    log(
+      `idle ${row.server} heap by kind (${b.connections} connections): ${b.kinds
+        .slice(0, 8)
+        .map((k) => `${k.kind} ${k.bytes}`)
+        .join(", ")}`,
+    );
+  }
   const [t, b] = rows;
   log(
     `idle Taurus / bare: RSS ${ratio(t?.rssPerConnection, b?.rssPerConnection)}, heap ${ratio(t?.heapPerConnection, b?.heapPerConnection)}`,
