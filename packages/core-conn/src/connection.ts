@@ -4,7 +4,7 @@ import type { ConnectionEvents, ConnectionSocket, ConnectionState } from "./conn
 import { publishClose, publishDrop, publishOpen } from "./diagnostics";
 import { type ErrorCode, ErrorCodes, TaurusError } from "./errors";
 import { closeWithFarewell } from "./farewell";
-import { FrameReader } from "./frame-reader";
+import { FrameReader, frameDecoder } from "./frame-reader";
 import type { MemoryBudget } from "./memory-budget";
 import {
   type ConnectionOptions,
@@ -12,7 +12,14 @@ import {
   type ResolvedConnectionOptions,
   sharedConnectionOptions,
 } from "./options";
-import { type Drop, dropReasonCode, type Fatal, type Keepalive, type Protocol } from "./protocol";
+import {
+  type Decoder,
+  type Drop,
+  dropReasonCode,
+  type Fatal,
+  type Keepalive,
+  type Protocol,
+} from "./protocol";
 import { SendQueue } from "./send-queue";
 import { CONTROL_KIND } from "./session/control";
 import type { SessionLink } from "./session/link";
@@ -116,7 +123,13 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private readonly options: ResolvedConnectionOptions;
   /** The `inboundLimiter` option: per connection, outside the options shared by every connection alike. */
   private readonly limiter: InboundLimiter | undefined;
-  private readonly reader: FrameReader<M>;
+  /**
+   * The framing of inbound bytes, created by the first chunk; one at rest (no bytes, no
+   * frame being skipped) is let go at the deadline sweep, so an idle connection holds none.
+   */
+  private reader: FrameReader<M> | undefined;
+  /** The protocol's decoder for this connection (contract v2), kept across readers. */
+  private readonly decoder: Decoder<M> | undefined;
   /**
    * The send queue, created by the first frame queued; an empty one is let go
    * at the deadline sweep (connections with a deadline or a memory budget, as
@@ -172,7 +185,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.id = options.id ?? nextId();
     this.protocol = protocol;
     this.socket = socket;
-    this.reader = new FrameReader(protocol, this.options.maxMessageSize);
+    this.decoder = frameDecoder(protocol, this.options.maxMessageSize);
 
     const served = socket as ServedSocket;
     if (served[CONNECTION] === undefined) {
@@ -288,7 +301,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
 
   /** Bytes held for this connection: inbound buffer, send queue and the socket's write buffer. */
   get heldBytes(): number {
-    return this.reader.capacity + this.bufferedAmount;
+    return (this.reader?.capacity ?? 0) + this.bufferedAmount;
   }
 
   /**
@@ -603,6 +616,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (this.currentState === "closed") return;
     this.stats.bytesIn += chunk.length;
     this.setFlag(FLAG_GOT_FIRST_BYTE, true);
+    this.reader ??= new FrameReader(this.protocol, this.options.maxMessageSize, this.decoder);
     this.reader.push(chunk);
     if (this.holds === 0 && !this.hasFlag(FLAG_DELIVERING)) this.deliver();
     // The handlers may have closed it meanwhile (TS narrows the state too eagerly here).
@@ -618,7 +632,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     try {
       const reader = this.reader;
       const limiter = this.limiter;
-      while (this.holds === 0 && this.currentState !== "closed") {
+      while (reader !== undefined && this.holds === 0 && this.currentState !== "closed") {
         const available = reader.buffered;
         if (available === 0) break;
         if (
@@ -673,8 +687,10 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
 
   /** Starts (or keeps, or stops) the frame-completion clock after a delivery. */
   private trackPartialFrame(progressed: boolean): void {
-    if (this.reader.buffered === 0 && this.reader.skipping === 0) this.partialSince = -1;
-    else if (progressed || this.partialSince < 0) this.partialSince = markTime();
+    const reader = this.reader;
+    if (reader === undefined || (reader.buffered === 0 && reader.skipping === 0)) {
+      this.partialSince = -1;
+    } else if (progressed || this.partialSince < 0) this.partialSince = markTime();
   }
 
   private onMessage(message: M, size: number): void {
@@ -769,7 +785,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private finishInbound(): void {
     this.setFlag(FLAG_PEER_END_HANDLED, true);
     // What is left is a frame that will never complete (Netty's decodeLast).
-    const left = this.reader.clear();
+    const left = this.reader?.clear() ?? 0;
     if (left > 0) {
       this.onDrop({
         kind: "drop",
@@ -797,7 +813,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       !this.closeError &&
       this.hasFlag(FLAG_PEER_ENDED) &&
       !this.hasFlag(FLAG_PEER_END_HANDLED) &&
-      this.reader.buffered > 0
+      (this.reader?.buffered ?? 0) > 0
     ) {
       this.setFlag(FLAG_SOCKET_CLOSED, true);
       return;
@@ -863,7 +879,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     const pending = queue?.length ?? 0; // messages: a taken item may hold several frames
     if (queue !== undefined) this.unsent = queue.take();
     if (pending > 0) this.options.metrics?.queueDepthChanged?.(-pending);
-    this.reader.clear();
+    this.reader?.clear();
     publishClose(this as Connection<unknown>, this.closeError);
     this.emit("close", this.closeError);
     const waiters = this.endWaiters;
@@ -924,6 +940,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     }
     // An empty send queue is let go (the next send makes another): an idle connection holds none.
     if (this.sendQueue?.atRest === true) this.sendQueue = undefined;
+    // So is a reader at rest (the decoder, and any state it keeps, stays the connection's).
+    if (this.reader?.atRest === true) this.reader = undefined;
     if (this.budget) this.budget.set(this, this.heldBytes);
   }
 }

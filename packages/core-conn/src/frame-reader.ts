@@ -5,6 +5,34 @@ const MIN_CAPACITY = 4096;
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * The per-connection decoder of `protocol` (contract v2), or `undefined` for a
+ * v1 protocol's stateless `decode`.
+ *
+ * @throws {@link TaurusError} `INVALID_OPTION` when the protocol has neither
+ *   `createDecoder` nor `decode`, or `createDecoder` returns no decoder
+ * @internal
+ */
+export function frameDecoder<M>(protocol: Protocol<M>, limit: number): Decoder<M> | undefined {
+  if (typeof protocol.createDecoder === "function") {
+    const decoder = protocol.createDecoder({ maxMessageSize: limit });
+    if (typeof decoder?.decode !== "function") {
+      throw new TaurusError(
+        "INVALID_OPTION",
+        `protocol ${protocol.name}: createDecoder() must return an object with a decode() method`,
+      );
+    }
+    return decoder;
+  }
+  if (typeof protocol.decode !== "function") {
+    throw new TaurusError(
+      "INVALID_OPTION",
+      `protocol ${protocol.name} has neither createDecoder() nor decode()`,
+    );
+  }
+  return undefined;
+}
+
+/**
  * Turns a stream of chunks into decode results. Pure: it knows nothing of
  * sockets, timers or events (the {@link Connection} drives it).
  *
@@ -32,32 +60,20 @@ export class FrameReader<M> {
   private owned = false;
   private skip = 0;
   private stopped = false;
-  /** The per-connection decoder (contract v2), or `undefined` for a v1 protocol's stateless `decode`. */
-  private readonly decoder: Decoder<M> | undefined;
-
   /**
-   * @throws {@link TaurusError} `INVALID_OPTION` when the protocol has neither
-   *   `createDecoder` nor `decode`, or `createDecoder` returns no decoder
+   * @param decoder - the connection's decoder, from {@link frameDecoder}: a
+   *   reader may be let go between frames and another made, the decoder (and
+   *   whatever state it keeps) stays the connection's
    */
   constructor(
     private readonly protocol: Protocol<M>,
     private readonly limit: number,
-  ) {
-    if (typeof protocol.createDecoder === "function") {
-      const decoder = protocol.createDecoder({ maxMessageSize: limit });
-      if (typeof decoder?.decode !== "function") {
-        throw new TaurusError(
-          "INVALID_OPTION",
-          `protocol ${protocol.name}: createDecoder() must return an object with a decode() method`,
-        );
-      }
-      this.decoder = decoder;
-    } else if (typeof protocol.decode !== "function") {
-      throw new TaurusError(
-        "INVALID_OPTION",
-        `protocol ${protocol.name} has neither createDecoder() nor decode()`,
-      );
-    }
+    private readonly decoder: Decoder<M> | undefined = frameDecoder(protocol, limit),
+  ) {}
+
+  /** Whether the reader holds nothing: no bytes, no frame being skipped, not stopped (it may be let go). */
+  get atRest(): boolean {
+    return this.start === this.end && this.skip === 0 && !this.stopped;
   }
 
   /** Bytes buffered and not yet consumed. */
