@@ -40,7 +40,10 @@ export interface SessionRecord {
  * Every method is async and must not reject for an unknown id (it is a no-op,
  * or `undefined` for `load`). The server calls them in order per session:
  * `create`, then `append`/`acknowledge`/`received`/`detach`/`attach` as
- * traffic goes, and `delete` when the session ends or expires.
+ * traffic goes, and `delete` when the session ends or expires. A shared store
+ * must apply one session's writes in that order and settle them in that order
+ * (one connection to Redis does): `server.sessionStored` waits on the last
+ * `append` only.
  */
 export interface SessionStore {
   /**
