@@ -178,12 +178,16 @@ interface ConnectionInternals {
 
 /**
  * Bytes the connection's frame reader holds (inbound, not yet decoded). Reads a private
- * field on purpose: the bound on it is what the bad-input cases check. Throws when the
- * field is gone, so that a refactoring makes the suite fail rather than pass vacuously.
+ * field on purpose: the bound on it is what the bad-input cases check. A connection at
+ * rest holds no reader (0 bytes). Throws when the field is gone, so that a refactoring
+ * makes the suite fail rather than pass vacuously.
  */
 export function readerBuffered<M>(conn: Connection<M>): number {
+  if (!Object.hasOwn(conn, "reader"))
+    throw new Error("Connection internals changed: no reader field");
   const reader = (conn as unknown as ConnectionInternals).reader;
-  const value = reader?.buffered;
+  if (reader === undefined) return 0;
+  const value = reader.buffered;
   if (typeof value !== "number")
     throw new Error("Connection internals changed: reader.buffered not found");
   return value;
