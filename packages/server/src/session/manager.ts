@@ -561,8 +561,22 @@ export class SessionManager<M> {
     }
     const live = new Live<M>(id, record.address, this.o, this.budget, this.evict);
     if (received > record.sent) {
-      // The client got frames whose store write had not landed: nothing to send again.
+      // The client got frames whose store write had not landed (the process died first):
+      // nothing to send again. The store is brought level with the session, or the next
+      // restore would find its counts inconsistent (more sent than it holds) and lose it.
       live.outbox.restore(received, received, []);
+      void this.o.store
+        .create({
+          id,
+          received: record.received,
+          sent: received,
+          acknowledged: received,
+          pending: [],
+          address: record.address,
+          ...(record.identity === undefined ? {} : { identity: record.identity }),
+          expiresAt: 0,
+        })
+        .catch(noop);
     } else {
       live.outbox.restore(record.sent, record.acknowledged, record.pending);
       live.replies.restore(record.replies ?? []);
@@ -647,6 +661,8 @@ export class SessionManager<M> {
       conn.destroy();
       return undefined;
     }
+    // What the client's hello confirms is let go in the store too (as an acknowledgement).
+    if (this.shared) void this.o.store.acknowledge(live.id, received).catch(noop);
     clearTimeout(live.expiry);
     live.expiry = undefined;
     const old = live.conn;

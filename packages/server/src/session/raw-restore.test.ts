@@ -78,6 +78,45 @@ describe("server sessions: replies and shared stores (raw peers)", () => {
     expect(admitted).toEqual([1]);
   });
 
+  it("brings a lagging store level when the client got more than it holds, so the next restore resumes", async () => {
+    // A server died after its frames 6..8 reached the client and before their store writes
+    // landed: the store says 5 sent, the client says 8 received.
+    const store = shared();
+    const id = "L".repeat(22);
+    const frame = new Uint8Array(8); // never sent again: the client has it
+    await store.create({
+      id,
+      received: 2,
+      sent: 5,
+      acknowledged: 3,
+      pending: [frame, frame],
+      address: "127.0.0.1",
+      identity: "null",
+      expiresAt: 0,
+    });
+    const config = { sessions: { store }, handler: { onMessage: () => undefined } };
+    const first = await startServer(config);
+    const connA = await connectRaw(first.port);
+    const a = peer(connA);
+    a.say(3, { v: 1, id, received: 8 });
+    await until(() => a.log.includes("c4"));
+    expect(a.payloads[0]).toMatchObject({ id, resumed: true, received: 2 });
+    const [conn] = [...first.server.connections()];
+    (conn as Connection<BinaryMessage>).send(msg(9, "after"));
+    await until(() => a.log.includes("d9"));
+    expect(await store.load(id)).toMatchObject({ sent: 9, acknowledged: 8, received: 2 });
+    expect((await store.load(id))?.pending).toHaveLength(1);
+    await first.server.close();
+
+    // Another server restores it: consistent, so resumed (not lost), frame 9 replayed.
+    const second = await startServer(config);
+    const b = peer(await connectRaw(second.port));
+    b.say(3, { v: 1, id, received: 8 });
+    await until(() => b.log.includes("d9"));
+    expect(b.log).toEqual(["c4", "d9"]);
+    expect(b.payloads[0]).toMatchObject({ id, resumed: true });
+  });
+
   it("answers lost for a session the shared store does not have, then starts a new one", async () => {
     const { port } = await startServer({ sessions: { store: shared() } });
     const conn = await connectRaw(port);
