@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import type { ConnectionEvents, ConnectionSocket, ConnectionState } from "./connection-types";
 import { publishClose, publishDrop, publishOpen } from "./diagnostics";
 import { type ErrorCode, ErrorCodes, TaurusError } from "./errors";
+import { lazyEventTable, shapeEventTable } from "./event-table";
 import { closeWithFarewell } from "./farewell";
 import { FrameReader, frameDecoder } from "./frame-reader";
 import type { MemoryBudget } from "./memory-budget";
@@ -25,10 +26,11 @@ import { CONTROL_KIND } from "./session/control";
 import type { SessionLink } from "./session/link";
 import {
   type ConnectionStats,
-  countDropReason,
-  countErrorCode,
-  countErrorKind,
-  newConnectionStats,
+  countError,
+  type FaultCounts,
+  newFaultCounts,
+  statsSnapshot,
+  type TrafficCounts,
 } from "./stats";
 import { sweeper } from "./sweeper";
 
@@ -55,6 +57,9 @@ const FLAG_PEER_ENDED = 16;
 const FLAG_PEER_END_HANDLED = 32;
 const FLAG_SOCKET_CLOSED = 64;
 const FLAG_SWEPT = 128;
+/** The state (`open` when neither bit is set). */
+const FLAG_CLOSING = 256;
+const FLAG_CLOSED = 512;
 
 /**
  * A time mark, in whole milliseconds of `performance.now()`, rounded up: set
@@ -70,10 +75,58 @@ const markTime = (): number => Math.ceil(performance.now());
  */
 export const OWNER: unique symbol = Symbol("taurus.owner");
 
-/** Why delivery is held (a bit each): `pause()`, a full send queue, an inbound limiter. */
-const HOLD_USER = 1;
-const HOLD_QUEUE = 2;
-const HOLD_RATE = 4;
+/** Why delivery is held (a bit each of `Connection.flags`): `pause()`, a full send queue, an inbound limiter. */
+const HOLD_USER = 1024;
+const HOLD_QUEUE = 2048;
+const HOLD_RATE = 4096;
+const HOLDS = HOLD_USER | HOLD_QUEUE | HOLD_RATE;
+
+/**
+ * What few connections ever need, made on first use (attributes, a rate
+ * timer, a wait for the socket's drain, a session, errors, the close), so
+ * that an idle connection holds one field for all of it.
+ */
+interface Extras<M> {
+  attributeMap: Map<string, unknown> | undefined;
+  rateTimer: NodeJS.Timeout | undefined;
+  socketDrain: (() => void) | undefined;
+  closeError: TaurusError | undefined;
+  endWaiters: Array<() => void> | undefined;
+  unsent: Uint8Array[];
+  link: SessionLink<M> | undefined;
+  faults: FaultCounts | undefined;
+}
+
+function newExtras<M>(): Extras<M> {
+  return {
+    attributeMap: undefined,
+    rateTimer: undefined,
+    socketDrain: undefined,
+    closeError: undefined,
+    endWaiters: undefined,
+    unsent: NO_FRAMES,
+    link: undefined,
+    faults: undefined,
+  };
+}
+
+/**
+ * The code that serves a connection (the server's handler runner), in its
+ * {@link OWNER} slot: told of the connection's messages, drops, end and close
+ * before its listeners are, so that it needs no listeners (nor the event
+ * table they take) per connection.
+ * @internal
+ */
+export interface ConnectionOwner<M> {
+  /** A message arrived. */
+  message(message: M, size: number): void;
+  /** Inbound bytes were dropped. */
+  drop(error: TaurusError): void;
+  /** The peer ended: the owner closes the connection when it is done (the connection does not). */
+  end(): void;
+  /** The connection closed. */
+  close(error: TaurusError | undefined): void;
+}
 
 /**
  * A framed, bidirectional message connection over a socket, shared by the
@@ -116,9 +169,6 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   readonly protocol: Protocol<M>;
   /** The socket this connection runs over. */
   readonly socket: ConnectionSocket;
-  private attributeMap: Map<string, unknown> | undefined;
-  /** Counters of this connection. */
-  readonly stats: ConnectionStats = newConnectionStats();
 
   private readonly options: ResolvedConnectionOptions;
   /** The `inboundLimiter` option: per connection, outside the options shared by every connection alike. */
@@ -136,32 +186,34 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    * every server connection), so such an idle connection holds none.
    */
   private sendQueue: SendQueue | undefined;
-  private currentState: ConnectionState = "open";
-  /** HOLD_* bits: delivery and reading stop while any is set. */
-  private holds = 0;
-  /** The connection's flags (the `FLAG_*` bits): one field, not eight, per connection. */
+  /**
+   * The connection's flags, its state and its holds (the `FLAG_*`, `FLAG_CLOSING`/`FLAG_CLOSED`
+   * and `HOLD_*` bits): one field, not ten, per connection.
+   */
   private flags = 0;
   // Times are whole milliseconds (`markTime`, and the sweeper's `now`): small integers, stored
   // in the object, where a fractional `performance.now()` would be a separate heap number.
-  private readonly openedAt = markTime();
-  /** When the last whole message arrived (or delivery was last held). */
-  private lastInbound = this.openedAt;
+  /**
+   * When the last whole message arrived (or delivery was last held); until the first
+   * byte, when the connection opened (nothing before the first byte changes it).
+   */
+  private lastInbound = markTime();
   /** When the frame now arriving started; -1 when none is partly buffered. */
   private partialSince = -1;
   /** Since when the socket has been over its high-water mark; -1 when it is not. */
   private writeBlockedSince = -1;
-  private rateTimer: NodeJS.Timeout | undefined;
-  private socketDrain: (() => void) | undefined;
-  /** The memory budget this connection is accounted in (the `memoryBudget` option), if any. */
-  private readonly budget: MemoryBudget | undefined;
   /** Bytes last accounted in the memory budget (the connection is its own account). @internal */
   budgetHeld = 0;
-  private closeError: TaurusError | undefined;
-  private endWaiters: Array<() => void> | undefined;
-  private unsent: Uint8Array[] = NO_FRAMES;
-  private link: SessionLink<M> | undefined;
-  /** The serving code's state for this connection (see {@link OWNER}). @internal */
-  [OWNER]: unknown = undefined;
+  /** What few connections need (see {@link Extras}), made on first use. */
+  private extras: Extras<M> | undefined;
+  // The traffic counters (`stats`): fields of the connection, not an object of their own.
+  private messagesIn = 0;
+  private keepalivesIn = 0;
+  private messagesOut = 0;
+  private bytesIn = 0;
+  private bytesOut = 0;
+  /** The code that serves this connection (see {@link OWNER}). @internal */
+  [OWNER]: ConnectionOwner<M> | undefined = undefined;
 
   /**
    * @param socket - a connected (or connecting) socket, or any Duplex
@@ -171,15 +223,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    */
   constructor(socket: ConnectionSocket, protocol: Protocol<M>, options: ConnectionOptions = {}) {
     super();
-    // The slots of the events a server listens to, up front, as Node's streams do:
-    // EventEmitter's own `_events` is a dictionary (~250 bytes per connection); an object
-    // of a fixed shape costs a fifth of that (other events add their slots when listened to).
-    (this as unknown as { _events: Record<string, undefined> })._events = {
-      message: undefined,
-      drop: undefined,
-      end: undefined,
-      close: undefined,
-    };
+    // No event table until the first listener (a server's connections have none).
+    lazyEventTable(this);
     this.options = sharedConnectionOptions(options, protocol.maxMessageSize);
     this.limiter = options.inboundLimiter;
     this.id = options.id ?? nextId();
@@ -204,8 +249,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (socket.connecting) socket.once("connect", () => this.onConnect());
     else process.nextTick(Connection.connected, this);
     const o = this.options;
-    this.budget = o.memoryBudget;
-    this.budget?.add(this);
+    o.memoryBudget?.add(this);
     let shortest = Number.POSITIVE_INFINITY;
     for (const t of [o.handshakeTimeout, o.frameTimeout, o.idleTimeout, o.writeTimeout]) {
       if (t > 0 && t < shortest) shortest = t;
@@ -234,6 +278,51 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     return this.options.maxMessageSize;
   }
 
+  /** The memory budget this connection is accounted in (the `memoryBudget` option), if any. */
+  private get budget(): MemoryBudget | undefined {
+    return this.options.memoryBudget;
+  }
+
+  /** The state, from its flags. */
+  private get currentState(): ConnectionState {
+    const flags = this.flags;
+    return (flags & FLAG_CLOSED) !== 0
+      ? "closed"
+      : (flags & FLAG_CLOSING) !== 0
+        ? "closing"
+        : "open";
+  }
+
+  /** The HOLD_* bits: delivery and reading stop while any is set. */
+  private get holds(): number {
+    return this.flags & HOLDS;
+  }
+
+  /** The session layer attached, if any. */
+  private get link(): SessionLink<M> | undefined {
+    return this.extras?.link;
+  }
+
+  /** What few connections need, made now if it was not. */
+  private get more(): Extras<M> {
+    this.extras ??= newExtras();
+    return this.extras;
+  }
+
+  /**
+   * Counters of this connection, as they are now: a new snapshot at each read.
+   */
+  get stats(): ConnectionStats {
+    return statsSnapshot(this as unknown as TrafficCounts, this.extras?.faults);
+  }
+
+  /** The error and drop counts, made at the first error or drop. */
+  private get faults(): FaultCounts {
+    const more = this.more;
+    more.faults ??= newFaultCounts();
+    return more.faults;
+  }
+
   private hasFlag(flag: number): boolean {
     return (this.flags & flag) !== 0;
   }
@@ -244,8 +333,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
 
   /** Free-form per-connection attributes for the application (user name, session...), created on first use. */
   get attributes(): Map<string, unknown> {
-    this.attributeMap ??= new Map();
-    return this.attributeMap;
+    const more = this.more;
+    more.attributeMap ??= new Map();
+    return more.attributeMap;
   }
 
   /** `open`, `closing` (after {@link Connection.close}) or `closed`. */
@@ -336,7 +426,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    * @param link - the session's hooks; `undefined` detaches
    */
   attachSession(link: SessionLink<M> | undefined): void {
-    this.link = link;
+    if (link !== undefined || this.extras !== undefined) this.more.link = link;
   }
 
   /**
@@ -414,12 +504,12 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       // Time held by this side is not the peer's: no frame deadline meanwhile.
       this.partialSince = -1;
     }
-    this.holds |= reason;
+    this.flags |= reason;
   }
 
   private release(reason: number): void {
     if ((this.holds & reason) === 0) return;
-    this.holds &= ~reason;
+    this.flags &= ~reason;
     if (this.holds !== 0 || this.currentState === "closed") return;
     if (reason === HOLD_RATE) this.lastInbound = markTime();
     if (!this.hasFlag(FLAG_DELIVERING)) this.deliver();
@@ -437,11 +527,12 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   close(): Promise<void> {
     if (this.currentState === "closed") return Promise.resolve();
     const done = new Promise<void>((resolve) => {
-      this.endWaiters ??= [];
-      this.endWaiters.push(resolve);
+      const more = this.more;
+      more.endWaiters ??= [];
+      more.endWaiters.push(resolve);
     });
     if (this.currentState === "open") {
-      this.currentState = "closing";
+      this.flags |= FLAG_CLOSING;
       if (this.queuedMessages === 0) this.socket.end();
       else this.queue.flush();
     }
@@ -511,8 +602,10 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    * @returns the unsent frames; empty before the connection is closed and on later calls
    */
   takeUnsent(): Uint8Array[] {
-    const frames = this.unsent;
-    this.unsent = NO_FRAMES;
+    const extras = this.extras;
+    if (extras === undefined) return [];
+    const frames = extras.unsent;
+    extras.unsent = NO_FRAMES;
     return frames === NO_FRAMES ? [] : frames;
   }
 
@@ -575,8 +668,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
 
   private countError(code: ErrorCode): void {
     const kind = ErrorCodes[code];
-    countErrorKind(this.stats, kind);
-    countErrorCode(this.stats, code);
+    countError(this.faults, kind, code);
     this.options.metrics?.error(kind, code);
   }
 
@@ -586,7 +678,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   private static unthrottle(conn: Connection<unknown>): void {
-    conn.rateTimer = undefined;
+    if (conn.extras !== undefined) conn.extras.rateTimer = undefined;
     conn.release(HOLD_RATE);
   }
 
@@ -614,7 +706,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private onData(chunk: Buffer): void {
     // After a close with a farewell, the socket lingers: what the peer still sends is discarded.
     if (this.currentState === "closed") return;
-    this.stats.bytesIn += chunk.length;
+    this.bytesIn += chunk.length;
     this.setFlag(FLAG_GOT_FIRST_BYTE, true);
     this.reader ??= new FrameReader(this.protocol, this.options.maxMessageSize, this.decoder);
     this.reader.push(chunk);
@@ -698,13 +790,13 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     const keepalive = this.protocol.keepalive;
     const kind = keepalive?.kind(message);
     if (kind !== undefined) {
-      this.stats.keepalivesIn++;
+      this.keepalivesIn++;
       if (kind === "ping") this.answerPing(keepalive as Keepalive<M>);
       return;
     }
     const control = this.protocol.control?.decode(message);
     if (control !== undefined) {
-      this.stats.keepalivesIn++;
+      this.keepalivesIn++;
       if (this.link !== undefined) this.link.control(control);
       else if (control.kind === CONTROL_KIND.hello) {
         // A Taurus peer without sessions says so at once (the Go peers never send a hello).
@@ -714,8 +806,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       }
       return;
     }
-    this.stats.messagesIn++;
+    this.messagesIn++;
     this.options.metrics?.messageReceived(size);
+    this[OWNER]?.message(message, size);
     this.emit("message", message, size);
   }
 
@@ -744,23 +837,26 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
 
   private throttle(wait: number): void {
     this.hold(HOLD_RATE);
-    this.rateTimer = setTimeout(Connection.unthrottle, Math.max(1, Math.ceil(wait)), this);
+    this.more.rateTimer = setTimeout(Connection.unthrottle, Math.max(1, Math.ceil(wait)), this);
   }
 
   private onDrop(drop: Drop): void {
     if (drop.continues === true) return; // the rest of a drop already reported
     const code = dropReasonCode(drop.reason);
-    countDropReason(this.stats, drop.reason);
-    countErrorKind(this.stats, "protocol");
-    countErrorCode(this.stats, code);
+    const faults = this.faults;
+    faults.drops[drop.reason]++;
+    countError(faults, "protocol", code);
     this.options.metrics?.error("protocol", code);
     publishDrop(this as Connection<unknown>, drop.reason, code, drop.consumed);
-    if (this.listenerCount("drop") > 0) {
+    const owner = this[OWNER];
+    if (owner !== undefined || this.listenerCount("drop") > 0) {
       const detail = drop.detail ? `: ${drop.detail}` : "";
-      this.emit(
-        "drop",
-        new TaurusError(code, `dropped ${drop.consumed} bytes (${drop.reason})${detail}`),
+      const error = new TaurusError(
+        code,
+        `dropped ${drop.consumed} bytes (${drop.reason})${detail}`,
       );
+      owner?.drop(error);
+      this.emit("drop", error);
     }
   }
 
@@ -798,7 +894,11 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       this.finish();
       return;
     }
-    if (this.listenerCount("end") > 0) this.emit("end");
+    const owner = this[OWNER];
+    if (owner !== undefined) {
+      owner.end();
+      this.emit("end");
+    } else if (this.listenerCount("end") > 0) this.emit("end");
     else void this.close();
   }
 
@@ -810,7 +910,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     // A clean close can come while complete frames still wait for a paused
     // consumer: deliver them first, then finish (see finishInbound).
     if (
-      !this.closeError &&
+      this.extras?.closeError === undefined &&
       this.hasFlag(FLAG_PEER_ENDED) &&
       !this.hasFlag(FLAG_PEER_END_HANDLED) &&
       (this.reader?.buffered ?? 0) > 0
@@ -826,8 +926,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
    * @internal
    */
   queueFlushed(messages: number, bytes: number): void {
-    this.stats.messagesOut += messages;
-    this.stats.bytesOut += bytes;
+    this.messagesOut += messages;
+    this.bytesOut += bytes;
     // Frames go to the socket only while it is under its high-water mark: progress.
     this.writeBlockedSince = -1;
     this.options.metrics?.messagesSent(messages, bytes);
@@ -851,40 +951,49 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     } else if (!this.hasFlag(FLAG_WAITING_SOCKET_DRAIN)) {
       // The queue is empty but the socket is still full: wait for the socket.
       this.setFlag(FLAG_WAITING_SOCKET_DRAIN, true);
-      this.socketDrain ??= () => {
+      const more = this.more;
+      more.socketDrain ??= () => {
         this.setFlag(FLAG_WAITING_SOCKET_DRAIN, false);
         if (this.queuedMessages === 0) this.queueEmptied();
       };
-      this.socket.once("drain", this.socketDrain);
+      this.socket.once("drain", more.socketDrain);
     }
   }
 
   private fail(error: TaurusError): void {
-    if (this.closeError || this.currentState === "closed") return;
-    this.closeError = error;
-    countErrorKind(this.stats, error.kind);
-    countErrorCode(this.stats, error.code);
+    if (this.extras?.closeError !== undefined || this.currentState === "closed") return;
+    this.more.closeError = error;
+    countError(this.faults, error.kind, error.code);
     this.options.metrics?.error(error.kind, error.code);
     if (this.listenerCount("error") > 0) this.emit("error", error);
   }
 
   private finish(): void {
     if (this.currentState === "closed") return;
-    this.currentState = "closed";
+    this.flags = (this.flags & ~FLAG_CLOSING) | FLAG_CLOSED;
     if (this.hasFlag(FLAG_SWEPT)) sweeper.delete(this);
-    if (this.rateTimer) clearTimeout(this.rateTimer);
-    this.rateTimer = undefined;
+    const extras = this.extras;
+    if (extras?.rateTimer !== undefined) {
+      clearTimeout(extras.rateTimer);
+      extras.rateTimer = undefined;
+    }
     if (this.budget) this.budget.release(this);
     const queue = this.sendQueue;
     const pending = queue?.length ?? 0; // messages: a taken item may hold several frames
-    if (queue !== undefined) this.unsent = queue.take();
+    if (queue !== undefined) {
+      const unsent = queue.take();
+      if (unsent.length > 0) this.more.unsent = unsent;
+    }
     if (pending > 0) this.options.metrics?.queueDepthChanged?.(-pending);
     this.reader?.clear();
-    publishClose(this as Connection<unknown>, this.closeError);
-    this.emit("close", this.closeError);
-    const waiters = this.endWaiters;
-    this.endWaiters = undefined;
-    for (const resolve of waiters ?? []) resolve();
+    const error = this.extras?.closeError;
+    publishClose(this as Connection<unknown>, error);
+    this[OWNER]?.close(error);
+    this.emit("close", error);
+    const waiters = this.extras?.endWaiters;
+    if (waiters === undefined) return;
+    (this.extras as Extras<M>).endWaiters = undefined;
+    for (const resolve of waiters) resolve();
   }
 
   /**
@@ -899,7 +1008,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (
       !this.hasFlag(FLAG_GOT_FIRST_BYTE) &&
       o.handshakeTimeout > 0 &&
-      now - this.openedAt >= o.handshakeTimeout
+      now - this.lastInbound >= o.handshakeTimeout
     ) {
       this.destroy(new TaurusError("HANDSHAKE_TIMEOUT", `no byte within ${o.handshakeTimeout} ms`));
       return;
@@ -945,3 +1054,6 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (this.budget) this.budget.set(this, this.heldBytes);
   }
 }
+
+// The event slots most listened to, made by a connection's first listener.
+shapeEventTable(Connection.prototype, ["message", "drop", "end", "close"]);

@@ -328,6 +328,25 @@ describe("memory budget", () => {
     expect(budget.connections).toBe(0);
   });
 
+  it("counts accounts that hold nothing, and ignores a closed account's late updates", () => {
+    const budget = new MemoryBudget(1000);
+    const owner = { destroy: () => {} };
+    const idle = budget.open(owner);
+    const busy = budget.open(owner);
+    expect(budget.connections).toBe(2);
+    busy.set(300);
+    expect(budget.used).toBe(300);
+    budget.release(busy);
+    expect(budget.used).toBe(0);
+    expect(budget.connections).toBe(1);
+    busy.set(200); // a late update after the close: not accounted
+    budget.release(busy);
+    expect(budget.used).toBe(0);
+    expect(budget.connections).toBe(1);
+    budget.release(idle);
+    expect(budget.connections).toBe(0);
+  });
+
   it("validates its limit, naming the option", () => {
     expect(() => new MemoryBudget(0)).toThrow(
       expect.objectContaining({

@@ -7,7 +7,7 @@
  */
 
 export { backoffDelay } from "./backoff";
-export { OWNER } from "./connection";
+export { type ConnectionOwner, OWNER } from "./connection";
 export { integerOption, oneOf } from "./options";
 export {
   resolveSharedOptions,

@@ -21,7 +21,10 @@ export interface BudgetOwner {
  * connection); other owners get a {@link BudgetAccount}. @internal
  */
 export interface BudgetHolder extends BudgetOwner {
-  /** Bytes accounted for this holder; changed only by {@link MemoryBudget.set}. */
+  /**
+   * Bytes accounted for this holder; changed only by the budget ({@link MemoryBudget.set}),
+   * and -1 once its account is closed.
+   */
   budgetHeld: number;
 }
 
@@ -72,7 +75,13 @@ export class MemoryBudget {
   readonly limit: number;
   private total = 0;
   private closed = 0;
-  private readonly accounts = new Set<BudgetHolder>();
+  /** Accounts open. */
+  private accountsOpen = 0;
+  /**
+   * The accounts holding bytes, the only ones `enforce` can close: an account
+   * holding none (an idle connection) is counted, not kept here.
+   */
+  private readonly holding = new Set<BudgetHolder>();
   private enforcing = false;
 
   /**
@@ -97,7 +106,7 @@ export class MemoryBudget {
 
   /** Connections accounted in this budget. */
   get connections(): number {
-    return this.accounts.size;
+    return this.accountsOpen;
   }
 
   /** Connections closed so far because the budget was exceeded. */
@@ -108,30 +117,35 @@ export class MemoryBudget {
   /** Opens an account for `owner`. @internal */
   open(owner: BudgetOwner): BudgetAccount {
     const account = new BudgetAccount(this, owner);
-    this.accounts.add(account);
+    this.accountsOpen++;
     return account;
   }
 
   /** Accounts `holder` (a connection) from now on, holding nothing yet. @internal */
   add(holder: BudgetHolder): void {
     holder.budgetHeld = 0;
-    this.accounts.add(holder);
+    this.accountsOpen++;
   }
 
   /** Accounts `bytes` for `holder`, replacing what was accounted before. @internal */
   set(holder: BudgetHolder, bytes: number): void {
-    const delta = bytes - holder.budgetHeld;
-    if (delta === 0) return;
+    const before = holder.budgetHeld;
+    if (before === bytes || before < 0) return; // unchanged, or the account is closed
     holder.budgetHeld = bytes;
-    this.total += delta;
+    this.total += bytes - before;
+    if (before === 0) this.holding.add(holder);
+    else if (bytes === 0) this.holding.delete(holder);
     if (this.total > this.limit && !this.enforcing) this.enforce();
   }
 
   /** Closes an account; its bytes leave the total. @internal */
   release(holder: BudgetHolder): void {
-    if (!this.accounts.delete(holder)) return;
-    this.total -= holder.budgetHeld;
-    holder.budgetHeld = 0;
+    const held = holder.budgetHeld;
+    if (held < 0) return;
+    if (held > 0) this.holding.delete(holder);
+    this.total -= held;
+    holder.budgetHeld = -1;
+    this.accountsOpen--;
   }
 
   /** Closes the largest holders until the total is within the limit. */
@@ -140,7 +154,7 @@ export class MemoryBudget {
     try {
       while (this.total > this.limit) {
         let largest: BudgetHolder | undefined;
-        for (const holder of this.accounts) {
+        for (const holder of this.holding) {
           if (holder.budgetHeld > (largest?.budgetHeld ?? 0)) largest = holder;
         }
         if (!largest) return;

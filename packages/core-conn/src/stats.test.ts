@@ -31,3 +31,18 @@ describe("ConnectionStats.errorsByCode", () => {
     expect(other.stats.errorsByCode).toEqual({});
   });
 });
+
+describe("Connection.stats", () => {
+  it("is a snapshot taken at each read", async () => {
+    const [a, b] = createSocketPair();
+    const conn = new Connection(b, tiny);
+    const before = conn.stats;
+    const got = nextEvent(conn, "message");
+    a.write(tiny.encode("one"));
+    await got;
+    expect(before.messagesIn).toBe(0);
+    expect(conn.stats.messagesIn).toBe(1);
+    expect(conn.stats.bytesIn).toBe(tiny.encode("one").length);
+    conn.destroy();
+  });
+});

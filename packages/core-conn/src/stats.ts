@@ -1,7 +1,12 @@
 import type { ErrorKind } from "./errors";
 import type { DropReason } from "./protocol";
 
-/** Counters of one {@link Connection}, updated as traffic flows. Read them; do not write them. */
+/**
+ * Counters of one {@link Connection}: what `conn.stats` returns, a snapshot
+ * taken at each read (read `conn.stats` again for newer figures). The error
+ * and drop counts are frozen shared zeros until the connection's first error
+ * or drop.
+ */
 export interface ConnectionStats {
   /** Messages decoded and delivered. */
   messagesIn: number;
@@ -28,16 +33,6 @@ export interface ConnectionStats {
 /** Shared by every connection until its first error: no object per connection for nothing. */
 const NO_ERRORS: Readonly<Record<string, number>> = Object.freeze({});
 
-/** @internal Counts an error by its code in `stats.errorsByCode` (copied on the first one). */
-export function countErrorCode(stats: ConnectionStats, code: string): void {
-  const byCode = (stats.errorsByCode === NO_ERRORS ? {} : stats.errorsByCode) as Record<
-    string,
-    number
-  >;
-  byCode[code] = (byCode[code] ?? 0) + 1;
-  stats.errorsByCode = byCode;
-}
-
 /** Shared zero counts by kind and by drop reason, until a connection's first error or drop. */
 const NO_KINDS: Readonly<Record<ErrorKind, number>> = Object.freeze({
   connection: 0,
@@ -52,28 +47,52 @@ const NO_DROPS: Readonly<Record<DropReason, number>> = Object.freeze({
   malformed_body: 0,
 });
 
-/** @internal Counts an error of `kind` in `stats.errors` (copied from the shared zeros on the first one). */
-export function countErrorKind(stats: ConnectionStats, kind: ErrorKind): void {
-  if (stats.errors === NO_KINDS) stats.errors = { ...NO_KINDS };
-  stats.errors[kind]++;
+/**
+ * A connection's traffic counters, kept as fields of the connection itself
+ * (no object per connection for them). @internal
+ */
+export interface TrafficCounts {
+  messagesIn: number;
+  keepalivesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
 }
 
-/** @internal Counts a drop for `reason` in `stats.drops` (copied from the shared zeros on the first one). */
-export function countDropReason(stats: ConnectionStats, reason: DropReason): void {
-  if (stats.drops === NO_DROPS) stats.drops = { ...NO_DROPS };
-  stats.drops[reason]++;
+/** A connection's error and drop counts, made at its first error or drop. @internal */
+export interface FaultCounts {
+  errors: Record<ErrorKind, number>;
+  errorsByCode: Record<string, number>;
+  drops: Record<DropReason, number>;
 }
 
-/** @internal A connection's counters; the error and drop counts are shared zeros until the first one. */
-export function newConnectionStats(): ConnectionStats {
+/** @internal Counts for a connection's first error or drop. */
+export function newFaultCounts(): FaultCounts {
+  return { errors: { ...NO_KINDS }, errorsByCode: {}, drops: { ...NO_DROPS } };
+}
+
+/** @internal Counts an error of `kind` with `code`. */
+export function countError(faults: FaultCounts, kind: ErrorKind, code: string): void {
+  faults.errors[kind]++;
+  faults.errorsByCode[code] = (faults.errorsByCode[code] ?? 0) + 1;
+}
+
+/**
+ * @internal A {@link ConnectionStats} of `counts` and `faults` as they are now:
+ * the error and drop counts are copies, or the shared zeros before the first one.
+ */
+export function statsSnapshot(
+  counts: TrafficCounts,
+  faults: FaultCounts | undefined,
+): ConnectionStats {
   return {
-    messagesIn: 0,
-    keepalivesIn: 0,
-    messagesOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    errors: NO_KINDS as Record<ErrorKind, number>,
-    errorsByCode: NO_ERRORS,
-    drops: NO_DROPS as Record<DropReason, number>,
+    messagesIn: counts.messagesIn,
+    keepalivesIn: counts.keepalivesIn,
+    messagesOut: counts.messagesOut,
+    bytesIn: counts.bytesIn,
+    bytesOut: counts.bytesOut,
+    errors: faults === undefined ? (NO_KINDS as Record<ErrorKind, number>) : { ...faults.errors },
+    errorsByCode: faults === undefined ? NO_ERRORS : { ...faults.errorsByCode },
+    drops: faults === undefined ? (NO_DROPS as Record<DropReason, number>) : { ...faults.drops },
   };
 }

@@ -37,17 +37,6 @@ export interface TableHost<M> {
   released(conn: Connection<M>): void;
 }
 
-/** A connection's message goes to its runner. */
-function connMessage<M>(this: Connection<M>, message: M): void {
-  (this[OWNER] as Session<M>).receive(message);
-}
-
-/** A connection's peer ended: its handlers finish, then it ends. */
-function connEnd<M>(this: Connection<M>): void {
-  const runner = this[OWNER] as Session<M> | undefined;
-  void (runner ? runner.idle() : Promise.resolve()).then(() => this.close());
-}
-
 /** The live connections of a server, by id, with what each holds. @internal */
 export class ConnectionTable<M> {
   private readonly runners = new Map<string, Session<M>>();
@@ -62,6 +51,7 @@ export class ConnectionTable<M> {
       policy: o.rateLimitPolicy,
       report: host.report,
       admissionTimeout: o.handshakeTimeout,
+      closed: (conn, error) => this.closed(conn, error),
     };
   }
 
@@ -113,34 +103,20 @@ export class ConnectionTable<M> {
     });
     const runner = new Session(conn, this.runnerHost, pausing ? undefined : own);
     runner.pass = pass;
+    // The runner is the connection's owner: told of its messages, drops, end and
+    // close, with no listeners (nor their event table) per connection.
     conn[OWNER] = runner;
     this.runners.set(conn.id, runner);
     host.sessionManager?.watch(conn, runner);
     host.metrics.connectionOpened();
-    // Listeners shared by every connection (`this` is the connection, `this[OWNER]` its
-    // runner): no closures per connection.
-    conn.on("message", connMessage);
-    conn.on("drop", this.connDrop);
-    conn.on("end", connEnd);
-    conn.on("close", this.connClose);
     runner.start();
     host.opened(conn);
   }
 
-  /** A connection dropped inbound bytes. */
-  private readonly connDrop = ((table: ConnectionTable<M>) =>
-    function (this: Connection<M>, error: TaurusError): void {
-      table.host.report(error, this);
-    })(this);
-
-  /** A connection closed: forget it everywhere, then tell the handler. */
-  private readonly connClose = ((table: ConnectionTable<M>) =>
-    function (this: Connection<M>, error: TaurusError | undefined): void {
-      table.closed(this, error);
-    })(this);
-
+  /** A connection closed: forget it everywhere (its session first), then tell the handler. */
   private closed(conn: Connection<M>, error: TaurusError | undefined): void {
     const host = this.host;
+    host.sessionManager?.closed(conn);
     const runner = conn[OWNER] as Session<M> | undefined;
     this.runners.delete(conn.id);
     host.released(conn);

@@ -1,4 +1,5 @@
 import { type Connection, TaurusError } from "@taurus/core-conn";
+import type { ConnectionOwner } from "@taurus/core-conn/internal";
 import type { ServerMetrics } from "@taurus/metrics";
 import type { TokenBucket } from "@taurus/ratelimit";
 import type { AddressPass } from "./address-guard";
@@ -30,6 +31,8 @@ export interface RunnerHost<M> {
   readonly report: (error: TaurusError, conn: Connection<M> | undefined) => void;
   /** Milliseconds `admit` has to decide (`handshakeTimeout`); 0: none. */
   readonly admissionTimeout: number;
+  /** A connection closed: the server forgets it and tells the handler. */
+  readonly closed: (conn: Connection<M>, error: TaurusError | undefined) => void;
 }
 
 /**
@@ -40,7 +43,7 @@ export interface RunnerHost<M> {
  *
  * @internal
  */
-export class Session<M> {
+export class Session<M> implements ConnectionOwner<M> {
   /** Settles when no handler of this connection is running. */
   private running: Promise<void> | undefined;
   private admission: AdmissionState;
@@ -50,28 +53,20 @@ export class Session<M> {
         before(): void;
         after(): void;
         /**
-         * Runs the handler of `message` (`run(message)`) in the session's reply
-         * scope (item 6). `run` is one function per connection, not one per message.
+         * Runs the handler of `message` ({@link Session.run}) in the session's
+         * reply scope (item 6).
          */
-        around?(message: M, run: (message: M) => boolean): boolean;
+        around?(message: M): boolean;
       }
     | undefined;
   private admissionTimer: NodeJS.Timeout | undefined;
-  /** `run`, bound, for `delivery.around` (created on a session's first message). */
-  private runBound: ((message: M) => boolean) | undefined;
-
-  /** `run`, bound once (the session hooks' `around` takes it per message). */
-  private bound(): (message: M) => boolean {
-    if (this.runBound === undefined) this.runBound = (m: M) => this.run(m);
-    return this.runBound;
-  }
-
   /** The connection's per-address pass (per-address limits), released when it closes. */
   pass: AddressPass | undefined;
 
   /**
-   * The connection's messages come to {@link Session.receive}: its owner calls
-   * it (`conn[OWNER]` is this runner), so no listener is created per connection.
+   * The runner is its connection's owner (`conn[OWNER]`): the connection calls
+   * {@link Session.message}, `drop`, `end` and `close`, so no listener is
+   * created per connection.
    */
   constructor(
     readonly conn: Connection<M>,
@@ -134,8 +129,23 @@ export class Session<M> {
     clearTimeout(this.admissionTimer);
   }
 
+  /** The connection dropped inbound bytes: reported to `onError`. */
+  drop(error: TaurusError): void {
+    this.host.report(error, this.conn);
+  }
+
+  /** The peer ended: the handlers in flight finish, then the connection ends. */
+  end(): void {
+    void this.idle().then(() => this.conn.close());
+  }
+
+  /** The connection closed. */
+  close(error: TaurusError | undefined): void {
+    this.host.closed(this.conn, error);
+  }
+
   /** A message of the connection arrived. */
-  receive(message: M): void {
+  message(message: M): void {
     if (this.limiter && !this.limiter.tryTake()) {
       this.overLimit();
       return;
@@ -216,14 +226,13 @@ export class Session<M> {
       return;
     }
     delivery.before();
-    const async =
-      delivery.around === undefined ? this.run(message) : delivery.around(message, this.bound());
+    const async = delivery.around === undefined ? this.run(message) : delivery.around(message);
     if (async) return; // async: `settled` calls after()
     delivery.after();
   }
 
   /** Runs the handler; `true` when it went async. */
-  private run(message: M): boolean {
+  run(message: M): boolean {
     const { handler, metrics } = this.host;
     const onMessage = handler.onMessage;
     if (!onMessage) return false;

@@ -103,6 +103,12 @@ class Live<M> {
  */
 const PROPOSED_ID = /^[A-Za-z0-9_-]{22,64}$/;
 
+/** A connection's slot: the session it serves, and what its close does (set by `watch`). */
+interface Bound<M> {
+  live: Live<M> | undefined;
+  closed: (() => void) | undefined;
+}
+
 /**
  * The server's sessions: answers hellos, counts both directions, replays on
  * resume, expires detached sessions after the resume window, and reports
@@ -119,7 +125,7 @@ export class SessionManager<M> {
    * The session each connection serves (set when the session is bound to it), in
    * a slot that the connection's hooks hold: no lookup per message.
    */
-  private readonly bound = new WeakMap<Connection<M>, { live: Live<M> | undefined }>();
+  private readonly bound = new WeakMap<Connection<M>, Bound<M>>();
   /**
    * Whether a request's handler ever ran in a reply scope: until then, no send
    * is a reply, and sends skip the scope lookup.
@@ -172,7 +178,7 @@ export class SessionManager<M> {
   /** Watches a new connection: its hello, if any, starts or resumes a session. */
   watch(conn: Connection<M>, runner: Runner<M>): void {
     // The session bound to this connection (set by `bind`, also while a hello is answered).
-    const slot: { live: Live<M> | undefined } = { live: undefined };
+    const slot: Bound<M> = { live: undefined, closed: undefined };
     this.bound.set(conn, slot);
     const current = (): Live<M> | undefined => slot.live;
     let greeted = false;
@@ -265,12 +271,22 @@ export class SessionManager<M> {
         }
       },
     });
-    conn.once("close", () => {
+    // Run by `closed`, before the server forgets the connection.
+    slot.closed = () => {
       greeting.dispose();
       this.greetings.delete(conn);
       const live = current();
       if (live !== undefined && live.conn === conn) this.detach(live);
-    });
+    };
+  }
+
+  /** `conn` closed: its greeting ends, and the session it served (if any) is away. */
+  closed(conn: Connection<M>): void {
+    const slot = this.bound.get(conn);
+    if (slot?.closed === undefined) return;
+    const closed = slot.closed;
+    slot.closed = undefined;
+    closed();
   }
 
   /**
@@ -711,11 +727,13 @@ export class SessionManager<M> {
     live.last = conn;
     if (previous !== undefined && previous !== conn) this.events.moved(previous, conn);
     const slot = this.bound.get(conn);
-    if (slot === undefined) this.bound.set(conn, { live });
+    if (slot === undefined) this.bound.set(conn, { live, closed: undefined });
     else slot.live = live;
     live.runner = runner;
     // What sessionOf reads, from the first message on (one lookup, not one per message).
     let entry: { index: number } | undefined;
+    // The handler runner, bound once per session binding (the reply scope takes a function).
+    const run = (message: M): boolean => runner.run(message);
     runner.delivery = {
       before: () => {
         entry ??= sessionEntry(conn, live.id);
@@ -724,7 +742,7 @@ export class SessionManager<M> {
         live.requestNext = false;
       },
       // Only a request's handler runs in a reply scope: other messages cost nothing more.
-      around: (message, run) => {
+      around: (message) => {
         if (!live.requestNow) return run(message);
         this.scoped = true;
         return replyScope.run(
