@@ -20,13 +20,16 @@ export function lazyEventTable(emitter: EventEmitter): void {
 
 /** The listener-adding methods of EventEmitter (`once` and `prependOnceListener` go through these too, but not in every Node). */
 const ADDERS = ["addListener", "on", "once", "prependListener", "prependOnceListener"] as const;
+/** The listener-removing methods (`off` is `removeListener` under another name). */
+const REMOVERS = ["removeListener", "off", "removeAllListeners"] as const;
 
 /**
  * Makes the emitters of `prototype` (a subclass of EventEmitter) create their
  * event table on their first listener with a slot for each of `events` up
  * front, as Node's streams do: EventEmitter's own table is a dictionary
  * (about 250 bytes); an object of a fixed shape costs a fifth of that (other
- * events add their slots when listened to).
+ * events add their slots when listened to). When its last listener is
+ * removed, the table goes (Node would replace it with a new dictionary).
  *
  * @internal
  */
@@ -44,6 +47,21 @@ export function shapeEventTable(prototype: EventEmitter, events: readonly string
       value: function (this: EventEmitter & EventTable, ...args: unknown[]): EventEmitter {
         this._events ??= shaped();
         return add.apply(this, args);
+      },
+    });
+  }
+  for (const name of REMOVERS) {
+    const remove = EventEmitter.prototype[name] as (...args: unknown[]) => EventEmitter;
+    Object.defineProperty(prototype, name, {
+      configurable: true,
+      writable: true,
+      value: function (
+        this: EventEmitter & EventTable & { _eventsCount: number },
+        ...args: unknown[]
+      ): EventEmitter {
+        remove.apply(this, args);
+        if (this._eventsCount === 0) this._events = undefined;
+        return this;
       },
     });
   }
