@@ -1,7 +1,7 @@
 // Every connection of a server, from its set-up to its teardown, in one place: the
 // limiters a connection gets (its own message and byte rates, its address's shared
-// rate), the Connection itself, the runner of its handler (Session), the session
-// layer's watch, the listeners, and on close, everything released again.
+// rate), the Connection itself, the runner of its handler (Session, the connection's
+// owner: no listeners), the session layer's watch, and on close, everything released again.
 import {
   Connection,
   type ConnectionMetricsSink,
