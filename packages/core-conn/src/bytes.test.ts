@@ -47,6 +47,16 @@ describe("bytes", () => {
     }
   });
 
+  it("allocates plain arrays over an ArrayBuffer of their own, with and without Buffer", async () => {
+    for (const { allocUninitialized } of [await import("./bytes"), await withoutBuffer()]) {
+      const bytes = allocUninitialized(300);
+      expect(bytes.constructor).toBe(Uint8Array);
+      expect(bytes.length).toBe(300);
+      expect(bytes.byteOffset).toBe(0);
+      expect(bytes.buffer.byteLength).toBe(300);
+    }
+  });
+
   it("writes big-endian u32", async () => {
     const { writeU32 } = await import("./bytes");
     const b = new Uint8Array(5);

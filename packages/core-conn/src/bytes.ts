@@ -21,6 +21,23 @@ export const allocBytes: (size: number) => Buffer = NodeBuffer
   : (size) => new Uint8Array(size) as Buffer;
 
 /**
+ * A new plain `Uint8Array` (not a `Buffer`) of `size` bytes over an
+ * `ArrayBuffer` of its own, contents unspecified: in Node, memory that is not
+ * zeroed first (as `Buffer.allocUnsafeSlow`), which saves a pass over it when
+ * every byte is written before use; a zeroed one elsewhere.
+ *
+ * @param size - the length in bytes
+ * @returns the bytes
+ * @internal
+ */
+export const allocUninitialized: (size: number) => Uint8Array<ArrayBuffer> = NodeBuffer
+  ? (size) => {
+      const bytes = NodeBuffer.allocUnsafeSlow(size);
+      return new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, size);
+    }
+  : (size) => new Uint8Array(size);
+
+/**
  * The length of `text` in UTF-8 (lone surrogates count 3 bytes, as U+FFFD).
  *
  * @param text - any string

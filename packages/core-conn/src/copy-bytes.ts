@@ -1,3 +1,4 @@
+import { allocUninitialized } from "./bytes";
 import { TaurusError } from "./errors";
 
 /** Up to this many bytes, a loop beats creating the view that `set` needs (measured, Node 20). */
@@ -22,7 +23,8 @@ let copyUsed = 0;
 /** `n` bytes of the current slab (8-byte aligned, as Node's buffer pool does); never handed out twice. */
 function pooled(n: number): Uint8Array {
   if (copyUsed + n > copySlab.length) {
-    copySlab = new Uint8Array(COPY_SLAB_SIZE);
+    // Not zeroed: every byte handed out is written by the copy first.
+    copySlab = allocUninitialized(COPY_SLAB_SIZE);
     copyUsed = 0;
   }
   const out = copySlab.subarray(copyUsed, copyUsed + n);
@@ -44,11 +46,13 @@ function pooled(n: number): Uint8Array {
  * - 65 bytes to 4 KiB: a region of a shared 16 KiB slab, as `Buffer.allocUnsafe`
  *   takes regions of Node's pool: `byteOffset` may be non-zero and `buffer` is
  *   the slab, which other copies use too (each its own region, never handed out
- *   twice, 8-byte aligned). A copy kept alive keeps its slab (at most 16 KiB)
+ *   twice, 8-byte aligned; in Node, the slab's bytes outside the copies are
+ *   not zeroed, as in Node's pool). A copy kept alive keeps its slab (at most 16 KiB)
  *   alive: to keep many small payloads for long, copy them once more with
  *   `data.slice()` (on a plain `Uint8Array`, unlike `Buffer#slice`, a copy
  *   with an `ArrayBuffer` of its own);
- * - over 4 KiB: an `ArrayBuffer` of its own.
+ * - over 4 KiB: an `ArrayBuffer` of its own (in Node, not zeroed before the copy
+ *   fills it).
  *
  * Beware: `Buffer#slice` and `Buffer#subarray` both return views, not copies.
  *
@@ -80,7 +84,8 @@ export function copyBytes(source: Uint8Array, start = 0, end: number = source.le
     );
   }
   const n = end - start;
-  const out = n > ON_HEAP_MAX && n <= POOLED_COPY_MAX ? pooled(n) : new Uint8Array(n);
+  const out =
+    n <= ON_HEAP_MAX ? new Uint8Array(n) : n <= POOLED_COPY_MAX ? pooled(n) : allocUninitialized(n);
   if (n <= LOOP_MAX) {
     for (let i = 0; i < n; i++) out[i] = source[start + i] as number;
   } else {
