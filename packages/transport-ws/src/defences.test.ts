@@ -3,16 +3,7 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import {
-  binary,
-  msg,
-  onCleanup,
-  refusedStatus,
-  startEcho,
-  until,
-  wsClient,
-  wsEcho,
-} from "./test-helpers";
+import { msg, onCleanup, refusedStatus, startEcho, until, wsClient, wsEcho } from "./test-helpers";
 
 const ATTACKER = "127.0.0.2";
 const USER = "127.0.0.3";
