@@ -36,7 +36,7 @@ function heapBreakdown(idle) {
       ],
     ),
     "",
-    "Kinds that grew by at least 8 bytes per connection; compiled code and native wrappers left out. Objects are named by constructor (`_Connection` is Taurus' `Connection`, `Session` its handler runner); `Object` and `Array` are plain ones (event slots, stats, socket state).",
+    "Kinds that grew by at least 8 bytes per connection; compiled code and native wrappers left out. Objects are named by constructor (`_Connection` is Taurus' `Connection`, `Session` its handler runner); `Object` and `Array` are plain ones (the socket's event slots and state, its cached address).",
     "",
   ];
 }

@@ -16,7 +16,8 @@ export interface ConnectionEvents<M> {
   /**
    * The peer has finished sending (it half-closed). When nothing listens to
    * this event the connection calls {@link Connection.close} itself; a listener
-   * takes that over (a server finishes its handlers first, then closes).
+   * takes that over, as a server does for its connections (it finishes their
+   * handlers first, then closes).
    */
   end: [];
   /** The send queue has emptied after a `send` returned `false`. */

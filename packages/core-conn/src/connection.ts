@@ -68,9 +68,9 @@ const FLAG_CLOSED = 512;
 const markTime = (): number => Math.ceil(performance.now());
 
 /**
- * The slot of a {@link Connection} where the code that serves it (the server's
- * handler runner) keeps its per-connection state: shared listeners find it
- * there, without a closure or a lookup per connection.
+ * The slot of a {@link Connection} for the code that serves it (the server's
+ * handler runner, a {@link ConnectionOwner}): the connection tells it of its
+ * events directly, without a listener or a lookup per connection.
  * @internal
  */
 export const OWNER: unique symbol = Symbol("taurus.owner");

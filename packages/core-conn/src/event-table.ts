@@ -18,7 +18,11 @@ export function lazyEventTable(emitter: EventEmitter): void {
   (emitter as unknown as EventTable)._events = undefined;
 }
 
-/** The listener-adding methods of EventEmitter (`once` and `prependOnceListener` go through these too, but not in every Node). */
+/**
+ * The listener-adding methods of EventEmitter, each patched: `once` and
+ * `prependOnceListener` call `on` and `prependListener` in Node 20, which is
+ * Node's detail, not a promise.
+ */
 const ADDERS = ["addListener", "on", "once", "prependListener", "prependOnceListener"] as const;
 /** The listener-removing methods (`off` is `removeListener` under another name). */
 const REMOVERS = ["removeListener", "off", "removeAllListeners"] as const;

@@ -9,20 +9,24 @@ import { until } from "./testing/wait";
 
 const tiny = createTinyProtocol(1024);
 
-/** An owner that records what it is told, beside the connection's listeners. */
+/** An owner that records what it is told in `log`, beside the connection's listeners. */
+function recorder(log: string[]): ConnectionOwner<string> {
+  return {
+    message: (m) => log.push(`owner message ${m}`),
+    drop: (e) => log.push(`owner drop ${e.code}`),
+    end: () => log.push("owner end"),
+    close: (e) => log.push(`owner close ${e?.code}`),
+  };
+}
+
+/** A connection over an in-memory pair, owned by a {@link recorder}. */
 function owned(log: string[]): {
   conn: Connection<string>;
   peer: ReturnType<typeof createSocketPair>[0];
 } {
   const [peer, socket] = createSocketPair();
   const conn = new Connection(socket, tiny);
-  const owner: ConnectionOwner<string> = {
-    message: (m) => log.push(`owner message ${m}`),
-    drop: (e) => log.push(`owner drop ${e.code}`),
-    end: () => log.push("owner end"),
-    close: (e) => log.push(`owner close ${e?.code}`),
-  };
-  conn[OWNER] = owner;
+  conn[OWNER] = recorder(log);
   return { conn, peer };
 }
 
@@ -58,12 +62,7 @@ describe("a connection's owner (the server's runner)", () => {
     const [socket] = (await once(server, "connection")) as [Socket];
     const log: string[] = [];
     const conn = new Connection(socket, tiny);
-    conn[OWNER] = {
-      message: (m) => log.push(`owner message ${m}`),
-      drop: (e) => log.push(`owner drop ${e.code}`),
-      end: () => log.push("owner end"),
-      close: (e) => log.push(`owner close ${e?.code}`),
-    } satisfies ConnectionOwner<string>;
+    conn[OWNER] = recorder(log);
     let ended = 0;
     conn.on("end", () => ended++);
     peer.end(tiny.encode("last"));
