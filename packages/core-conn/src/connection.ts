@@ -647,7 +647,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (frame !== undefined) queue.push(frame);
     else queue.pushEncoded(this.protocol as Required<Protocol<M>>, message as M, size);
     this.options.metrics?.queueDepthChanged?.(1);
-    if (this.budget) this.budget.set(this, this.heldBytes);
+    // Only the queue grew since the last accounting (what the socket drained since is re-read at the flush).
+    if (this.budget) this.budget.update(this, this.budgetHeld + size);
     if (queue.length * 2 > sendQueueSize || queue.byteLength * 2 > sendQueueBytes) {
       this.setFlag(FLAG_NEED_DRAIN, true);
       return false;
@@ -713,7 +714,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (this.holds === 0 && !this.hasFlag(FLAG_DELIVERING)) this.deliver();
     // The handlers may have closed it meanwhile (TS narrows the state too eagerly here).
     if (this.budget && (this.currentState as ConnectionState) !== "closed") {
-      this.budget.set(this, this.heldBytes);
+      this.budget.update(this, this.heldBytes);
     }
   }
 
@@ -931,7 +932,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     // Frames go to the socket only while it is under its high-water mark: progress.
     this.writeBlockedSince = -1;
     this.options.metrics?.messagesSent(messages, bytes);
-    if (this.budget) this.budget.set(this, this.heldBytes);
+    if (this.budget) this.budget.update(this, this.heldBytes);
   }
 
   /**

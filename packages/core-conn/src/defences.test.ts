@@ -347,6 +347,49 @@ describe("memory budget", () => {
     expect(budget.connections).toBe(0);
   });
 
+  it("accounts frames as they are queued, before their flush, and closes on them", async () => {
+    const budget = new MemoryBudget(10_000);
+    const tiny = createTinyProtocol(8_000);
+    const [, b1] = createSocketPair();
+    const [, b2] = createSocketPair();
+    const quiet = new Connection(b1, tiny, { memoryBudget: budget });
+    const sender = new Connection(b2, tiny, { memoryBudget: budget });
+    cleanup.push(() => {
+      quiet.destroy();
+      sender.destroy();
+    });
+    const frame = tiny.encode("q".repeat(3000));
+    sender.sendEncoded(frame);
+    expect(budget.used).toBe(frame.length);
+    // Flushed at the end of the tick: accounted again as what the socket's buffer holds.
+    await new Promise((r) => setImmediate(r));
+    expect(budget.used).toBe(sender.heldBytes);
+    const error = closed(sender);
+    while (sender.state === "open") sender.sendEncoded(frame);
+    // Closed within the tick, on the frame that took the total over the limit.
+    expect(sender.queuedMessages).toBe(0);
+    expect((await error)?.code).toBe("MEMORY_BUDGET");
+    expect(quiet.state).toBe("open");
+    expect(budget.used).toBe(0);
+    expect(budget.evictions).toBe(1);
+  });
+
+  it("with update, keeps a holder that came down to nothing out of the largest", () => {
+    const budget = new MemoryBudget(1000);
+    const destroyed: string[] = [];
+    const emptied = budget.open({ destroy: () => destroyed.push("emptied") });
+    const greedy = budget.open({ destroy: () => destroyed.push("greedy") });
+    budget.update(emptied, 600);
+    budget.update(emptied, 0);
+    expect(budget.used).toBe(0);
+    budget.update(greedy, 1200);
+    expect(destroyed).toEqual(["greedy"]);
+    expect(budget.used).toBe(0);
+    budget.release(emptied);
+    expect(budget.connections).toBe(0);
+    expect(budget.used).toBe(0);
+  });
+
   it("validates its limit, naming the option", () => {
     expect(() => new MemoryBudget(0)).toThrow(
       expect.objectContaining({

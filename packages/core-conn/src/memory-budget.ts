@@ -78,8 +78,9 @@ export class MemoryBudget {
   /** Accounts open. */
   private accountsOpen = 0;
   /**
-   * The accounts holding bytes, the only ones `enforce` can close: an account
-   * holding none (an idle connection) is counted, not kept here.
+   * The accounts holding bytes, the only ones `enforce` can close, and
+   * connections that held some since their last sweep: an account holding
+   * none (an idle connection) is counted, not kept here.
    */
   private readonly holding = new Set<BudgetHolder>();
   private enforcing = false;
@@ -129,12 +130,23 @@ export class MemoryBudget {
 
   /** Accounts `bytes` for `holder`, replacing what was accounted before. @internal */
   set(holder: BudgetHolder, bytes: number): void {
+    this.update(holder, bytes);
+    if (bytes === 0 && holder.budgetHeld === 0) this.holding.delete(holder);
+  }
+
+  /**
+   * As {@link MemoryBudget.set}, but a holder that comes down to nothing stays
+   * among the holders until its next `set` (a connection's, on its sweep at
+   * least once a second): for the data path, where a connection's queue fills
+   * and empties every tick, so that it is not added and removed every tick.
+   * @internal
+   */
+  update(holder: BudgetHolder, bytes: number): void {
     const before = holder.budgetHeld;
     if (before === bytes || before < 0) return; // unchanged, or the account is closed
     holder.budgetHeld = bytes;
     this.total += bytes - before;
     if (before === 0) this.holding.add(holder);
-    else if (bytes === 0) this.holding.delete(holder);
     if (this.total > this.limit && !this.enforcing) this.enforce();
   }
 
@@ -142,7 +154,7 @@ export class MemoryBudget {
   release(holder: BudgetHolder): void {
     const held = holder.budgetHeld;
     if (held < 0) return;
-    if (held > 0) this.holding.delete(holder);
+    this.holding.delete(holder);
     this.total -= held;
     holder.budgetHeld = -1;
     this.accountsOpen--;
@@ -155,6 +167,7 @@ export class MemoryBudget {
       while (this.total > this.limit) {
         let largest: BudgetHolder | undefined;
         for (const holder of this.holding) {
+          // Holders of nothing (not yet swept out) are never the largest.
           if (holder.budgetHeld > (largest?.budgetHeld ?? 0)) largest = holder;
         }
         if (!largest) return;

@@ -9,6 +9,39 @@ function flushScheduled(): void {
   // A flush may schedule another queue; the loop picks it up.
   for (let i = 0; i < scheduled.length; i++) (scheduled[i] as SendQueue).flush();
   scheduled.length = 0;
+  forgetSharedBatch();
+}
+
+/**
+ * The last batch concatenated in this flush pass, and the frames it holds: the
+ * receivers of a broadcast queue the same frame objects, so each one after the
+ * first writes the same batch instead of a copy of its own (as a hand-written
+ * fan-out writes one buffer to every socket). Kept for one pass only, so it
+ * pins no memory past the tick.
+ */
+let sharedParts: Uint8Array[] = [];
+let sharedBatch: Buffer | undefined;
+
+function shareBatch(batch: Buffer, frames: Uint8Array[], start: number, end: number): void {
+  sharedBatch = batch;
+  sharedParts.length = 0;
+  for (let i = start; i < end; i++) sharedParts.push(frames[i] as Uint8Array);
+}
+
+function forgetSharedBatch(): void {
+  if (sharedBatch === undefined) return;
+  sharedBatch = undefined;
+  // Keep a small array for the next pass; let a large one go.
+  if (sharedParts.length > 64) sharedParts = [];
+  else sharedParts.length = 0;
+}
+
+/** Whether `frames[start..end)` are, one by one, the frames of the shared batch. */
+function isSharedBatch(frames: Uint8Array[], start: number, end: number): boolean {
+  const parts = sharedParts;
+  if (sharedBatch === undefined || parts.length !== end - start) return false;
+  for (let i = start; i < end; i++) if (frames[i] !== parts[i - start]) return false;
+  return true;
 }
 
 /** Batches of at most this many bytes are concatenated into one write; larger ones are written as they are. */
@@ -299,6 +332,8 @@ export class SendQueue {
         socket.write(own && inSlab(frame) ? ownCopy(frame) : frame);
       }
       socket.uncork();
+    } else if (isSharedBatch(frames, this.head, end)) {
+      socket.write(sharedBatch as Buffer);
     } else {
       const batch = Buffer.allocUnsafe(size);
       let offset = 0;
@@ -308,6 +343,10 @@ export class SendQueue {
         offset += frame.length;
       }
       socket.write(batch);
+      if (scheduled.length > 1) {
+        // Other queues flush in this pass: they may hold the same frames (a broadcast).
+        shareBatch(batch, frames, this.head, end);
+      }
     }
     // Release references as we go so a long queue does not pin written frames.
     for (let i = this.head; i < end; i++) frames[i] = EMPTY;
