@@ -107,6 +107,8 @@ export function report(results, machine, quick) {
   const rb = find(broadcast, { server: "raw-binary" });
   ratios.broadcast = {
     deliveries: ratio(tb?.deliveriesPerSecond, rb?.deliveriesPerSecond),
+    // As the echo's CPU ratio: raw's CPU per delivery over Taurus's (above 1: Taurus needs less).
+    cpu: ratio(rb?.cpuNs, tb?.cpuNs),
     p99: ratio(tb?.p99, rb?.p99),
   };
   const tc = find(churn, { server: "taurus-binary" });
@@ -140,6 +142,7 @@ export function report(results, machine, quick) {
     add(`binary echo 64 B x${n}: Taurus / ws`, er(n)?.taurusBinaryVsWs, ">=", 3);
   for (const n of [1, 100]) add(`request/reply x${n}: p99 Taurus / raw`, lr(n)?.p99, "<=", 1.2);
   add("broadcast to 1,000: deliveries Taurus / raw", ratios.broadcast.deliveries, ">=", 1);
+  add("broadcast to 1,000: CPU per delivery raw / Taurus", ratios.broadcast.cpu, ">=", 1);
   add("idle: RSS per connection Taurus / bare net", ratios.idle.rss, "<=", 1.5);
   add("idle: heap per connection Taurus / bare net", ratios.idle.heap, "<=", 1.5);
   for (const r of ceilingRows ?? []) {
@@ -338,11 +341,12 @@ export function report(results, machine, quick) {
       "## Broadcast fan-out (64 B binary, one sender, 16 broadcasts in flight; delay in µs)",
       "",
       table(
-        ["server", "receivers", "deliveries/s", "p50", "p99", "p99.9", "max"],
+        ["server", "receivers", "deliveries/s", "CPU ns/delivery", "p50", "p99", "p99.9", "max"],
         broadcast.map((r) => [
           r.server,
           r.receivers,
           human(r.deliveriesPerSecond),
+          r.cpuNs ?? "-",
           r.p50,
           r.p99,
           r.p999,
@@ -350,7 +354,7 @@ export function report(results, machine, quick) {
         ]),
       ),
       "",
-      `Taurus / raw: deliveries ${ratios.broadcast.deliveries ?? "-"}, p99 ${ratios.broadcast.p99 ?? "-"}. Medians of ${broadcast[0]?.rounds ?? 1} interleaved rounds; deliveries/s per round: ${broadcast.map((r) => `${r.server} ${r.deliveriesRounds?.map(human).join(", ")}`).join("; ")}.`,
+      `Taurus / raw: deliveries ${ratios.broadcast.deliveries ?? "-"}, CPU per delivery raw / Taurus ${ratios.broadcast.cpu ?? "-"}, p99 ${ratios.broadcast.p99 ?? "-"}. Medians of ${broadcast[0]?.rounds ?? 1} interleaved rounds; deliveries/s per round: ${broadcast.map((r) => `${r.server} ${r.deliveriesRounds?.map(human).join(", ")}`).join("; ")}; CPU ns per delivery per round: ${broadcast.map((r) => `${r.server} ${r.cpuRounds?.join(", ") ?? "-"}`).join("; ")}. Both servers set noDelay; the deliveries are bounded by the one generator process as much as by the server, the CPU per delivery is not.`,
       "",
     );
   }

@@ -44,6 +44,8 @@ export async function broadcast(settings) {
       rounds,
       deliveriesPerSecond: Math.round(m("deliveriesPerSecond") ?? Number.NaN),
       deliveriesRounds: list.map((x) => x.deliveriesPerSecond),
+      cpuNs: m("cpuNs"),
+      cpuRounds: list.map((x) => x.cpuNs),
       p50: m("p50"),
       p99: m("p99"),
       p999: m("p999"),
@@ -52,7 +54,7 @@ export async function broadcast(settings) {
       serverErrors: list.at(-1)?.serverErrors,
     };
     log(
-      `broadcast ${server}: ${row.deliveriesPerSecond} deliveries/s (rounds ${row.deliveriesRounds.join(", ")}), p99 ${row.p99} µs`,
+      `broadcast ${server}: ${row.deliveriesPerSecond} deliveries/s (rounds ${row.deliveriesRounds.join(", ")}), ${row.cpuNs} ns CPU per delivery, p99 ${row.p99} µs`,
     );
     return row;
   });
@@ -77,12 +79,16 @@ function once(server, receivers, timing, settings) {
     try {
       await generator.next("connected", 60_000);
       await waitConnections(child, receivers + 1);
+      const cpuBefore = Number((await child.request({ type: "cpu" })).micros);
       generator.send({ type: "go" });
       const r = await generator.next("result", 60_000);
+      const cpuAfter = Number((await child.request({ type: "cpu" })).micros);
       return {
         server,
         receivers,
         deliveriesPerSecond: Math.round(Number(r.deliveriesPerSecond)),
+        // The server's CPU time per delivery, in ns, from "go" to the end of the window.
+        cpuNs: Math.round(((cpuAfter - cpuBefore) * 1000) / Math.max(1, Number(r.total))),
         p50: r.p50,
         p99: r.p99,
         p999: r.p999,
