@@ -131,7 +131,8 @@ export class MemoryBudget {
   /** Accounts `bytes` for `holder`, replacing what was accounted before. @internal */
   set(holder: BudgetHolder, bytes: number): void {
     this.update(holder, bytes);
-    if (bytes === 0 && holder.budgetHeld === 0) this.holding.delete(holder);
+    // Zero now, and the account open (a closed one is -1 and already out of the set).
+    if (holder.budgetHeld === 0) this.holding.delete(holder);
   }
 
   /**

@@ -36,12 +36,31 @@ function forgetSharedBatch(): void {
   else sharedParts.length = 0;
 }
 
-/** Whether `frames[start..end)` are, one by one, the frames of the shared batch. */
-function isSharedBatch(frames: Uint8Array[], start: number, end: number): boolean {
+/** The shared batch when `frames[start..end)` are, one by one, its frames; `undefined` otherwise. */
+function sharedBatchOf(frames: Uint8Array[], start: number, end: number): Buffer | undefined {
   const parts = sharedParts;
-  if (sharedBatch === undefined || parts.length !== end - start) return false;
-  for (let i = start; i < end; i++) if (frames[i] !== parts[i - start]) return false;
-  return true;
+  if (sharedBatch === undefined || parts.length !== end - start) return undefined;
+  for (let i = start; i < end; i++) if (frames[i] !== parts[i - start]) return undefined;
+  return sharedBatch;
+}
+
+/**
+ * `frames[start..end)` (`size` bytes in all) as one buffer: the shared batch when it holds
+ * these very frames, else a new one, shared with the queues flushing after this one.
+ */
+function batchOf(frames: Uint8Array[], start: number, end: number, size: number): Buffer {
+  const shared = sharedBatchOf(frames, start, end);
+  if (shared !== undefined) return shared;
+  const batch = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (let i = start; i < end; i++) {
+    const frame = frames[i] as Uint8Array;
+    batch.set(frame, offset);
+    offset += frame.length;
+  }
+  // Other queues flush in this pass: they may hold the same frames (a broadcast).
+  if (scheduled.length > 1) shareBatch(batch, frames, start, end);
+  return batch;
 }
 
 /** Batches of at most this many bytes are concatenated into one write; larger ones are written as they are. */
@@ -332,21 +351,8 @@ export class SendQueue {
         socket.write(own && inSlab(frame) ? ownCopy(frame) : frame);
       }
       socket.uncork();
-    } else if (isSharedBatch(frames, this.head, end)) {
-      socket.write(sharedBatch as Buffer);
     } else {
-      const batch = Buffer.allocUnsafe(size);
-      let offset = 0;
-      for (let i = this.head; i < end; i++) {
-        const frame = frames[i] as Uint8Array;
-        batch.set(frame, offset);
-        offset += frame.length;
-      }
-      socket.write(batch);
-      if (scheduled.length > 1) {
-        // Other queues flush in this pass: they may hold the same frames (a broadcast).
-        shareBatch(batch, frames, this.head, end);
-      }
+      socket.write(batchOf(frames, this.head, end, size));
     }
     // Release references as we go so a long queue does not pin written frames.
     for (let i = this.head; i < end; i++) frames[i] = EMPTY;
