@@ -947,8 +947,12 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (!this.hasFlag(FLAG_NEED_DRAIN) || this.currentState !== "open") return;
     if (this.socket.writableLength < this.options.writeHighWaterMark) {
       this.setFlag(FLAG_NEED_DRAIN, false);
-      this.emit("drain");
-      this.release(HOLD_QUEUE);
+      try {
+        this.emit("drain");
+      } finally {
+        // A throwing listener must not leave reading held for good.
+        this.release(HOLD_QUEUE);
+      }
     } else if (!this.hasFlag(FLAG_WAITING_SOCKET_DRAIN)) {
       // The queue is empty but the socket is still full: wait for the socket.
       this.setFlag(FLAG_WAITING_SOCKET_DRAIN, true);

@@ -6,10 +6,20 @@ import { type FrameWriter, inSlab, reserve, slab, unreserve } from "./slab";
 const scheduled: SendQueue[] = [];
 
 function flushScheduled(): void {
+  let failure: { error: unknown } | undefined;
   // A flush may schedule another queue; the loop picks it up.
-  for (let i = 0; i < scheduled.length; i++) (scheduled[i] as SendQueue).flush();
+  for (let i = 0; i < scheduled.length; i++) {
+    try {
+      (scheduled[i] as SendQueue).flush();
+    } catch (error) {
+      // A throwing `drain` listener must not spare the queues after it (nor leave
+      // them marked scheduled, never flushed again): finish the pass, then rethrow.
+      failure ??= { error };
+    }
+  }
   scheduled.length = 0;
   forgetSharedBatch();
+  if (failure) throw failure.error;
 }
 
 /**
