@@ -67,4 +67,30 @@ describe("the flush pass", () => {
       expect(b.conn.queuedMessages).toBe(0);
     });
   });
+
+  it("resumes reading held for a full queue even when the drain listener throws", async () => {
+    await catchingUncaught(async (errors) => {
+      const [peer, socket] = createSocketPair();
+      const echo = new Connection(socket, tiny, { sendQueueSize: 4, pauseOnFullQueue: true });
+      cleanup.push(() => {
+        echo.destroy();
+        peer.destroy();
+      });
+      echo.on("message", (m) => echo.send(m));
+      echo.on("drain", () => {
+        throw new Error("listener bug");
+      });
+      let echoed = "";
+      peer.on("data", (chunk: Buffer) => {
+        echoed += chunk.toString("latin1");
+      });
+      const frames = Array.from({ length: 40 }, (_, i) => tiny.encode(`m${i % 10}`));
+      peer.write(Buffer.concat(frames));
+      const all = Buffer.concat(frames).toString("latin1");
+      for (let i = 0; i < 50 && echoed.length < all.length; i++) await turn();
+      expect(echoed).toBe(all);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(echo.isPaused).toBe(false);
+    });
+  });
 });
