@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { checkClientOnly } from "./lib/client-only.mjs";
 import { checkExamples } from "./lib/examples.mjs";
 import { fail, failures, linkTool, run } from "./lib/run.mjs";
-import { checkTarball, packAll } from "./lib/tarballs.mjs";
+import { checkTarball, packAll, publintAll } from "./lib/tarballs.mjs";
 import { typecheckFixture } from "./lib/typecheck.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,6 +23,7 @@ const scratch = mkdtempSync(join(tmpdir(), "taurus-pack-check-"));
 
 try {
   const byName = packAll(root, join(root, "packages"), join(scratch, "tarballs"));
+  await publintAll(root, byName);
   for (const [name, tarball] of Object.entries(byName)) checkTarball(name, tarball);
 
   checkClientOnly(scratch, byName);

@@ -1,23 +1,58 @@
 // Packs every package as `pnpm publish` would, and checks what the tarballs hold:
 // publint clean, README links absolute, source maps with their sources inline,
 // and an engines field.
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, relative } from "node:path";
 import { fail, run } from "./run.mjs";
 
-/** Packs each package of `packagesDir` into `dest`; returns `{ "@taurus/x": tarball }`. */
+/**
+ * Packs each package of `packagesDir` into `dest` (one `pnpm pack -r`, which rewrites
+ * `workspace:` ranges as publishing does); returns `{ "@taurus/x": tarball }`.
+ */
 export function packAll(root, packagesDir, dest) {
-  mkdirSync(dest, { recursive: true });
-  const byName = {};
-  for (const dir of readdirSync(packagesDir)) {
-    const pkg = join(packagesDir, dir);
-    if (!existsSync(join(pkg, "package.json"))) continue;
-    const out = run("pnpm", ["exec", "publint", "run", "--strict", pkg], root);
-    if (!/All good/i.test(out)) fail(`publint on packages/${dir}:\n${out}`);
-    const file = run("pnpm", ["pack", "--pack-destination", dest], pkg).trim().split("\n").pop();
-    byName[`@taurus/${dir}`] = resolve(pkg, file);
+  const expected = readdirSync(packagesDir).filter((dir) =>
+    existsSync(join(packagesDir, dir, "package.json")),
+  );
+  const out = run(
+    "pnpm",
+    [
+      "-r",
+      "--filter",
+      `./${relative(root, packagesDir)}/*`,
+      "pack",
+      "--pack-destination",
+      dest,
+      "--json",
+    ],
+    root,
+  );
+  const packed = JSON.parse(out);
+  const byName = Object.fromEntries(packed.map((p) => [p.name, p.filename]));
+  for (const dir of expected) {
+    if (!byName[`@taurus/${dir}`]) fail(`packages/${dir} was not packed as @taurus/${dir}`);
   }
   return byName;
+}
+
+/**
+ * publint (strict) on each tarball, in this process: it lints the files as packed,
+ * where its CLI would pack each package again.
+ */
+export async function publintAll(root, byName) {
+  const require = createRequire(join(root, "package.json"));
+  const { publint } = await import(require.resolve("publint"));
+  const { formatMessage } = await import(require.resolve("publint/utils"));
+  for (const [name, tarball] of Object.entries(byName)) {
+    const bytes = readFileSync(tarball);
+    const { messages, pkg } = await publint({
+      pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) },
+      strict: true,
+    });
+    for (const message of messages) {
+      fail(`publint on ${name}: ${message.type}: ${formatMessage(message, pkg) ?? message.code}`);
+    }
+  }
 }
 
 const LINK = /\]\(([^)\s]+)[^)]*\)/g;
