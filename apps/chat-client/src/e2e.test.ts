@@ -100,7 +100,8 @@ describe("chat-client and chat-server", () => {
   }, 30_000);
 
   it("shows each leave once, in the user's language, and prints no terminal controls", async () => {
-    const { ports } = await startServer({ json: 0, binary: 0, metrics: 0 });
+    const server = await startServer({ json: 0, binary: 0, metrics: 0 });
+    const { ports } = server;
     const wen = new ChatClient([`127.0.0.1:${ports.binary}`, "wen", "--protocol", "binary"], {
       ...process.env,
       LANG: "zh_CN.UTF-8",
@@ -112,7 +113,7 @@ describe("chat-client and chat-server", () => {
     await wen.waitFor("[ann] red alert");
     for (const control of ["\x1b", "\x07", "\u202e"]) expect(wen.output).not.toContain(control);
     ann.type("quit");
-    expect(await ann.exited()).toBe(0);
+    expect(await ann.exited(8_000, server)).toBe(0);
     await wen.waitFor("*** ann 离开了聊天室 ***");
     // A message sent after ann is gone arrives after the server's own notice of her leaving.
     const jo = new ChatClient([`127.0.0.1:${ports.json}`, "jo", "--json"]);
@@ -135,7 +136,7 @@ describe("chat-client and chat-server", () => {
       timestamp: expect.stringMatching(/^\d+$/),
     });
     jo.type("quit");
-    expect(await jo.exited()).toBe(0);
+    expect(await jo.exited(8_000, server)).toBe(0);
   }, 30_000);
 
   it("prints usage for --help and for bad arguments", async () => {

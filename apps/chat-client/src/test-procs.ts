@@ -105,10 +105,29 @@ export class ChatClient {
       throw new Error(`no ${JSON.stringify(text)} in:\n${this.output}`);
     });
   }
-  exited(): Promise<number | null> {
-    return new Promise((r) => {
-      if (this.proc.exitCode !== null) r(this.proc.exitCode);
-      else this.proc.once("exit", (code) => r(code));
+  /**
+   * The exit code. With `within`, rejects after that many ms with the client's output
+   * and the server's last log lines: a client that quits must not hang until its close
+   * timeout (10 s), and if one does, the failure should say where it stood.
+   */
+  exited(within?: number, server?: Server): Promise<number | null> {
+    return new Promise((resolve, reject) => {
+      if (this.proc.exitCode !== null) return resolve(this.proc.exitCode);
+      const timer =
+        within === undefined
+          ? undefined
+          : setTimeout(() => {
+              const logs = (server?.logs ?? []).slice(-30).map((l) => JSON.stringify(l));
+              reject(
+                new Error(
+                  `the client had not exited after ${within} ms; its output:\n${this.output}\nthe server's last log lines:\n${logs.join("\n")}`,
+                ),
+              );
+            }, within);
+      this.proc.once("exit", (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
     });
   }
 }
