@@ -9,8 +9,8 @@ import { FrameReader, frameDecoder } from "./frame-reader";
 import type { MemoryBudget } from "./memory-budget";
 import {
   type ConnectionOptions,
+  type ConnectionSettings,
   type InboundLimiter,
-  type ResolvedConnectionOptions,
   sharedConnectionOptions,
 } from "./options";
 import {
@@ -24,6 +24,7 @@ import {
 import { SendQueue } from "./send-queue";
 import { CONTROL_KIND } from "./session/control";
 import type { SessionLink } from "./session/link";
+import { keepPeerAddress, onSocketEnd } from "./socket-memory";
 import {
   type ConnectionStats,
   countError,
@@ -32,7 +33,6 @@ import {
   statsSnapshot,
   type TrafficCounts,
 } from "./stats";
-import { sweeper } from "./sweeper";
 
 /**
  * Connection ids: a random prefix per process and a counter, short enough
@@ -40,7 +40,39 @@ import { sweeper } from "./sweeper";
  */
 const ID_PREFIX = randomBytes(3).toString("hex");
 let lastId = 0;
-const nextId = (): string => `${ID_PREFIX}-${(++lastId).toString(36)}`;
+const idOf = (serial: number): string => `${ID_PREFIX}-${serial.toString(36)}`;
+
+/**
+ * The counter of a connection made with a generated id (`undefined` for an id
+ * given as an option). A server keys its connections by it, so that an idle
+ * connection whose id nobody asked for never makes its string.
+ *
+ * @internal
+ */
+export function connectionSerial<M>(conn: Connection<M>): number | undefined {
+  const id = conn[ID];
+  return typeof id === "number" ? id : serialOfConnectionId(id);
+}
+
+/**
+ * The counter in a generated connection id of this process; `undefined` for any
+ * other string.
+ *
+ * @internal
+ */
+export function serialOfConnectionId(id: string): number | undefined {
+  if (
+    id.length <= ID_PREFIX.length + 1 ||
+    !id.startsWith(ID_PREFIX) ||
+    id[ID_PREFIX.length] !== "-"
+  )
+    return undefined;
+  const digits = id.slice(ID_PREFIX.length + 1);
+  const serial = Number.parseInt(digits, 36);
+  return Number.isSafeInteger(serial) && serial > 0 && idOf(serial) === id ? serial : undefined;
+}
+
+const ID = Symbol("taurus.id");
 
 const NO_FRAMES: Uint8Array[] = [];
 
@@ -163,14 +195,17 @@ export interface ConnectionOwner<M> {
  * ```
  */
 export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
-  /** An id unique within the process (a random per-process prefix and a counter), unless the `id` option was given. */
-  readonly id: string;
-  /** The protocol of this connection. */
-  readonly protocol: Protocol<M>;
+  /**
+   * The id, or the counter of a generated one whose string was never asked for
+   * (an idle server connection does not keep a string for it).
+   */
+  /** @internal */
+  [ID]: string | number;
   /** The socket this connection runs over. */
   readonly socket: ConnectionSocket;
 
-  private readonly options: ResolvedConnectionOptions;
+  /** Resolved options and the protocol: one object shared by the connections a server makes alike. */
+  private readonly options: ConnectionSettings;
   /** The `inboundLimiter` option: per connection, outside the options shared by every connection alike. */
   private readonly limiter: InboundLimiter | undefined;
   /**
@@ -206,6 +241,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   budgetHeld = 0;
   /** What few connections need (see {@link Extras}), made on first use. */
   private extras: Extras<M> | undefined;
+  /** The peer's address, read once (see `keepPeerAddress`); `undefined` until known. */
+  private peerAddress: string | undefined;
   // The traffic counters (`stats`): fields of the connection, not an object of their own.
   private messagesIn = 0;
   private keepalivesIn = 0;
@@ -225,10 +262,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     super();
     // No event table until the first listener (a server's connections have none).
     lazyEventTable(this);
-    this.options = sharedConnectionOptions(options, protocol.maxMessageSize);
+    this.options = sharedConnectionOptions(options, protocol as Protocol<unknown>);
     this.limiter = options.inboundLimiter;
-    this.id = options.id ?? nextId();
-    this.protocol = protocol;
+    this[ID] = options.id ?? ++lastId;
     this.socket = socket;
     this.decoder = frameDecoder(protocol, this.options.maxMessageSize);
 
@@ -236,7 +272,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (served[CONNECTION] === undefined) {
       served[CONNECTION] = this as Connection<unknown>;
       socket.on("data", Connection.socketData);
-      socket.on("end", Connection.socketEnd);
+      onSocketEnd(socket, Connection.socketEnd);
       socket.on("error", Connection.socketError);
       socket.on("close", Connection.socketClose);
     } else {
@@ -246,6 +282,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
       socket.on("error", (err: Error) => this.onSocketError(err));
       socket.on("close", () => this.onSocketClose());
     }
+    if (!socket.connecting) this.peerAddress = keepPeerAddress(socket);
     if (socket.connecting) socket.once("connect", () => this.onConnect());
     else process.nextTick(Connection.connected, this);
     const o = this.options;
@@ -258,7 +295,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (this.budget && shortest > 1000) shortest = 1000;
     if (shortest < Number.POSITIVE_INFINITY) {
       this.setFlag(FLAG_SWEPT, true);
-      sweeper.add(this, shortest);
+      o.sweeper.add(this, shortest);
     }
     publishOpen(this as Connection<unknown>);
   }
@@ -338,14 +375,34 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     return more.attributeMap;
   }
 
+  /** The protocol of this connection. */
+  get protocol(): Protocol<M> {
+    return this.options.protocol as Protocol<M>;
+  }
+
+  /**
+   * An id unique within the process (a random per-process prefix and a counter:
+   * `"3fa9c1-1"`, `"3fa9c1-2"`...), unless the `id` option was given.
+   */
+  get id(): string {
+    const id = this[ID];
+    if (typeof id === "string") return id;
+    const made = idOf(id);
+    this[ID] = made;
+    return made;
+  }
+
   /** `open`, `closing` (after {@link Connection.close}) or `closed`. */
   get state(): ConnectionState {
     return this.currentState;
   }
 
-  /** The peer's IP address, when the socket has one. */
+  /**
+   * The peer's IP address, when the socket has one; still known after the
+   * connection closed (when it was known while it was open).
+   */
   get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress;
+    return this.peerAddress ?? this.socket.remoteAddress;
   }
 
   /** The peer's port, when the socket has one. */
@@ -976,7 +1033,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private finish(): void {
     if (this.currentState === "closed") return;
     this.flags = (this.flags & ~FLAG_CLOSING) | FLAG_CLOSED;
-    if (this.hasFlag(FLAG_SWEPT)) sweeper.delete(this);
+    if (this.hasFlag(FLAG_SWEPT)) this.options.sweeper.delete(this);
     const extras = this.extras;
     if (extras?.rateTimer !== undefined) {
       clearTimeout(extras.rateTimer);
@@ -1002,7 +1059,7 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   /**
-   * Checks the deadlines; called by the process's shared sweeper.
+   * Checks the deadlines; called by its sweeper (the process's, or its server's).
    *
    * @param now - a `performance.now()` reading, in whole milliseconds (rounded down)
    * @internal

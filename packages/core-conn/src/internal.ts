@@ -7,9 +7,15 @@
  */
 
 export { backoffDelay } from "./backoff";
-export { type ConnectionOwner, OWNER } from "./connection";
+export {
+  type ConnectionOwner,
+  connectionSerial,
+  OWNER,
+  serialOfConnectionId,
+} from "./connection";
 export { integerOption, oneOf } from "./options";
 export {
   resolveSharedOptions,
   type SharedOptionDefaults,
 } from "./shared-options";
+export { type Sweepable, type SweeperLike, sweeper } from "./sweeper";

@@ -1,12 +1,14 @@
 import type { Connection } from "./connection";
 import { type ErrorKind, TaurusError } from "./errors";
 import type { MemoryBudget } from "./memory-budget";
+import type { Protocol } from "./protocol";
 import {
   integerOption,
   MAX_TIMER,
   resolveSharedOptions,
   type SharedConnectionOptions,
 } from "./shared-options";
+import { type SweeperLike, sweeper } from "./sweeper";
 
 export { integerOption };
 
@@ -111,6 +113,12 @@ export interface ConnectionOptions extends SharedConnectionOptions {
   id?: string;
   /** Receives counts as they happen, for aggregate metrics (a server's, say). */
   metrics?: ConnectionMetricsSink;
+  /**
+   * Visits the connection's deadlines instead of the process's own sweeper (a
+   * server sweeps its connections itself: no entry per connection).
+   * @internal
+   */
+  sweeper?: SweeperLike;
 }
 
 /**
@@ -188,12 +196,22 @@ export interface ResolvedConnectionOptions {
   memoryBudget: MemoryBudget | undefined;
   farewell: FarewellHook | undefined;
   metrics: ConnectionMetricsSink | undefined;
+  /** Where the connection's deadlines are visited. */
+  sweeper: SweeperLike;
 }
 
 /** The last options resolved, and what they were resolved from: reused while they match. */
 let last:
-  | { from: ConnectionOptions; protocolMax: number; resolved: ResolvedConnectionOptions }
+  | { from: ConnectionOptions; protocol: Protocol<unknown>; resolved: ConnectionSettings }
   | undefined;
+
+/**
+ * Resolved options with the protocol they were resolved for: what a connection
+ * reads, shared by the connections a server creates alike. @internal
+ */
+export interface ConnectionSettings extends ResolvedConnectionOptions {
+  readonly protocol: Protocol<unknown>;
+}
 
 /** The options that a resolution depends on (all but `inboundLimiter` and `id`). */
 const SHARED_KEYS = [
@@ -211,19 +229,21 @@ const SHARED_KEYS = [
   "memoryBudget",
   "farewell",
   "metrics",
+  "sweeper",
 ] as const satisfies readonly (keyof ConnectionOptions)[];
 
 /**
- * @internal `resolveConnectionOptions`, reusing the last result when every
- * option it depends on is the same (by value, or by identity for objects):
- * the connections a server creates alike share one resolved object.
+ * @internal `resolveConnectionOptions` for `protocol`, reusing the last result
+ * when the protocol and every option it depends on are the same (by value, or by
+ * identity for objects): the connections a server creates alike share one
+ * resolved object.
  */
 export function sharedConnectionOptions(
   options: ConnectionOptions,
-  protocolMax: number,
-): ResolvedConnectionOptions {
+  protocol: Protocol<unknown>,
+): ConnectionSettings {
   const prev = last;
-  if (prev !== undefined && prev.protocolMax === protocolMax) {
+  if (prev !== undefined && prev.protocol === protocol) {
     let same = true;
     for (const key of SHARED_KEYS) {
       if (options[key] !== prev.from[key]) {
@@ -233,10 +253,10 @@ export function sharedConnectionOptions(
     }
     if (same) return prev.resolved;
   }
-  const resolved = resolveConnectionOptions(options, protocolMax);
+  const resolved = { ...resolveConnectionOptions(options, protocol.maxMessageSize), protocol };
   const from: ConnectionOptions = {};
   for (const key of SHARED_KEYS) (from as Record<string, unknown>)[key] = options[key];
-  last = { from, protocolMax, resolved: Object.freeze(resolved) };
+  last = { from, protocol, resolved: Object.freeze(resolved) };
   return resolved;
 }
 
@@ -273,6 +293,7 @@ export function resolveConnectionOptions(
     memoryBudget: options.memoryBudget,
     farewell: options.farewell,
     metrics: options.metrics,
+    sweeper: options.sweeper ?? sweeper,
   };
 }
 

@@ -4,6 +4,14 @@ export interface Sweepable {
   sweep(now: number): void;
 }
 
+/** Where a connection's deadlines are visited: the process's {@link Sweeper}, or a server's own. @internal */
+export interface SweeperLike {
+  /** Visits `member` from now on; `shortest` is the shortest deadline, in ms, it enforces. */
+  add(member: Sweepable, shortest: number): void;
+  /** Stops visiting `member`. */
+  delete(member: Sweepable): void;
+}
+
 /** Finest tick, in milliseconds: deadlines shorter than 40 ms are checked this often. */
 const MIN_PERIOD = 10;
 /** Coarsest tick: every deadline is checked at least once a second. */
@@ -20,7 +28,7 @@ const MAX_PERIOD = 1000;
  *
  * @internal
  */
-export class Sweeper {
+export class Sweeper implements SweeperLike {
   private readonly members = new Set<Sweepable>();
   private timer: NodeJS.Timeout | undefined;
   private period = MAX_PERIOD;

@@ -10,10 +10,11 @@ import {
   type Protocol,
   TaurusError,
 } from "@taurus/core-conn";
-import { OWNER } from "@taurus/core-conn/internal";
+import { connectionSerial, OWNER, serialOfConnectionId } from "@taurus/core-conn/internal";
 import type { ServerMetrics } from "@taurus/metrics";
 import { TokenBucket } from "@taurus/ratelimit";
 import type { AddressPass } from "./address-guard";
+import { ConnectionSweep } from "./connection-sweep";
 import { FrameMeter } from "./frame-meter";
 import type { ServerHandler } from "./handler";
 import type { ResolvedServerOptions } from "./options";
@@ -39,9 +40,15 @@ export interface TableHost<M> {
 
 /** The live connections of a server, by id, with what each holds. @internal */
 export class ConnectionTable<M> {
-  private readonly runners = new Map<string, Session<M>>();
+  /**
+   * The runners, by their connection's counter (`connectionSerial`): keyed by the id
+   * string, every idle connection would keep one.
+   */
+  private readonly runners = new Map<number, Session<M>>();
   /** What every runner shares. */
   private readonly runnerHost: RunnerHost<M>;
+  /** Visits the deadlines of every connection in the table, as one member of the process's sweeper. */
+  private readonly sweep = new ConnectionSweep(() => this.connections());
 
   constructor(private readonly host: TableHost<M>) {
     const o = host.options;
@@ -55,6 +62,10 @@ export class ConnectionTable<M> {
     };
   }
 
+  private *connections(): IterableIterator<Connection<unknown>> {
+    for (const runner of this.runners.values()) yield runner.conn as Connection<unknown>;
+  }
+
   /** Connections set up and not closed. */
   get size(): number {
     return this.runners.size;
@@ -62,7 +73,8 @@ export class ConnectionTable<M> {
 
   /** The runner of connection `id`. */
   get(id: string): Session<M> | undefined {
-    return this.runners.get(id);
+    const serial = serialOfConnectionId(id);
+    return serial === undefined ? undefined : this.runners.get(serial);
   }
 
   /** The runners of every live connection. */
@@ -100,13 +112,15 @@ export class ConnectionTable<M> {
       memoryBudget: o.memoryBudget,
       farewell: host.farewell,
       metrics: host.sink,
+      // In the table from this tick until it closes, as the sweep needs.
+      sweeper: this.sweep,
     });
     const runner = new Session(conn, this.runnerHost, pausing ? undefined : own);
     runner.pass = pass;
     // The runner is the connection's owner: told of its messages, drops, end and
     // close, with no listeners (nor their event table) per connection.
     conn[OWNER] = runner;
-    this.runners.set(conn.id, runner);
+    this.runners.set(connectionSerial(conn) as number, runner);
     host.sessionManager?.watch(conn, runner);
     host.metrics.connectionOpened();
     runner.start();
@@ -118,7 +132,7 @@ export class ConnectionTable<M> {
     const host = this.host;
     host.sessionManager?.closed(conn);
     const runner = conn[OWNER] as Session<M> | undefined;
-    this.runners.delete(conn.id);
+    this.runners.delete(connectionSerial(conn) as number);
     host.released(conn);
     runner?.dispose();
     const pass = runner?.pass;

@@ -35,6 +35,24 @@ export interface RunnerHost<M> {
   readonly closed: (conn: Connection<M>, error: TaurusError | undefined) => void;
 }
 
+/** Session hooks (issue 13): around each message's handling. @internal */
+export interface Delivery<M> {
+  before(): void;
+  after(): void;
+  /**
+   * Runs the handler of `message` ({@link Session.run}) in the session's reply
+   * scope (item 6).
+   */
+  around?(message: M): boolean;
+}
+
+/** What few runners need, made on first use: an idle runner holds six fields, not eight. */
+interface RunnerExtras<M> {
+  running?: Promise<void> | undefined;
+  delivery?: Delivery<M> | undefined;
+  admissionTimer?: NodeJS.Timeout | undefined;
+}
+
 /**
  * Runs the handler for one connection: in order, one message at a time when
  * the handler is async. Under the "drop" and "close" rate-limit policies it
@@ -44,22 +62,8 @@ export interface RunnerHost<M> {
  * @internal
  */
 export class Session<M> implements ConnectionOwner<M> {
-  /** Settles when no handler of this connection is running. */
-  private running: Promise<void> | undefined;
   private admission: AdmissionState;
-  /** Session hooks (issue 13): around each message's handling. */
-  delivery:
-    | {
-        before(): void;
-        after(): void;
-        /**
-         * Runs the handler of `message` ({@link Session.run}) in the session's
-         * reply scope (item 6).
-         */
-        around?(message: M): boolean;
-      }
-    | undefined;
-  private admissionTimer: NodeJS.Timeout | undefined;
+  private extras: RunnerExtras<M> | undefined;
   /** The connection's per-address pass (per-address limits), released when it closes. */
   pass: AddressPass | undefined;
 
@@ -74,6 +78,39 @@ export class Session<M> implements ConnectionOwner<M> {
     private readonly limiter: TokenBucket | undefined,
   ) {
     this.admission = host.handler.admit ? "waiting" : "admitted";
+  }
+
+  /** Settles when no handler of this connection is running. */
+  private get running(): Promise<void> | undefined {
+    return this.extras?.running;
+  }
+
+  private set running(value: Promise<void> | undefined) {
+    this.setExtra("running", value);
+  }
+
+  /** Session hooks (issue 13): around each message's handling. */
+  get delivery(): Delivery<M> | undefined {
+    return this.extras?.delivery;
+  }
+
+  set delivery(value: Delivery<M> | undefined) {
+    this.setExtra("delivery", value);
+  }
+
+  private get admissionTimer(): NodeJS.Timeout | undefined {
+    return this.extras?.admissionTimer;
+  }
+
+  private set admissionTimer(value: NodeJS.Timeout | undefined) {
+    this.setExtra("admissionTimer", value);
+  }
+
+  private setExtra<K extends keyof RunnerExtras<M>>(key: K, value: RunnerExtras<M>[K]): void {
+    if (value === undefined && this.extras === undefined) return;
+    const extras = this.extras ?? {};
+    this.extras = extras;
+    extras[key] = value;
   }
 
   /** Runs `onConnect`; messages wait for it. With `admit`, starts the admission deadline. */

@@ -1,0 +1,84 @@
+// What a connection leaves on a net.Socket (issue 18, idle memory): one `end`
+// listener, not an array of two (64 bytes), with Node's own still run first; and
+// the peer's address kept by the connection, not in Node's cached object (~90 bytes).
+import { once } from "node:events";
+import { type AddressInfo, createConnection, createServer, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { Connection } from "./connection";
+import { createTinyProtocol } from "./fixtures/tiny-protocol";
+import { until } from "./testing/wait";
+
+const cleanup: Array<() => void> = [];
+afterEach(() => {
+  for (const fn of cleanup.splice(0)) fn();
+});
+
+const tiny = createTinyProtocol(1024);
+
+async function tcpPair(allowHalfOpen: boolean): Promise<{ client: Socket; accepted: Socket }> {
+  const server = createServer({ allowHalfOpen });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  const client = createConnection({ port, host: "127.0.0.1", allowHalfOpen: true });
+  client.on("error", () => {});
+  const [accepted] = (await once(server, "connection")) as [Socket];
+  accepted.on("error", () => {});
+  await once(client, "connect");
+  cleanup.push(() => {
+    client.destroy();
+    accepted.destroy();
+    server.close();
+  });
+  return { client, accepted };
+}
+
+describe("the socket's end listener", () => {
+  it("is one function on a served net.Socket; the connection and Node both hear the peer's end", async () => {
+    const { client, accepted } = await tcpPair(false);
+    const conn = new Connection(accepted, tiny);
+    cleanup.push(() => conn.destroy());
+    expect(accepted.listeners("end")).toHaveLength(1);
+    expect(Array.isArray((accepted as unknown as { _events: { end: unknown } })._events.end)).toBe(
+      false,
+    );
+    const closed = once(conn, "close");
+    client.end();
+    await closed;
+    // Node's listener ran: on a socket that is not half-open it replaces `write` with
+    // its write-after-FIN guard.
+    expect(Object.hasOwn(accepted, "write")).toBe(true);
+    await until(() => client.readableEnded || client.destroyed, { what: "the server's end" });
+  });
+
+  it("is added beside listeners already there, and still hears the end", async () => {
+    const { client, accepted } = await tcpPair(true);
+    const heard: string[] = [];
+    accepted.on("end", () => heard.push("user"));
+    const conn = new Connection(accepted, tiny);
+    conn.on("error", () => {});
+    cleanup.push(() => conn.destroy());
+    expect(accepted.listeners("end")).toHaveLength(3);
+    const closed = once(conn, "close");
+    client.end();
+    await closed;
+    expect(heard).toEqual(["user"]);
+  });
+});
+
+describe("the peer's address", () => {
+  it("is kept by the connection, not cached on the socket, and known after the close", async () => {
+    const { client, accepted } = await tcpPair(false);
+    const conn = new Connection(accepted, tiny);
+    cleanup.push(() => conn.destroy());
+    expect(conn.remoteAddress).toBe("127.0.0.1");
+    expect((accepted as unknown as { _peername?: unknown })._peername).toBeUndefined();
+    // The socket still answers while it is open (Node reads the address again).
+    expect(accepted.remoteAddress).toBe("127.0.0.1");
+    expect(conn.remotePort).toBe(client.localPort);
+    const closed = once(conn, "close");
+    conn.destroy();
+    await closed;
+    expect(conn.remoteAddress).toBe("127.0.0.1");
+  });
+});
