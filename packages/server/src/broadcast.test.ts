@@ -30,6 +30,21 @@ describe("broadcast", () => {
     expect(clients.filter((c) => c.stats.messagesIn === 0)).toHaveLength(1);
   }, 30_000);
 
+  it("leaves out the connection whose id string is given, and none for an id it does not have", async () => {
+    const { server, port } = await startServer();
+    const clients = [await connectRaw(port), await connectRaw(port), await connectRaw(port)];
+    await until(() => server.connectionCount === 3);
+    const [first] = [...server.connections()];
+    expect(server.broadcast(msg(1, "a"), { except: first!.id })).toEqual({ sent: 2, failed: 0 });
+    expect(server.broadcast(msg(2, "b"), { except: "no-such-id" })).toEqual({ sent: 3, failed: 0 });
+    expect(server.broadcast(msg(3, "c"), { except: `${first!.id}0` })).toEqual({
+      sent: 3,
+      failed: 0,
+    });
+    await until(() => clients.reduce((n, c) => n + c.stats.messagesIn, 0) === 8);
+    expect(clients.map((c) => c.stats.messagesIn).sort()).toEqual([2, 3, 3]);
+  });
+
   it("refuses an oversized broadcast before sending anything", async () => {
     const { server, port } = await startServer({ maxMessageSize: 100 });
     const client = await connectRaw(port);

@@ -11,6 +11,7 @@ import {
   type Protocol,
   TaurusError,
 } from "@taurus/core-conn";
+import { connectionSerial, serialOfConnectionId } from "@taurus/core-conn/internal";
 import { ServerMetrics } from "@taurus/metrics";
 import { abortedError, type CloseOptions, type ListenOptions, onAbort } from "./abort";
 import { AcceptQueue } from "./accept-queue";
@@ -421,8 +422,11 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     congested: Connection<M>[] | undefined,
   ): BroadcastResult {
     const result: BroadcastResult = { sent: 0, failed: 0 };
+    // Compared by the id's counter: reading every receiver's `id` would make its string.
+    const skip = except === undefined ? undefined : (serialOfConnectionId(except) ?? -1);
     for (const { conn } of this.table.values()) {
-      if (conn.id === except || conn.state !== "open") continue;
+      if ((skip !== undefined && connectionSerial(conn) === skip) || conn.state !== "open")
+        continue;
       try {
         if (!conn.sendEncoded(frame)) congested?.push(conn);
         result.sent++;
@@ -434,7 +438,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
     }
     // Sessions whose client is away keep what is broadcast, for their resume.
     for (const conn of this.away.values()) {
-      if (conn.id === except) continue;
+      if (skip !== undefined && connectionSerial(conn) === skip) continue;
       try {
         conn.sendEncoded(frame);
         result.sent++;
