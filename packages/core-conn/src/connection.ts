@@ -198,8 +198,9 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   /**
    * The id, or the counter of a generated one whose string was never asked for
    * (an idle server connection does not keep a string for it).
+   *
+   * @internal
    */
-  /** @internal */
   [ID]: string | number;
   /** The socket this connection runs over. */
   readonly socket: ConnectionSocket;

@@ -46,7 +46,10 @@ export interface Delivery<M> {
   around?(message: M): boolean;
 }
 
-/** What few runners need, made on first use: an idle runner holds six fields, not eight. */
+/**
+ * What few runners need, made on first use and let go once unset again: an idle
+ * runner holds six fields, not eight.
+ */
 interface RunnerExtras<M> {
   running?: Promise<void> | undefined;
   delivery?: Delivery<M> | undefined;
@@ -106,10 +109,24 @@ export class Session<M> implements ConnectionOwner<M> {
     this.setExtra("admissionTimer", value);
   }
 
+  /** Sets one of the rare fields; the object goes once all are unset (an async handler settled). */
   private setExtra<K extends keyof RunnerExtras<M>>(key: K, value: RunnerExtras<M>[K]): void {
-    if (value === undefined && this.extras === undefined) return;
-    const extras = this.extras ?? {};
-    this.extras = extras;
+    let extras = this.extras;
+    if (value === undefined) {
+      if (extras === undefined) return;
+      extras[key] = value;
+      if (
+        extras.running === undefined &&
+        extras.delivery === undefined &&
+        extras.admissionTimer === undefined
+      )
+        this.extras = undefined;
+      return;
+    }
+    if (extras === undefined) {
+      extras = {};
+      this.extras = extras;
+    }
     extras[key] = value;
   }
 
