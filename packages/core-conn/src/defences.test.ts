@@ -1,12 +1,11 @@
 // The defences of a Connection against hostile peers: deadlines on the shared
 // sweeper, the inbound limiter, backpressure on its own queue, keepalives,
 // farewells and the memory budget.
-import { once } from "node:events";
-import { type AddressInfo, createConnection, createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Connection } from "./connection";
 import { TaurusError } from "./errors";
 import { lingeringSockets } from "./farewell";
+import { tcpPair } from "./fixtures/tcp-pair";
 import { createTinyProtocol } from "./fixtures/tiny-protocol";
 import { MemoryBudget } from "./memory-budget";
 import type { InboundLimiter } from "./options";
@@ -36,23 +35,6 @@ function closed<M>(conn: Connection<M>): Promise<TaurusError | undefined> {
 }
 
 /** A TCP pair on 127.0.0.1: `client` connects, `accepted` is the server side. */
-async function tcpPair(): Promise<{ client: Socket; accepted: Socket }> {
-  const server = createServer({ allowHalfOpen: true });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  const client = createConnection({ port, host: "127.0.0.1", allowHalfOpen: true });
-  client.on("error", () => {});
-  const [accepted] = (await once(server, "connection")) as [Socket];
-  accepted.on("error", () => {});
-  await once(client, "connect");
-  cleanup.push(() => {
-    client.destroy();
-    accepted.destroy();
-    server.close();
-  });
-  return { client, accepted };
-}
 
 describe("deadlines", () => {
   it("closes a peer that drips a frame slower than frameTimeout with FRAME_TIMEOUT", async () => {
@@ -123,8 +105,8 @@ describe("deadlines", () => {
   });
 
   it("closes a peer that does not read with SLOW_CONSUMER after writeTimeout; a reader is kept", async () => {
-    const stalled = await tcpPair();
-    const reading = await tcpPair();
+    const stalled = await tcpPair(cleanup);
+    const reading = await tcpPair(cleanup);
     stalled.client.pause();
     reading.client.resume(); // reads and discards
     const options = {
@@ -210,7 +192,7 @@ describe("inbound limiter", () => {
 
 describe("backpressure on the connection's own queue", () => {
   it("answers 10,000 pipelined frames in one write with 10,000 replies", async () => {
-    const { client, accepted } = await tcpPair();
+    const { client, accepted } = await tcpPair(cleanup);
     const echo = new Connection(accepted, tiny, { pauseOnFullQueue: true });
     const errors: string[] = [];
     echo.on("message", (m) => {
@@ -272,7 +254,7 @@ describe("keepalive", () => {
 
 describe("farewell", () => {
   it("writes the farewell frame before the close; the peer reads why", async () => {
-    const { client, accepted } = await tcpPair();
+    const { client, accepted } = await tcpPair(cleanup);
     const conn = new Connection(accepted, tiny, {
       farewell: (error) => tiny.encode(`bye: ${error.code}`),
       idleTimeout: 50,
@@ -288,7 +270,7 @@ describe("farewell", () => {
   });
 
   it("destroys a lingering socket whose peer never closes after the grace", async () => {
-    const { client, accepted } = await tcpPair();
+    const { client, accepted } = await tcpPair(cleanup);
     client.pause();
     const conn = new Connection(accepted, tiny, { farewell: () => tiny.encode("bye") });
     conn.destroy(new TaurusError("RATE_LIMITED", "test"));

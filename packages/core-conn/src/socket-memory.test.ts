@@ -2,9 +2,9 @@
 // listener, not an array of two (64 bytes), with Node's own still run first; and
 // the peer's address kept by the connection, not in Node's cached object (~90 bytes).
 import { once } from "node:events";
-import { type AddressInfo, createConnection, createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Connection } from "./connection";
+import { tcpPair } from "./fixtures/tcp-pair";
 import { createTinyProtocol } from "./fixtures/tiny-protocol";
 import { until } from "./testing/wait";
 
@@ -15,27 +15,9 @@ afterEach(() => {
 
 const tiny = createTinyProtocol(1024);
 
-async function tcpPair(allowHalfOpen: boolean): Promise<{ client: Socket; accepted: Socket }> {
-  const server = createServer({ allowHalfOpen });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  const client = createConnection({ port, host: "127.0.0.1", allowHalfOpen: true });
-  client.on("error", () => {});
-  const [accepted] = (await once(server, "connection")) as [Socket];
-  accepted.on("error", () => {});
-  await once(client, "connect");
-  cleanup.push(() => {
-    client.destroy();
-    accepted.destroy();
-    server.close();
-  });
-  return { client, accepted };
-}
-
 describe("the socket's end listener", () => {
   it("is one function on a served net.Socket; the connection and Node both hear the peer's end", async () => {
-    const { client, accepted } = await tcpPair(false);
+    const { client, accepted } = await tcpPair(cleanup, false);
     const conn = new Connection(accepted, tiny);
     cleanup.push(() => conn.destroy());
     expect(accepted.listeners("end")).toHaveLength(1);
@@ -52,7 +34,7 @@ describe("the socket's end listener", () => {
   });
 
   it("is added beside listeners already there, and still hears the end", async () => {
-    const { client, accepted } = await tcpPair(true);
+    const { client, accepted } = await tcpPair(cleanup, true);
     const heard: string[] = [];
     accepted.on("end", () => heard.push("user"));
     const conn = new Connection(accepted, tiny);
@@ -68,7 +50,7 @@ describe("the socket's end listener", () => {
 
 describe("the peer's address", () => {
   it("is kept by the connection, not cached on the socket, and known after the close", async () => {
-    const { client, accepted } = await tcpPair(false);
+    const { client, accepted } = await tcpPair(cleanup, false);
     const conn = new Connection(accepted, tiny);
     cleanup.push(() => conn.destroy());
     expect(conn.remoteAddress).toBe("127.0.0.1");
