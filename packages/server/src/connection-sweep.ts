@@ -29,7 +29,10 @@ export class ConnectionSweep implements SweeperLike, Sweepable {
   /** A connection closed: it leaves the table, which is what the sweep visits. */
   delete(_member: Sweepable): void {}
 
-  /** Visits every connection; one that throws spares none of the others, and is rethrown after. */
+  /**
+   * Visits every connection; one that throws does not keep the others from their
+   * visit, and its error is rethrown after.
+   */
   sweep(now: number): void {
     let failure: { error: unknown } | undefined;
     let any = false;
