@@ -328,7 +328,8 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Br
       const reader = new Redis(this.options.url, common);
       return new StreamTransport(publisher, reader, this.options.maxLen, prefix, hooks);
     }
-    const subscriber = new Redis(this.options.url, { ...common, autoResubscribe: true });
+    // The transport subscribes again itself after a reconnect (see PubSubTransport).
+    const subscriber = new Redis(this.options.url, { ...common, autoResubscribe: false });
     return new PubSubTransport(publisher, subscriber, mode === "sharded", prefix, hooks);
   }
 
