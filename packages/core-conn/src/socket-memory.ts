@@ -31,7 +31,12 @@ const combined = new Map<Listener, Listener>();
  */
 export function onSocketEnd(socket: ConnectionSocket, listener: Listener): void {
   const node = nodeEndListener();
-  if (node === null || socket.listenerCount("end") !== 1 || socket.listeners("end")[0] !== node) {
+  // Counted, not listed: `listeners()` would copy the array on every connection.
+  if (
+    node === null ||
+    socket.listenerCount("end") !== 1 ||
+    socket.listenerCount("end", node) !== 1
+  ) {
     socket.on("end", listener);
     return;
   }

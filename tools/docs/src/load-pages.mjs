@@ -8,11 +8,12 @@ import { checkTargets, resolveLink } from "./parse-site.mjs";
 const TABS = 4;
 
 /**
- * Loads `urls`; `ids` maps each parsed page to its ids.
+ * Loads `urls`; `site` is what parsing found: `ids` (each page's ids) and `files`
+ * (already checked, not fetched again).
  *
  * @returns the number of pages loaded and the problems found
  */
-export async function loadPages(browser, base, urls, ids) {
+export async function loadPages(browser, base, urls, { ids, files: checked }) {
   const context = await browser.newContext();
   const problems = [];
   const queue = [...urls];
@@ -36,7 +37,9 @@ export async function loadPages(browser, base, urls, ids) {
       if (!link) continue;
       if (link.target.endsWith(".html") && !ids.has(link.target)) {
         problems.push(`${url}: link to ${link.target}: not a page of the site`);
-      } else if (!link.target.endsWith(".html")) files.add(link.target);
+      } else if (!link.target.endsWith(".html") && !checked.has(link.target)) {
+        files.add(link.target);
+      }
       if (link.hash) {
         if (!anchors.has(link.target)) anchors.set(link.target, new Map());
         anchors.get(link.target).set(link.hash, url);

@@ -70,7 +70,8 @@ export async function checkTargets(anchors, files, ids) {
 /**
  * Parses every page reachable from `${base}index.html`.
  *
- * @returns `pages` (`{ url, bytes }`), `ids` (page URL -> its ids) and `problems`
+ * @returns `pages` (`{ url, bytes }`), `ids` (page URL -> its ids), `files` (the
+ *   files, not pages, found and checked) and `problems`
  */
 export async function parseSite(browser, base) {
   const page = await browser.newPage();
@@ -112,5 +113,5 @@ export async function parseSite(browser, base) {
   await page.close();
   problems.push(...(await checkTargets(anchors, files, ids)));
   pages.sort((a, b) => (a.url < b.url ? -1 : 1));
-  return { pages, ids, problems };
+  return { pages, ids, files, problems };
 }

@@ -83,7 +83,7 @@ describe("the documentation site in Chromium", () => {
       expect(site.pages.length).toBeGreaterThan(50);
       const urls = FULL ? site.pages.map((p) => p.url) : sample(site.pages);
       // Links the scripts add (the navigation) are checked as the static ones are.
-      const loaded = await loadPages(browser, base, urls, site.ids);
+      const loaded = await loadPages(browser, base, urls, site);
       expect(loaded.problems).toEqual([]);
       expect(loaded.pages).toBe(urls.length);
       if (!FULL) expect(urls.length).toBeGreaterThan(10);
