@@ -2,6 +2,8 @@ import { TaurusError } from "./errors";
 import type { DecodeResult, Decoder, Fatal, Protocol } from "./protocol";
 
 const MIN_CAPACITY = 4096;
+/** The smallest piece of a pending chunk copied behind a buffered partial frame. @internal */
+export const PIECE_MIN = 4096;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -42,7 +44,11 @@ export function frameDecoder<M>(protocol: Protocol<M>, limit: number): Decoder<M
  *   returns `undefined`.
  * - A chunk that arrives with nothing buffered is decoded in place, without a copy.
  * - Only an incomplete frame at the end of a chunk is copied, into one growable
- *   buffer, so each byte is copied at most once more while its frame completes.
+ *   buffer. The next chunk is not copied whole after it: it waits beside the
+ *   buffer ("pending") and is copied in pieces (doubling what is buffered, at
+ *   least {@link PIECE_MIN} bytes) only until the frame completes; from then on
+ *   the rest of the chunk is decoded in place again. A chunk is thus copied
+ *   only for the frame that straddles two reads, at most about twice its rest.
  * - A frame announced as too large is skipped as it streams in: its bytes are
  *   counted down and discarded, never held.
  * - Buffered bytes never exceed `limit` plus one chunk, whatever the protocol
@@ -60,6 +66,10 @@ export class FrameReader<M> {
   private owned = false;
   private skip = 0;
   private stopped = false;
+  /** A chunk that arrived behind a partial frame, not yet (wholly) copied into `buf`. */
+  private pending: Buffer | undefined;
+  /** How many bytes of `pending` are already copied into `buf`. */
+  private pendingAt = 0;
   /**
    * @param decoder - the connection's decoder, from {@link frameDecoder}: a
    *   reader may be let go between frames and another made, the decoder (and
@@ -73,17 +83,20 @@ export class FrameReader<M> {
 
   /** Whether the reader holds nothing: no bytes, no frame being skipped, not stopped (it may be let go). */
   get atRest(): boolean {
-    return this.start === this.end && this.skip === 0 && !this.stopped;
+    return (
+      this.start === this.end && this.pending === undefined && this.skip === 0 && !this.stopped
+    );
   }
 
-  /** Bytes buffered and not yet consumed. */
+  /** Bytes buffered and not yet consumed (a pending chunk's included). */
   get buffered(): number {
-    return this.end - this.start;
+    const pending = this.pending;
+    return this.end - this.start + (pending === undefined ? 0 : pending.length - this.pendingAt);
   }
 
-  /** Bytes of memory held: the reader's own buffer, or the chunk it was handed and still reads from. */
+  /** Bytes of memory held: the reader's own buffer, or the chunk it was handed and still reads from, and a pending chunk. */
   get capacity(): number {
-    return this.buf.length;
+    return this.buf.length + (this.pending?.length ?? 0);
   }
 
   /** Bytes of an oversized frame still to be discarded as they arrive. */
@@ -106,14 +119,15 @@ export class FrameReader<M> {
       if (discarded === chunk.length) return discarded;
       chunk = chunk.subarray(discarded);
     }
-    if (this.start === this.end) {
-      this.buf = chunk;
-      this.start = 0;
-      this.end = chunk.length;
-      this.owned = false;
+    if (this.start === this.end && this.pending === undefined) {
+      this.borrow(chunk, 0);
       return discarded;
     }
-    this.append(chunk);
+    // Behind bytes still buffered: the chunk waits, and is copied only as far as the
+    // frame in progress needs (see `next`). A chunk still pending is copied whole first.
+    if (this.pending !== undefined) this.feed(this.pending.length - this.pendingAt);
+    this.pending = chunk;
+    this.pendingAt = 0;
     return discarded;
   }
 
@@ -124,47 +138,58 @@ export class FrameReader<M> {
    * out of the chunk); a fatal result releases everything and stops.
    */
   next(): DecodeResult<M> | undefined {
-    const available = this.end - this.start;
-    if (available === 0 || this.stopped) return undefined;
+    if (this.stopped) return undefined;
     const decoder = this.decoder;
-    const result =
-      decoder !== undefined
-        ? decoder.decode(this.buf, this.start, this.end)
-        : // checked in the constructor
-          this.protocol.decode!(this.buf, this.start, this.end, this.limit);
-    switch (result.kind) {
-      case "message":
-        this.consume(result.consumed, available);
-        return result;
-      case "drop":
-        this.consume(result.consumed, available);
-        return result;
-      case "fatal":
-        return this.stop(result);
-      default:
-        if (available >= this.limit) {
-          // The frame being assembled is already over the limit: a protocol
-          // must say so before. A stateless v1 decoder loses nothing if we
-          // drop what it holds; a v2 decoder's state would no longer match.
-          if (decoder !== undefined) {
-            return this.stop({
-              kind: "fatal",
-              reason: "too_large",
-              detail: `decoder asked for more than ${this.limit} bytes`,
-            });
+    for (;;) {
+      const available = this.end - this.start;
+      if (available === 0) {
+        if (this.pending === undefined) return undefined;
+        this.borrow(this.pending, this.pendingAt);
+        continue;
+      }
+      const result =
+        decoder !== undefined
+          ? decoder.decode(this.buf, this.start, this.end)
+          : // checked in the constructor
+            this.protocol.decode!(this.buf, this.start, this.end, this.limit);
+      switch (result.kind) {
+        case "message":
+        case "drop":
+          this.consume(result.consumed, available);
+          return result;
+        case "fatal":
+          return this.stop(result);
+        default:
+          if (available >= this.limit) {
+            // The frame being assembled is already over the limit: a protocol
+            // must say so before. A stateless v1 decoder loses nothing if we
+            // drop what it holds; a v2 decoder's state would no longer match.
+            if (decoder !== undefined) {
+              return this.stop({
+                kind: "fatal",
+                reason: "too_large",
+                detail: `decoder asked for more than ${this.limit} bytes`,
+              });
+            }
+            this.consume(available, available);
+            return { kind: "drop", consumed: available, reason: "too_large" };
           }
-          this.consume(available, available);
-          return { kind: "drop", consumed: available, reason: "too_large" };
-        }
-        this.retain();
-        return result;
+          if (this.pending !== undefined) {
+            // Copy the next piece of the waiting chunk behind the partial frame, and retry.
+            this.feed(Math.max(PIECE_MIN, available));
+            continue;
+          }
+          this.retain();
+          return result;
+      }
     }
   }
 
   /** Discards everything buffered (end of stream); returns how many bytes that was. */
   clear(): number {
-    const n = this.end - this.start;
+    const n = this.buffered;
     this.release();
+    this.pending = undefined;
     this.skip = 0;
     return n;
   }
@@ -172,6 +197,7 @@ export class FrameReader<M> {
   private stop(fatal: Fatal): Fatal {
     this.stopped = true;
     this.release();
+    this.pending = undefined;
     this.skip = 0;
     return fatal;
   }
@@ -179,12 +205,37 @@ export class FrameReader<M> {
   private consume(consumed: number, available: number): void {
     // A protocol that reports no progress would loop forever; treat it as 1 byte.
     const n = consumed > 0 ? consumed : 1;
-    if (n >= available) {
-      this.skip += n - available;
-      this.release();
-    } else {
+    if (n < available) {
       this.start += n;
+      // Once every byte left in `buf` came from the pending chunk, read that chunk in place.
+      if (this.pending !== undefined && this.end - this.start <= this.pendingAt) {
+        this.borrow(this.pending, this.pendingAt - (this.end - this.start));
+      }
+      return;
     }
+    let rest = n - available;
+    const pending = this.pending;
+    if (pending !== undefined) {
+      // A drop larger than `buf` goes on into the pending chunk first.
+      const at = Math.min(this.pendingAt + rest, pending.length);
+      rest -= at - this.pendingAt;
+      if (at < pending.length) {
+        this.borrow(pending, at);
+        return;
+      }
+      this.pending = undefined;
+    }
+    this.skip += rest;
+    this.release();
+  }
+
+  /** Reads `chunk` in place from `start` (no copy); a pending chunk becomes the buffer this way. */
+  private borrow(chunk: Buffer, start: number): void {
+    this.buf = chunk;
+    this.start = start;
+    this.end = chunk.length;
+    this.owned = false;
+    if (chunk === this.pending) this.pending = undefined;
   }
 
   /** Lets go of the buffer once it is empty, so an idle connection holds no buffer. */
@@ -192,6 +243,15 @@ export class FrameReader<M> {
     this.buf = EMPTY;
     this.start = this.end = 0;
     this.owned = false;
+  }
+
+  /** Copies up to `n` more bytes of the pending chunk behind `buf`; forgets the chunk once wholly copied. */
+  private feed(n: number): void {
+    const pending = this.pending as Buffer;
+    const to = Math.min(this.pendingAt + n, pending.length);
+    this.append(pending.subarray(this.pendingAt, to));
+    this.pendingAt = to;
+    if (to === pending.length) this.pending = undefined;
   }
 
   /** Keeps the unconsumed tail of a borrowed chunk by copying it into our own buffer. */
