@@ -177,43 +177,51 @@ describe("Connection.send with encodeInto", () => {
     );
   });
 
-  it("keeps frames intact while the peer does not read and other connections keep writing", async () => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const { port } = server.address() as AddressInfo;
-    const client = connect(port, "127.0.0.1");
-    const [accepted] = (await once(server, "connection")) as [Socket];
-    await once(client, "connect");
-    cleanup.push(() => {
-      client.destroy();
-      accepted.destroy();
-      server.close();
-    });
-    accepted.pause(); // the peer does not read, for now
-    const protocol = createTinyV2Protocol(1024);
-    const slow = new Connection(client, protocol, {
-      sendQueueSize: 100_000,
-      sendQueueBytes: 64 << 20,
-    });
-    const receiver = new Connection(accepted, createTinyProtocol(1024));
-    cleanup.push(() => {
-      slow.destroy();
-      receiver.destroy();
-    });
-    const busy = open(protocol);
-    const want = Array.from({ length: 4000 }, (_, i) => `${i}:${"q".repeat(500)}`);
-    for (const [i, m] of want.entries()) {
-      slow.send(m);
-      if (i % 100 === 99) {
-        for (let k = 0; k < 50; k++) busy.conn.send("x".repeat(200)); // churns the shared batch
-        await new Promise((resolve) => setImmediate(resolve));
+  it.each([
+    ["small frames (small slabs)", 4000, () => 500],
+    // 4 KiB to 40 KiB: frames in large slabs, and over 32 KiB buffers of their own
+    ["frames of 4-40 KiB (large slabs)", 300, (i: number) => 4000 + ((i * 7919) % 36_000)],
+  ])(
+    "keeps %s intact while the peer does not read and other connections keep writing",
+    async (_, count, size) => {
+      const server = createServer();
+      server.listen(0, "127.0.0.1");
+      await once(server, "listening");
+      const { port } = server.address() as AddressInfo;
+      const client = connect(port, "127.0.0.1");
+      const [accepted] = (await once(server, "connection")) as [Socket];
+      await once(client, "connect");
+      cleanup.push(() => {
+        client.destroy();
+        accepted.destroy();
+        server.close();
+      });
+      accepted.pause(); // the peer does not read, for now
+      const protocol = createTinyV2Protocol(64 * 1024);
+      const slow = new Connection(client, protocol, {
+        sendQueueSize: 100_000,
+        sendQueueBytes: 64 << 20,
+      });
+      const receiver = new Connection(accepted, createTinyProtocol(64 * 1024));
+      cleanup.push(() => {
+        slow.destroy();
+        receiver.destroy();
+      });
+      const busy = open(protocol, { sendQueueSize: 100_000, sendQueueBytes: 64 << 20 });
+      const want = Array.from({ length: count }, (_, i) => `${i}:${"q".repeat(size(i))}`);
+      for (const [i, m] of want.entries()) {
+        slow.send(m);
+        if (i % 10 === 9) {
+          // churns the shared slabs, small and large
+          for (let k = 0; k < 5; k++) busy.conn.send("x".repeat(k % 2 === 0 ? 200 : 9000));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }
-    }
-    const got = collect(receiver, want.length);
-    accepted.resume();
-    expect(await got).toEqual(want);
-  });
+      const got = collect(receiver, want.length);
+      accepted.resume();
+      expect(await got).toEqual(want);
+    },
+  );
 });
 
 describe("Connection.send with encodeInto while the peer never reads", () => {

@@ -1,9 +1,10 @@
 /**
- * The outgoing slab: a shared buffer that `SendQueue.pushEncoded` writes
- * frames into with the protocol's `encodeInto`, so a small frame costs no
- * allocation of its own. Like Node's own buffer pool, space is handed out
- * front to back and never reused: a slab is garbage once no run in a queue
- * or a socket refers to it.
+ * The outgoing slabs: shared buffers that `SendQueue.pushEncoded` writes
+ * frames into with the protocol's `encodeInto`, so a frame of up to 32 KiB
+ * costs no allocation of its own. Like Node's own buffer pool, space is handed
+ * out front to back and never reused: a slab is garbage once no run in a queue
+ * or a socket refers to it. Frames up to 4 KiB share small slabs (16 KiB),
+ * larger ones large slabs (128 KiB).
  *
  * @internal
  */
@@ -14,15 +15,32 @@ export interface FrameWriter<M> {
   encodeInto(message: M, target: Buffer, offset: number): number;
 }
 
-/** Size of one slab. */
+/** Size of one small slab, for frames up to {@link SLAB_FRAME_MAX}. */
 export const SLAB_SIZE = 16 * 1024;
 
-/** Frames larger than this get a buffer of their own (a slab keeps at least 4 of them). */
+/** Frames larger than this go to a large slab (a small slab keeps at least 4 of them). */
 export const SLAB_FRAME_MAX = 4 * 1024;
 
-/** The current slab (a live binding: read it after {@link reserve}). */
+/**
+ * Size of one large slab, for frames over {@link SLAB_FRAME_MAX} and up to
+ * {@link LARGE_SLAB_FRAME_MAX}. Allocating an `ArrayBuffer` costs about the
+ * same (2-3 µs here) whatever its size up to a few hundred KiB: one per 16 KiB
+ * frame was the largest cost of sending them. A large slab is kept apart from
+ * the small one so that a socket stalled on a small frame still pins at most
+ * 16 KiB; one stalled on a large frame pins at most this much (and holds at
+ * least 4 KiB of its own bytes in it), released when that write completes.
+ */
+export const LARGE_SLAB_SIZE = 128 * 1024;
+
+/** Frames larger than this get a buffer of their own (a large slab keeps at least 4 of them). */
+export const LARGE_SLAB_FRAME_MAX = 32 * 1024;
+
+/** The slab of the last {@link reserve} (a live binding: read it after `reserve`). */
 export let slab: Buffer = Buffer.allocUnsafeSlow(0);
-let used = 0;
+let small: Buffer = slab;
+let smallUsed = 0;
+let large: Buffer = slab;
+let largeUsed = 0;
 /** The memory of every slab still alive, to tell a view into a slab from any other bytes. */
 const slabs = new WeakSet<ArrayBufferLike>();
 
@@ -31,24 +49,44 @@ export function inSlab(bytes: Uint8Array): boolean {
   return slabs.has(bytes.buffer);
 }
 
+function fresh(size: number): Buffer {
+  const buffer = Buffer.allocUnsafeSlow(size);
+  slabs.add(buffer.buffer);
+  return buffer;
+}
+
 /**
- * Reserves `size` bytes of the current slab, starting a new slab when it is full.
+ * Reserves `size` bytes of the current small or large slab (by the frame's
+ * size), starting a new slab when it is full; {@link slab} is then that slab.
  *
- * @returns the offset of the reserved bytes in {@link slab}, or `-1` for a frame over {@link SLAB_FRAME_MAX}
+ * @returns the offset of the reserved bytes in {@link slab}, or `-1` for a frame over {@link LARGE_SLAB_FRAME_MAX}
  */
 export function reserve(size: number): number {
-  if (size > SLAB_FRAME_MAX) return -1;
-  if (slab.length - used < size) {
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-    slabs.add(slab.buffer);
-    used = 0;
+  let offset: number;
+  if (size <= SLAB_FRAME_MAX) {
+    if (small.length - smallUsed < size) {
+      small = fresh(SLAB_SIZE);
+      smallUsed = 0;
+    }
+    offset = smallUsed;
+    smallUsed += size;
+    slab = small;
+  } else if (size <= LARGE_SLAB_FRAME_MAX) {
+    if (large.length - largeUsed < size) {
+      large = fresh(LARGE_SLAB_SIZE);
+      largeUsed = 0;
+    }
+    offset = largeUsed;
+    largeUsed += size;
+    slab = large;
+  } else {
+    return -1;
   }
-  const offset = used;
-  used += size;
   return offset;
 }
 
-/** Gives back the last reservation when nothing was reserved after it (a failed encode). */
+/** Gives back the last reservation of `buffer` when nothing was reserved after it in that slab (a failed encode). */
 export function unreserve(buffer: Buffer, offset: number, size: number): void {
-  if (buffer === slab && used === offset + size) used = offset;
+  if (buffer === small && smallUsed === offset + size) smallUsed = offset;
+  else if (buffer === large && largeUsed === offset + size) largeUsed = offset;
 }

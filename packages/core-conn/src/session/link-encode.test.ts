@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Connection } from "../connection";
 import { createLineProtocol } from "../fixtures/lines";
 import type { Protocol } from "../protocol";
-import { inSlab, SLAB_FRAME_MAX } from "../slab";
+import { inSlab, LARGE_SLAB_FRAME_MAX, SLAB_FRAME_MAX } from "../slab";
 import { createSocketPair } from "../testing/socket-pair";
 import { until } from "../testing/wait";
 
@@ -40,11 +40,13 @@ describe("a session's sends with a protocol that has encodeInto", () => {
     });
     const got: string[] = [];
     receiver.on("message", (m) => got.push(m));
-    const large = "x".repeat(SLAB_FRAME_MAX + 100); // a frame with a buffer of its own
+    const large = "x".repeat(SLAB_FRAME_MAX + 100); // a frame for a large slab
+    const huge = "y".repeat(LARGE_SLAB_FRAME_MAX + 100); // a frame with a buffer of its own
     const messages = [
       "one",
       "two",
       large,
+      huge,
       "three",
       ...Array.from({ length: 500 }, (_, i) => `m${i}`),
     ];
