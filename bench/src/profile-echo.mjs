@@ -1,16 +1,18 @@
 // Profiles one Taurus echo server under one workload and prints its top functions:
 //   node src/profile-echo.mjs [binary|json] [size] [connections] [seconds] [window]
 // The server runs with --cpu-prof into results/profiles/; the generator is bench's echo.
-import { readdirSync } from "node:fs";
+// PROFILE_SERVER=servers/cafe-echo.mjs profiles a baseline under the same workload instead.
+import { mkdirSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Child, runGenerator } from "./lib/proc.mjs";
 
 const [format = "binary", size = "1024", connections = "1", seconds = "4", window = "1000"] =
   process.argv.slice(2);
 const dir = fileURLToPath(new URL("../results/profiles/", import.meta.url));
+mkdirSync(dir, { recursive: true });
 const before = new Set(readdirSync(dir, { withFileTypes: false }).map(String));
 const child = new Child(
-  `servers/taurus-${format}.mjs`,
+  process.env.PROFILE_SERVER ?? `servers/taurus-${format}.mjs`,
   ["echo"],
   ["--expose-gc", "--cpu-prof", `--cpu-prof-dir=${dir}`],
 );
