@@ -37,10 +37,6 @@ export const LARGE_SLAB_FRAME_MAX = 32 * 1024;
 
 /** The slab of the last {@link reserve} (a live binding: read it after `reserve`). */
 export let slab: Buffer = Buffer.allocUnsafeSlow(0);
-let small: Buffer = slab;
-let smallUsed = 0;
-let large: Buffer = slab;
-let largeUsed = 0;
 /** The memory of every slab still alive, to tell a view into a slab from any other bytes. */
 const slabs = new WeakSet<ArrayBufferLike>();
 
@@ -49,11 +45,27 @@ export function inSlab(bytes: Uint8Array): boolean {
   return slabs.has(bytes.buffer);
 }
 
-function fresh(size: number): Buffer {
-  const buffer = Buffer.allocUnsafeSlow(size);
-  slabs.add(buffer.buffer);
-  return buffer;
+/** One size of slab: the current one and how much of it is handed out. */
+class SlabPool {
+  buffer: Buffer = slab;
+  used = 0;
+  constructor(private readonly size: number) {}
+
+  /** The offset of `n` bytes of the current slab, starting a new one when it is full. */
+  take(n: number): number {
+    if (this.buffer.length - this.used < n) {
+      this.buffer = Buffer.allocUnsafeSlow(this.size);
+      slabs.add(this.buffer.buffer);
+      this.used = 0;
+    }
+    const offset = this.used;
+    this.used += n;
+    return offset;
+  }
 }
+
+const small = new SlabPool(SLAB_SIZE);
+const large = new SlabPool(LARGE_SLAB_SIZE);
 
 /**
  * Reserves `size` bytes of the current small or large slab (by the frame's
@@ -62,31 +74,15 @@ function fresh(size: number): Buffer {
  * @returns the offset of the reserved bytes in {@link slab}, or `-1` for a frame over {@link LARGE_SLAB_FRAME_MAX}
  */
 export function reserve(size: number): number {
-  let offset: number;
-  if (size <= SLAB_FRAME_MAX) {
-    if (small.length - smallUsed < size) {
-      small = fresh(SLAB_SIZE);
-      smallUsed = 0;
-    }
-    offset = smallUsed;
-    smallUsed += size;
-    slab = small;
-  } else if (size <= LARGE_SLAB_FRAME_MAX) {
-    if (large.length - largeUsed < size) {
-      large = fresh(LARGE_SLAB_SIZE);
-      largeUsed = 0;
-    }
-    offset = largeUsed;
-    largeUsed += size;
-    slab = large;
-  } else {
-    return -1;
-  }
+  const pool = size <= SLAB_FRAME_MAX ? small : size <= LARGE_SLAB_FRAME_MAX ? large : undefined;
+  if (pool === undefined) return -1;
+  const offset = pool.take(size);
+  slab = pool.buffer;
   return offset;
 }
 
 /** Gives back the last reservation of `buffer` when nothing was reserved after it in that slab (a failed encode). */
 export function unreserve(buffer: Buffer, offset: number, size: number): void {
-  if (buffer === small && smallUsed === offset + size) smallUsed = offset;
-  else if (buffer === large && largeUsed === offset + size) largeUsed = offset;
+  const pool = buffer === small.buffer ? small : buffer === large.buffer ? large : undefined;
+  if (pool !== undefined && pool.used === offset + size) pool.used = offset;
 }
