@@ -56,12 +56,16 @@ const results = {};
 const failures = [];
 for (const [name, run] of Object.entries(SCENARIOS)) {
   if (only && !only.includes(name)) continue;
+  const scenarioStarted = Date.now();
   try {
     results[name] = await run({ quick, profileDir, rounds });
   } catch (err) {
     failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
     results[name] = [];
   }
+  process.stdout.write(
+    `scenario ${name}: ${((Date.now() - scenarioStarted) / 1000).toFixed(1)} s\n`,
+  );
 }
 killAll();
 

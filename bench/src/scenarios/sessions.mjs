@@ -85,7 +85,7 @@ function spread(values) {
  * @param {import("./common.mjs").Settings} settings
  */
 export async function echoRounds(settings) {
-  const rounds = settings.quick ? 2 : (settings.rounds ?? 7);
+  const rounds = settings.quick ? 1 : (settings.rounds ?? 7);
   const timing = settings.quick
     ? { warmupMs: 200, durationMs: 500 }
     : { warmupMs: 1000, durationMs: 2000 };
