@@ -17,17 +17,23 @@ export const POOLED_COPY_MAX = 4 * 1024;
 /** Size of one slab of pooled copies: a copy kept alive keeps at most this much memory. @internal */
 export const COPY_SLAB_SIZE = 16 * 1024;
 
-let copySlab = new Uint8Array(0);
-let copyUsed = 0;
+/** The memory of the current slab, and where in it the slab starts. */
+let copyMemory = new ArrayBuffer(0);
+let copyBase = 0;
+/** Bytes of the current slab handed out (the first copy starts a slab). */
+let copyUsed = COPY_SLAB_SIZE;
 
 /** `n` bytes of the current slab (8-byte aligned, as Node's buffer pool does); never handed out twice. */
 function pooled(n: number): Uint8Array {
-  if (copyUsed + n > copySlab.length) {
+  if (copyUsed + n > COPY_SLAB_SIZE) {
     // Not zeroed: every byte handed out is written by the copy first.
-    copySlab = allocUninitialized(COPY_SLAB_SIZE);
+    const slab = allocUninitialized(COPY_SLAB_SIZE);
+    copyMemory = slab.buffer;
+    copyBase = slab.byteOffset;
     copyUsed = 0;
   }
-  const out = copySlab.subarray(copyUsed, copyUsed + n);
+  // A view made directly: `subarray` costs about 100 ns more (measured, Node 20).
+  const out = new Uint8Array(copyMemory, copyBase + copyUsed, n);
   copyUsed = (copyUsed + n + 7) & ~7;
   return out;
 }
