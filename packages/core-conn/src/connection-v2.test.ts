@@ -1,11 +1,12 @@
 // Contract v2 in a Connection: a decoder per connection, fatal results, continued
 // drops, and frames written by encodeInto straight into the outgoing batch.
 import { once } from "node:events";
-import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Connection } from "./connection";
 import type { TaurusError } from "./errors";
 import { createLineProtocol } from "./fixtures/lines";
+import { tcpPair } from "./fixtures/tcp-pair";
 import { createTinyProtocol, createTinyV2Protocol } from "./fixtures/tiny-protocol";
 import { createU16Protocol, RESERVED } from "./fixtures/u16";
 import type { Protocol } from "./protocol";
@@ -184,18 +185,7 @@ describe("Connection.send with encodeInto", () => {
   ])(
     "keeps %s intact while the peer does not read and other connections keep writing",
     async (_, count, size) => {
-      const server = createServer();
-      server.listen(0, "127.0.0.1");
-      await once(server, "listening");
-      const { port } = server.address() as AddressInfo;
-      const client = connect(port, "127.0.0.1");
-      const [accepted] = (await once(server, "connection")) as [Socket];
-      await once(client, "connect");
-      cleanup.push(() => {
-        client.destroy();
-        accepted.destroy();
-        server.close();
-      });
+      const { client, accepted } = await tcpPair(cleanup);
       accepted.pause(); // the peer does not read, for now
       const protocol = createTinyV2Protocol(64 * 1024);
       const slow = new Connection(client, protocol, {
@@ -226,24 +216,13 @@ describe("Connection.send with encodeInto", () => {
 
 describe("Connection.send with encodeInto while the peer never reads", () => {
   it("holds at most the queue bounds plus one high-water mark", async () => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const { port } = server.address() as AddressInfo;
-    const client = connect(port, "127.0.0.1");
-    const [accepted] = (await once(server, "connection")) as [Socket];
-    await once(client, "connect");
+    const { client, accepted } = await tcpPair(cleanup);
     accepted.pause(); // the peer never reads
     const conn = new Connection(client, createTinyV2Protocol(1024), {
       sendQueueSize: 100_000,
       sendQueueBytes: 256 * 1024,
     });
-    cleanup.push(() => {
-      conn.destroy();
-      client.destroy();
-      accepted.destroy();
-      server.close();
-    });
+    cleanup.push(() => conn.destroy());
     let refused = 0;
     for (let round = 0; round < 50; round++) {
       for (let i = 0; i < 200; i++) {
