@@ -142,11 +142,8 @@ export class FrameReader<M> {
     const decoder = this.decoder;
     for (;;) {
       const available = this.end - this.start;
-      if (available === 0) {
-        if (this.pending === undefined) return undefined;
-        this.borrow(this.pending, this.pendingAt);
-        continue;
-      }
+      // A pending chunk only ever waits behind bytes of `buf` (see `consume`).
+      if (available === 0) return undefined;
       const result =
         decoder !== undefined
           ? decoder.decode(this.buf, this.start, this.end)
