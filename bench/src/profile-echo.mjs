@@ -1,7 +1,8 @@
 // Profiles one Taurus echo server under one workload and prints its top functions:
 //   node src/profile-echo.mjs [binary|json] [size] [connections] [seconds] [window]
 // The server runs with --cpu-prof into results/profiles/; the generator is bench's echo.
-// PROFILE_SERVER=servers/cafe-echo.mjs profiles a baseline under the same workload instead.
+// PROFILE_SERVER=servers/cafe-echo.mjs profiles a baseline under the same workload instead;
+// PROFILE_SERVER_ARGS adds arguments after "echo" (`json` for servers/bare-echo.mjs).
 import { mkdirSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Child, runGenerator } from "./lib/proc.mjs";
@@ -13,7 +14,7 @@ mkdirSync(dir, { recursive: true });
 const before = new Set(readdirSync(dir, { withFileTypes: false }).map(String));
 const child = new Child(
   process.env.PROFILE_SERVER ?? `servers/taurus-${format}.mjs`,
-  ["echo"],
+  ["echo", ...(process.env.PROFILE_SERVER_ARGS?.split(" ").filter(Boolean) ?? [])],
   ["--expose-gc", "--cpu-prof", `--cpu-prof-dir=${dir}`],
 );
 const { port } = await child.next("listening", 10_000);

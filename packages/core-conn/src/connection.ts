@@ -115,8 +115,9 @@ const HOLDS = HOLD_USER | HOLD_QUEUE | HOLD_RATE;
 
 /**
  * What few connections ever need, made on first use (attributes, a rate
- * timer, a wait for the socket's drain, a session, errors, the close), so
- * that an idle connection holds one field for all of it.
+ * timer, a wait for the socket's drain, a session, errors, the close, a
+ * socket stalled over its high-water mark), so that an idle connection holds
+ * one field for all of it.
  */
 interface Extras<M> {
   attributeMap: Map<string, unknown> | undefined;
@@ -127,6 +128,8 @@ interface Extras<M> {
   unsent: Uint8Array[];
   link: SessionLink<M> | undefined;
   faults: FaultCounts | undefined;
+  /** Since when the socket has been over its high-water mark; -1 when it is not (few sockets ever are). */
+  writeBlockedSince: number;
 }
 
 function newExtras<M>(): Extras<M> {
@@ -139,6 +142,7 @@ function newExtras<M>(): Extras<M> {
     unsent: NO_FRAMES,
     link: undefined,
     faults: undefined,
+    writeBlockedSince: -1,
   };
 }
 
@@ -236,8 +240,6 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   private lastInbound = markTime();
   /** When the frame now arriving started; -1 when none is partly buffered. */
   private partialSince = -1;
-  /** Since when the socket has been over its high-water mark; -1 when it is not. */
-  private writeBlockedSince = -1;
   /** Bytes last accounted in the memory budget (the connection is its own account). @internal */
   budgetHeld = 0;
   /** What few connections need (see {@link Extras}), made on first use. */
@@ -988,7 +990,8 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.messagesOut += messages;
     this.bytesOut += bytes;
     // Frames go to the socket only while it is under its high-water mark: progress.
-    this.writeBlockedSince = -1;
+    const extras = this.extras;
+    if (extras !== undefined) extras.writeBlockedSince = -1;
     this.options.metrics?.messagesSent(messages, bytes);
     if (this.budget) this.budget.update(this, this.heldBytes);
   }
@@ -1097,17 +1100,21 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     }
     if (o.writeTimeout > 0) {
       if (this.socket.writableLength < o.writeHighWaterMark) {
-        this.writeBlockedSince = -1;
-      } else if (this.writeBlockedSince < 0) {
-        this.writeBlockedSince = now;
-      } else if (now - this.writeBlockedSince >= o.writeTimeout) {
-        this.destroy(
-          new TaurusError(
-            "SLOW_CONSUMER",
-            `the peer read nothing for ${o.writeTimeout} ms with ${this.socket.writableLength} bytes waiting`,
-          ),
-        );
-        return;
+        if (this.extras !== undefined) this.extras.writeBlockedSince = -1;
+      } else {
+        // A stalled socket: the rare fields, made now if need be, keep since when.
+        const more = this.more;
+        if (more.writeBlockedSince < 0) {
+          more.writeBlockedSince = now;
+        } else if (now - more.writeBlockedSince >= o.writeTimeout) {
+          this.destroy(
+            new TaurusError(
+              "SLOW_CONSUMER",
+              `the peer read nothing for ${o.writeTimeout} ms with ${this.socket.writableLength} bytes waiting`,
+            ),
+          );
+          return;
+        }
       }
     }
     // An empty send queue is let go (the next send makes another): an idle connection holds none.

@@ -4,8 +4,10 @@
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { Connection } from "./connection";
+import type { ConnectionSocket } from "./connection-types";
 import { tcpPair } from "./fixtures/tcp-pair";
 import { createTinyProtocol } from "./fixtures/tiny-protocol";
+import { KEPT_ADDRESSES_MAX, keepPeerAddress, keptAddressCount } from "./socket-memory";
 import { until } from "./testing/wait";
 
 const cleanup: Array<() => void> = [];
@@ -62,5 +64,26 @@ describe("the peer's address", () => {
     conn.destroy();
     await closed;
     expect(conn.remoteAddress).toBe("127.0.0.1");
+  });
+
+  it("is remembered once per address, for at most KEPT_ADDRESSES_MAX addresses", () => {
+    const socketFrom = (address: string | undefined) =>
+      ({ remoteAddress: address }) as unknown as ConnectionSocket;
+    expect(keepPeerAddress(socketFrom(undefined))).toBeUndefined();
+    const first = keepPeerAddress(socketFrom("10.1.0.1"));
+    expect(first).toBe("10.1.0.1");
+    const count = keptAddressCount();
+    // The same address again (a new string from Node each time): nothing more is remembered.
+    expect(keepPeerAddress(socketFrom(["10", "1", "0", "1"].join(".")))).toBe("10.1.0.1");
+    expect(keptAddressCount()).toBe(count);
+    // An address scan: every answer right, the memory bounded.
+    let most = 0;
+    for (let i = 0; i < 3 * KEPT_ADDRESSES_MAX; i++) {
+      const address = `10.2.${i >> 8}.${i & 255}`;
+      expect(keepPeerAddress(socketFrom(address))).toBe(address);
+      most = Math.max(most, keptAddressCount());
+    }
+    expect(most).toBe(KEPT_ADDRESSES_MAX);
+    expect(keptAddressCount()).toBeLessThanOrEqual(KEPT_ADDRESSES_MAX);
   });
 });
