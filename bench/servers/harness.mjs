@@ -36,6 +36,37 @@ function handles() {
   return byType;
 }
 
+/** @type {import("node:inspector").Session | undefined} */
+let inspector;
+
+/**
+ * Starts the CPU profiler, or stops it and writes the profile to `path`.
+ * @param {string} action "start" or "stop"
+ * @param {string} [path]
+ * @returns {Promise<Record<string, unknown>>}
+ */
+async function profile(action, path) {
+  const { Session } = await import("node:inspector");
+  const post = (/** @type {string} */ method) =>
+    new Promise((resolve, reject) => {
+      /** @type {import("node:inspector").Session} */ (inspector).post(method, (err, result) =>
+        err ? reject(err) : resolve(result),
+      );
+    });
+  if (action === "start") {
+    inspector ??= new Session();
+    inspector.connect();
+    await post("Profiler.enable");
+    await post("Profiler.start");
+    return { started: true };
+  }
+  const { profile: data } = /** @type {{ profile: unknown }} */ (await post("Profiler.stop"));
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(/** @type {string} */ (path), JSON.stringify(data));
+  inspector?.disconnect();
+  return { path };
+}
+
 /** @param {ServerUnderTest} server */
 export async function serve(server) {
   const send = (/** @type {Record<string, unknown>} */ msg) => process.send?.(msg);
@@ -60,6 +91,12 @@ export async function serve(server) {
       // CPU time of this process so far (µs), without a gc: read around a run.
       const { user, system } = process.cpuUsage();
       send({ type: "cpu", micros: user + system });
+    } else if (msg.type === "profile") {
+      // A CPU profile of just the window between "start" and "stop" (the profile scripts:
+      // the steady state, without connecting, warming up or shutting down).
+      const { action, path } = /** @type {{ action: string, path?: string }} */ (m);
+      const result = await profile(action, path);
+      send({ type: "profile", ...result });
     } else if (msg.type === "stop") {
       /** @type {NodeJS.Timeout | undefined} */
       let timer;

@@ -1,9 +1,11 @@
 // Profiles one server under the broadcast scenario (one sender, `receivers` readers, 64 B
 // binary) and prints its CPU time per delivery:
 //   node src/profile-broadcast.mjs [server] [receivers] [seconds]
-// The server (default servers/taurus-binary.mjs; servers/raw-binary.mjs is the baseline) runs
-// with --cpu-prof into results/profiles/; read it with src/profile-top.mjs.
-import { mkdirSync, readdirSync } from "node:fs";
+// The server (default servers/taurus-binary.mjs; servers/raw-binary.mjs is the baseline) is
+// profiled over the measured window only (warmed up, all receivers connected), into
+// results/profiles/broadcast-<server>.cpuprofile; read it with src/profile-top.mjs.
+import { mkdirSync } from "node:fs";
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Child, startGenerator } from "./lib/proc.mjs";
 
@@ -11,8 +13,8 @@ const [server = "servers/taurus-binary.mjs", receivers = "1000", seconds = "4"] 
   process.argv.slice(2);
 const dir = fileURLToPath(new URL("../results/profiles/", import.meta.url));
 mkdirSync(dir, { recursive: true });
-const before = new Set(readdirSync(dir));
-const child = new Child(server, ["broadcast"], ["--expose-gc", "--cpu-prof", `--cpu-prof-dir=${dir}`]);
+const file = `${dir}broadcast-${basename(server, ".mjs")}.cpuprofile`;
+const child = new Child(server, ["broadcast"], ["--expose-gc"]);
 const { port } = await child.next("listening", 10_000);
 const generator = startGenerator("broadcast", {
   port,
@@ -28,14 +30,15 @@ for (let i = 0; i < 100; i++) {
   if (Number(stats.connections) > Number(receivers)) break;
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
+await child.request({ type: "profile", action: "start" });
 const cpuBefore = Number((await child.request({ type: "cpu" })).micros);
 generator.send({ type: "go" });
 const r = await generator.next("result", 60_000);
 const cpuAfter = Number((await child.request({ type: "cpu" })).micros);
+await child.request({ type: "profile", action: "stop", path: file });
 await generator.stop();
 await child.stop();
-const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith(".cpuprofile"));
 const ns = Math.round(((cpuAfter - cpuBefore) * 1000) / Math.max(1, Number(r.total)));
 process.stdout.write(
-  `${Math.round(Number(r.deliveriesPerSecond))} deliveries/s, ${ns} ns CPU per delivery; profile ${dir}${file}\n`,
+  `${Math.round(Number(r.deliveriesPerSecond))} deliveries/s, ${Number(r.total)} deliveries, ${ns} ns CPU per delivery; profile ${file}\n`,
 );

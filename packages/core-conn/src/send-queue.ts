@@ -110,9 +110,14 @@ export interface QueueOwner {
  * @internal
  */
 export class SendQueue {
-  /** Whole frames, and runs that had to wait, in order. */
+  /**
+   * Whole frames, and runs that had to wait, in order: entries `head` to `tail`. The array
+   * keeps its length (written entries are emptied) from one flush to the next: truncating
+   * it would let V8 free its backing store, and every tick's first push allocate another.
+   */
   private frames: Uint8Array[] = [];
   private head = 0;
+  private tail = 0;
   /** Messages in the entries of `frames` that hold more than one, created when one does. */
   private runCounts: Map<Uint8Array, number> | undefined;
   private messages = 0;
@@ -152,7 +157,7 @@ export class SendQueue {
   push(frame: Uint8Array): void {
     if (encodingQueue === this) throw reentrant();
     this.closeRun();
-    this.frames.push(frame);
+    this.append(frame);
     this.messages++;
     this.bytes += frame.length;
     this.schedule();
@@ -200,12 +205,13 @@ export class SendQueue {
   take(): Uint8Array[] {
     this.closeRun();
     const frames: Uint8Array[] = [];
-    for (let i = this.head; i < this.frames.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       const frame = this.frames[i] as Uint8Array;
       frames.push(inSlab(frame) ? ownCopy(frame) : frame);
     }
     this.frames = [];
     this.head = 0;
+    this.tail = 0;
     this.runCounts = undefined;
     this.messages = 0;
     this.bytes = 0;
@@ -217,14 +223,14 @@ export class SendQueue {
     this.scheduled = false;
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
-    if (this.head === this.frames.length && this.run !== undefined) {
+    if (this.head === this.tail && this.run !== undefined) {
       // Only the open run waits (the usual case): write it as it is, in one write.
       if (socket.writableLength < this.highWaterMark) this.writeRun(socket);
       else this.closeRun();
     } else {
       this.closeRun();
     }
-    while (this.head < this.frames.length) {
+    while (this.head < this.tail) {
       if (socket.writableLength >= this.highWaterMark) {
         if (!this.waitingDrain) {
           this.waitingDrain = true;
@@ -239,10 +245,10 @@ export class SendQueue {
       }
       this.writeBatch(socket);
     }
-    // Reuse a small array; let a large one go, so an idle connection holds little.
+    // Reuse a small array (its entries were emptied as they were written); let a large one go.
     if (this.frames.length > 64) this.frames = [];
-    else this.frames.length = 0;
     this.head = 0;
+    this.tail = 0;
     this.runCounts = undefined;
     this.owner.queueEmptied();
   }
@@ -302,6 +308,13 @@ export class SendQueue {
     this.owner.queueFlushed(count, view.length);
   }
 
+  /** Adds an entry after the last one, into a slot of `frames` when it has one. */
+  private append(entry: Uint8Array): void {
+    if (this.tail < this.frames.length) this.frames[this.tail] = entry;
+    else this.frames.push(entry);
+    this.tail++;
+  }
+
   /** Moves the open run into `frames`, to keep its place before what comes next. */
   private closeRun(): void {
     const count = this.runCount;
@@ -309,7 +322,7 @@ export class SendQueue {
     if (view === undefined) return;
     // A run that will wait for the socket must not pin its slab.
     const entry = this.waitingDrain || this.socket.writableLength > 0 ? ownCopy(view) : view;
-    this.frames.push(entry);
+    this.append(entry);
     if (count > 1) {
       this.runCounts ??= new Map();
       this.runCounts.set(entry, count);
@@ -319,7 +332,7 @@ export class SendQueue {
   /** Copies the queued runs still in slabs, before they wait for the socket to drain. */
   private unpin(): void {
     const frames = this.frames;
-    for (let i = this.head; i < frames.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       const frame = frames[i] as Uint8Array;
       if (!inSlab(frame)) continue;
       const copy = ownCopy(frame);
@@ -337,7 +350,7 @@ export class SendQueue {
     const first = frames[this.head] as Uint8Array;
     let end = this.head + 1;
     let size = first.length;
-    while (end < frames.length && size + (frames[end] as Uint8Array).length <= COALESCE_BYTES) {
+    while (end < this.tail && size + (frames[end] as Uint8Array).length <= COALESCE_BYTES) {
       size += (frames[end] as Uint8Array).length;
       end++;
     }
@@ -370,9 +383,10 @@ export class SendQueue {
     // Release references as we go so a long queue does not pin written frames.
     for (let i = this.head; i < end; i++) frames[i] = EMPTY;
     this.head = end;
-    if (end >= 1024 && end * 2 >= frames.length) {
-      this.frames = frames.slice(end);
+    if (end >= 1024 && end * 2 >= this.tail) {
+      this.frames = frames.slice(end, this.tail);
       this.head = 0;
+      this.tail -= end;
     }
     this.messages -= messages;
     this.bytes -= size;
