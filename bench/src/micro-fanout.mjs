@@ -2,12 +2,13 @@
 // with `receivers` connections over sink streams (a Duplex that takes every write at once),
 // against the hand-written fan-out (one concatenated batch per tick, written to every sink).
 // What it measures is Taurus's own work per delivery, which the socket scenarios cannot
-// resolve below their noise: node src/micro-fanout.mjs [receivers] [perTick] [seconds]
+// resolve below their noise (the least of its rounds is the steadiest figure):
+//   node src/micro-fanout.mjs [receivers] [perTick] [seconds per round] [rounds]
 import { Duplex } from "node:stream";
 import { createBinaryProtocol } from "@taurus/protocol-binary";
 import { createServer } from "@taurus/server";
 
-const [receivers = 1000, perTick = 12, seconds = 2] = process.argv.slice(2).map(Number);
+const [receivers = 1000, perTick = 12, seconds = 1, rounds = 7] = process.argv.slice(2).map(Number);
 
 function sink() {
   return new Duplex({
@@ -69,15 +70,14 @@ const check = () => {
   if (server.connectionCount !== receivers)
     throw new Error(`${server.connectionCount} receivers left`);
 };
-for (let r = 0; r < 3; r++) {
+for (let r = 0; r < rounds; r++) {
   results.taurus.push(await measure(taurus));
   results.raw.push(await measure(raw));
   check();
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const t = median(results.taurus);
-const b = median(results.raw);
+const fmt = (xs) => `min ${Math.min(...xs).toFixed(0)}, median ${median(xs).toFixed(0)} ns`;
 process.stdout.write(
-  `${receivers} receivers, ${perTick} broadcasts a tick: Taurus ${t.toFixed(0)} ns per delivery, hand-written ${b.toFixed(0)} ns (rounds: ${results.taurus.map((x) => x.toFixed(0)).join(", ")} / ${results.raw.map((x) => x.toFixed(0)).join(", ")})\n`,
+  `${receivers} receivers, ${perTick} broadcasts a tick, CPU per delivery over ${rounds} rounds: Taurus ${fmt(results.taurus)}; hand-written ${fmt(results.raw)}\n`,
 );
 await server.close();
