@@ -2,22 +2,34 @@ import type { Writable } from "node:stream";
 import { TaurusError } from "./errors";
 import { type FrameWriter, inSlab, reserve, slab, unreserve } from "./slab";
 
-/** Queues with frames to flush at the end of this tick: one microtask for all of them. */
-const scheduled: SendQueue[] = [];
+/**
+ * Queues with frames to flush at the end of this tick (the first `scheduledCount`
+ * entries): one microtask for all of them. The array is kept from one pass to the
+ * next, its entries emptied: truncating it would make V8 free it and the next
+ * pass allocate it again (on every message of a ping-pong).
+ */
+let scheduled: Array<SendQueue | undefined> = [];
+let scheduledCount = 0;
+
+/** Above this many entries, the array is let go after a pass rather than kept. */
+const SCHEDULED_KEPT_MAX = 4096;
 
 function flushScheduled(): void {
   let failure: { error: unknown } | undefined;
   // A flush may schedule another queue; the loop picks it up.
-  for (let i = 0; i < scheduled.length; i++) {
+  for (let i = 0; i < scheduledCount; i++) {
+    const queue = scheduled[i] as SendQueue;
+    scheduled[i] = undefined;
     try {
-      (scheduled[i] as SendQueue).flush();
+      queue.flush();
     } catch (error) {
       // A throwing `drain` listener must not spare the queues after it (nor leave
       // them marked scheduled, never flushed again): finish the pass, then rethrow.
       failure ??= { error };
     }
   }
-  scheduled.length = 0;
+  scheduledCount = 0;
+  if (scheduled.length > SCHEDULED_KEPT_MAX) scheduled = [];
   forgetSharedBatch();
   if (failure) throw failure.error;
 }
@@ -69,7 +81,7 @@ function batchOf(frames: Uint8Array[], start: number, end: number, size: number)
     offset += frame.length;
   }
   // Other queues flush in this pass: they may hold the same frames (a broadcast).
-  if (scheduled.length > 1) shareBatch(batch, frames, start, end);
+  if (scheduledCount > 1) shareBatch(batch, frames, start, end);
   return batch;
 }
 
@@ -256,7 +268,9 @@ export class SendQueue {
   private schedule(): void {
     if (!this.scheduled && !this.waitingDrain) {
       this.scheduled = true;
-      if (scheduled.push(this) === 1) queueMicrotask(flushScheduled);
+      if (scheduledCount < scheduled.length) scheduled[scheduledCount] = this;
+      else scheduled.push(this);
+      if (++scheduledCount === 1) queueMicrotask(flushScheduled);
     }
   }
 
