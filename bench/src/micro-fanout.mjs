@@ -29,14 +29,14 @@ async function measure(round) {
   }
   const start = process.cpuUsage();
   const until = Date.now() + seconds * 1000;
-  let rounds = 0;
+  let ticks = 0;
   while (Date.now() < until) {
     round();
     await tick();
-    rounds++;
+    ticks++;
   }
   const used = process.cpuUsage(start);
-  return ((used.user + used.system) * 1000) / (rounds * perTick * receivers);
+  return ((used.user + used.system) * 1000) / (ticks * perTick * receivers);
 }
 
 const protocol = createBinaryProtocol();
