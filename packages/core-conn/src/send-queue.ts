@@ -41,7 +41,7 @@ function flushScheduled(): void {
  * fan-out writes one buffer to every socket). Kept for one pass only, so it
  * pins no memory past the tick.
  */
-let sharedParts: Uint8Array[] = [];
+const sharedParts: Uint8Array[] = [];
 let sharedBatch: Buffer | undefined;
 
 function shareBatch(batch: Buffer, frames: Uint8Array[], start: number, end: number): void {
@@ -53,9 +53,9 @@ function shareBatch(batch: Buffer, frames: Uint8Array[], start: number, end: num
 function forgetSharedBatch(): void {
   if (sharedBatch === undefined) return;
   sharedBatch = undefined;
-  // Keep a small array for the next pass; let a large one go.
-  if (sharedParts.length > 64) sharedParts = [];
-  else sharedParts.length = 0;
+  // Drop the frames. Truncating lets V8 free the array too (unlike `scheduled`, which is
+  // kept): this runs once a pass that shared a batch, not per queue or per message.
+  sharedParts.length = 0;
 }
 
 /** The shared batch when `frames[start..end)` are, one by one, its frames; `undefined` otherwise. */
