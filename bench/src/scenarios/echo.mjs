@@ -8,6 +8,9 @@ import { log, serverErrors, withServer } from "./common.mjs";
 const SERVERS = [
   { server: "taurus-binary", format: "binary", transport: "tcp" },
   { server: "raw-binary", format: "binary", transport: "tcp" },
+  // The ceiling for a server that verifies each frame's CRC and seals its reply with a new
+  // one, as Taurus does (raw-binary verifies and echoes the same bytes: one CRC pass).
+  { server: "cafe-echo", format: "binary", transport: "tcp" },
   { server: "ws", format: "binary", transport: "ws" },
   { server: "taurus-ws-binary", format: "binary", transport: "ws" },
   { server: "taurus-json", format: "json", transport: "tcp" },
