@@ -198,7 +198,14 @@ describe("hostile: floods", () => {
     });
     expect(after.user).toMatchObject({ received: after.user.sent, inOrder: true });
     expect(after.dropped).toBeGreaterThan(0);
-    expect(after.user.p99).toBeLessThan(500);
+    // The defence itself: no deep body got past the decoder to the handler.
+    expect(after.parsedDeep).toBe(0);
+    // Round trips: 500 ms in the stress run, which runs alone. The fast run shares the two
+    // cores with another file of this suite and another test task; there a clean-clone run
+    // saw the whole process starved (event loop lag 502 ms, the user's p50 152 ms, p99
+    // 556 ms), so it asserts the 2 s the other hostile cases call served. Without the
+    // defence, round trips took 7 to 24 s (docs/RELIABILITY.md): either bound tells them apart.
+    expect(after.user.p99).toBeLessThan(scale(2_000, 500));
   });
 });
 
