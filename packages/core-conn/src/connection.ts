@@ -21,7 +21,7 @@ import {
   type Keepalive,
   type Protocol,
 } from "./protocol";
-import { SendQueue } from "./send-queue";
+import { beginReadDelivery, endReadDelivery, SendQueue } from "./send-queue";
 import { CONTROL_KIND } from "./session/control";
 import type { SessionLink } from "./session/link";
 import { keepPeerAddress, onSocketEnd } from "./socket-memory";
@@ -183,7 +183,9 @@ export interface ConnectionOwner<M> {
  *
  * Outbound: `send` encodes at once (so a bad message throws before anything
  * reaches the wire), queues the frame in a bounded queue, and frames are
- * coalesced into few socket writes at the end of the tick.
+ * coalesced into few socket writes at the end of the tick; what handlers send
+ * while a read is delivered (replies, and sends to other connections) is
+ * written as that read ends, without waiting for the end-of-tick microtask.
  *
  * Deadlines (first byte, frame completion, idle, write) are checked by one
  * shared timer of the process, not by timers per connection. A protocol's
@@ -771,10 +773,16 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     this.setFlag(FLAG_GOT_FIRST_BYTE, true);
     this.reader ??= new FrameReader(this.protocol, this.options.maxMessageSize, this.decoder);
     this.reader.push(chunk);
-    if (this.holds === 0 && !this.hasFlag(FLAG_DELIVERING)) this.deliver();
-    // The handlers may have closed it meanwhile (TS narrows the state too eagerly here).
-    if (this.budget && (this.currentState as ConnectionState) !== "closed") {
-      this.budget.update(this, this.heldBytes);
+    // What the handlers send in reply leaves as this read ends, without a microtask.
+    beginReadDelivery();
+    try {
+      if (this.holds === 0 && !this.hasFlag(FLAG_DELIVERING)) this.deliver();
+      // The handlers may have closed it meanwhile (TS narrows the state too eagerly here).
+      if (this.budget && (this.currentState as ConnectionState) !== "closed") {
+        this.budget.update(this, this.heldBytes);
+      }
+    } finally {
+      endReadDelivery();
     }
   }
 

@@ -4,7 +4,8 @@ import { type FrameWriter, inSlab, reserve, slab, unreserve } from "./slab";
 
 /**
  * Queues with frames to flush at the end of this tick (the first `scheduledCount`
- * entries): one microtask for all of them. The array is kept from one pass to the
+ * entries): one microtask for all of them, or none when they were filled while a
+ * read was delivered (flushed as that read ends). The array is kept from one pass to the
  * next, its entries emptied: truncating it would make V8 free it and the next
  * pass allocate it again (on every message of a ping-pong).
  */
@@ -14,7 +15,41 @@ let scheduledCount = 0;
 /** Above this many entries, the array is let go after a pass rather than kept. */
 const SCHEDULED_KEPT_MAX = 4096;
 
+/** Reads being delivered (nested when a handler feeds another connection's stream). */
+let readsDelivering = 0;
+/** Whether a microtask will run {@link flushScheduled}. */
+let passQueued = false;
+
+/**
+ * Marks the start of a read's delivery: queues that handlers fill from now on
+ * are flushed when the outermost read ends ({@link endReadDelivery}), not in a
+ * microtask. A request/reply exchange then costs no microtask: the replies to
+ * a read leave in the same turn as they would have (the microtask ran right
+ * after the read's callback), and together. @internal
+ */
+export function beginReadDelivery(): void {
+  readsDelivering++;
+}
+
+/**
+ * Marks the end of a read's delivery; at the outermost one, flushes what was
+ * scheduled meanwhile, unless a microtask pass is already on its way. A
+ * throwing `drain` listener's error is rethrown from a microtask, as a pass of
+ * its own would have thrown it, never into the socket's read. @internal
+ */
+export function endReadDelivery(): void {
+  if (--readsDelivering > 0 || scheduledCount === 0 || passQueued) return;
+  try {
+    flushScheduled();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
 function flushScheduled(): void {
+  passQueued = false;
   let failure: { error: unknown } | undefined;
   // A flush may schedule another queue; the loop picks it up.
   for (let i = 0; i < scheduledCount; i++) {
@@ -270,7 +305,10 @@ export class SendQueue {
       this.scheduled = true;
       if (scheduledCount < scheduled.length) scheduled[scheduledCount] = this;
       else scheduled.push(this);
-      if (++scheduledCount === 1) queueMicrotask(flushScheduled);
+      if (++scheduledCount === 1 && readsDelivering === 0) {
+        passQueued = true;
+        queueMicrotask(flushScheduled);
+      }
     }
   }
 
