@@ -1,5 +1,6 @@
 // What handlers send while a read is delivered leaves as that read ends, without the
 // end-of-tick microtask; sends from anywhere else still wait for the end-of-tick pass.
+import { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { Connection } from "./connection";
 import { createTinyProtocol } from "./fixtures/tiny-protocol";
@@ -86,6 +87,46 @@ describe("sends while a read is delivered", () => {
     expect(a.writes).toEqual([]);
     await Promise.resolve();
     expect(a.writes).toEqual(["\xab\x00\x05first\xab\x00\x04echo"]);
+  });
+
+  it("a read that a flush delivers at once (an in-process stream) leaves its sends to the running pass", async () => {
+    await catchingUncaught(async (errors) => {
+      // Two streams whose writes reach the other one's connection within the write call.
+      const left: Duplex = new Duplex({
+        read() {},
+        write(chunk: Buffer, _encoding, callback) {
+          right.emit("data", Buffer.from(chunk));
+          callback();
+        },
+      });
+      const right: Duplex = new Duplex({
+        read() {},
+        write(chunk: Buffer, _encoding, callback) {
+          left.emit("data", Buffer.from(chunk));
+          callback();
+        },
+      });
+      const one = new Connection(left, tiny, {});
+      const two = new Connection(right, tiny, {});
+      cleanup.push(() => {
+        one.destroy();
+        two.destroy();
+      });
+      const got: string[] = [];
+      one.on("message", (m) => {
+        got.push(`one:${m}`);
+        if (m === "a") one.send("b");
+      });
+      two.on("message", (m) => {
+        got.push(`two:${m}`);
+        if (m === "b") two.send("c");
+      });
+      left.emit("data", frame("a"));
+      expect(got).toEqual(["one:a", "two:b", "one:c"]);
+      await turn();
+      expect(errors).toEqual([]);
+      expect(one.queuedMessages + two.queuedMessages).toBe(0);
+    });
   });
 
   it("a drain listener that throws as the read ends: other queues still flushed, the error reaches the process from a microtask", async () => {

@@ -19,6 +19,11 @@ const SCHEDULED_KEPT_MAX = 4096;
 let readsDelivering = 0;
 /** Whether a microtask will run {@link flushScheduled}. */
 let passQueued = false;
+/**
+ * Whether {@link flushScheduled} is running: a read delivered from inside it (a stream
+ * whose writes reach another connection at once) leaves what it schedules to its loop.
+ */
+let passRunning = false;
 
 /**
  * Marks the start of a read's delivery: queues that handlers fill from now on
@@ -38,7 +43,7 @@ export function beginReadDelivery(): void {
  * its own would have thrown it, never into the socket's read. @internal
  */
 export function endReadDelivery(): void {
-  if (--readsDelivering > 0 || scheduledCount === 0 || passQueued) return;
+  if (--readsDelivering > 0 || scheduledCount === 0 || passQueued || passRunning) return;
   try {
     flushScheduled();
   } catch (error) {
@@ -50,6 +55,7 @@ export function endReadDelivery(): void {
 
 function flushScheduled(): void {
   passQueued = false;
+  passRunning = true;
   let failure: { error: unknown } | undefined;
   // A flush may schedule another queue; the loop picks it up.
   for (let i = 0; i < scheduledCount; i++) {
@@ -63,6 +69,7 @@ function flushScheduled(): void {
       failure ??= { error };
     }
   }
+  passRunning = false;
   scheduledCount = 0;
   if (scheduled.length > SCHEDULED_KEPT_MAX) scheduled = [];
   forgetSharedBatch();
