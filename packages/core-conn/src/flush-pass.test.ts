@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Connection } from "./connection";
 import { createTinyProtocol } from "./fixtures/tiny-protocol";
+import { catchingUncaught } from "./test-uncaught";
 import { createSocketPair } from "./testing/socket-pair";
 
 const cleanup: Array<() => void> = [];
@@ -22,20 +23,6 @@ function connection() {
     peer.destroy();
   });
   return { conn, text: () => Buffer.concat(read).toString("latin1") };
-}
-
-/** Runs `fn` with the process's `uncaughtException` listeners replaced by one that records. */
-async function catchingUncaught(fn: (errors: unknown[]) => Promise<void>): Promise<void> {
-  const saved = process.listeners("uncaughtException");
-  process.removeAllListeners("uncaughtException");
-  const errors: unknown[] = [];
-  process.on("uncaughtException", (error) => errors.push(error));
-  try {
-    await fn(errors);
-  } finally {
-    process.removeAllListeners("uncaughtException");
-    for (const listener of saved) process.on("uncaughtException", listener);
-  }
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));

@@ -4,6 +4,7 @@ import { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { Connection } from "./connection";
 import { createTinyProtocol } from "./fixtures/tiny-protocol";
+import { catchingUncaught } from "./test-uncaught";
 import { createSocketPair, type MemorySocket } from "./testing/socket-pair";
 
 const cleanup: Array<() => void> = [];
@@ -32,20 +33,6 @@ function connection(options: { sendQueueSize?: number } = {}) {
   /** Delivers `chunk` as the socket's next read, synchronously. */
   const read = (chunk: Buffer) => socket.emit("data", chunk);
   return { conn, writes, read };
-}
-
-/** Runs `fn` with the process's `uncaughtException` listeners replaced by one that records. */
-async function catchingUncaught(fn: (errors: unknown[]) => Promise<void>): Promise<void> {
-  const saved = process.listeners("uncaughtException");
-  process.removeAllListeners("uncaughtException");
-  const errors: unknown[] = [];
-  process.on("uncaughtException", (error) => errors.push(error));
-  try {
-    await fn(errors);
-  } finally {
-    process.removeAllListeners("uncaughtException");
-    for (const listener of saved) process.on("uncaughtException", listener);
-  }
 }
 
 describe("sends while a read is delivered", () => {
