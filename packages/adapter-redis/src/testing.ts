@@ -37,12 +37,27 @@ export interface TestRedisOptions {
   args?: string[];
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/**
+ * A free port of 127.0.0.1 below Linux's ephemeral range (32768-60999 by default), for a
+ * test server that is stopped and started again on the same port, as {@link startRedis}'s
+ * `restart()` does. A port from `listen(0)` is ephemeral: while its server is down, any
+ * process's outgoing connection may take it as its local port, and the restart fails with
+ * `EADDRINUSE`. The port is free when returned; nothing reserves it afterwards.
+ *
+ * @returns a port from 20000 to 31999 that was free a moment ago
+ * @throws an `Error` when 50 random ports of that range were all taken
+ */
+export async function restartablePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error("restartablePort: no free port in 20000..31999 after 50 tries");
 }
 
 function launch(port: number, args: string[]): Promise<ChildProcess> {
@@ -78,15 +93,15 @@ function launch(port: number, args: string[]): Promise<ChildProcess> {
 }
 
 /**
- * Starts `redis-server` on a free port of 127.0.0.1, with no persistence
- * unless asked. Stop it when done (`stop()`), or it outlives the test.
+ * Starts `redis-server` on a free port of 127.0.0.1 (below the ephemeral
+ * range: see {@link restartablePort}), with no persistence unless asked. Stop it when done (`stop()`), or it outlives the test.
  *
  * @param options - see {@link TestRedisOptions}; @defaultValue none
  * @returns the running server
  * @throws an `Error` when `redis-server` is not on the PATH or does not start within 10 s
  */
 export async function startRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
-  const port = await freePort();
+  const port = await restartablePort();
   const args = [...(options.args ?? [])];
   if (options.persistence) {
     const dir = mkdtempSync(join(tmpdir(), "taurus-redis-"));

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { restartablePort } from "@taurus/adapter-redis/testing";
 import { type ClientState, createClient, type TaurusClient } from "@taurus/client";
 import type { BinaryMessage } from "@taurus/protocol-binary";
 import { describe, expect, it } from "vitest";
@@ -60,7 +61,7 @@ describe("server killed and restarted under client load", () => {
     const dir = mkdtempSync(join(tmpdir(), "taurus-restart-"));
     onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     const log = join(dir, "handled.log");
-    let { child, port } = await startChild(0, log);
+    let { child, port } = await startChild(await restartablePort(), log);
 
     const clientCount = scale(5, 20);
     const kills = scale(3, 10);

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { restartablePort } from "@taurus/adapter-redis/testing";
 import { createClient } from "@taurus/client";
 import { isTaurusError } from "@taurus/core-conn";
 import { DeliveryCounter, type DeliveryReport, parsePayload, payloadOf } from "./delivery-count";
@@ -116,7 +117,7 @@ export async function runKillTraffic<M>(
   const log = join(dir, "server.log");
   const total = Math.ceil((rate * (options.kills + 1) * options.upMs) / 1000);
   const config = {
-    port: 0,
+    port: await restartablePort(),
     log,
     protocol: kit.name,
     slowMs: options.slowMs,
