@@ -94,7 +94,8 @@ function launch(port: number, args: string[]): Promise<ChildProcess> {
 
 /**
  * Starts `redis-server` on a free port of 127.0.0.1 (below the ephemeral
- * range: see {@link restartablePort}), with no persistence unless asked. Stop it when done (`stop()`), or it outlives the test.
+ * range: see {@link restartablePort}), with no persistence unless asked.
+ * Stop it when done (`stop()`), or it outlives the test.
  *
  * @param options - see {@link TestRedisOptions}; @defaultValue none
  * @returns the running server

@@ -5,9 +5,9 @@ import { type FrameWriter, inSlab, reserve, slab, unreserve } from "./slab";
 /**
  * Queues with frames to flush at the end of this tick (the first `scheduledCount`
  * entries): one microtask for all of them, or none when they were filled while a
- * read was delivered (flushed as that read ends). The array is kept from one pass to the
- * next, its entries emptied: truncating it would make V8 free it and the next
- * pass allocate it again (on every message of a ping-pong).
+ * read was delivered (flushed as that read ends). The array is kept from one pass
+ * to the next, its entries emptied: truncating it would make V8 free it and the
+ * next pass allocate it again (on every message of a ping-pong).
  */
 let scheduled: Array<SendQueue | undefined> = [];
 let scheduledCount = 0;

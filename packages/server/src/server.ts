@@ -163,7 +163,7 @@ export class TaurusServer<M> extends EventEmitter<ServerEvents<M>> {
             // Not half-open: a TLS socket whose peer leaves mid-handshake
             // would otherwise never close (nor let close() resolve).
             allowHalfOpen: false,
-            // Writes are already coalesced once per tick: Nagle would only add latency.
+            // Writes are already coalesced (once per read, or per tick): Nagle would only add latency.
             noDelay: true,
           },
           this.onSocket,
