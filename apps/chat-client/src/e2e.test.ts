@@ -1,13 +1,17 @@
 // End to end with real processes: a chat-server, and two chat-clients (one per protocol) driven through stdin.
 import net from "node:net";
+import { restartablePort } from "@taurus/adapter-redis/testing";
 import { until } from "@taurus/core-conn/testing";
 import { describe, expect, it } from "vitest";
 import { ChatClient, startServer } from "./test-procs";
 
 describe("chat-client and chat-server", () => {
   it("chats across protocols, survives a server restart, and leaves with quit", async () => {
-    const first = await startServer({ json: 0, binary: 0, metrics: 0 });
-    const { json, binary } = first.ports;
+    // Ports below the ephemeral range: no outgoing connection takes them while the server is down.
+    const json = await restartablePort();
+    let binary = await restartablePort();
+    while (binary === json) binary = await restartablePort();
+    const first = await startServer({ json, binary, metrics: 0 });
     const alice = new ChatClient([`127.0.0.1:${json}`, "alice"]);
     await alice.waitFor("*** alice joined ***"); // alice is in the room before bob comes
     const bob = new ChatClient([`127.0.0.1:${binary}`, "bob", "--protocol", "binary"]);

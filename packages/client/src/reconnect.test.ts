@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { Duplex } from "node:stream";
+import { restartablePort } from "@taurus/adapter-redis/testing";
 import type { TaurusError } from "@taurus/core-conn";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClient } from "./client";
@@ -36,7 +37,8 @@ function hangingSocket(): Duplex {
 
 describe("reconnection", () => {
   it("survives a server restart on the same port, delivering the offline queue exactly once, in order", async () => {
-    const first = await startServer();
+    // Below the ephemeral range: an outgoing connection cannot take it while the server is down.
+    const first = await startServer({}, await restartablePort());
     const port = first.port;
     const c = createClient<SeqMessage>({
       address: `127.0.0.1:${port}`,

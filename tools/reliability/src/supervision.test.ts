@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
+import { restartablePort } from "@taurus/adapter-redis/testing";
 import { describe, expect, it } from "vitest";
 import {
   type ChatClient,
@@ -46,17 +47,14 @@ async function clientOn(server: ChatProcess): Promise<{ client: ChatClient; pid:
   return { client, pid };
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 describe("chat-server --workers under faults", () => {
   it("a worker killed (SIGKILL) under load: the others lose nothing, its clients reconnect, it is replaced, readiness tells", async () => {
-    const server = await startChat(["--workers", "2", "--json-port", String(await freePort())]);
+    const server = await startChat([
+      "--workers",
+      "2",
+      "--json-port",
+      String(await restartablePort()),
+    ]);
     const { client: writer, pid: keep } = await clientOn(server);
     const readers: Array<{ client: ChatClient; pid: number }> = [];
     const wanted = scale(10, 40);
@@ -127,7 +125,7 @@ describe("chat-server --workers under faults", () => {
   }, 120_000);
 
   it("a worker that cannot start (its port taken for a while) exits non-zero, is restarted with backoff, and serves once the port is free", async () => {
-    const port = await freePort();
+    const port = await restartablePort();
     const blocker = net.createServer((s) => s.destroy());
     await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
     onCleanup(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
@@ -180,7 +178,7 @@ describe("chat-server --workers under faults", () => {
   }, 120_000);
 
   it("a crash loop (the port taken for good): chat-server gives up and exits 1 with a clear message", async () => {
-    const port = await freePort();
+    const port = await restartablePort();
     const blocker = net.createServer((s) => s.destroy());
     await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
     onCleanup(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
@@ -231,7 +229,7 @@ describe("chat-server --workers under faults", () => {
       "--workers",
       "2",
       "--json-port",
-      String(await freePort()),
+      String(await restartablePort()),
       "--relay-max-bytes",
       String(maxBytes),
     ]);

@@ -1,3 +1,4 @@
+import { restartablePort } from "@taurus/adapter-redis/testing";
 import { startCutProxy } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createServer, identityOf, MemorySessionStore, type SessionStore } from "@taurus/server";
@@ -36,7 +37,7 @@ async function run(store: SessionStore | undefined, restart: boolean): Promise<v
     onCleanup(() => server.close());
     return { server, port: address.port };
   };
-  const first = await start(0);
+  const first = await start(await restartablePort()); // restarted on its port: below the ephemeral range
   const proxy = await startCutProxy(first.port);
   onCleanup(() => proxy.close());
   const client = sessionClient(proxy.port, {

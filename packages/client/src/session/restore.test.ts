@@ -1,4 +1,5 @@
 import { connect, createServer as createTcpServer, type Socket } from "node:net";
+import { restartablePort } from "@taurus/adapter-redis/testing";
 import type { Connection } from "@taurus/core-conn";
 import { until as waitUntil } from "@taurus/core-conn/testing";
 import type { BinaryMessage } from "@taurus/protocol-binary";
@@ -40,7 +41,7 @@ describe("a session resumed from a shared store by another server", () => {
       onCleanup(() => server.close());
       return { server, port: address.port };
     };
-    const first = await start(0);
+    const first = await start(await restartablePort()); // restarted on its port: below the ephemeral range
     const atClient: number[] = [];
     const resumed: boolean[] = [];
     const client = sessionClient(first.port, {
@@ -125,7 +126,7 @@ describe("a request answered by a server that then goes away", () => {
       onCleanup(() => server.close());
       return { server, port: address.port };
     };
-    const first = await start(0);
+    const first = await start(await restartablePort()); // restarted on its port: below the ephemeral range
     const proxy = await freezableProxy(first.port);
     onCleanup(() => proxy.close());
     onCleanup(() => proxy.cut());

@@ -1,4 +1,5 @@
 import net from "node:net";
+import { restartablePort } from "@taurus/adapter-redis/testing";
 import type { Connection } from "@taurus/core-conn";
 import { startCutProxy } from "@taurus/core-conn/testing";
 import type { BinaryMessage } from "@taurus/protocol-binary";
@@ -98,7 +99,8 @@ describe("sessions across cut connections", () => {
       handler: { onMessage: (m) => void atFirst.push(m.sequence) },
     });
     first.on("sessionLost", (info) => serverLost.push(info));
-    const { port } = await first.listen(0, "127.0.0.1");
+    // Below the ephemeral range: an outgoing connection cannot take it while no server is there.
+    const { port } = await first.listen(await restartablePort(), "127.0.0.1");
     onCleanup(() => first.close());
     let conn: Connection<BinaryMessage> | undefined;
     first.on("sessionStarted", (_i, c) => {
