@@ -1,4 +1,9 @@
-import { type SessionInfo, type SessionLostInfo, TaurusError } from "@taurus/core-conn/codec";
+import {
+  ClientSessionCore,
+  type SessionInfo,
+  type SessionLostInfo,
+  TaurusError,
+} from "@taurus/core-conn/codec";
 import { Emitter } from "./emitter";
 import { FrameBuffer } from "./frame-buffer";
 import {
@@ -9,7 +14,6 @@ import {
   type WebClientOptions,
   type WebSocketLike,
 } from "./options";
-import { WebSession } from "./session";
 import { resolveWebSessionOptions } from "./session-options";
 
 /** Where a {@link WebClient} is in its life. */
@@ -100,7 +104,7 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
   private lastReceived = 0;
   private current: WebClientState = "idle";
   private opened: { resolve: () => void; reject: (e: TaurusError) => void } | undefined;
-  private readonly session: WebSession<M> | undefined;
+  private readonly session: ClientSessionCore<M, WebSocketLike> | undefined;
   private report: WebClientCloseReport | undefined;
 
   /** @internal use {@link createWebClient} */
@@ -110,7 +114,7 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
     this.options = o;
     const so = resolveWebSessionOptions(options.session, o.protocol);
     if (so === undefined) return;
-    this.session = new WebSession(so, o.protocol, {
+    this.session = new ClientSessionCore<M, WebSocketLike>(so, o.protocol, {
       granted: (ws, id, resumed, resend, replayed) => {
         this.offline = resend; // the frames not acknowledged hold everything that waited
         this.established(ws, resumed);
@@ -128,7 +132,15 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
         this.emit("sessionLost", info);
       },
       write: (ws, message) => {
-        if (isOpen(ws)) ws.send(o.protocol.encode(message));
+        if (!isOpen(ws)) return false;
+        ws.send(o.protocol.encode(message));
+        return true;
+      },
+      violated: (ws, reason) => ws.close(CLOSE_PROTOCOL_ERROR, reason),
+      retry: (ws, reason) => {
+        // As a heartbeat timeout: this WebSocket is given up, the client reconnects.
+        if (this.ws === ws) this.lost(new TaurusError("HANDSHAKE_TIMEOUT", reason));
+        ws.close();
       },
     });
   }
@@ -251,7 +263,7 @@ export class WebClient<M> extends Emitter<WebClientEvents<M>> {
     const session = this.session;
     // Counted by the session unless written on a connection that has none.
     if (session && (ws === undefined || session.held)) {
-      if (!session.room(frame)) {
+      if (!session.fits(frame)) {
         throw new TaurusError(
           "SEND_QUEUE_FULL",
           `the session's retransmit buffer holds ${session.outbox.length} unacknowledged messages (session.maxBufferedMessages or maxBufferedBytes)`,

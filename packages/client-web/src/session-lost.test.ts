@@ -281,6 +281,51 @@ describe("WebClient session hello", () => {
     expect(seen[1]).toEqual([hello, flag, "data 1"]);
   });
 
+  it("asks a held session's hello again on new WebSockets while the server is slow to answer, then resumes", async () => {
+    const control = binary.control as NonNullable<typeof binary.control>;
+    const welcome = (received: number, resumed: boolean) =>
+      binary.encode(
+        control.encode(CONTROL_KIND.welcome, { id: "s".repeat(22), received, resumed }),
+      );
+    // The first connection grants the session; the next two never answer (a restart under
+    // load); the fourth resumes it, having processed the one data frame.
+    const seen: string[][] = [];
+    const sockets: WebSocket[] = [];
+    const { url } = await rawServer((ws) => {
+      const mine: string[] = [];
+      seen.push(mine);
+      sockets.push(ws);
+      const n = seen.length;
+      ws.on("message", (d) => {
+        const f = d as Buffer;
+        const kind = f.readUInt32BE(7);
+        const isControl = f.readUInt32BE(3) === 0xffffffff;
+        mine.push(`${isControl ? "control" : "data"} ${kind}`);
+        if (isControl && kind === CONTROL_KIND.hello && (n === 1 || n === 4)) {
+          ws.send(welcome(n === 1 ? 0 : 1, n === 4));
+        }
+      });
+    });
+    const c = startClient(url, {
+      session: { helloTimeout: 100 },
+      heartbeatInterval: 0,
+      retryDelay: 10,
+      maxRetryDelay: 20,
+    });
+    const events: string[] = [];
+    c.on("session", (info) => events.push(info.resumed ? "resumed" : "new"));
+    c.on("sessionUnavailable", (reason) => events.push(`unavailable:${reason}`));
+    c.on("sessionLost", (info) => events.push(`lost:${info.reason}`));
+    await c.connect();
+    c.send(msg(5));
+    await until(() => seen[0]?.length === 2, { what: "the first connection's frames" });
+    sockets[0]?.terminate();
+    await until(() => events.length === 2, { what: "the resume", timeout: 5000 });
+    expect(events).toEqual(["new", "resumed"]);
+    const hello = `control ${CONTROL_KIND.hello}`;
+    expect(seen).toEqual([[hello, "data 5"], [hello], [hello], [hello]]);
+  });
+
   it("closes the WebSocket (with a code a browser accepts) on an acknowledgement of more than it sent", async () => {
     const control = binary.control as NonNullable<typeof binary.control>;
     const frame = (kind: number, payload: Record<string, string | number | boolean>) =>

@@ -21,13 +21,16 @@ export interface WebSessionOptions {
   /**
    * Milliseconds to wait for the server's answer (`welcome` or `refuse`) to
    * the hello before carrying on without a session; the first data frame
-   * from the server ends the wait sooner.
+   * from the server ends the wait sooner. When the server granted the session
+   * held, it is taken to be slow instead: the hello is asked again on a new
+   * WebSocket, up to three unanswered hellos in a row, before the session is
+   * reported lost and the client carries on without one.
    * @defaultValue {@link DEFAULT_SESSION_HELLO_TIMEOUT} (2 s)
    */
   helloTimeout?: number;
-  /** Unacknowledged messages kept for replay; past it the session is lost (`"overflow"`). @defaultValue {@link DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES} (1024) */
+  /** Unacknowledged messages kept for replay; past it `send()` throws `SEND_QUEUE_FULL` until acknowledgements free room. @defaultValue {@link DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES} (1024) */
   maxBufferedMessages?: number;
-  /** Unacknowledged bytes kept for replay; past it the session is lost (`"overflow"`). @defaultValue {@link DEFAULT_CLIENT_SESSION_BUFFER_BYTES} (1 MiB) */
+  /** Unacknowledged bytes kept for replay; past it `send()` throws `SEND_QUEUE_FULL`, as past `maxBufferedMessages`. @defaultValue {@link DEFAULT_CLIENT_SESSION_BUFFER_BYTES} (1 MiB) */
   maxBufferedBytes?: number;
   /** Acknowledge after this many delivered messages. @defaultValue {@link DEFAULT_CLIENT_ACK_EVERY} (32) */
   ackEvery?: number;

@@ -8,6 +8,7 @@ import {
   type Protocol,
   TaurusError,
 } from "@taurus/core-conn";
+import { ClientSessionCore } from "@taurus/core-conn/codec";
 import { integerOption } from "@taurus/core-conn/internal";
 import { ClientMetrics } from "@taurus/metrics";
 import {
@@ -28,7 +29,6 @@ import { clientMetricsSink } from "./metrics-sink";
 import { OfflineQueue } from "./offline-queue";
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./options";
 import { PendingRequests } from "./requests";
-import { ClientSession } from "./session/client-session";
 import { type ResolvedClientSessionOptions, resolveClientSessionOptions } from "./session/options";
 import { type ClientState, type ClientStats, StatsAccumulator } from "./stats";
 
@@ -74,7 +74,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   /** The resolved `session` option; `undefined` without sessions. */
   private readonly sessionOptions: ResolvedClientSessionOptions | undefined;
   /** The session, with the `session` option. */
-  private readonly session: ClientSession<M> | undefined;
+  private readonly session: ClientSessionCore<M, Connection<M>> | undefined;
   /** The server's host. */
   readonly host: string;
   /** The server's port. */
@@ -125,8 +125,12 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.session =
       this.sessionOptions === undefined
         ? undefined
-        : new ClientSession<M>(this.sessionOptions, {
-            granted: (conn, id, resumed, resend) => this.sessionGranted(conn, id, resumed, resend),
+        : new ClientSessionCore<M, Connection<M>>(this.sessionOptions, config.protocol, {
+            write: (conn, message) => conn.sendControl(message),
+            violated: (conn) => conn.destroy(),
+            retry: (conn, reason) => conn.destroy(new TaurusError("HANDSHAKE_TIMEOUT", reason)),
+            granted: (conn, id, resumed, resend, replayed) =>
+              this.sessionGranted(conn, id, resumed, resend, replayed),
             unavailable: (conn, reason) => {
               this.established(conn);
               this.errors.emit("sessionUnavailable", reason);
@@ -392,7 +396,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
 
   private sendFrame(frame: Uint8Array, sequence: number | undefined): void {
     const session = this.session;
-    if (session?.full(frame) === true) {
+    if (session !== undefined && !session.fits(frame)) {
       // Acknowledgements free room: the caller may try again, the session goes on.
       const error = new TaurusError(
         "SEND_QUEUE_FULL",
@@ -403,10 +407,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     }
     session?.accepted(frame, sequence);
     // A request on a session is flagged, so that the server marks its reply (and only it).
-    const flag =
-      sequence !== undefined && session?.active === true
-        ? session.requestFlag(this.protocol)
-        : undefined;
+    const flag = sequence !== undefined && session?.active === true ? session.flag : undefined;
     const conn = this.conn;
     if (conn && conn.state === "open" && (this.offline.length === 0 || this.inConnectHandler)) {
       if (flag !== undefined) conn.sendEncoded(flag);
@@ -430,7 +431,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     const offline = this.offline;
     for (let frame = offline.peek(); frame !== undefined; frame = offline.peek()) {
       // A request flag queued for a session that did not come (a Go server): not for it.
-      if (this.session?.held !== true && this.session?.isRequestFlag(frame) === true) {
+      if (this.session !== undefined && !this.session.held && frame === this.session.flag) {
         offline.shift();
         continue;
       }
@@ -527,7 +528,13 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     });
     if (this.session) {
       // Up only once the server answered the hello (or stayed silent for helloTimeout).
-      this.session.start(conn);
+      const session = this.session;
+      conn.attachSession({
+        sent: () => undefined, // the client counts what it accepts, in `sendFrame`
+        sendAfterClose: () => false,
+        control: (frame) => session.receive(conn, frame),
+      });
+      session.start(conn);
       return;
     }
     this.established(conn);
@@ -539,11 +546,12 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     id: string,
     resumed: boolean,
     resend: Uint8Array[],
+    replayed: number,
   ): void {
     this.offline.clear();
     this.offline.unshift(resend);
     this.established(conn, resumed);
-    this.errors.emit("session", { id, resumed, replayed: resend.length });
+    this.errors.emit("session", { id, resumed, replayed });
   }
 
   /** The connection is up: the server answered (or sessions are off). */

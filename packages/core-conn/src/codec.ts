@@ -3,7 +3,9 @@
  * decode, and the counting half of sessions (`Outbox`, `Inbox`, the session
  * event types), and nothing else: it imports no Node built-in, so a protocol
  * built on it, and `@taurus/client-web`, run in a browser. The same exports
- * are also in the main entry, except the byte helpers.
+ * are also in the main entry, except the byte helpers and the client's half of
+ * the session protocol (internal: shared by `@taurus/client` and
+ * `@taurus/client-web`, not for applications).
  *
  * @module
  */
@@ -27,6 +29,8 @@ export type {
   Protocol,
 } from "./protocol";
 export { dropReasonCode, NEED_MORE } from "./protocol";
+export type { ClientSessionHost, ClientSessionSettings } from "./session/client-half";
+export { ClientSessionCore } from "./session/client-half";
 export type { Control, ControlFrame, ControlKind, ControlPayload } from "./session/control";
 export {
   asControlPayload,

@@ -18,6 +18,10 @@ export interface ClientSessionOptions {
    * Milliseconds to wait for the server's answer (`welcome` or `refuse`) to
    * the hello before carrying on without a session (a Go server answers
    * nothing); the first data frame from the server ends the wait sooner.
+   * When the server granted the session held, it is taken to be slow instead
+   * (a restart under load): the hello is asked again on a new connection, up
+   * to three unanswered hellos in a row, before the session is reported lost
+   * and the client carries on without one.
    * @defaultValue {@link DEFAULT_SESSION_HELLO_TIMEOUT} (2 s)
    */
   helloTimeout?: number;

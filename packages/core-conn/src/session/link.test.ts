@@ -1,30 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Connection } from "../connection";
-import { createLineProtocol } from "../fixtures/lines";
-import type { Protocol } from "../protocol";
+import { createControlLineProtocol } from "../fixtures/lines";
 import { createSocketPair } from "../testing/socket-pair";
 import { until } from "../testing/wait";
-import { CONTROL_KIND, type ControlFrame, type ControlPayload } from "./control";
-
-/** Lines; a line "!<kind> <json>" is a control frame. */
-function controlLines(): Protocol<string> {
-  const base = createLineProtocol();
-  return {
-    ...base,
-    control: {
-      encode: (kind: number, payload?: ControlPayload) =>
-        `!${kind} ${JSON.stringify(payload ?? {})}`,
-      decode(message: string) {
-        if (!message.startsWith("!")) return undefined;
-        const space = message.indexOf(" ");
-        return {
-          kind: Number(message.slice(1, space)),
-          payload: JSON.parse(message.slice(space + 1)),
-        };
-      },
-    },
-  };
-}
+import { CONTROL_KIND, type ControlFrame } from "./control";
 
 const open: Connection<string>[] = [];
 afterEach(() => {
@@ -33,7 +12,7 @@ afterEach(() => {
 
 function pair(): [Connection<string>, Connection<string>] {
   const [a, b] = createSocketPair();
-  const p = controlLines();
+  const p = createControlLineProtocol();
   const conns: [Connection<string>, Connection<string>] = [
     new Connection(a, p),
     new Connection(b, p),
