@@ -1,4 +1,8 @@
-import { type Protocol, TaurusError } from "@taurus/core-conn/codec";
+import {
+  type ClientSessionSettings,
+  type Protocol,
+  resolveClientSessionSettings,
+} from "@taurus/core-conn/codec";
 
 /** Default milliseconds a session client waits for the server's answer to its hello (2 s). */
 export const DEFAULT_SESSION_HELLO_TIMEOUT = 2000;
@@ -25,6 +29,7 @@ export interface WebSessionOptions {
    * held, it is taken to be slow instead: the hello is asked again on a new
    * WebSocket, up to three unanswered hellos in a row, before the session is
    * reported lost and the client carries on without one.
+   * An integer from 1 to 2^31 - 1 (the longest timer Node accepts).
    * @defaultValue {@link DEFAULT_SESSION_HELLO_TIMEOUT} (2 s)
    */
   helloTimeout?: number;
@@ -34,24 +39,12 @@ export interface WebSessionOptions {
   maxBufferedBytes?: number;
   /** Acknowledge after this many delivered messages. @defaultValue {@link DEFAULT_CLIENT_ACK_EVERY} (32) */
   ackEvery?: number;
-  /** Acknowledge at most this many ms after a delivered message. @defaultValue {@link DEFAULT_CLIENT_ACK_INTERVAL} (100 ms) */
+  /** Acknowledge at most this many ms after a delivered message (1 to 2^31 - 1). @defaultValue {@link DEFAULT_CLIENT_ACK_INTERVAL} (100 ms) */
   ackInterval?: number;
 }
 
 /** @internal */
-export type ResolvedWebSessionOptions = Required<WebSessionOptions>;
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TaurusError(
-      "INVALID_OPTION",
-      `option session.${name} must be an integer >= 1, got ${String(value)}`,
-      { option: `session.${name}` },
-    );
-  }
-  return value;
-}
+export type ResolvedWebSessionOptions = ClientSessionSettings;
 
 /**
  * Resolves the `session` option.
@@ -64,33 +57,11 @@ export function resolveWebSessionOptions<M>(
   option: boolean | WebSessionOptions | undefined,
   protocol: Protocol<M>,
 ): ResolvedWebSessionOptions | undefined {
-  if (option === undefined || option === false) return undefined;
-  if (option !== true && (typeof option !== "object" || option === null)) {
-    throw new TaurusError("INVALID_OPTION", "session must be a boolean or an object", {
-      option: "session",
-    });
-  }
-  if (protocol.control === undefined) {
-    throw new TaurusError(
-      "INVALID_OPTION",
-      `session: protocol "${protocol.name}" has no control frames, so it cannot carry sessions`,
-      { option: "session" },
-    );
-  }
-  const o: WebSessionOptions = option === true ? {} : option;
-  return {
-    helloTimeout: positive("helloTimeout", o.helloTimeout, DEFAULT_SESSION_HELLO_TIMEOUT),
-    maxBufferedMessages: positive(
-      "maxBufferedMessages",
-      o.maxBufferedMessages,
-      DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES,
-    ),
-    maxBufferedBytes: positive(
-      "maxBufferedBytes",
-      o.maxBufferedBytes,
-      DEFAULT_CLIENT_SESSION_BUFFER_BYTES,
-    ),
-    ackEvery: positive("ackEvery", o.ackEvery, DEFAULT_CLIENT_ACK_EVERY),
-    ackInterval: positive("ackInterval", o.ackInterval, DEFAULT_CLIENT_ACK_INTERVAL),
-  };
+  return resolveClientSessionSettings(option, protocol, {
+    helloTimeout: DEFAULT_SESSION_HELLO_TIMEOUT,
+    maxBufferedMessages: DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES,
+    maxBufferedBytes: DEFAULT_CLIENT_SESSION_BUFFER_BYTES,
+    ackEvery: DEFAULT_CLIENT_ACK_EVERY,
+    ackInterval: DEFAULT_CLIENT_ACK_INTERVAL,
+  });
 }

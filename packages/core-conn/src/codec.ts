@@ -31,6 +31,7 @@ export type {
 export { dropReasonCode, NEED_MORE } from "./protocol";
 export type { ClientSessionHost, ClientSessionSettings } from "./session/client-half";
 export { ClientSessionCore } from "./session/client-half";
+export { resolveClientSessionSettings } from "./session/client-options";
 export type { Control, ControlFrame, ControlKind, ControlPayload } from "./session/control";
 export {
   asControlPayload,

@@ -1,5 +1,5 @@
-import { type Protocol, TaurusError } from "@taurus/core-conn";
-import { integerOption } from "@taurus/core-conn/internal";
+import type { Protocol } from "@taurus/core-conn";
+import { type ClientSessionSettings, resolveClientSessionSettings } from "@taurus/core-conn/codec";
 
 /** Default milliseconds a session client waits for the server's answer to its hello (2 s). */
 export const DEFAULT_SESSION_HELLO_TIMEOUT = 2000;
@@ -22,6 +22,7 @@ export interface ClientSessionOptions {
    * (a restart under load): the hello is asked again on a new connection, up
    * to three unanswered hellos in a row, before the session is reported lost
    * and the client carries on without one.
+   * An integer from 1 to 2^31 - 1 (the longest timer Node accepts).
    * @defaultValue {@link DEFAULT_SESSION_HELLO_TIMEOUT} (2 s)
    */
   helloTimeout?: number;
@@ -31,23 +32,17 @@ export interface ClientSessionOptions {
   maxBufferedBytes?: number;
   /** Acknowledge after this many delivered messages. @defaultValue {@link DEFAULT_CLIENT_ACK_EVERY} (32) */
   ackEvery?: number;
-  /** Acknowledge at most this many ms after a delivered message. @defaultValue {@link DEFAULT_CLIENT_ACK_INTERVAL} (100 ms) */
+  /** Acknowledge at most this many ms after a delivered message (1 to 2^31 - 1). @defaultValue {@link DEFAULT_CLIENT_ACK_INTERVAL} (100 ms) */
   ackInterval?: number;
 }
 
 /** @internal */
-export interface ResolvedClientSessionOptions {
-  helloTimeout: number;
-  maxBufferedMessages: number;
-  maxBufferedBytes: number;
-  ackEvery: number;
-  ackInterval: number;
-}
+export type ResolvedClientSessionOptions = ClientSessionSettings;
 
 /**
  * Resolves the `session` option.
  *
- * @throws {@link TaurusError} `INVALID_OPTION` (option `session`) when the
+ * @throws `TaurusError` `INVALID_OPTION` (option `session`) when the
  *   protocol has no control facet, or a field is invalid
  * @internal
  */
@@ -55,45 +50,11 @@ export function resolveClientSessionOptions<M>(
   option: boolean | ClientSessionOptions | undefined,
   protocol: Protocol<M>,
 ): ResolvedClientSessionOptions | undefined {
-  if (option === undefined || option === false) return undefined;
-  if (option !== true && (typeof option !== "object" || option === null)) {
-    throw new TaurusError("INVALID_OPTION", "session must be a boolean or an object", {
-      option: "session",
-    });
-  }
-  if (protocol.control === undefined) {
-    throw new TaurusError(
-      "INVALID_OPTION",
-      `session: protocol "${protocol.name}" has no control frames (Protocol.control), so it cannot carry sessions`,
-      { option: "session" },
-    );
-  }
-  const o: ClientSessionOptions = option === true ? {} : option;
-  return {
-    helloTimeout: integerOption(
-      "session.helloTimeout",
-      o.helloTimeout,
-      DEFAULT_SESSION_HELLO_TIMEOUT,
-      1,
-    ),
-    maxBufferedMessages: integerOption(
-      "session.maxBufferedMessages",
-      o.maxBufferedMessages,
-      DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES,
-      1,
-    ),
-    maxBufferedBytes: integerOption(
-      "session.maxBufferedBytes",
-      o.maxBufferedBytes,
-      DEFAULT_CLIENT_SESSION_BUFFER_BYTES,
-      1,
-    ),
-    ackEvery: integerOption("session.ackEvery", o.ackEvery, DEFAULT_CLIENT_ACK_EVERY, 1),
-    ackInterval: integerOption(
-      "session.ackInterval",
-      o.ackInterval,
-      DEFAULT_CLIENT_ACK_INTERVAL,
-      1,
-    ),
-  };
+  return resolveClientSessionSettings(option, protocol, {
+    helloTimeout: DEFAULT_SESSION_HELLO_TIMEOUT,
+    maxBufferedMessages: DEFAULT_CLIENT_SESSION_BUFFER_MESSAGES,
+    maxBufferedBytes: DEFAULT_CLIENT_SESSION_BUFFER_BYTES,
+    ackEvery: DEFAULT_CLIENT_ACK_EVERY,
+    ackInterval: DEFAULT_CLIENT_ACK_INTERVAL,
+  });
 }
