@@ -217,6 +217,41 @@ describe("WebClient sessions lost", () => {
   });
 });
 
+const HELLO = `control ${CONTROL_KIND.hello}`;
+
+/** The binary welcome of session "sss...", having processed `received` frames. */
+function welcome(received: number, resumed: boolean): Uint8Array {
+  const control = binary.control as NonNullable<typeof binary.control>;
+  return binary.encode(
+    control.encode(CONTROL_KIND.welcome, { id: "s".repeat(22), received, resumed }),
+  );
+}
+
+/**
+ * A session server in a few lines: it writes down each connection's frames ("control
+ * <kind>", "data <type>"), and answers each hello with what `answer` gives for that
+ * connection's number (from 1), or nothing.
+ */
+async function sessionServer(answer: (connection: number) => Uint8Array | undefined) {
+  const seen: string[][] = [];
+  const sockets: WebSocket[] = [];
+  const { url } = await rawServer((ws) => {
+    const mine: string[] = [];
+    seen.push(mine);
+    sockets.push(ws);
+    const n = seen.length;
+    ws.on("message", (d) => {
+      const f = d as Buffer;
+      const kind = f.readUInt32BE(7);
+      const isControl = f.readUInt32BE(3) === 0xffffffff;
+      mine.push(`${isControl ? "control" : "data"} ${kind}`);
+      const reply = isControl && kind === CONTROL_KIND.hello ? answer(n) : undefined;
+      if (reply !== undefined) ws.send(reply);
+    });
+  });
+  return { url, seen, sockets };
+}
+
 describe("WebClient session hello", () => {
   it("carries on without a session when the server says nothing: one hello, then the data", async () => {
     const frames: Buffer[] = [];
@@ -245,28 +280,8 @@ describe("WebClient session hello", () => {
   });
 
   it("flags each request (and only requests) on a session, also when it is sent again", async () => {
-    const control = binary.control as NonNullable<typeof binary.control>;
-    const welcome = (received: number, resumed: boolean) =>
-      binary.encode(
-        control.encode(CONTROL_KIND.welcome, { id: "s".repeat(22), received, resumed }),
-      );
-    // A session server in a few lines: it writes down each connection's frames.
-    const seen: string[][] = [];
-    const sockets: WebSocket[] = [];
-    const { url } = await rawServer((ws) => {
-      const mine: string[] = [];
-      seen.push(mine);
-      sockets.push(ws);
-      ws.on("message", (d) => {
-        const f = d as Buffer;
-        const isControl = f.readUInt32BE(3) === 0xffffffff;
-        mine.push(`${isControl ? "control" : "data"} ${f.readUInt32BE(7)}`);
-        // The first connection processes nothing; the second says it processed frame 1.
-        if (isControl && f.readUInt32BE(7) === CONTROL_KIND.hello) {
-          ws.send(welcome(seen.length === 1 ? 0 : 1, seen.length > 1));
-        }
-      });
-    });
+    // The first connection processes nothing; the second says it processed frame 1.
+    const { url, seen, sockets } = await sessionServer((n) => welcome(n === 1 ? 0 : 1, n > 1));
     const c = startClient(url, { session: true, heartbeatInterval: 0 });
     await c.connect();
     c.send(msg(5));
@@ -274,38 +289,18 @@ describe("WebClient session hello", () => {
     await until(() => seen[0]?.length === 4, { what: "the first connection's frames" });
     sockets[0]?.terminate();
     await until(() => seen[1]?.length === 3, { what: "the second connection's frames" });
-    const hello = `control ${CONTROL_KIND.hello}`;
     const flag = `control ${CONTROL_KIND.request}`;
-    expect(seen[0]).toEqual([hello, "data 5", flag, "data 1"]);
+    expect(seen[0]).toEqual([HELLO, "data 5", flag, "data 1"]);
     // Frame 1 (data 5) was processed: only the request goes again, flagged.
-    expect(seen[1]).toEqual([hello, flag, "data 1"]);
+    expect(seen[1]).toEqual([HELLO, flag, "data 1"]);
   });
 
   it("asks a held session's hello again on new WebSockets while the server is slow to answer, then resumes", async () => {
-    const control = binary.control as NonNullable<typeof binary.control>;
-    const welcome = (received: number, resumed: boolean) =>
-      binary.encode(
-        control.encode(CONTROL_KIND.welcome, { id: "s".repeat(22), received, resumed }),
-      );
     // The first connection grants the session; the next two never answer (a restart under
     // load); the fourth resumes it, having processed the one data frame.
-    const seen: string[][] = [];
-    const sockets: WebSocket[] = [];
-    const { url } = await rawServer((ws) => {
-      const mine: string[] = [];
-      seen.push(mine);
-      sockets.push(ws);
-      const n = seen.length;
-      ws.on("message", (d) => {
-        const f = d as Buffer;
-        const kind = f.readUInt32BE(7);
-        const isControl = f.readUInt32BE(3) === 0xffffffff;
-        mine.push(`${isControl ? "control" : "data"} ${kind}`);
-        if (isControl && kind === CONTROL_KIND.hello && (n === 1 || n === 4)) {
-          ws.send(welcome(n === 1 ? 0 : 1, n === 4));
-        }
-      });
-    });
+    const { url, seen, sockets } = await sessionServer((n) =>
+      n === 1 ? welcome(0, false) : n === 4 ? welcome(1, true) : undefined,
+    );
     const c = startClient(url, {
       session: { helloTimeout: 100 },
       heartbeatInterval: 0,
@@ -322,8 +317,7 @@ describe("WebClient session hello", () => {
     sockets[0]?.terminate();
     await until(() => events.length === 2, { what: "the resume", timeout: 5000 });
     expect(events).toEqual(["new", "resumed"]);
-    const hello = `control ${CONTROL_KIND.hello}`;
-    expect(seen).toEqual([[hello, "data 5"], [hello], [hello], [hello]]);
+    expect(seen).toEqual([[HELLO, "data 5"], [HELLO], [HELLO], [HELLO]]);
   });
 
   it("closes the WebSocket (with a code a browser accepts) on an acknowledgement of more than it sent", async () => {

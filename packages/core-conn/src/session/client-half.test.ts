@@ -51,6 +51,14 @@ const control = (kind: number, payload: ControlPayload) => ({ kind, payload });
 const hello = (written: Array<[string, string]>, link: string) =>
   written.filter(([l, m]) => l === link && m.startsWith(`!${CONTROL_KIND.hello} `));
 
+/** A new link `name`, its hello answered with a welcome to the new session `id`. */
+function granted(core: ClientSessionCore<string, Link>, name: string, id: string): Link {
+  const link = { name };
+  core.start(link);
+  core.receive(link, control(CONTROL_KIND.welcome, { id, received: 0 }));
+  return link;
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -58,9 +66,7 @@ afterEach(() => {
 describe("ClientSessionCore", () => {
   it("a session lost on its live link gives up what was written there (at most once) and reports its requests", () => {
     const { core, calls } = session();
-    const first = { name: "first" };
-    core.start(first);
-    core.receive(first, control(CONTROL_KIND.welcome, { id: "s1", received: 0 }));
+    const first = granted(core, "first", "s1");
     core.accepted(frame("a"), 7);
     core.accepted(frame("b"));
     // The server ends the session while the link is up (its buffer overflowed).
@@ -79,9 +85,7 @@ describe("ClientSessionCore", () => {
 
   it("frames accepted after the link closed never left: they open the next session, flagged if requests", () => {
     const { core, calls } = session();
-    const first = { name: "first" };
-    core.start(first);
-    core.receive(first, control(CONTROL_KIND.welcome, { id: "s1", received: 0 }));
+    const first = granted(core, "first", "s1");
     core.accepted(frame("a"));
     core.closed(first);
     core.accepted(frame("b"), 9);
@@ -105,9 +109,7 @@ describe("ClientSessionCore", () => {
   it("asks a held session's unanswered hello again on two new links, then takes the server as silent", () => {
     vi.useFakeTimers();
     const { core, calls } = session();
-    const first = { name: "first" };
-    core.start(first);
-    core.receive(first, control(CONTROL_KIND.welcome, { id: "s1", received: 0 }));
+    const first = granted(core, "first", "s1");
     core.accepted(frame("a"));
     core.closed(first);
     for (const name of ["second", "third"]) {
