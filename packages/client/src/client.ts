@@ -395,7 +395,12 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   }
 
   private sendFrame(frame: Uint8Array, sequence: number | undefined): void {
-    const session = this.session;
+    const conn = this.conn;
+    const live = conn !== undefined && conn.state === "open";
+    // Counted by the session unless written on a connection that has none (refused, or a
+    // silent server): there nothing is sent again, so nothing is kept.
+    const session =
+      this.session !== undefined && (!live || this.session.held) ? this.session : undefined;
     if (session !== undefined && !session.fits(frame)) {
       // Acknowledgements free room: the caller may try again, the session goes on.
       const error = new TaurusError(
@@ -408,8 +413,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     session?.accepted(frame, sequence);
     // A request on a session is flagged, so that the server marks its reply (and only it).
     const flag = sequence !== undefined && session?.active === true ? session.flag : undefined;
-    const conn = this.conn;
-    if (conn && conn.state === "open" && (this.offline.length === 0 || this.inConnectHandler)) {
+    if (live && (this.offline.length === 0 || this.inConnectHandler)) {
       if (flag !== undefined) conn.sendEncoded(flag);
       conn.sendEncoded(frame); // SEND_QUEUE_FULL is counted by the connection
       if (sequence !== undefined) this.pending.markSent(sequence, frame, conn);

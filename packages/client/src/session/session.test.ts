@@ -174,6 +174,22 @@ describe("sessions across cut connections", () => {
     expect(serverLost[0]).toMatchObject({ reason: "expired", unacknowledged: 3 });
   });
 
+  it("keeps no retransmit buffer on a connection without a session: sends past its bound all arrive", async () => {
+    const got: number[] = [];
+    const plain = createServer<BinaryMessage>({
+      protocol: binary,
+      rateLimit: Number.POSITIVE_INFINITY,
+      handler: { onMessage: (m) => void got.push(m.sequence) },
+    });
+    const { port } = await plain.listen(0, "127.0.0.1");
+    onCleanup(() => plain.close());
+    const client = sessionClient(port, { session: { maxBufferedMessages: 4 } });
+    await client.connect(); // refused: plain TCP from here on
+    for (let i = 0; i < 20; i++) client.send(data(i));
+    await until(() => got.length === 20, "twenty messages");
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
   it("carries on without a session, after one hello, with a server that refuses or says nothing", async () => {
     const plain = createServer<BinaryMessage>({ protocol: binary, handler: {} });
     const { port } = await plain.listen(0, "127.0.0.1");
