@@ -4,7 +4,7 @@ import { Connection } from "@taurus/core-conn";
 import { createJsonProtocol, type JsonMessage } from "@taurus/protocol-json";
 import { afterEach, describe, expect, it } from "vitest";
 import { fromJson, toJson } from "./chat";
-import { startChatServer, until } from "./test-chat";
+import { startChatServer, stderrOf, until } from "./test-chat";
 import { holdPort, readyzUntil, runToExit } from "./test-process";
 
 const cleanups: Array<() => unknown> = [];
@@ -59,7 +59,7 @@ describe("a port that cannot be bound", () => {
     expect(Math.max(...delays)).toBeGreaterThan(Math.min(...delays)); // backing off
     expect(server.json).toBe(taken.port);
     await readyzUntil(server.metrics, (r) => r.status === 200);
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   }, 60_000);
 
   it("with --workers, a crash loop makes chat-server give up and exit 1, naming the flag", async () => {
@@ -101,7 +101,7 @@ describe("readiness with --workers", () => {
     await readyzUntil(server.metrics, (r) => r.status === 200);
     const live = await fetch(`http://127.0.0.1:${server.metrics}/livez`);
     expect(live.status).toBe(200);
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   }, 60_000);
 
   it("never holds a connection itself: with no worker alive, one is refused or reset, or served once a worker is back", async () => {
@@ -126,7 +126,7 @@ describe("readiness with --workers", () => {
     expect(outcomes.filter((o) => o === "hanging")).toEqual([]);
     expect(outcomes.some((o) => o === "refused" || o === "reset")).toBe(true);
     expect(outcomes).toContain("served");
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   }, 60_000);
 });
 
@@ -175,6 +175,6 @@ describe("readiness with Redis", () => {
     await redis.restart();
     await readyzUntil(server.metrics, (r) => r.status === 200);
     await until(() => server.logs.some((l) => l.msg === "backplane back"));
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   }, 60_000);
 });

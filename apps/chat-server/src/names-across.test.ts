@@ -3,7 +3,15 @@
 import { startRedis, type TestRedis } from "@taurus/adapter-redis/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage } from "./chat";
-import { type Peer, peer, type Running, serving, startChatServer, until } from "./test-chat";
+import {
+  type Peer,
+  peer,
+  type Running,
+  serving,
+  startChatServer,
+  stderrOf,
+  until,
+} from "./test-chat";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -51,7 +59,7 @@ describe("names across workers (IPC)", () => {
     for (const [i, p] of others.entries()) {
       expect(p.inbox.filter((m) => m.type === 2).map((m) => m.content)).toEqual([`to u${i}`]);
     }
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   }, 60_000);
 });
 
@@ -114,7 +122,7 @@ describe("names across instances (Redis)", () => {
       if (tokenOf(next) === undefined) await new Promise((r) => setTimeout(r, 100));
     }
     expect(tokenOf(next)).toBeDefined();
-    expect(await a.stop()).toBe(0);
-    expect(await b.stop()).toBe(0);
+    expect(await a.stop(), stderrOf(a)).toBe(0);
+    expect(await b.stop(), stderrOf(b)).toBe(0);
   }, 60_000);
 });

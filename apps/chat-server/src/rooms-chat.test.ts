@@ -4,7 +4,15 @@
 import { startRedis, type TestRedis } from "@taurus/adapter-redis/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage } from "./chat";
-import { type Peer, peer, type Running, serving, startChatServer, until } from "./test-chat";
+import {
+  type Peer,
+  peer,
+  type Running,
+  serving,
+  startChatServer,
+  stderrOf,
+  until,
+} from "./test-chat";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -88,7 +96,7 @@ describe("chat rooms, one process", () => {
     expect(has(bob, { content: "bob is gone" })).toBe(false);
     // Nobody outside the room heard its traffic.
     expect(carol.inbox.some((m) => m.to === "#dev")).toBe(false);
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   }, 30_000);
 
   it("bounds rooms and room names; an attacker's floods leave the room's users served", async () => {
@@ -111,7 +119,7 @@ describe("chat rooms, one process", () => {
     say(alice, "#dev", "served");
     await until(() => has(alice, { to: "#dev", content: "served" }));
     expect(has(mallory, { content: "served" })).toBe(false);
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   }, 30_000);
 });
 
@@ -135,7 +143,7 @@ describe("chat rooms across workers (IPC)", () => {
     say(others[0]!, "", "everyone");
     await until(() => [...members, ...others].every((p) => has(p, { content: "everyone" })));
     for (const p of others) expect(p.inbox.some((m) => m.to === "#ops")).toBe(false);
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   }, 60_000);
 });
 
@@ -164,7 +172,7 @@ describe("chat rooms across instances (Redis)", () => {
     await until(() => has(bob, { content: "across" }) && has(carol, { content: "to all" }));
     expect(bob.inbox.find((m) => m.content === "across")?.from).toBe("alice");
     expect(carol.inbox.some((m) => m.to === "#dev")).toBe(false);
-    expect(await a.stop()).toBe(0);
-    expect(await b.stop()).toBe(0);
+    expect(await a.stop(), stderrOf(a)).toBe(0);
+    expect(await b.stop(), stderrOf(b)).toBe(0);
   }, 60_000);
 });

@@ -13,6 +13,7 @@ import {
   scrape,
   serving,
   startChatServer,
+  stderrOf,
   until,
 } from "./test-chat";
 
@@ -89,7 +90,7 @@ describe("chat-server --workers", () => {
     await serving(server.metrics, alive.length + 4);
     await probe([...alive, ...fresh]);
     await exchange([...alive, ...fresh], "restarted");
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   }, 60_000);
 });
 
@@ -168,7 +169,7 @@ describe("chat-server --redis", () => {
     await exchange(rest, "redis-back");
     expect(await scrape(a.metrics)).toMatch(/taurus_backplane_connected\{instance="\w+"\} 1/);
 
-    expect(await a.stop()).toBe(0);
-    expect(await c.stop()).toBe(0);
+    expect(await a.stop(), stderrOf(a)).toBe(0);
+    expect(await c.stop(), stderrOf(c)).toBe(0);
   }, 90_000);
 });

@@ -3,7 +3,7 @@
 // private messages. Attackers connect from 127.0.0.2, users from 127.0.0.3 and up.
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatMessage } from "./chat";
-import { type Peer, peer, type Running, startChatServer, until } from "./test-chat";
+import { type Peer, peer, type Running, startChatServer, stderrOf, until } from "./test-chat";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -96,7 +96,7 @@ describe.each<[Kind, Kind]>([
       "server: mallory disconnected",
     ]);
     expect(alice.inbox.some((m) => /127\.0\.0/.test(m.content))).toBe(false);
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   });
 });
 
@@ -143,7 +143,7 @@ describe("taken names", () => {
     expect(bob.inbox.some((m) => m.content === "alice disconnected")).toBe(false);
     expect(bob.inbox.some((m) => m.content.startsWith("/token"))).toBe(false);
     expect(has(bob, { content: `/reclaim ${secret}` })).toBe(false);
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   });
 });
 
@@ -170,6 +170,6 @@ describe("private messages", () => {
       expect(has(carol, { content: m })).toBe(false);
     expect(has(alice, { content: "note to self" })).toBe(false);
     expect(errors(alice)[0]!.content).toBe("error: no user named nobody");
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop(), stderrOf(server)).toBe(0);
   });
 });

@@ -52,7 +52,11 @@ export function startChatServer(
       buffered += chunk.toString();
       let nl = buffered.indexOf("\n");
       while (nl !== -1) {
-        const entry = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
+        const line = buffered.slice(0, nl);
+        // Not a log entry (an uncaught error's stack, say): kept as text, so a failure shows it.
+        const entry = line.startsWith("{")
+          ? (JSON.parse(line) as Record<string, unknown>)
+          : { msg: "stderr", text: line };
         buffered = buffered.slice(nl + 1);
         logs.push(entry);
         onLog?.(entry, logs);
@@ -76,6 +80,12 @@ export function startChatServer(
       reject(new Error(`chat-server exited with ${code}: ${JSON.stringify(logs)}`)),
     );
   });
+}
+
+/** What the server wrote to stderr that was not a log entry (an uncaught error's stack): for a failed assertion's message. */
+export function stderrOf(server: { logs: Array<Record<string, unknown>> }): string {
+  const lines = server.logs.filter((l) => l.msg === "stderr").map((l) => String(l.text));
+  return lines.length === 0 ? "stderr: no text besides the logs" : `stderr:\n${lines.join("\n")}`;
 }
 
 /** A chat peer speaking JSON or binary; `inbox` has what it received, as chat messages. */
