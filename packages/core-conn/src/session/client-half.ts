@@ -198,9 +198,10 @@ export class ClientSessionCore<M, L> {
   }
 
   /**
-   * The client accepted `frame` for sending while a session is (being) held
-   * ({@link ClientSessionCore.fits} said it fits); `request` is its
-   * correlation when it is a request.
+   * The client accepted `frame` for sending while a session is held, or may be
+   * (the client is offline, or waits for the answer to a hello): never for a
+   * frame written on a link without a session. {@link ClientSessionCore.fits}
+   * said it fits; `request` is its correlation when it is a request.
    */
   accepted(frame: Uint8Array, request?: number): void {
     this.outbox.push(frame);
