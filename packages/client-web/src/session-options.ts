@@ -25,10 +25,11 @@ export interface WebSessionOptions {
   /**
    * Milliseconds to wait for the server's answer (`welcome` or `refuse`) to
    * the hello before carrying on without a session; the first data frame
-   * from the server ends the wait sooner. When the server granted the session
-   * held, it is taken to be slow instead: the hello is asked again on a new
-   * WebSocket, up to three unanswered hellos in a row, before the session is
-   * reported lost and the client carries on without one.
+   * from the server ends the wait sooner. When the hello resumes a session
+   * the server granted before, the server is taken to be slow instead: the
+   * hello is asked again on a new WebSocket, up to three unanswered hellos in
+   * a row, before the session is reported lost and the client carries on
+   * without one.
    * An integer from 1 to 2^31 - 1 (the longest timer Node accepts).
    * @defaultValue {@link DEFAULT_SESSION_HELLO_TIMEOUT} (2 s)
    */

@@ -18,10 +18,10 @@ export interface ClientSessionOptions {
    * Milliseconds to wait for the server's answer (`welcome` or `refuse`) to
    * the hello before carrying on without a session (a Go server answers
    * nothing); the first data frame from the server ends the wait sooner.
-   * When the server granted the session held, it is taken to be slow instead
-   * (a restart under load): the hello is asked again on a new connection, up
-   * to three unanswered hellos in a row, before the session is reported lost
-   * and the client carries on without one.
+   * When the hello resumes a session the server granted before, the server is
+   * taken to be slow instead (a restart under load): the hello is asked again
+   * on a new connection, up to three unanswered hellos in a row, before the
+   * session is reported lost and the client carries on without one.
    * An integer from 1 to 2^31 - 1 (the longest timer Node accepts).
    * @defaultValue {@link DEFAULT_SESSION_HELLO_TIMEOUT} (2 s)
    */
