@@ -174,6 +174,42 @@ describe("sessions across cut connections", () => {
     expect(serverLost[0]).toMatchObject({ reason: "expired", unacknowledged: 3 });
   });
 
+  it("a session the server ends while its connection is up: what the client wrote there is never sent again", async () => {
+    const atServer: number[] = [];
+    const server = createServer<BinaryMessage>({
+      protocol: binary,
+      rateLimit: Number.POSITIVE_INFINITY,
+      // A retransmit buffer of two, and no acknowledgement of the client's messages.
+      sessions: { maxBufferedMessages: 2, ackEvery: 1000, ackInterval: 60_000 },
+      handler: {
+        onMessage: (m, conn) => {
+          atServer.push(m.sequence);
+          if (m.sequence !== 3) return;
+          conn.send(data(100));
+          conn.send(data(101)); // the buffer is full (the client does not acknowledge)...
+          server.broadcast(data(102)); // ...so the broadcast ends the session ("overflow")
+        },
+      },
+    });
+    const { port } = await server.listen(0, "127.0.0.1");
+    onCleanup(() => server.close());
+    const slowAcks = { ackEvery: 1000, ackInterval: 60_000 };
+    const client = sessionClient(port, { session: slowAcks });
+    const lost: Array<{ reason: string; unacknowledged: number }> = [];
+    const sessions: boolean[] = [];
+    client.on("sessionLost", (info) => lost.push(info));
+    client.on("session", (info) => sessions.push(info.resumed));
+    await client.connect();
+    for (const n of [1, 2, 3]) client.send(data(n));
+    await until(() => lost.length === 1 && sessions.length === 2, "the loss, then a new session");
+    // Told on the live connection; messages 1 to 3 were written there: given up, counted.
+    expect(lost[0]).toMatchObject({ reason: "overflow", unacknowledged: 3 });
+    expect(sessions).toEqual([false, false]);
+    client.send(data(4));
+    await until(() => atServer.includes(4), "message 4");
+    expect(atServer).toEqual([1, 2, 3, 4]);
+  });
+
   it("keeps no retransmit buffer on a connection without a session: sends past its bound all arrive", async () => {
     const got: number[] = [];
     const plain = createServer<BinaryMessage>({
