@@ -518,6 +518,12 @@ export class SessionManager<M> {
     frame: ControlFrame,
   ): Live<M> | undefined | Promise<Live<M> | undefined> {
     const { id, received, fresh } = frame.payload;
+    if (typeof received === "number" && !isCount(received)) {
+      // Not a count of frames (a fraction, past 2^53, negative): a broken or hostile peer,
+      // closed as a bad acknowledgement is, before the count reaches a session or the store.
+      conn.destroy();
+      return undefined;
+    }
     if (fresh === true && typeof id === "string" && PROPOSED_ID.test(id)) {
       // A new session under the id the client proposed. Held already: its
       // welcome was lost in a cut, and the client saw nothing of it yet, so
@@ -565,6 +571,9 @@ export class SessionManager<M> {
     if (held !== undefined && !held.ended) return this.resume(held, conn, runner, received);
     const consistent =
       record !== undefined &&
+      isCount(record.sent) &&
+      isCount(record.acknowledged) &&
+      isCount(record.received) &&
       record.pending.length === record.sent - record.acknowledged &&
       received >= record.acknowledged;
     if (record === undefined || !consistent) {
@@ -622,7 +631,14 @@ export class SessionManager<M> {
       conn.resume();
       return fresh;
     }
-    return this.resume(live, conn, runner, received);
+    const resumed = this.resume(live, conn, runner, received);
+    if (resumed === undefined) {
+      // Refused (the connection is closed): this process lets the session go again, as it
+      // found it; the store keeps it, detached, for a later resume or for the sweep.
+      this.forget(live, false);
+      void this.o.store.detach(id, Date.now() + this.o.resumeWindow).catch(noop);
+    }
+    return resumed;
   }
 
   /** Starts a new session on `conn`, within the bounds (refused past them). */
@@ -872,7 +888,8 @@ export class SessionManager<M> {
     this.events.lost({ id: live.id, reason, unacknowledged, received: live.inbox.received });
   }
 
-  private forget(live: Live<M>): void {
+  /** Lets `live` go: its slots, its memory, and its stored record unless `deleteStored` is `false`. */
+  private forget(live: Live<M>, deleteStored = true): void {
     live.ended = true;
     this.unaccount(live);
     const last = live.last;
@@ -881,6 +898,11 @@ export class SessionManager<M> {
     const n = (this.perAddress.get(live.address) ?? 1) - 1;
     if (n <= 0) this.perAddress.delete(live.address);
     else this.perAddress.set(live.address, n);
-    void this.o.store.delete(live.id).catch(noop);
+    if (deleteStored) void this.o.store.delete(live.id).catch(noop);
   }
+}
+
+/** Whether `n` is a count of frames: a safe integer, 0 or more. */
+function isCount(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
 }
