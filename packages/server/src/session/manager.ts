@@ -708,9 +708,17 @@ export class SessionManager<M> {
     const ready = idle
       .then(() => live.storing)
       .then(() => {
-        if (live.ended || conn.state !== "open") return;
+        if (live.ended) return;
         // The session keeps the connection's admission and identity (issue 14).
         if (old !== undefined) this.remember(live, old, oldRunner);
+        if (conn.state !== "open") {
+          // Cut while it waited: the client is away again, as after any disconnect
+          // (a new resume window, then reported lost), unless another connection has it.
+          if (live.conn === undefined) this.detach(live);
+          return;
+        }
+        clearTimeout(live.expiry);
+        live.expiry = undefined;
         if (live.admitted) {
           if (live.identity !== undefined) conn.attributes.set(IDENTITY, live.identity);
           runner.admitted();
