@@ -516,8 +516,15 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (link.take?.(message) === true) return true;
     const frame = this.protocol.encode(message);
     this.sessionRoom(link, frame.length);
-    link.beforeSend?.(message);
-    const result = this.sendFrame(frame.length, frame);
+    let result: boolean;
+    if (link.beforeSend === undefined) result = this.sendFrame(frame.length, frame);
+    else {
+      // What the session queues first (a reply's mark) must not outlive a refused frame:
+      // the frame's room is checked before, and once they are queued the frame follows.
+      this.queueRoom(frame.length);
+      link.beforeSend(message);
+      result = this.pushFrame(frame.length, frame);
+    }
     link.sent(frame);
     return result;
   }
@@ -699,13 +706,28 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
   }
 
   private sendFrame(size: number, frame: Uint8Array | undefined, message?: M): boolean {
-    const { sendQueueSize, sendQueueBytes } = this.options;
+    this.queueRoom(size);
+    return this.pushFrame(size, frame, message);
+  }
+
+  /**
+   * Refuses a frame of `size` bytes that the send queue cannot take now.
+   * @throws `MESSAGE_TOO_LARGE`, or `SEND_QUEUE_FULL` (see {@link Connection.queueFull})
+   */
+  private queueRoom(size: number): void {
     this.assertSize(size);
     const queue = this.queue;
+    const { sendQueueSize, sendQueueBytes } = this.options;
     if (queue.length >= sendQueueSize || queue.byteLength + size > sendQueueBytes) {
       this.setFlag(FLAG_NEED_DRAIN, true);
       this.queueFull(`send queue (${queue.length} messages, ${queue.byteLength} bytes)`);
     }
+  }
+
+  /** Queues a frame {@link Connection.queueRoom} let through. @returns as {@link Connection.send} */
+  private pushFrame(size: number, frame: Uint8Array | undefined, message?: M): boolean {
+    const { sendQueueSize, sendQueueBytes } = this.options;
+    const queue = this.queue;
     if (frame !== undefined) queue.push(frame);
     else queue.pushEncoded(this.protocol as Required<Protocol<M>>, message as M, size);
     this.options.metrics?.queueDepthChanged?.(1);

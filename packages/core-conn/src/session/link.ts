@@ -24,7 +24,11 @@ export interface SessionLink<M> {
   /**
    * Optional: `send(message)` is about to queue `message` as a data frame on
    * an open connection. The session may queue control frames first (such as
-   * the `reply` marker of a request's reply).
+   * the `reply` marker of a request's reply). Called only once the send queue
+   * has room for the frame (a refused send calls nothing); the frame is then
+   * queued after those control frames even when they took its room. It may
+   * throw what `send` throws (`SEND_QUEUE_FULL`) to refuse the frame: it
+   * must then have queued nothing.
    */
   beforeSend?(message: M): void;
   /**

@@ -16,7 +16,7 @@ import { IDENTITY } from "../admission";
 import type { Session as Runner } from "../session";
 import { Greeting } from "./greeting";
 import type { ResolvedSessionOptions } from "./options";
-import { ReplyMarks, replyScope, sequenceOf } from "./replies";
+import { ReplyMarks, type ReplyScope, replyScope, sequenceOf } from "./replies";
 import { sessionEntry } from "./session-of";
 import type { SessionRecord } from "./store";
 
@@ -216,8 +216,17 @@ export class SessionManager<M> {
       beforeSend: (message) => {
         const live = current();
         if (live === undefined || live.conn !== conn) return;
-        const to = this.replyTo(live, message);
-        if (to !== undefined) conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to }));
+        const scope = this.replyScopeOf(live, message);
+        if (scope === undefined) return;
+        // The mark first; the reply is marked only once its mark is queued (the
+        // connection queues the frame after it): a refused mark refuses the reply.
+        if (!conn.sendControl(this.control(conn, CONTROL_KIND.reply, { to: scope.index }))) {
+          throw new TaurusError(
+            "SEND_QUEUE_FULL",
+            `session ${live.id}: the send queue cannot take the reply's mark`,
+          );
+        }
+        this.marked(live, scope);
       },
       sent: (frame) => {
         const live = current();
@@ -458,6 +467,14 @@ export class SessionManager<M> {
    * @returns the client frame number it answers
    */
   private replyTo(live: Live<M>, message: M): number | undefined {
+    const scope = this.replyScopeOf(live, message);
+    if (scope === undefined) return undefined;
+    this.marked(live, scope);
+    return scope.index;
+  }
+
+  /** The reply scope whose reply `message`, about to be sent on `live`, is (nothing marked yet). */
+  private replyScopeOf(live: Live<M>, message: M): ReplyScope | undefined {
     if (!this.scoped) return undefined;
     const scope = replyScope.getStore();
     if (
@@ -468,9 +485,13 @@ export class SessionManager<M> {
       sequenceOf(message) !== scope.sequence
     )
       return undefined;
+    return scope;
+  }
+
+  /** The next frame sent on `live` is the reply of `scope`'s request. */
+  private marked(live: Live<M>, scope: ReplyScope): void {
     scope.replied = true;
     live.replies.expect(scope.index);
-    return scope.index;
   }
 
   /** Tells every session client to resume elsewhere (graceful shutdown). */
