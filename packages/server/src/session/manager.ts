@@ -42,6 +42,11 @@ class Live<M> {
   conn: Connection<M> | undefined;
   /** The last connection bound to it (closed while the client is away). */
   last: Connection<M> | undefined;
+  /**
+   * The connection of the latest resume, while it waits for the old handler and
+   * the store: a newer resume closes it, and only the latest is answered.
+   */
+  resuming: Connection<M> | undefined;
   /** The last frame (outbox number) written to `conn`. */
   written = 0;
   /**
@@ -718,10 +723,15 @@ export class SessionManager<M> {
     if (this.shared) void this.o.store.acknowledge(live.id, received).catch(noop);
     clearTimeout(live.expiry);
     live.expiry = undefined;
-    const old = live.conn;
+    const earlier = live.resuming;
+    // The connection the session leaves (an earlier resume waiting took it off already).
+    const old = live.conn ?? (earlier !== undefined ? live.last : undefined);
     const oldRunner = live.runner;
     live.conn = undefined;
     conn.pause();
+    // An earlier resume still waiting loses to this one: its connection closes unanswered.
+    live.resuming = conn;
+    if (earlier !== undefined && earlier !== conn && earlier.state !== "closed") earlier.destroy();
     // The old connection stops delivering now; its handler in flight completes
     // (and is counted) before the new connection is served.
     if (old !== undefined && old.state !== "closed") old.destroy();
@@ -729,9 +739,12 @@ export class SessionManager<M> {
     const ready = idle
       .then(() => live.storing)
       .then(() => {
+        const latest = live.resuming === conn;
+        if (latest) live.resuming = undefined;
         if (live.ended) return;
         // The session keeps the connection's admission and identity (issue 14).
         if (old !== undefined) this.remember(live, old, oldRunner);
+        if (!latest) return; // a newer resume answers the client
         if (conn.state !== "open") {
           // Cut while it waited: the client is away again, as after any disconnect
           // (a new resume window, then reported lost), unless another connection has it.
@@ -768,6 +781,12 @@ export class SessionManager<M> {
 
   private bind(live: Live<M>, conn: Connection<M>, runner: Runner<M>): void {
     const previous = live.last;
+    const other = live.conn;
+    if (other !== undefined && other !== conn) {
+      // One connection serves a session: another one still attached stops now.
+      live.conn = undefined;
+      if (other.state !== "closed") other.destroy();
+    }
     live.conn = conn;
     live.last = conn;
     if (previous !== undefined && previous !== conn) this.events.moved(previous, conn);
