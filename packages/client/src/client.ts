@@ -135,12 +135,13 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
               this.established(conn);
               this.errors.emit("sessionUnavailable", reason);
             },
-            lost: (info) => {
-              // Requests sent on the lost session may never be answered: their callers learn it.
-              this.pending.rejectSentOn(
-                undefined,
-                closedError(`session ${info.id} lost (${info.reason}) before the reply`),
+            lost: (info, dropped) => {
+              // Requests that may have reached the lost session may never be answered: their
+              // callers learn it. Those that never left the client go on in the next session.
+              const error = closedError(
+                `session ${info.id} lost (${info.reason}) before the reply`,
               );
+              for (const sequence of dropped) this.pending.reject(sequence, error);
               this.errors.emit("sessionLost", info);
             },
           });
@@ -245,7 +246,9 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * as an ordinary message. With a session held, only the frame the server
    * marked as this request's reply settles it (never an ordinary message
    * with a colliding sequence), and the request stays pending across
-   * reconnects until the session is lost (see docs/DELIVERY.md).
+   * reconnects; a lost session rejects it only if its frame may have reached
+   * a server (one accepted while disconnected goes on in the next session;
+   * see docs/DELIVERY.md).
    *
    * @param message - the request; it is not modified
    * @param options - `timeout` and `signal`

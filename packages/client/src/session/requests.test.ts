@@ -1,9 +1,10 @@
+import { restartablePort } from "@taurus/adapter-redis/testing";
 import type { Connection } from "@taurus/core-conn";
 import { startCutProxy } from "@taurus/core-conn/testing";
 import { type BinaryMessage, createBinaryProtocol } from "@taurus/protocol-binary";
 import { createServer } from "@taurus/server";
 import { afterEach, describe, expect, it } from "vitest";
-import { onCleanup, runCleanups, sessionClient, until } from "../fixtures/harness";
+import { onCleanup, rejection, runCleanups, sessionClient, until } from "../fixtures/harness";
 
 afterEach(runCleanups);
 
@@ -117,5 +118,50 @@ describe("requests within a session (issue 13 item 6)", () => {
     await until(() => handled === 2, "second request handled");
     await until(() => ordinary.length === 1, "second answer delivered as an ordinary message");
     expect(ordinary).toEqual(["answer 2"]);
+  }, 20_000);
+
+  it("a lost session rejects only the requests that may have reached it: one accepted offline is sent on the next session and answered", async () => {
+    // The first server handles requests without answering, and acknowledges nothing.
+    const atFirst: string[] = [];
+    const first = createServer<BinaryMessage>({
+      protocol: binary,
+      sessions: { ackEvery: 1000, ackInterval: 60_000 },
+      handler: { onMessage: (m) => void atFirst.push(read(m)) },
+    });
+    // Below the ephemeral range: an outgoing connection cannot take it while no server is there.
+    const { port } = await first.listen(await restartablePort(), "127.0.0.1");
+    onCleanup(() => first.close());
+    const client = sessionClient(port, { maxRetryDelay: 20 });
+    const lost: string[] = [];
+    client.on("sessionLost", (info) => lost.push(info.reason));
+    await client.connect();
+    const unanswered = rejection(
+      client.request(msg(REQUEST, 0, "on the first"), { timeout: 10_000 }),
+    );
+    await until(() => atFirst.length === 1, "the first request handled");
+    await first.close(); // its in-memory sessions die with it
+    await until(() => client.state !== "connected", "disconnected");
+    // Accepted while no server is there: it never left the client.
+    const offline = client.request(msg(REQUEST, 0, "while offline"), { timeout: 10_000 });
+    const atSecond: string[] = [];
+    const second = createServer<BinaryMessage>({
+      protocol: binary,
+      sessions: true,
+      handler: {
+        onMessage: (m, conn) => {
+          atSecond.push(read(m));
+          conn.send(msg(REPLY, m.sequence, `answer to ${read(m)}`));
+        },
+      },
+    });
+    await second.listen(port, "127.0.0.1");
+    onCleanup(() => second.close());
+    const error = await unanswered;
+    expect(error.code).toBe("CONNECTION_CLOSED");
+    expect(lost).toEqual(["unknown"]);
+    const answer = await offline;
+    expect(read(answer)).toBe("answer to while offline");
+    expect(atSecond).toEqual(["while offline"]);
+    expect(atFirst).toEqual(["on the first"]);
   }, 20_000);
 });
