@@ -96,6 +96,8 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private readonly beats: ClientBeats<M>;
   private currentState: ClientState = "idle";
   private conn: Connection<M> | undefined;
+  /** The connection whose session hello waits for the server's answer (not yet `conn`). */
+  private hello: Connection<M> | undefined;
   private everConnected = false;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -341,8 +343,19 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
 
   /** A `close` signal aborted: the live connection closes now. */
   private readonly cutClose = (): void => {
+    this.dropHello();
     this.conn?.destroy(closedError("close() was aborted"));
   };
+
+  /**
+   * The client closes while a session hello waits for its answer: that connection
+   * (not yet the live one) is destroyed, and not retried.
+   */
+  private dropHello(): void {
+    const hello = this.hello;
+    this.hello = undefined;
+    hello?.destroy(closedError("the client closed before the session hello was answered"));
+  }
 
   /**
    * Iterates over incoming messages (as the `message` event sees them), in
@@ -541,6 +554,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
         sendAfterClose: () => false,
         control: (frame) => session.receive(conn, frame),
       });
+      this.hello = conn;
       session.start(conn);
       return;
     }
@@ -564,6 +578,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   /** The connection is up: the server answered (or sessions are off). */
   private established(conn: Connection<M>, resumed = false): void {
     if (conn.state !== "open") return;
+    if (this.hello === conn) this.hello = undefined;
     this.conn = conn;
     if (this.fullIterators > 0) conn.pause();
     if (this.everConnected) this.counters.reconnects++;
@@ -598,7 +613,10 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
   private onConnectionClose(conn: Connection<M>, error: TaurusError | undefined): void {
     this.session?.closed(conn);
     if (this.conn !== conn) {
-      // A session connection closed before the server answered its hello: retry.
+      // A session connection closed before the server answered its hello: retry
+      // (unless the client closes: it dropped that connection).
+      if (this.hello !== conn) return;
+      this.hello = undefined;
       if (this.conn === undefined && !this.closing && this.currentState !== "closed") {
         this.attemptFailed(
           error ?? closedError(`${this.host}:${this.port} closed before answering`),
@@ -643,6 +661,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.abortAttempt?.();
+    this.dropHello();
     this.beats.stop();
     const waiter = this.connectWaiter;
     this.connectWaiter = undefined;
