@@ -231,8 +231,9 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
    * queue and is written, in order, before anything else once connected.
    *
    * @throws `TaurusError` `CONNECTION_CLOSED` once `close()` was called;
-   *   `SEND_QUEUE_FULL` when the send queue or the offline queue is at its
-   *   bound (nothing is queued); `INVALID_MESSAGE` or `MESSAGE_TOO_LARGE` from the encoder
+   *   `SEND_QUEUE_FULL` when the send queue, the offline queue or the session's
+   *   retransmit buffer is at its bound (the message is not accepted: nothing is
+   *   queued, and the session does not count it); `INVALID_MESSAGE` or `MESSAGE_TOO_LARGE` from the encoder
    */
   send(message: M): void {
     this.assertOpen();
@@ -419,29 +420,51 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       this.session !== undefined && (!live || this.session.held) ? this.session : undefined;
     if (session !== undefined && !session.fits(frame)) {
       // Acknowledgements free room: the caller may try again, the session goes on.
-      const error = new TaurusError(
-        "SEND_QUEUE_FULL",
+      this.refuse(
         "the session's retransmit buffer is full (session.maxBufferedMessages or maxBufferedBytes)",
       );
-      this.errors.count(error);
-      throw error;
     }
-    session?.accepted(frame, sequence);
     // A request on a session is flagged, so that the server marks its reply (and only it).
     const flag = sequence !== undefined && session?.active === true ? session.flag : undefined;
+    const frames = flag === undefined ? 1 : 2;
+    const bytes = frame.length + (flag?.length ?? 0);
+    // A refused frame leaves no trace: neither counted by the session nor half queued (a
+    // request's flag without its frame), so room for both is checked before anything.
     if (live && (this.offline.length === 0 || this.inConnectHandler)) {
+      if (flag !== undefined && !this.sendQueueFits(conn, frames, bytes)) {
+        this.refuse(`send queue (${conn.queuedMessages} messages) is full`);
+      }
       if (flag !== undefined) conn.sendEncoded(flag);
       conn.sendEncoded(frame); // SEND_QUEUE_FULL is counted by the connection
+      session?.accepted(frame, sequence);
       if (sequence !== undefined) this.pending.markSent(sequence, frame, conn);
       return;
     }
-    try {
-      if (flag !== undefined) this.offline.push(flag);
-      this.offline.push(frame);
-    } catch (err) {
-      this.errors.count(err as TaurusError);
-      throw err;
+    if (!this.offline.fits(frames, bytes)) {
+      this.refuse(
+        `offline queue is full (${this.offline.length} messages, ${this.offline.byteLength} bytes)`,
+      );
     }
+    session?.accepted(frame, sequence);
+    if (flag !== undefined) this.offline.push(flag);
+    this.offline.push(frame);
+  }
+
+  /** Refuses a frame `send()` was given: `what` has no room. @throws `SEND_QUEUE_FULL`, counted */
+  private refuse(what: string): never {
+    const error = new TaurusError("SEND_QUEUE_FULL", what);
+    this.errors.count(error);
+    throw error;
+  }
+
+  /** Whether `conn`'s send queue takes `frames` more frames of `bytes` bytes in all. */
+  private sendQueueFits(conn: Connection<M>, frames: number, bytes: number): boolean {
+    // The send queue's bytes: what the connection buffers, less the socket's own buffer.
+    const queued = conn.bufferedAmount - conn.socket.writableLength;
+    return (
+      conn.queuedMessages + frames <= this.options.sendBufferSize &&
+      queued + bytes <= this.options.sendBufferBytes
+    );
   }
 
   /** Writes the offline queue to the live connection, in order, until its send queue pushes back. */

@@ -27,6 +27,11 @@ export class OfflineQueue {
     return this.bytes;
   }
 
+  /** Whether `frames` more frames of `bytes` bytes in all stay within the bounds. */
+  fits(frames: number, bytes: number): boolean {
+    return this.length + frames <= this.maxMessages && this.bytes + bytes <= this.maxBytes;
+  }
+
   /**
    * Appends a frame.
    *
