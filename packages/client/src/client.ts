@@ -415,9 +415,12 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     const conn = this.conn;
     const live = conn !== undefined && conn.state === "open";
     // Counted by the session unless written on a connection that has none (refused, or a
-    // silent server): there nothing is sent again, so nothing is kept.
+    // silent server), or queued behind what waits for it: there nothing is sent again, so
+    // nothing is kept (what is left when it closes is counted then, in order: `adoptOffline`).
     const session =
-      this.session !== undefined && (!live || this.session.held) ? this.session : undefined;
+      this.session !== undefined && (conn === undefined || this.session.held)
+        ? this.session
+        : undefined;
     if (session !== undefined && !session.fits(frame)) {
       // Acknowledgements free room: the caller may try again, the session goes on.
       this.refuse(
@@ -584,7 +587,11 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.established(conn);
   }
 
-  /** The session was granted on `conn`: what the server did not process goes first. */
+  /**
+   * The session was granted on `conn`: what the server did not process goes first. The
+   * offline queue holds nothing else (what a connection without a session left there was
+   * counted when it closed), so `resend` replaces it.
+   */
   private sessionGranted(
     conn: Connection<M>,
     id: string,
@@ -596,6 +603,28 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
     this.offline.unshift(resend);
     this.established(conn, resumed);
     this.errors.emit("session", { id, resumed, replayed });
+  }
+
+  /**
+   * A connection without a session closed: what it left in the offline queue (never
+   * handed to its socket) is counted by the session now, ahead of what is sent from now
+   * on, so that a session granted next sends it first, in order (and replays it after a
+   * cut). A connection that gets no session sends it as plain frames again.
+   */
+  private adoptOffline(): void {
+    const session = this.session;
+    if (session === undefined || session.held || this.offline.length === 0) return;
+    const frames: Uint8Array[] = [];
+    for (let frame = this.offline.shift(); frame !== undefined; frame = this.offline.shift()) {
+      // A flag queued for a session that ended: the session flags its requests again.
+      if (frame !== session.flag) frames.push(frame);
+    }
+    for (const frame of frames) {
+      const sequence = this.requestFrames.get(frame);
+      const pending = sequence !== undefined && this.pending.isPending(sequence, frame);
+      session.accepted(frame, pending ? sequence : undefined);
+    }
+    this.offline.unshift(frames);
   }
 
   /** The connection is up: the server answered (or sessions are off). */
@@ -668,6 +697,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       return sequence === undefined || this.pending.isPending(sequence, frame);
     });
     this.offline.unshift(keep);
+    if (!this.closing && this.currentState !== "closed") this.adoptOffline();
     const flushed = this.offlineFlushed;
     this.offlineFlushed = undefined;
     flushed?.();
