@@ -13,6 +13,11 @@ export interface BeatsHost<M> {
   offlineWaiting(): boolean;
   /** Encodes a message as `send` does (it throws what `send` throws). */
   encode(message: M): Uint8Array;
+  /**
+   * Sends an encoded data frame as `send` does: a session held counts it (the server
+   * counts every data frame of a session, heartbeats included). It throws what `send` throws.
+   */
+  send(frame: Uint8Array): void;
   /** Reports a non-fatal error. */
   report(error: TaurusError): void;
   /** Whether the client asks for sessions; `held`: whether the server granted one. */
@@ -80,7 +85,7 @@ export class ClientBeats<M> {
     const hb = this.options.heartbeat;
     if (conn?.state !== "open" || !hb || this.host.offlineWaiting()) return;
     try {
-      conn.sendEncoded(this.host.encode(hb.message()));
+      this.host.send(this.host.encode(hb.message()));
     } catch (err) {
       this.host.report(
         err instanceof TaurusError

@@ -129,7 +129,13 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
         ? undefined
         : new ClientSessionCore<M, Connection<M>>(this.sessionOptions, config.protocol, {
             write: (conn, message) => conn.sendControl(message),
-            violated: (conn) => conn.destroy(),
+            violated: (conn, reason) =>
+              conn.destroy(
+                new TaurusError(
+                  "INVALID_FORMAT",
+                  `the server broke the session protocol: ${reason}`,
+                ),
+              ),
             retry: (conn, reason) => conn.destroy(new TaurusError("HANDSHAKE_TIMEOUT", reason)),
             granted: (conn, id, resumed, resend, replayed) =>
               this.sessionGranted(conn, id, resumed, resend, replayed),
@@ -166,6 +172,7 @@ export class TaurusClient<M> extends EventEmitter<ClientEvents<M>> {
       connection: () => this.conn,
       offlineWaiting: () => this.offline.length > 0,
       encode: (message) => this.encode(message),
+      send: (frame) => this.sendFrame(frame, undefined),
       report: (error) => this.errors.report(error),
       session: () => this.session,
     });

@@ -93,7 +93,12 @@ export interface HeartbeatOptions<M> {
    * `timeout` to `1.25 x timeout` ms of silence.
    */
   timeout: number;
-  /** Makes a heartbeat message. */
+  /**
+   * Makes a heartbeat message. It is sent as `send()` sends: with a session
+   * held it is one of the session's data messages (counted, processed once by
+   * the server's handler, sent again after a cut if not acknowledged); it is
+   * skipped while messages wait in the offline queue.
+   */
   message: () => M;
   /**
    * Tells heartbeat replies apart: messages for which it returns `true` are
