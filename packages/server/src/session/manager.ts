@@ -738,7 +738,8 @@ export class SessionManager<M> {
     const idle = oldRunner?.idle() ?? Promise.resolve();
     const ready = idle
       .then(() => live.storing)
-      .then(() => {
+      .then(() => this.storeReceived(live))
+      .then((stored) => {
         const latest = live.resuming === conn;
         if (latest) live.resuming = undefined;
         if (live.ended) return;
@@ -749,6 +750,23 @@ export class SessionManager<M> {
           // Cut while it waited: the client is away again, as after any disconnect
           // (a new resume window, then reported lost), unless another connection has it.
           if (live.conn === undefined) this.detach(live);
+          return;
+        }
+        if (!stored) {
+          // The store does not hold what was processed, and will not take it: a welcome
+          // with its count would make the client send processed frames again (handled
+          // twice), one with this process's count a restore could not keep. The session
+          // is lost (reported on both sides), and the connection starts a new one.
+          conn.sendControl(
+            this.control(conn, CONTROL_KIND.lost, {
+              id: live.id,
+              reason: "unknown",
+              received: live.inbox.received,
+            }),
+          );
+          this.end(live, "unknown", false);
+          this.fresh(conn, runner);
+          conn.resume();
           return;
         }
         clearTimeout(live.expiry);
@@ -777,6 +795,23 @@ export class SessionManager<M> {
       });
     void ready;
     return live;
+  }
+
+  /**
+   * Brings a shared store's received count level with what this process handled (a
+   * write after a message may have failed), before a resume answers with it.
+   * @returns whether the store holds it (always, without a shared store)
+   */
+  private storeReceived(live: Live<M>): boolean | Promise<boolean> {
+    const count = live.inbox.received;
+    if (!this.shared || live.durable >= count) return true;
+    return this.o.store.received(live.id, count).then(
+      () => {
+        if (count > live.durable) live.durable = count;
+        return true;
+      },
+      () => false,
+    );
   }
 
   private bind(live: Live<M>, conn: Connection<M>, runner: Runner<M>): void {
