@@ -516,15 +516,11 @@ export class Connection<M> extends EventEmitter<ConnectionEvents<M>> {
     if (link.take?.(message) === true) return true;
     const frame = this.protocol.encode(message);
     this.sessionRoom(link, frame.length);
-    let result: boolean;
-    if (link.beforeSend === undefined) result = this.sendFrame(frame.length, frame);
-    else {
-      // What the session queues first (a reply's mark) must not outlive a refused frame:
-      // the frame's room is checked before, and once they are queued the frame follows.
-      this.queueRoom(frame.length);
-      link.beforeSend(message);
-      result = this.pushFrame(frame.length, frame);
-    }
+    // What the session queues first (a reply's mark) must not outlive a refused frame:
+    // the frame's room is checked before, and once they are queued the frame follows.
+    this.queueRoom(frame.length);
+    link.beforeSend?.(message);
+    const result = this.pushFrame(frame.length, frame);
     link.sent(frame);
     return result;
   }

@@ -247,7 +247,8 @@ export class SessionManager<M> {
           live.conn.send(message);
           return true;
         }
-        this.replyTo(live, message);
+        const scope = this.replyScopeOf(live, message);
+        if (scope !== undefined) this.marked(live, scope);
         this.keep(live, frame, false);
         return true;
       },
@@ -466,19 +467,9 @@ export class SessionManager<M> {
   }
 
   /**
-   * Whether `message`, about to be sent on `live`, is the reply to the request
-   * whose handler runs now (item 6): if so, marks the next sent frame.
-   *
-   * @returns the client frame number it answers
+   * The scope of the request whose handler runs now (item 6), when `message`,
+   * about to be sent on `live`, is its reply (nothing marked yet: see {@link SessionManager.marked}).
    */
-  private replyTo(live: Live<M>, message: M): number | undefined {
-    const scope = this.replyScopeOf(live, message);
-    if (scope === undefined) return undefined;
-    this.marked(live, scope);
-    return scope.index;
-  }
-
-  /** The reply scope whose reply `message`, about to be sent on `live`, is (nothing marked yet). */
   private replyScopeOf(live: Live<M>, message: M): ReplyScope | undefined {
     if (!this.scoped) return undefined;
     const scope = replyScope.getStore();
